@@ -1,0 +1,152 @@
+"""Reading one disclosure into a :class:`~budgetkg.records.Document`."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from importlib.abc import Traversable
+from os import PathLike
+from pathlib import Path
+
+from .codes import code_list
+from .errors import DocumentError
+from .glossary import read_glossary
+from .matching import PROJECT_THRESHOLD, UNIT_THRESHOLD, best_match, similarity
+from .narrative import read_narrative
+from .overview import read_overview, unit_kind
+from .records import Document, KeyProject, NameDifference, Project, Source, Unit
+from .resources import default_document
+from .sections import Line, split_parts
+from .tables import TableReader
+from .text import clean_label, decode, match_key
+
+__all__ = ["read_document"]
+
+_YEAR = re.compile(r"(20\d\d)\s*年")
+
+
+def _title(lines: list[Line], filename: str) -> tuple[int, str]:
+    text = "".join(clean_label(ln.text.lstrip("# ")) for ln in lines)
+    year = _YEAR.search(text)
+    dept = re.search(r"(?:20\d\d年)?(.+?)(?:20\d\d年)?部门预算", text)
+    if not year or not dept:
+        first = lines[0] if lines else Line(1, "")
+        raise DocumentError("not-a-budget", filename, first.no,
+                            expected="a title naming the year and the department (“2024年 … 部门预算”)", found=text[:60])
+    return int(year.group(1)), dept.group(1).strip()
+
+
+class _Units:
+    """Resolves unit names printed in the tables to the units of 第一部分, recording differences."""
+
+    def __init__(self, units: list[Unit], filename: str) -> None:
+        self.units = units
+        self.filename = filename
+        self.differences: list[NameDifference] = []
+        self.seen: set[tuple[str, int | None]] = set()
+
+    def resolve(self, printed: str, source: Source) -> str | None:
+        names = [u.name for u in self.units]
+        best, score = best_match(printed, names)
+        if best is None or score < UNIT_THRESHOLD:
+            return None
+        unit = next(u for u in self.units if u.name == best)
+        unit.table_names.add(printed)
+        if match_key(printed) != match_key(best) and (printed, source.table) not in self.seen:
+            self.seen.add((printed, source.table))
+            self.differences.append(NameDifference(
+                "unit", printed, best, source, Source(self.filename, unit.line), round(score, 3)))
+        return best
+
+    def add(self, name: str, line: int) -> str:
+        self.units.append(Unit(name, unit_kind(name), line))
+        return name
+
+
+def _link_key_projects(rows, projects: list[Project], filename: str) -> tuple[list[KeyProject], list[NameDifference]]:
+    """Link each 重点项目 row to its project in 表12 by amount first, then by name."""
+    linked, differences = [], []
+    for row in rows:
+        same_amount = [p for p in projects if p.row.value("total") == row.amount.value]
+        pool = same_amount or projects
+        scored = [(similarity(row.name, p.name), -i, p) for i, p in enumerate(pool)]
+        score, _, project = max(scored, key=lambda t: (t[0], t[1])) if scored else (0.0, 0, None)
+        if project is None or score < PROJECT_THRESHOLD:
+            project, score = None, 0.0
+        linked.append(KeyProject(row.name, row.amount, row.goal, row.source, project, round(score, 3)))
+        if project is not None and match_key(project.name) != match_key(row.name):
+            differences.append(NameDifference(
+                "key-project", row.name, f"{project.unit} / {project.name}", row.source,
+                Source(filename, project.row.line, 12, "部门预算项目支出及其他支出预算表"), round(score, 3)))
+    return linked, differences
+
+
+def read_document(source: str | PathLike[str] | Traversable | bytes | None = None, *, filename: str | None = None) -> Document:
+    """Read a budget disclosure (text form) into typed records with their sources.
+
+    :param source: a path, a packaged resource, or the document's bytes; None reads
+        the bundled Guangzhou HRSS 2024 budget.
+    :param filename: the name used in sources and errors (default: the file's name).
+    :raises DocumentError: when the document cannot be read; the error names the
+        file, line, what was expected and what was found.
+
+    >>> doc = read_document()
+    >>> doc.year, doc.department, len(doc.tables)
+    (2024, '广州市人力资源和社会保障局', 12)
+    """
+    if source is None:
+        source = default_document()
+    if isinstance(source, bytes):
+        data, name = source, filename or "<bytes>"
+    elif isinstance(source, (str, PathLike)):
+        path = Path(source)
+        data, name = path.read_bytes(), filename or path.name
+    else:
+        data, name = source.read_bytes(), filename or source.name
+    text = decode(data, name)
+    lines = [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
+    parts = split_parts(lines, name)
+    kinds = dict(parts.kinds)
+    year, department = _title(parts.title, name)
+    codes = {scheme: code_list(scheme, year) for scheme in ("functional", "economic")}
+
+    overview = read_overview(parts.parts[1])
+    kinds.update(overview.kinds)
+    units = [Unit(department, unit_kind(department), parts.heading_lines[1].no, is_department=True)]
+    units += [Unit(n, unit_kind(n), ln) for n, ln in overview.sub_units]
+    resolver = _Units(units, name)
+
+    def resolve(printed: str, src: Source) -> str | None:
+        return resolver.resolve(printed, src)
+
+    reader = TableReader(name, codes, resolve)
+    tables = reader.read(parts.parts[2], parts.heading_lines[3])
+    kinds.update(reader.kinds)
+    quirks = list(reader.quirks)
+    for row in tables[11].rows:
+        if row.kind == "unit" and row.unit not in [u.name for u in resolver.units]:
+            resolver.add(row.unit or row.label, row.line)
+            quirks.append(f"{name}:{row.line}: unit {row.label} is not listed in 部门预算构成")
+
+    projects = [Project(r.unit or "", r.label, r, r.label.endswith("项") and not r.label.endswith("项目"))
+                for r in tables[12].rows if r.kind == "project"]
+    narrative = read_narrative(parts.parts[3], name)
+    kinds.update(narrative.kinds)
+    quirks += [f"{name}: narrative figure {k} not found in 第三部分" for k in narrative.missing]
+    key_projects, key_differences = _link_key_projects(narrative.key_rows, projects, name)
+    glossary, glossary_kinds = read_glossary(parts.parts[4], name)
+    kinds.update(glossary_kinds)
+
+    nonblank = [ln for ln in lines if not ln.blank]
+    for ln in nonblank:
+        if ln.no not in kinds:
+            raise DocumentError("unplaced-line", name, ln.no, expected="a title, heading, table line, note or prose",
+                                found=ln.text.strip())
+    return Document(
+        file=name, sha256=hashlib.sha256(data).hexdigest(), year=year, department=department,
+        duties=overview.duties, divisions=overview.divisions, divisions_declared=overview.divisions_declared,
+        units=resolver.units, tables=tables, projects=projects, key_projects=key_projects,
+        narrative=narrative.figures, glossary=glossary,
+        name_differences=resolver.differences + key_differences, line_kinds=kinds, quirks=quirks,
+        nonblank_lines=len(nonblank),
+    )

@@ -1,0 +1,96 @@
+"""One base exception and a catalogue of error codes.
+
+Every error a reader of a document can meet has a stable slug ``code``; the
+catalogue (``data/errors.toml``) gives each a title in Chinese and English and
+says why it matters.  ``docs/errors.md`` is generated from the catalogue.
+Positions use the attribute names of Python's ``SyntaxError``:
+``filename``, ``lineno``, ``offset`` (1-based cell number for table rows).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+__all__ = ["BudgetkgError", "DocumentError", "ErrorKind", "catalogue"]
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    """One entry of the error catalogue."""
+
+    code: str
+    title_zh: str
+    title_en: str
+    why: str
+    hint: str = ""
+
+
+@cache
+def catalogue() -> dict[str, ErrorKind]:
+    """Return the error catalogue, keyed by code."""
+    text = resources.files("budgetkg").joinpath("data/errors.toml").read_text("utf-8")
+    return {code: ErrorKind(code=code, **entry) for code, entry in tomllib.loads(text).items()}
+
+
+class BudgetkgError(Exception):
+    """Base class of every error budgetkg raises on purpose."""
+
+
+class DocumentError(BudgetkgError, ValueError):
+    """A document could not be read: names the file, line, what was expected and found.
+
+    >>> e = DocumentError("bad-amount", "doc.txt", 12, expected="an amount", found="1.2x", offset=3)
+    >>> print(e)
+    doc.txt:12:3: error[bad-amount] expected an amount, found "1.2x"
+      hint: amounts are digits with an optional decimal point and thousands separators
+    """
+
+    def __init__(
+        self,
+        code: str,
+        filename: str,
+        lineno: int,
+        *,
+        expected: str,
+        found: str,
+        offset: int = 1,
+        context: str = "",
+    ) -> None:
+        if code not in catalogue():
+            raise KeyError(f"error code {code!r} is not in the catalogue")
+        self.code = code
+        self.filename = filename
+        self.lineno = lineno
+        self.offset = offset
+        self.expected = expected
+        self.found = found
+        self.context = context
+        super().__init__(self.message())
+
+    @property
+    def kind(self) -> ErrorKind:
+        return catalogue()[self.code]
+
+    def message(self) -> str:
+        where = f"{self.filename}:{self.lineno}:{self.offset}"
+        ctx = f" {self.context}:" if self.context else ""
+        found = self.found if len(self.found) <= 80 else self.found[:77] + "..."
+        text = f"{where}: error[{self.code}]{ctx} expected {self.expected}, found \"{found}\""
+        if self.kind.hint:
+            text += f"\n  hint: {self.kind.hint}"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "filename": self.filename,
+            "lineno": self.lineno,
+            "offset": self.offset,
+            "expected": self.expected,
+            "found": self.found,
+            "context": self.context,
+            "message": self.message(),
+        }

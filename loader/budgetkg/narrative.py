@@ -1,0 +1,130 @@
+"""第三部分 (部门预算情况说明): narrative figures and the key-project table."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+
+from .errors import DocumentError
+from .records import Amount, NarrativeFigure, Source
+from .sections import Line, heading_text, is_heading
+from .template import template
+from .text import clean_label, is_amount, match_key, parse_amount, strip_html
+
+__all__ = ["Narrative", "read_narrative", "KeyRow"]
+
+_NUMBER = r"\d[\d,]*(?:\.\d+)?"
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    name: str
+    amount: Amount
+    goal: str
+    source: Source
+
+
+@dataclass
+class Narrative:
+    figures: list[NarrativeFigure] = field(default_factory=list)
+    key_rows: list[KeyRow] = field(default_factory=list)
+    kinds: dict[int, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
+@cache
+def _patterns() -> list[dict[str, str]]:
+    raw = tomllib.loads(resources.files("budgetkg").joinpath("data/narrative.toml").read_text("utf-8"))
+    return [dict(f, regex=f["pattern"].replace("{n}", _NUMBER)) for f in raw["figure"]]
+
+
+def _amount(text: str, negative: bool = False) -> Amount:
+    value = parse_amount(text)
+    return Amount(text, -value if negative else value)
+
+
+def _figures(prose: list[Line], filename: str, out: Narrative) -> None:
+    for spec in _patterns():
+        for line in prose:
+            m = re.search(spec["regex"], clean_label(line.text))
+            if not m:
+                continue
+            src = Source(filename, line.no)
+            groups = m.groupdict()
+            out.figures.append(NarrativeFigure(spec["key"], spec["label"], _amount(groups["value"]), spec["unit"], src,
+                                               spec.get("compare_to", "")))
+            if groups.get("change"):
+                out.figures.append(NarrativeFigure(
+                    spec["key"] + "-change", spec["label"] + "比上年增减", _amount(groups["change"], groups["dir"] == "减少"),
+                    spec["unit"], src))
+            if groups.get("rate"):
+                out.figures.append(NarrativeFigure(
+                    spec["key"] + "-growth-rate", spec["label"] + "增长率", _amount(groups["rate"], groups["trend"] == "下降"),
+                    "%", src))
+            break
+        else:
+            out.missing.append(spec["key"])
+
+
+def read_narrative(lines: list[Line], filename: str) -> Narrative:
+    """Read the prose figures and the 重点项目 table of 第三部分."""
+    out = Narrative()
+    prose: list[Line] = []
+    tpl = template()
+    header = tuple(tuple(match_key(h) for h in row) for row in tpl.key_project_header)
+    in_key_table = closed = False
+    for line in lines:
+        if line.blank:
+            continue
+        text = line.text.rstrip("\r")
+        if is_heading(text):
+            out.kinds[line.no] = "heading"
+            in_key_table = match_key(tpl.key_project_heading) in match_key(heading_text(text))
+            continue
+        if "\t" in text:
+            cells = text.split("\t")
+            tokens = tuple(match_key(c) for c in cells if clean_label(c))
+            if not in_key_table or closed:
+                raise DocumentError("unplaced-row", filename, line.no, expected="prose (no table here but 重点项目预算绩效目标)",
+                                    found=text.strip())
+            if tokens == header[0]:
+                out.kinds[line.no] = "header"
+                continue
+            if len(cells) > 3 and any(c.strip() for c in cells[3:]):
+                raise DocumentError("too-many-cells", filename, line.no, expected="3 cells (project, amount, goal)",
+                                    found=f"{len(cells)} cells", offset=4, context="重点项目预算绩效目标")
+            if len(cells) < 2:
+                raise DocumentError("too-few-cells", filename, line.no, expected="3 cells (project, amount, goal)",
+                                    found=f"{len(cells)} cells", context="重点项目预算绩效目标")
+            raw = cells[1].strip()
+            if not is_amount(raw):
+                raise DocumentError("bad-amount", filename, line.no, expected="an amount", found=raw, offset=2,
+                                    context="重点项目预算绩效目标")
+            goal = strip_html(cells[2]).strip() if len(cells) > 2 else ""
+            out.key_rows.append(KeyRow(clean_label(cells[0]), Amount(raw, parse_amount(raw)), goal,
+                                       Source(filename, line.no, None, "重点项目预算绩效目标", ("预算数",))))
+            out.kinds[line.no] = "row"
+            continue
+        plain = clean_label(text)
+        if in_key_table and out.key_rows and plain.startswith("注"):
+            closed = True
+            out.kinds[line.no] = "note"
+            continue
+        out.kinds[line.no] = "prose"
+        prose.append(line)
+    if in_key_table and out.key_rows and not closed:
+        last = lines[-1]
+        raise DocumentError("truncated-table", filename, last.no, expected="the 重点项目 table to end with its note (注：…)",
+                            found="the end of 第三部分")
+    _figures(prose, filename, out)
+    return out
+
+
+def growth_rate(value: Decimal, change: Decimal) -> Decimal | None:
+    """The growth rate in % implied by this year's figure and its change on last year."""
+    previous = value - change
+    return None if previous == 0 else change / previous * 100

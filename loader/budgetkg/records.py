@@ -1,0 +1,203 @@
+"""Typed records read from a disclosure.  Every figure carries its source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+__all__ = [
+    "Amount", "Source", "Cell", "Row", "Table", "Unit", "Division", "NameDifference",
+    "Project", "KeyProject", "NarrativeFigure", "GlossaryEntry", "Document",
+]
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount exactly as printed (``text``) and its exact value."""
+
+    text: str
+    value: Decimal
+
+    @property
+    def lexical(self) -> str:
+        """The ``xsd:decimal`` lexical form: the printed digits without thousands separators."""
+        return self.text.replace(",", "")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where something was printed: file, line, and for table cells the table and column."""
+
+    file: str
+    line: int
+    table: int | None = None
+    table_title: str | None = None
+    column: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        if self.table is not None:
+            where += f" 表{self.table}"
+        if self.column:
+            where += " " + "/".join(self.column)
+        return where
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One printed amount of a table, or a cell the conversion left empty (``amount`` None)."""
+
+    column: str
+    amount: Amount | None
+    source: Source
+
+
+@dataclass
+class Row:
+    """One row of a table.  In the two-sided tables (表1, 表4) each side is its own row.
+
+    ``kind`` is one of ``total``, ``code`` (a classification code row), ``item`` (a
+    labelled row of 表1/4/8), ``unit``, ``category`` (an economic class under a unit,
+    表11) and ``project`` (表12).
+    """
+
+    table: int
+    index: int
+    line: int
+    label: str
+    kind: str
+    key: str
+    cells: dict[str, Cell]
+    code: str | None = None
+    unit: str | None = None
+    goal: str | None = None
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    def value(self, column: str) -> Decimal | None:
+        cell = self.cells.get(column)
+        return cell.amount.value if cell and cell.amount else None
+
+
+@dataclass
+class Table:
+    number: int
+    key: str
+    title: str
+    title_en: str
+    line: int
+    rows: list[Row] = field(default_factory=list)
+    columns: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    declared_empty: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def row(self, key: str) -> Row | None:
+        return next((r for r in self.rows if r.key == key), None)
+
+
+@dataclass
+class Division:
+    """An internal division (处室) of the department."""
+
+    name: str
+    line: int
+
+
+@dataclass
+class Unit:
+    """The department or one of its sub-units (下属单位)."""
+
+    name: str
+    kind: str
+    line: int
+    is_department: bool = False
+    table_names: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class NameDifference:
+    """A name printed differently in two places, and how budgetkg resolved it."""
+
+    what: str
+    printed: str
+    resolved_to: str
+    printed_at: Source
+    resolved_at: Source
+    similarity: float
+
+
+@dataclass
+class Project:
+    """A project of 表12, identified by (unit, name)."""
+
+    unit: str
+    name: str
+    row: Row
+    truncated_name: bool = False
+
+
+@dataclass
+class KeyProject:
+    """A row of 第三部分's 重点项目预算绩效目标 table and the project it describes."""
+
+    name: str
+    amount: Amount
+    goal: str
+    source: Source
+    project: Project | None = None
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True)
+class NarrativeFigure:
+    """A figure printed in the prose of 第三部分."""
+
+    key: str
+    label: str
+    amount: Amount
+    unit: str
+    source: Source
+    compare_to: str = ""
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    term: str
+    definition: str
+    source: Source
+
+
+@dataclass
+class Document:
+    """Everything read from one disclosure."""
+
+    file: str
+    sha256: str
+    year: int
+    department: str
+    duties: list[str]
+    divisions: list[Division]
+    divisions_declared: int | None
+    units: list[Unit]
+    tables: dict[int, Table]
+    projects: list[Project]
+    key_projects: list[KeyProject]
+    narrative: list[NarrativeFigure]
+    glossary: list[GlossaryEntry]
+    name_differences: list[NameDifference]
+    line_kinds: dict[int, str]
+    quirks: list[str]
+    nonblank_lines: int
+
+    def table(self, number: int) -> Table:
+        return self.tables[number]
+
+    def unit(self, name: str) -> Unit:
+        return next(u for u in self.units if u.name == name)
+
+    def cells(self):
+        """Every printed amount of the twelve tables, in document order."""
+        for number in sorted(self.tables):
+            for row in self.tables[number].rows:
+                for cell in row.cells.values():
+                    if cell.amount is not None:
+                        yield row, cell

@@ -1,0 +1,343 @@
+"""Reading the twelve tables of 第二部分 into rows and cells.
+
+Tables are found by their titles and checked against the header shapes of the
+template; a table split across pages repeats its header, which is recognised and
+skipped wherever it appears.  Every line is accounted for: title, meta line
+(单位名称, 单位), header, data row or note, or the reading stops with an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .codes import CodeList, code_level
+from .errors import DocumentError
+from .records import Amount, Cell, Row, Source, Table
+from .sections import Line, heading_text, is_heading
+from .template import TableSpec, strip_ordinal, template
+from .text import clean_label, is_amount, match_key, parse_amount, strip_html
+
+__all__ = ["TableReader"]
+
+_TABLE_LABEL = re.compile(r"^表\s*\d+$")
+_BRACKET_CODE = re.compile(r"^[\[［【]\s*([^\]］】]*?)\s*[\]］】]\s*(.*)$")
+_SPACED_CODE = re.compile(r"^(\d{3,7})\s+(\S.*)$")
+_META = re.compile(r"^(单位名称|编制单位|单位)\s*[:：]\s*(.*)$")
+
+
+@dataclass
+class _Open:
+    spec: TableSpec
+    table: Table
+    header_row: int = 0
+    seen_header: bool = False
+    closed: bool = False
+    current_unit: str | None = None
+    keys: set[str] = field(default_factory=set)
+
+
+class TableReader:
+    """Reads the lines of 第二部分.
+
+    :param filename: the document's name, for sources and errors.
+    :param codes: the functional and economic code lists of the document's year.
+    :param resolve_unit: maps a unit name printed in a table to the unit it names,
+        or returns None when the name is not a unit's.
+    """
+
+    def __init__(
+        self,
+        filename: str,
+        codes: dict[str, CodeList],
+        resolve_unit: Callable[[str, Source], str | None],
+    ) -> None:
+        self.filename = filename
+        self.codes = codes
+        self.resolve_unit = resolve_unit
+        self.tables: dict[int, Table] = {}
+        self.kinds: dict[int, str] = {}
+        self.quirks: list[str] = []
+        self._open: _Open | None = None
+
+    # -- errors --------------------------------------------------------------
+    def _error(self, code: str, line: Line, expected: str, found: str, offset: int = 1) -> DocumentError:
+        context = ""
+        if self._open:
+            context = f"表{self._open.spec.number} {self._open.spec.title}"
+        return DocumentError(code, self.filename, line.no, expected=expected, found=found, offset=offset, context=context)
+
+    # -- driver --------------------------------------------------------------
+    def read(self, lines: list[Line], end: Line) -> dict[int, Table]:
+        """Read all tables; ``end`` is the line that follows the part (for errors)."""
+        for line in lines:
+            if line.blank:
+                continue
+            self._line(line)
+        self._close(end)
+        missing = [s for s in template().tables if s.number not in self.tables]
+        if missing:
+            s = missing[0]
+            raise DocumentError(
+                "missing-table", self.filename, end.no,
+                expected=f"表{s.number} {s.title}", found=f"the end of 第二部分 with {len(self.tables)} of 12 tables",
+            )
+        return self.tables
+
+    def _line(self, line: Line) -> None:
+        text = line.text.rstrip("\r")
+        plain = clean_label(heading_text(text) if is_heading(text) else text)
+        if _TABLE_LABEL.match(plain):
+            self.kinds[line.no] = "table-label"
+            return
+        spec = template().by_title(plain) if "\t" not in text else None
+        if spec is not None:
+            self._start(spec, line)
+            return
+        if is_heading(text):
+            raise self._error(
+                "unknown-table", line, expected="the title of one of the twelve tables of the template", found=plain
+            )
+        if "\t" in text:
+            self._tab_line(line, text)
+            return
+        meta = _META.match(plain)
+        if meta and self._open and not self._open.closed:
+            self._meta(line, meta.group(1), meta.group(2))
+            return
+        if plain.startswith("注") and self._open and not self._open.closed:
+            self._open.table.notes.append(plain)
+            self._open.table.declared_empty = "本表本年无发生额" in match_key(plain)
+            self._open.closed = True
+            self.kinds[line.no] = "note"
+            return
+        if self._open and self._open.closed:
+            self._open.table.notes.append(plain)
+            self.kinds[line.no] = "note"
+            return
+        raise self._error(
+            "unplaced-row", line, expected="a table title, header, data row or note", found=plain
+        )
+
+    def _meta(self, line: Line, name: str, value: str) -> None:
+        self.kinds[line.no] = "meta"
+        if name == "单位" and match_key(value) != "万元":
+            raise self._error("bad-header", line, expected="单位：万元", found=f"单位：{value}")
+
+    def _start(self, spec: TableSpec, line: Line) -> None:
+        self._close(line)
+        if spec.number in self.tables:
+            raise self._error("duplicate-table", line, expected=f"each table once", found=f"表{spec.number} {spec.title} again")
+        table = Table(
+            number=spec.number, key=spec.key, title=spec.title, title_en=spec.title_en, line=line.no,
+            columns=tuple((c.key, c.path) for c in spec.columns),
+        )
+        self.tables[spec.number] = table
+        self._open = _Open(spec, table)
+        self.kinds[line.no] = "title"
+
+    def _close(self, at: Line) -> None:
+        o = self._open
+        if o is None or o.closed:
+            return
+        if not o.closed:
+            raise DocumentError(
+                "truncated-table", self.filename, at.no,
+                expected=f"表{o.spec.number} {o.spec.title} to end with its note (注：…)",
+                found=heading_text(at.text).strip() or "the end of the part",
+            )
+
+    # -- rows ----------------------------------------------------------------
+    def _tab_line(self, line: Line, text: str) -> None:
+        o = self._open
+        if o is None or o.closed:
+            raise self._error("unplaced-row", line, expected="a table title before any table row", found=text.strip())
+        cells = text.split("\t")
+        tokens = tuple(match_key(c) for c in cells if clean_label(c))
+        header = o.spec.header_keys()
+        if tokens == header[0]:
+            o.header_row, o.seen_header = 1, True
+            self.kinds[line.no] = "header"
+            return
+        if 0 < o.header_row < len(header):
+            if tokens != header[o.header_row]:
+                raise self._error("bad-header", line, expected=" | ".join(o.spec.header[o.header_row]),
+                                  found=" | ".join(clean_label(c) for c in cells if clean_label(c)))
+            o.header_row += 1
+            self.kinds[line.no] = "header"
+            return
+        if not o.seen_header:
+            raise self._error("bad-header", line, expected=" | ".join(o.spec.header[0]),
+                              found=" | ".join(clean_label(c) for c in cells if clean_label(c)))
+        o.header_row = len(header)
+        self.kinds[line.no] = "row"
+        layout = o.spec.layout
+        if layout == "balance":
+            self._balance_row(o, line, cells)
+        else:
+            self._matrix_row(o, line, cells)
+
+    def _amounts(self, o: _Open, line: Line, cells: list[str], first: int, columns: list[str]) -> dict[str, Cell]:
+        """Parse the amount cells ``cells[first:]`` into the given columns.
+
+        The conversion sometimes drops the last cell of a row; exactly one missing
+        trailing cell is accepted and recorded as missing, never as zero.
+        """
+        values = cells[first : first + len(columns)]
+        extra = [c for c in cells[first + len(columns) :] if c.strip()]
+        if extra:
+            raise self._error("too-many-cells", line, expected=f"{first + len(columns)} cells",
+                              found=f"{len(cells)} cells, the extra one \"{extra[0].strip()}\"",
+                              offset=first + len(columns) + 1)
+        while len(values) < len(columns):
+            values.append("")
+        missing_tail = 0
+        for v in reversed(values):
+            if v.strip():
+                break
+            missing_tail += 1
+        if missing_tail > 1:
+            raise self._error("too-few-cells", line, expected=f"{first + len(columns)} cells",
+                              found=f"{first + len(columns) - missing_tail} cells with a value",
+                              offset=first + len(columns) - missing_tail + 1)
+        out: dict[str, Cell] = {}
+        spec = o.spec
+        for i, (key, raw) in enumerate(zip(columns, values)):
+            col = spec.column(key)
+            source = Source(self.filename, line.no, spec.number, spec.title, col.path)
+            raw = raw.strip()
+            if not raw and i == len(columns) - 1:
+                self.quirks.append(f"{self.filename}:{line.no}: 表{spec.number} the last cell ({'/'.join(col.path)}) is missing; recorded as missing")
+                out[key] = Cell(key, None, source)
+                continue
+            if not is_amount(raw):
+                raise self._error("bad-amount", line, expected=f"an amount in column {'/'.join(col.path)}",
+                                  found=raw, offset=first + i + 1)
+            out[key] = Cell(key, Amount(raw, parse_amount(raw)), source)
+        return out
+
+    def _add(self, o: _Open, line: Line, row: Row) -> None:
+        if row.key in o.keys:
+            raise self._error("duplicate-row", line, expected="each row once per table", found=row.label)
+        o.keys.add(row.key)
+        o.table.rows.append(row)
+
+    def _is_total(self, label: str) -> bool:
+        return match_key(label) in {match_key(t) for t in template().total_labels}
+
+    def _code(self, o: _Open, line: Line, raw: str, offset: int) -> str:
+        code = raw.strip()
+        if code_level(o.spec.codes, code) is None:
+            digits = "3, 5 or 7" if o.spec.codes == "functional" else "3 or 5"
+            raise self._error("bad-code", line, expected=f"a {o.spec.codes} code of {digits} digits", found=code, offset=offset)
+        return code
+
+    def _matrix_row(self, o: _Open, line: Line, cells: list[str]) -> None:
+        spec = o.spec
+        columns = [c.key for c in spec.columns]
+        layout = spec.layout
+        label_cells = 2 if layout == "code-matrix" else 1
+        if len(cells) <= label_cells:
+            raise self._error("too-few-cells", line, expected=f"{label_cells + len(columns)} cells",
+                              found=f"{len(cells)} cells")
+        index = len(o.table.rows)
+        goal = None
+        if layout == "project-matrix":
+            width = label_cells + len(columns)
+            goal_cells = cells[width:] or [""]
+            if any(c.strip() for c in goal_cells[1:]):
+                raise self._error("too-many-cells", line, expected=f"{width + 1} cells (the last one the goal)",
+                                  found=f"{len(cells)} cells", offset=width + 2)
+            goal = strip_html(goal_cells[0]).strip() or None
+            cells = cells[:width]
+        amounts = self._amounts(o, line, cells, label_cells, columns)
+        if layout == "code-matrix":
+            code_raw, label = cells[0].strip(), clean_label(cells[1])
+            if not code_raw and self._is_total(label):
+                self._add(o, line, Row(spec.number, index, line.no, label, "total", "total", amounts))
+                return
+            code = self._code(o, line, code_raw, 1)
+            self._add(o, line, Row(spec.number, index, line.no, label, "code", code, amounts, code=code))
+            return
+        label = clean_label(cells[0])
+        if self._is_total(label):
+            self._add(o, line, Row(spec.number, index, line.no, label, "total", "total", amounts))
+            return
+        if layout == "code-list":
+            m = _BRACKET_CODE.match(label) or _SPACED_CODE.match(label)
+            if not m:
+                raise self._error("bad-code", line, expected=f"a {spec.codes} code such as [code]name", found=label)
+            code = self._code(o, line, m.group(1), 1)
+            self._add(o, line, Row(spec.number, index, line.no, clean_label(m.group(2)), "code", code, amounts, code=code))
+            return
+        if layout == "labelled":
+            attrs = spec.row_spec(label)
+            if attrs is None:
+                raise self._error("unknown-row", line, expected=f"one of the rows of 表{spec.number}: " + "、".join(spec.rows), found=label)
+            self._add(o, line, Row(spec.number, index, line.no, label, "item", attrs["item"], amounts, attrs=dict(attrs)))
+            return
+        source = Source(self.filename, line.no, spec.number, spec.title)
+        if layout == "unit-matrix":
+            klass = self.codes["economic"].class_by_name(label)
+            if klass is None:
+                unit = self.resolve_unit(label, source) or label
+                o.current_unit = unit
+                self._add(o, line, Row(spec.number, index, line.no, label, "unit", f"unit:{unit}", amounts, unit=unit))
+                return
+            if o.current_unit is None:
+                raise self._error("orphan-row", line, expected="a unit row before this economic class", found=label)
+            self._add(o, line, Row(spec.number, index, line.no, label, "category", f"unit:{o.current_unit}/{klass}",
+                                   amounts, code=klass, unit=o.current_unit))
+            return
+        # project-matrix: a row without a goal that names a unit starts that unit's projects.
+        unit = self.resolve_unit(label, source) if goal is None else None
+        if unit is not None:
+            o.current_unit = unit
+            self._add(o, line, Row(spec.number, index, line.no, label, "unit", f"unit:{unit}", amounts, unit=unit))
+            return
+        if o.current_unit is None:
+            raise self._error("orphan-row", line, expected="a unit row before this project", found=label)
+        key = f"project:{o.current_unit}/{label}"
+        if key in o.keys:
+            raise self._error("duplicate-row", line, expected="each project once per unit", found=label)
+        self._add(o, line, Row(spec.number, index, line.no, label, "project", key, amounts, unit=o.current_unit, goal=goal))
+
+    def _balance_row(self, o: _Open, line: Line, cells: list[str]) -> None:
+        spec = o.spec
+        cells = cells + [""] * (4 - len(cells))
+        if len([c for c in cells[4:] if c.strip()]):
+            raise self._error("too-many-cells", line, expected="4 cells (item, amount, item, amount)",
+                              found=f"{len(cells)} cells", offset=5)
+        for side, (label_cell, amount_cell, column) in (
+            ("income", (cells[0], cells[1], "income")),
+            ("expenditure", (cells[2], cells[3], "expenditure")),
+        ):
+            label = clean_label(label_cell)
+            if not label and not amount_cell.strip():
+                continue
+            offset = 1 if side == "income" else 3
+            if not label:
+                raise self._error("unknown-row", line, expected=f"an {side} item before its amount", found=amount_cell.strip(), offset=offset)
+            attrs = spec.row_spec(label)
+            if attrs is not None and attrs.get("side", side) != side:
+                attrs = None
+            code = None
+            if attrs is None and side == "expenditure":
+                code = self.codes["functional"].class_by_name(strip_ordinal(label))
+            if attrs is None and code is None:
+                raise self._error("unknown-row", line, expected=f"an {side} item of 表{spec.number}", found=label, offset=offset)
+            col = spec.column(column)
+            raw = amount_cell.strip()
+            if not is_amount(raw):
+                raise self._error("bad-amount", line, expected=f"an amount for {label}", found=raw, offset=offset + 1)
+            cell = Cell(column, Amount(raw, parse_amount(raw)),
+                        Source(self.filename, line.no, spec.number, spec.title, col.path))
+            if code:
+                key, kind, row_attrs = f"{side}:{code}", "code", {"side": side}
+            else:
+                assert attrs is not None
+                what = attrs.get("role") or attrs.get("fund") or attrs.get("expense_type")
+                key, kind, row_attrs = f"{side}:{what}", "item", dict(attrs)
+            self._add(o, line, Row(spec.number, len(o.table.rows), line.no, label, kind, key, {column: cell},
+                                   code=code, attrs=row_attrs))

@@ -1,0 +1,104 @@
+"""The disclosure template (``data/template.toml``) as typed table specifications."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from .text import match_key
+
+__all__ = ["ColumnSpec", "TableSpec", "Template", "template", "strip_ordinal"]
+
+_ORDINAL = re.compile(r"^(?:表\s*\d+\s*)?(?:其中[:：])?\s*(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]\s*)?")
+
+
+def strip_ordinal(label: str) -> str:
+    """A row or title label without its ordinal: ``二十六、对附属单位补助支出`` → ``对附属单位补助支出``.
+
+    >>> strip_ordinal("其中：（一）因公出国（境）支出"), strip_ordinal("1. 公务用车购置费")
+    ('因公出国（境）支出', '公务用车购置费')
+    """
+    return _ORDINAL.sub("", label.strip(), count=1).strip()
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    key: str
+    path: tuple[str, ...]
+    role: str = ""
+    fund: str = ""
+    expense_type: str = ""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    number: int
+    key: str
+    title: str
+    title_en: str
+    layout: str
+    header: tuple[tuple[str, ...], ...]
+    columns: tuple[ColumnSpec, ...]
+    codes: str = ""
+    fund: str = ""
+    expense_type: str = ""
+    aliases: tuple[str, ...] = ()
+    sums: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    rows: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def column(self, key: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.key == key)
+
+    def header_keys(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(tuple(match_key(h) for h in row) for row in self.header)
+
+    def row_spec(self, label: str) -> dict[str, str] | None:
+        key = match_key(strip_ordinal(label))
+        return next((v for k, v in self.rows.items() if match_key(k) == key), None)
+
+
+@dataclass(frozen=True)
+class Template:
+    tables: tuple[TableSpec, ...]
+    total_labels: tuple[str, ...]
+    key_project_heading: str
+    key_project_header: tuple[tuple[str, ...], ...]
+
+    def by_title(self, title: str) -> TableSpec | None:
+        key = match_key(strip_ordinal(title))
+        for spec in self.tables:
+            if key in {match_key(t) for t in (spec.title, *spec.aliases)}:
+                return spec
+        return None
+
+    def spec(self, number: int) -> TableSpec:
+        return next(s for s in self.tables if s.number == number)
+
+
+@cache
+def template() -> Template:
+    """The template of the twelve tables, read from ``data/template.toml``."""
+    raw = tomllib.loads(resources.files("budgetkg").joinpath("data/template.toml").read_text("utf-8"))
+    specs = []
+    for t in raw["table"]:
+        specs.append(
+            TableSpec(
+                number=t["number"], key=t["key"], title=t["title"], title_en=t["title_en"], layout=t["layout"],
+                header=tuple(tuple(r) for r in t["header"]),
+                columns=tuple(ColumnSpec(key=c["key"], path=tuple(c["path"]), role=c.get("role", ""),
+                                         fund=c.get("fund", ""), expense_type=c.get("expense_type", ""))
+                              for c in t["columns"]),
+                codes=t.get("codes", ""), fund=t.get("fund", ""), expense_type=t.get("expense_type", ""),
+                aliases=tuple(t.get("aliases", ())),
+                sums=tuple((s["total"], tuple(s["parts"])) for s in t.get("sums", ())),
+                rows=t.get("rows", {}),
+            )
+        )
+    kp = raw["key_projects"]
+    return Template(
+        tables=tuple(specs), total_labels=tuple(raw["template"]["total_labels"]),
+        key_project_heading=kp["heading"], key_project_header=tuple(tuple(r) for r in kp["header"]),
+    )
