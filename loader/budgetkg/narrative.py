@@ -15,7 +15,7 @@ from .sections import Line, heading_text, is_heading
 from .template import template
 from .text import clean_label, is_amount, match_key, parse_amount, strip_html
 
-__all__ = ["Narrative", "read_narrative", "KeyRow"]
+__all__ = ["Narrative", "read_narrative", "KeyRow", "narrative_sums", "growth_rate"]
 
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
 
@@ -42,6 +42,13 @@ def _patterns() -> list[dict[str, str]]:
     return [dict(f, regex=f["pattern"].replace("{n}", _NUMBER)) for f in raw["figure"]]
 
 
+@cache
+def narrative_sums() -> list[tuple[str, tuple[str, ...]]]:
+    """The sums the narrative's own figures must satisfy (``[[sum]]`` of narrative.toml)."""
+    raw = tomllib.loads(resources.files("budgetkg").joinpath("data/narrative.toml").read_text("utf-8"))
+    return [(s["total"], tuple(s["parts"])) for s in raw.get("sum", [])]
+
+
 def _amount(text: str, negative: bool = False) -> Amount:
     value = parse_amount(text)
     return Amount(text, -value if negative else value)
@@ -55,8 +62,9 @@ def _figures(prose: list[Line], filename: str, out: Narrative) -> None:
                 continue
             src = Source(filename, line.no)
             groups = m.groupdict()
-            out.figures.append(NarrativeFigure(spec["key"], spec["label"], _amount(groups["value"]), spec["unit"], src,
-                                               spec.get("compare_to", "")))
+            compare = spec.get("compare_to")
+            target = (compare["table"], compare["row"], compare["column"]) if compare else None
+            out.figures.append(NarrativeFigure(spec["key"], spec["label"], _amount(groups["value"]), spec["unit"], src, target))
             if groups.get("change"):
                 out.figures.append(NarrativeFigure(
                     spec["key"] + "-change", spec["label"] + "比上年增减", _amount(groups["change"], groups["dir"] == "减少"),

@@ -156,7 +156,7 @@ class NarrativeFigure:
     amount: Amount
     unit: str
     source: Source
-    compare_to: str = ""
+    compare_to: tuple[int, str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ class Template:
     total_labels: tuple[str, ...]
     key_project_heading: str
     key_project_header: tuple[tuple[str, ...], ...]
+    three_public_codes: dict[str, str]
 
     def by_title(self, title: str) -> TableSpec | None:
         key = match_key(strip_ordinal(title))
@@ -101,4 +102,5 @@ def template() -> Template:
     return Template(
         tables=tuple(specs), total_labels=tuple(raw["template"]["total_labels"]),
         key_project_heading=kp["heading"], key_project_header=tuple(tuple(r) for r in kp["header"]),
+        three_public_codes=dict(raw["three_public_codes"]),
     )
