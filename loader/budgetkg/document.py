@@ -16,7 +16,7 @@ from .narrative import read_narrative
 from .overview import read_overview, unit_kind
 from .records import Document, KeyProject, NameDifference, Project, Source, Unit
 from .resources import default_document
-from .sections import Line, split_parts
+from .sections import Line, end_of_part, require_part, split_parts
 from .tables import TableReader
 from .text import clean_label, decode, match_key
 
@@ -110,7 +110,7 @@ def read_document(source: str | PathLike[str] | Traversable | bytes | None = Non
     year, department = _title(parts.title, name)
     codes = {scheme: code_list(scheme, year) for scheme in ("functional", "economic")}
 
-    overview = read_overview(parts.parts[1])
+    overview = read_overview(require_part(parts, 1, lines, name))
     kinds.update(overview.kinds)
     units = [Unit(department, unit_kind(department), parts.heading_lines[1].no, is_department=True)]
     units += [Unit(n, unit_kind(n), ln) for n, ln in overview.sub_units]
@@ -120,7 +120,7 @@ def read_document(source: str | PathLike[str] | Traversable | bytes | None = Non
         return resolver.resolve(printed, src)
 
     reader = TableReader(name, codes, resolve)
-    tables = reader.read(parts.parts[2], parts.heading_lines[3])
+    tables = reader.read(require_part(parts, 2, lines, name), end_of_part(parts, 2, lines))
     kinds.update(reader.kinds)
     quirks = list(reader.quirks)
     for row in tables[11].rows:
@@ -130,11 +130,11 @@ def read_document(source: str | PathLike[str] | Traversable | bytes | None = Non
 
     projects = [Project(r.unit or "", r.label, r, r.label.endswith("项") and not r.label.endswith("项目"))
                 for r in tables[12].rows if r.kind == "project"]
-    narrative = read_narrative(parts.parts[3], name)
+    narrative = read_narrative(require_part(parts, 3, lines, name), name)
     kinds.update(narrative.kinds)
     quirks += [f"{name}: narrative figure {k} not found in 第三部分" for k in narrative.missing]
     key_projects, key_differences = _link_key_projects(narrative.key_rows, projects, name)
-    glossary, glossary_kinds = read_glossary(parts.parts[4], name)
+    glossary, glossary_kinds = read_glossary(require_part(parts, 4, lines, name), name)
     kinds.update(glossary_kinds)
 
     nonblank = [ln for ln in lines if not ln.blank]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .errors import DocumentError
 from .text import match_key
 
-__all__ = ["Line", "Parts", "split_parts", "heading_text", "is_heading"]
+__all__ = ["Line", "Parts", "split_parts", "require_part", "end_of_part", "heading_text", "is_heading"]
 
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _PART = re.compile(r"^第([一二三四])部分")
@@ -94,10 +94,20 @@ def split_parts(lines: list[Line], filename: str) -> Parts:
             "not-a-budget", filename, first.no,
             expected="a department budget disclosure with parts 第一部分 … 第四部分", found=first.text.strip(),
         )
-    last = lines[-1].no if lines else 1
-    for number, name in _PART_NAMES.items():
-        if number not in out.parts:
-            raise DocumentError(
-                "missing-part", filename, last, expected=f"a heading for {name}", found="the end of the document"
-            )
     return out
+
+
+def require_part(parts: Parts, number: int, lines: list[Line], filename: str) -> list[Line]:
+    """The lines of part ``number``, or a missing-part error at the line where it should begin."""
+    if number in parts.parts:
+        return parts.parts[number]
+    following = [parts.heading_lines[n] for n in sorted(parts.heading_lines) if n > number]
+    at = following[0] if following else next((ln for ln in reversed(lines) if not ln.blank), lines[-1])
+    found = heading_text(at.text) if following else "the end of the document"
+    raise DocumentError("missing-part", filename, at.no, expected=f"a heading for {_PART_NAMES[number]}", found=found)
+
+
+def end_of_part(parts: Parts, number: int, lines: list[Line]) -> Line:
+    """The line that ends part ``number``: the next part's heading, or the document's last line."""
+    following = [parts.heading_lines[n] for n in sorted(parts.heading_lines) if n > number]
+    return following[0] if following else next((ln for ln in reversed(lines) if not ln.blank), lines[-1])

@@ -142,10 +142,11 @@ class TableReader:
         if o is None or o.closed:
             return
         if not o.closed:
+            found = heading_text(at.text).strip()
             raise DocumentError(
                 "truncated-table", self.filename, at.no,
                 expected=f"表{o.spec.number} {o.spec.title} to end with its note (注：…)",
-                found=heading_text(at.text).strip() or "the end of the part",
+                found=f"{found} (the table stops here)" if found else "the end of the document",
             )
 
     # -- rows ----------------------------------------------------------------

@@ -1,0 +1,64 @@
+"""`budgetkg check` driven through click's CliRunner: exit codes, messages, formats."""
+
+import json
+import shutil
+
+from click.testing import CliRunner
+
+from budgetkg.cli import cli
+from budgetkg.resources import default_document
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_check_bundled_document():
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith("guangzhou-hrss-2024-budget.txt: identities ")
+    assert "0 broken" in first and "lines accounted for 933/933" in first
+    assert "rounding" in result.output and "name differences" in result.output
+
+
+def test_check_json():
+    result = run("check", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data[0]["department"] == "广州市人力资源和社会保障局"
+    assert data[0]["summary"]["broken"] == 0
+    ident = next(i for i in data[0]["identities"] if i["id"] == "cross/5-6/basic")
+    assert ident["status"] == "exact" and ident["total"]["line"] == 336
+
+
+def test_check_broken_identity_exits_1(tmp_path, seed_lines):
+    lines = list(seed_lines)
+    lines[421 - 1] = "[30201]办公费\t650.24"
+    doc = tmp_path / "changed.txt"
+    doc.write_text("\n".join(lines), encoding="utf-8")
+    result = run("check", str(doc))
+    assert result.exit_code == 1
+    assert "broken" in result.output and "line 420" in result.output
+
+
+def test_check_unreadable_exits_2(tmp_path):
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    result = run("check", str(bad))
+    assert result.exit_code == 2
+    assert "empty.txt:1:1: error[empty-document]" in result.output
+
+
+def test_check_directory_reads_every_document(tmp_path):
+    shutil.copy(str(default_document()), tmp_path / "a.txt")
+    shutil.copy(str(default_document()), tmp_path / "b.txt")
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 0
+    assert result.output.count("identities ") == 2
+
+
+def test_help_lists_exit_codes():
+    result = run("check", "--help")
+    assert result.exit_code == 0
+    assert "Exit 0" in result.output and "1 when some" in result.output and "2 when some input" in result.output

@@ -1,0 +1,18 @@
+"""The `>>>` examples of the library's docstrings run as tests."""
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import budgetkg
+
+MODULES = sorted(m.name for m in pkgutil.iter_modules(budgetkg.__path__, "budgetkg."))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
