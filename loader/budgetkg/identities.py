@@ -33,6 +33,7 @@ class Term:
     label: str
     value: Decimal
     source: Source | None
+    ref: tuple[object, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ class _Figures:
             return None
         path = "/".join(cell.source.column)
         label = f"表{table.number} {row.label}" + (f" [{row.code}]" if row.code and row.code not in row.label else "")
-        return Term(f"{label} · {path}" if path else label, cell.amount.value, cell.source)
+        return Term(f"{label} · {path}" if path else label, cell.amount.value, cell.source,
+                    ("cell", table.number, row.key, column))
 
     def get(self, number: int, row_key: str, column: str) -> Term | None:
         table = self.doc.tables[number]
@@ -264,7 +266,7 @@ def _narrative(doc: Document, f: _Figures) -> Iterator[Identity]:
     figures: dict[str, NarrativeFigure] = {n.key: n for n in doc.narrative}
 
     def term(n: NarrativeFigure) -> Term:
-        return Term(f"第三部分 {n.label}", n.amount.value, n.source)
+        return Term(f"第三部分 {n.label}", n.amount.value, n.source, ("narrative", n.key))
 
     for n in doc.narrative:
         if n.compare_to:
@@ -304,16 +306,19 @@ def _key_projects(doc: Document) -> Iterator[Identity]:
             continue
         yield _identity(f"key-project/{k.source.line}", "key-project",
                         f"第三部分 重点项目 {k.name} = 表12 {k.project.unit} / {k.project.name}",
-                        Term(f"第三部分 重点项目 {k.name}", k.amount.value, k.source),
-                        [Term(f"表12 {k.project.name} · 总计", cell.amount.value, cell.source)])
+                        Term(f"第三部分 重点项目 {k.name}", k.amount.value, k.source, ("key-project", k.source.line)),
+                        [Term(f"表12 {k.project.name} · 总计", cell.amount.value, cell.source,
+                              ("cell", 12, k.project.row.key, "total"))])
 
 
 def _counts(doc: Document) -> Iterator[Identity]:
     if doc.divisions_declared is not None and doc.divisions:
         line = doc.divisions[0].line
         yield _identity("count/divisions", "count", "第一部分 共设N个职能处（室） = the divisions listed",
-                        Term("第一部分 declared number of divisions", Decimal(doc.divisions_declared), Source(doc.file, line)),
-                        [Term(f"第一部分 {d.name}", Decimal(1), Source(doc.file, d.line)) for d in doc.divisions])
+                        Term("第一部分 declared number of divisions", Decimal(doc.divisions_declared), Source(doc.file, line),
+                             ("department",)),
+                        [Term(f"第一部分 {d.name}", Decimal(1), Source(doc.file, d.line), ("division", d.name))
+                         for d in doc.divisions])
 
 
 def check_identities(doc: Document) -> list[Identity]:

@@ -1,0 +1,353 @@
+"""Mapping a read document (and its accounting report) to RDF, in its own named graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from pyoxigraph import Literal, NamedNode, Quad, Triple
+
+from .codelists import TOTAL
+from .identities import Identity, Term
+from .iri import DEFAULT_BASE, Minter, concept
+from .namespaces import BKG, DCAT, DCTERMS, INTERVAL, ORG, PROV, QB, RDF, RDFS, SKOS, VOID, XSD
+from .records import Cell, Document, Row, Table
+from .report import CheckReport
+from .structure import dimensions, structure_iri
+from .template import TableSpec, template
+from .themes import themes_for
+
+__all__ = ["document_quads", "VOCABULARY_GRAPH", "LICENSE"]
+
+VOCABULARY_GRAPH = NamedNode("https://w3id.org/budgetkg/graph/vocabulary")
+LICENSE = NamedNode("https://creativecommons.org/licenses/by/4.0/")
+TRUE, FALSE = Literal("true", datatype=XSD.boolean), Literal("false", datatype=XSD.boolean)
+
+
+def _zh(text: str) -> Literal:
+    return Literal(text, language="zh")
+
+
+def _int(n: int) -> Literal:
+    return Literal(str(n), datatype=XSD.integer)
+
+
+def _dec(value: Decimal | str) -> Literal:
+    return Literal(str(value), datatype=XSD.decimal)
+
+
+class _Mapper:
+    def __init__(self, doc: Document, report: CheckReport, base: str) -> None:
+        self.doc = doc
+        self.report = report
+        self.m = Minter(base, doc.department, doc.year)
+        self.year = doc.year
+        self.triples: list[Triple] = []
+        self.src = self.m.source()
+        self.obs: dict[tuple[int, str, str], NamedNode] = {}
+        self.projects: dict[str, NamedNode] = {}
+        self.all_projects = self.m.part("project", TOTAL)
+
+    def add(self, s: NamedNode, p: NamedNode, o) -> None:
+        self.triples.append(Triple(s, p, o))
+
+    def code(self, scheme: str, notation: str) -> NamedNode:
+        return concept(scheme, self.year, notation)
+
+    def traced(self, s: NamedNode, line: int) -> None:
+        self.add(s, BKG.sourceLine, _int(line))
+        self.add(s, BKG.sourceDocument, self.src)
+
+    # -- organisations ----------------------------------------------------------
+    def unit_iri(self, name: str | None) -> NamedNode:
+        return self.m.unit(name) if name else self.m.department()
+
+    def organisations(self) -> None:
+        d, dept = self.doc, self.m.department()
+        self.add(dept, RDF.type, BKG.Department)
+        self.add(dept, RDF.type, ORG.FormalOrganization)
+        self.add(dept, RDFS.label, _zh(d.department))
+        self.add(dept, SKOS.prefLabel, _zh(d.department))
+        self.add(dept, BKG.unitKind, self.code("unit-kind", d.units[0].kind))
+        for paragraph in d.duties:
+            self.add(dept, BKG.duties, _zh(paragraph))
+        for unit in d.units:
+            u = self.m.unit(unit.name)
+            self.add(u, RDF.type, BKG.BudgetUnit)
+            self.add(u, RDF.type, ORG.Organization)
+            self.add(u, RDFS.label, _zh(unit.name if not unit.is_department else f"{unit.name}（本级）"))
+            self.add(u, SKOS.prefLabel, _zh(unit.name))
+            for alt in sorted(unit.table_names - {unit.name}):
+                self.add(u, SKOS.altLabel, _zh(alt))
+            self.add(u, BKG.unitKind, self.code("unit-kind", unit.kind))
+            self.add(u, ORG.subOrganizationOf, dept)
+            self.add(dept, ORG.hasSubOrganization, u)
+            self.traced(u, unit.line)
+        for division in d.divisions:
+            v = self.m.division(division.name)
+            self.add(v, RDF.type, BKG.Division)
+            self.add(v, RDF.type, ORG.OrganizationalUnit)
+            self.add(v, RDFS.label, _zh(division.name))
+            self.add(v, ORG.unitOf, dept)
+            self.add(dept, ORG.hasUnit, v)
+            self.traced(v, division.line)
+
+    # -- tables and observations ------------------------------------------------
+    def subtotal_rows(self, table: Table, spec: TableSpec) -> set[str]:
+        keys = {r.key for r in table.rows if r.kind in ("total", "unit") or r.attrs.get("role")}
+        codes = {r.code for r in table.rows if r.kind == "code" and r.code}
+        keys |= {r.key for r in table.rows if r.kind == "code" and r.code and any(
+            c != r.code and c.startswith(r.code) for c in codes)}
+        keys |= {r.attrs.get("parent", "") for r in table.rows}
+        if spec.layout == "balance":
+            # Rows above 本年合计 add up to it; the fund sub-lines of 表4 are leaves.
+            keys |= {r.key for r in table.rows if r.attrs.get("role")}
+        return keys
+
+    def tables(self) -> None:
+        for spec in template().tables:
+            table = self.doc.tables[spec.number]
+            t = self.m.table(spec.number)
+            self.add(t, RDF.type, BKG.BudgetTable)
+            self.add(t, RDF.type, QB.DataSet)
+            self.add(t, QB.structure, structure_iri(spec.number))
+            self.add(t, RDFS.label, _zh(f"表{spec.number} {spec.title}"))
+            self.add(t, RDFS.label, Literal(f"Table {spec.number}: {spec.title_en}", language="en"))
+            self.add(t, DCTERMS.title, _zh(spec.title))
+            self.add(t, BKG.tableNumber, _int(spec.number))
+            self.add(t, BKG.declaredEmpty, TRUE if table.declared_empty else FALSE)
+            self.add(t, DCTERMS.isPartOf, self.m.dataset())
+            self.traced(t, table.line)
+            subtotals = self.subtotal_rows(table, spec)
+            total_columns = {c.key for c in spec.columns if c.role == "total"} | {total for total, _ in spec.sums}
+            scopes = self.scopes(table) if spec.layout == "balance" else {}
+            for row in table.rows:
+                for col_key, cell in row.cells.items():
+                    if cell.amount is None:
+                        self.missing(spec, t, row, col_key, cell.source.line)
+                        continue
+                    self.observation(spec, t, row, col_key, cell, row.key in subtotals or col_key in total_columns,
+                                     scopes.get(row.key, ""))
+
+    @staticmethod
+    def scopes(table: Table) -> dict[str, str]:
+        """表1/表4: lines down to 本年合计 are this year's; the lines after it belong to the grand total."""
+        out: dict[str, str] = {}
+        for side in ("income", "expenditure"):
+            scope = "current-year"
+            for row in (r for r in table.rows if r.attrs.get("side") == side):
+                out[row.key] = scope
+                if row.attrs.get("role") == "year-total":
+                    scope = "all"
+        return out
+
+    def missing(self, spec: TableSpec, t: NamedNode, row: Row, col_key: str, line: int) -> None:
+        missing = self.m.observation(spec.number, row.key, col_key)
+        self.add(missing, RDF.type, BKG.MissingCell)
+        self.add(missing, RDFS.label, _zh(f"表{spec.number} {row.label} · {'/'.join(spec.column(col_key).path)}（缺失）"))
+        self.add(missing, QB.dataSet, t)
+        self.add(missing, BKG.sourceColumn, Literal("/".join(spec.column(col_key).path)))
+        self.traced(missing, line)
+
+    def observation(self, spec: TableSpec, t: NamedNode, row: Row, col_key: str, cell: Cell, subtotal: bool,
+                    scope: str) -> None:
+        column = spec.column(col_key)
+        o = self.m.observation(spec.number, row.key, col_key)
+        self.obs[(spec.number, row.key, col_key)] = o
+        add = self.add
+        add(o, RDF.type, QB.Observation)
+        add(o, QB.dataSet, t)
+        add(o, RDFS.label, _zh(f"表{spec.number} {row.label} · {'/'.join(column.path)}"))
+        fund = row.attrs.get("fund") or column.fund or spec.fund or TOTAL
+        etype = row.attrs.get("expense_type") or column.expense_type or spec.expense_type or TOTAL
+        flow = row.attrs.get("side") or ("income" if spec.number == 2 else "expenditure")
+        dims = {
+            "fiscalYear": INTERVAL[str(self.year)],
+            "budgetPhase": self.code("budget-phase", "approved"),
+            "organization": self.unit_iri(row.unit) if row.kind != "total" else self.m.department(),
+            "operationCharacter": self.code("flow", "expenditure" if flow == "expenditure" else "income"),
+            "fundingSource": self.code("fund", fund),
+            "expenditureType": self.code("expense-type", etype),
+            "functionalClassification": self.code("functional", row.code if row.code and spec.codes != "economic" else TOTAL),
+            "economicClassification": self.code("economic", row.code if row.code and spec.codes == "economic" else TOTAL),
+            "accountingScope": self.code("scope", scope or "current-year"),
+            "expenseItem": self.code("expense-item", row.key),
+            "project": self.projects.get(row.key, self.all_projects),
+        }
+        for dim in dimensions(spec):
+            add(o, BKG[dim], dims[dim])
+        assert cell.amount is not None
+        add(o, BKG.amount, _dec(cell.amount.lexical))
+        add(o, BKG.printedAmount, Literal(cell.amount.text))
+        add(o, BKG.unitOfMeasure, self.code("unit-of-measure", "wan-yuan"))
+        add(o, BKG.isSubtotal, TRUE if subtotal else FALSE)
+        add(o, BKG.sourceColumn, Literal("/".join(column.path)))
+        self.traced(o, cell.source.line)
+
+    # -- projects -----------------------------------------------------------------
+    def project_resources(self) -> None:
+        all_p = self.all_projects
+        self.add(all_p, RDF.type, BKG.Project)
+        self.add(all_p, RDFS.label, _zh("全部项目（合计）"))
+        self.add(all_p, RDFS.label, Literal("All projects (total)", language="en"))
+        key_of = {id(k.project): k for k in self.doc.key_projects if k.project is not None}
+        for project in self.doc.projects:
+            p = self.m.project(project.unit, project.name)
+            self.projects[project.row.key] = p
+            self.add(p, RDF.type, BKG.Project)
+            self.add(p, RDFS.label, _zh(project.name))
+            self.add(p, BKG.budgetUnit, self.m.unit(project.unit))
+            if project.row.goal:
+                self.add(p, BKG.performanceGoal, _zh(project.row.goal))
+            total = project.row.cells["total"].amount
+            if total is not None:
+                self.add(p, BKG.totalAmount, _dec(total.lexical))
+            self.add(p, DCTERMS.isPartOf, self.m.dataset())
+            self.traced(p, project.row.line)
+            key = key_of.get(id(project))
+            self.add(p, BKG.isKeyProject, TRUE if key else FALSE)
+            for match in themes_for(project.name):
+                theme = self.code("theme", match.theme)
+                self.add(p, BKG.theme, theme)
+                a = NamedNode(f"{p.value}/theme/{match.theme}")
+                self.add(p, BKG.themeAssignment, a)
+                self.add(a, RDF.type, BKG.ThemeAssignment)
+                self.add(a, BKG.assignedTheme, theme)
+                self.add(a, BKG.themeRule, Literal(match.rule))
+                self.add(a, BKG.matchedText, Literal(match.matched))
+        for k in self.doc.key_projects:
+            s = self.m.part("key-project", str(k.source.line))
+            self.add(s, RDF.type, BKG.KeyProjectStatement)
+            self.add(s, RDFS.label, _zh(f"重点项目 {k.name}"))
+            self.add(s, BKG.printedName, _zh(k.name))
+            self.add(s, BKG.value, _dec(k.amount.lexical))
+            self.add(s, BKG.printedAmount, Literal(k.amount.text))
+            self.add(s, BKG.unitOfMeasure, self.code("unit-of-measure", "wan-yuan"))
+            if k.goal:
+                self.add(s, BKG.performanceGoal, _zh(k.goal))
+            self.traced(s, k.source.line)
+            if k.project is not None:
+                p = self.m.project(k.project.unit, k.project.name)
+                self.add(s, BKG.describesProject, p)
+                self.add(p, BKG.keyProjectStatement, s)
+                self.add(s, BKG.nameSimilarity, _dec(f"{k.similarity:.3f}"))
+
+    # -- part 3, part 4, name differences ---------------------------------------------
+    def narrative(self) -> None:
+        units = {"万元": "wan-yuan", "%": "percent", "平方米": "square-metre", "辆": "vehicle", "台": "device"}
+        for n in self.doc.narrative:
+            f = self.m.part("narrative", n.key)
+            self.add(f, RDF.type, BKG.NarrativeFigure)
+            self.add(f, RDFS.label, _zh(n.label))
+            self.add(f, BKG.narrativeKey, Literal(n.key))
+            self.add(f, BKG.value, _dec(n.amount.value))
+            self.add(f, BKG.printedAmount, Literal(n.amount.text))
+            self.add(f, BKG.unitOfMeasure, self.code("unit-of-measure", units[n.unit]))
+            self.traced(f, n.source.line)
+        for i, g in enumerate(self.doc.glossary, 1):
+            e = self.m.part("glossary", str(i))
+            self.add(e, RDF.type, BKG.GlossaryEntry)
+            self.add(e, RDF.type, SKOS.Concept)
+            self.add(e, SKOS.prefLabel, _zh(g.term))
+            self.add(e, SKOS.definition, _zh(g.definition))
+            self.traced(e, g.source.line)
+        for i, n in enumerate(self.doc.name_differences, 1):
+            x = self.m.part("name-difference", str(i))
+            self.add(x, RDF.type, BKG.NameDifference)
+            self.add(x, RDFS.label, _zh(f"“{n.printed}” → “{n.resolved_to}”"))
+            self.add(x, BKG.printedName, _zh(n.printed))
+            self.add(x, BKG.nameSimilarity, _dec(f"{n.similarity:.3f}"))
+            if n.what == "unit":
+                self.add(x, BKG.resolvedTo, self.m.unit(n.resolved_to))
+            else:
+                unit, name = n.resolved_to.split(" / ", 1)
+                self.add(x, BKG.resolvedTo, self.m.project(unit, name))
+            self.traced(x, n.printed_at.line)
+
+    # -- identities -----------------------------------------------------------------
+    def term_iri(self, term: Term) -> NamedNode | None:
+        kind = term.ref[0] if term.ref else None
+        if kind == "cell":
+            return self.obs.get((term.ref[1], term.ref[2], term.ref[3]))  # type: ignore[index]
+        if kind == "narrative":
+            return self.m.part("narrative", str(term.ref[1]))
+        if kind == "key-project":
+            return self.m.part("key-project", str(term.ref[1]))
+        if kind == "division":
+            return self.m.division(str(term.ref[1]))
+        if kind == "department":
+            return self.m.department()
+        return None
+
+    def identities(self, identities: list[Identity]) -> None:
+        for ident in identities:
+            i = self.m.part("check", ident.id)
+            self.add(i, RDF.type, BKG.AccountingIdentity)
+            self.add(i, RDFS.label, _zh(ident.description))
+            self.add(i, BKG.identityKind, Literal(ident.kind))
+            self.add(i, BKG.identityStatus, self.code("identity-status", ident.status))
+            self.add(i, BKG.difference, _dec(ident.difference))
+            self.add(i, BKG.expectedValue, _dec(ident.expected))
+            total = self.term_iri(ident.total)
+            if total is not None:
+                self.add(i, BKG.identityTotal, total)
+            for part in ident.parts:
+                iri = self.term_iri(part)
+                if iri is not None:
+                    self.add(i, BKG.identityPart, iri)
+
+    # -- dataset description ------------------------------------------------------------
+    def dataset(self) -> None:
+        d, ds, dept = self.doc, self.m.dataset(), self.m.department()
+        self.add(self.src, RDF.type, BKG.SourceDocument)
+        self.add(self.src, DCTERMS.title, _zh(f"{d.year}年{d.department}部门预算"))
+        self.add(self.src, DCTERMS.identifier, Literal(d.file))
+        self.add(self.src, BKG.checksumSha256, Literal(d.sha256))
+        self.add(ds, RDF.type, BKG.BudgetDataset)
+        self.add(ds, RDF.type, DCAT.Dataset)
+        self.add(ds, RDF.type, VOID.Dataset)
+        self.add(ds, DCTERMS.title, _zh(f"{d.department}{d.year}年部门预算"))
+        self.add(ds, DCTERMS.title, Literal(f"Department budget {d.year}: {d.department}", language="en"))
+        self.add(ds, RDFS.label, _zh(f"{d.department}{d.year}年部门预算"))
+        self.add(ds, DCTERMS.publisher, dept)
+        self.add(ds, DCTERMS.license, LICENSE)
+        self.add(ds, DCTERMS.source, self.src)
+        self.add(ds, PROV.wasDerivedFrom, self.src)
+        self.add(ds, BKG.fiscalYear, INTERVAL[str(d.year)])
+        self.add(ds, DCTERMS.temporal, INTERVAL[str(d.year)])
+        self.add(ds, DCAT.keyword, _zh("部门预算"))
+        self.add(ds, VOID.vocabulary, NamedNode("https://w3id.org/budgetkg/ontology#"))
+        self.add(ds, VOID.vocabulary, NamedNode("http://purl.org/linked-data/cube#"))
+        for spec in template().tables:
+            self.add(ds, VOID.subset, self.m.table(spec.number))
+
+    def statistics(self) -> None:
+        """VoID counts: triples (these included) and entities (distinct IRI subjects)."""
+        ds = self.m.dataset()
+        entities = len({t.subject for t in self.triples if isinstance(t.subject, NamedNode)})
+        self.add(ds, VOID.entities, _int(entities))
+        self.add(ds, VOID.triples, _int(len(self.triples) + 1))
+
+
+def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BASE) -> list[Quad]:
+    """The quads of one document, all in the named graph of its dataset.
+
+    >>> from budgetkg import read_document
+    >>> from budgetkg.report import check_document
+    >>> doc = read_document()
+    >>> quads = document_quads(doc, check_document(doc))
+    >>> len({q.graph_name for q in quads})
+    1
+    """
+    m = _Mapper(doc, report, base)
+    m.organisations()
+    m.project_resources()
+    m.tables()
+    m.narrative()
+    m.identities(report.identities)
+    m.dataset()
+    unique = list(dict.fromkeys(m.triples))
+    m.triples = unique
+    m.statistics()
+    graph = m.m.dataset()
+    return [Quad(t.subject, t.predicate, t.object, graph) for t in m.triples]
