@@ -8,16 +8,17 @@ from pathlib import Path
 
 import click
 
-from .errors import BudgetkgError
+from .errors import BudgetkgError, DocumentError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
+KJC_QUERY = "kjc-relocation-by-college"
 
 
-def _documents(paths: tuple[Path, ...]) -> list[Path | None]:
+def _documents(paths: tuple[Path, ...]) -> list[Path] | None:
     """The documents named on the command line; a directory stands for its ``*.txt`` files."""
     if not paths:
-        return [None]
-    out: list[Path | None] = []
+        return None
+    out: list[Path] = []
     for p in paths:
         out.extend(sorted(p.glob("*.txt")) if p.is_dir() else [p])
     return out
@@ -30,8 +31,14 @@ class _Group(click.Group):
         except BudgetkgError as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(str(exc), err=True)
+            click.echo(str(exc) if isinstance(exc, DocumentError) else f"error: {exc}", err=True)
             ctx.exit(EXIT_UNREADABLE)
+
+
+store_option = click.option(
+    "--store", type=click.Path(path_type=Path), envvar="BUDGETKG_STORE", default=None,
+    help="Store folder (default: $BUDGETKG_STORE, else ~/.local/share/budgetkg/store).")
+docs_argument = click.argument("docs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
 @click.group(cls=_Group)
@@ -46,7 +53,7 @@ def cli(debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("docs", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@docs_argument
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table: a readable report; json: every identity with its figures and source lines.")
 @click.option("--all", "show_all", is_flag=True, help="List exact identities too (default: only rounding and broken).")
@@ -62,7 +69,7 @@ def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
 
     status = EXIT_OK
     reports = []
-    for path in _documents(docs):
+    for path in _documents(docs) or [None]:
         try:
             report = check_document(read_document(path))
         except BudgetkgError as exc:
@@ -78,3 +85,159 @@ def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
         json.dump([r.to_json() for r in reports], sys.stdout, ensure_ascii=False, indent=2)
         click.echo()
     sys.exit(status)
+
+
+@cli.command()
+@docs_argument
+@store_option
+@click.option("--base", default=None, metavar="IRI",
+              help="Base of data IRIs (default: https://w3id.org/budgetkg/data/). Ontology and code-list IRIs never change.")
+@click.option("--replace-all", is_flag=True, help="Start from an empty store (default: keep the graphs of other documents).")
+@click.option("--answer/--no-answer", default=None,
+              help="Print the answer to the 科教城 question after building (default: when building the bundled document).")
+def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_all: bool, answer: bool | None) -> None:
+    """Build disclosures into the embedded store, each into its own named graph.
+
+    DOCS are text files or directories of them (default: the bundled document). The
+    build is atomic: if any document cannot be read, the store stays as it was.
+    Exit 1 when some document has a broken identity (the graph is built all the same).
+    """
+    from .graph import build as build_graph
+    from .iri import DEFAULT_BASE
+
+    paths = _documents(docs)
+    bar = click.progressbar(length=len(paths), label="building", file=sys.stderr) if paths and len(paths) > 1 else None
+
+    def progress(summary) -> None:
+        if bar is not None:
+            bar.update(1)
+
+    result = build_graph(paths, store=store, base=base or DEFAULT_BASE, replace_all=replace_all, progress=progress)
+    if bar is not None:
+        bar.render_finish()
+    broken = 0
+    for d in result.documents:
+        ids = d.identities
+        broken += ids["broken"]
+        click.echo(f"{d.file}: {d.department} {d.year}: {d.units} units, {d.projects} projects, "
+                   f"{d.observations} observations, {d.triples} triples; identities {ids['exact']} exact / "
+                   f"{ids['rounding']} rounding / {ids['broken']} broken", err=True)
+    click.echo(f"store {result.store}: {result.quads} quads in {len(result.documents) + 1} graphs", err=True)
+    if answer or (answer is None and paths is None):
+        _print_query(KJC_QUERY, store, {}, "table", "zh")
+    sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
+
+
+def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: str, lang: str) -> None:
+    from .queries import render_table, resolve, run_select
+    from .store import open_store
+
+    _, lib = resolve(query)
+    result = run_select(open_store(store), query, params=params, lang=lang)
+    if fmt == "table":
+        if lib:
+            click.echo(f"# {lib.title_zh if lang == 'zh' else lib.title_en}")
+        click.echo(render_table(result))
+        return
+    if fmt == "json":
+        click.echo(json.dumps({"head": {"vars": result.variables},
+                               "results": {"bindings": [
+                                   {v: _json_term(t, result.labels) for v, t in zip(result.variables, row) if t is not None}
+                                   for row in result.rows]}}, ensure_ascii=False, indent=1))
+        return
+    import csv
+
+    writer = csv.writer(sys.stdout, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    writer.writerow(result.variables)
+    writer.writerows(result.values(lang))
+
+
+def _json_term(term, labels: dict[str, str]) -> dict[str, str]:
+    from pyoxigraph import Literal, NamedNode
+
+    if isinstance(term, NamedNode):
+        out = {"type": "uri", "value": term.value}
+        if term.value in labels:
+            out["label"] = labels[term.value]
+        return out
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "bnode", "value": str(term)}
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise click.UsageError(f"--param takes NAME=VALUE, found {v!r}")
+        name, value = v.split("=", 1)
+        out[name.strip()] = value
+    return out
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--param", "-p", "param_values", multiple=True, metavar="NAME=VALUE",
+              help="Bind a parameter of a library query (repeatable); see `budgetkg queries` for each query's parameters.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True,
+              help="table: aligned text with labels; csv/tsv: labels for IRIs; json: SPARQL JSON results, IRIs with labels.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the labels shown for IRIs (falls back to the other language).")
+@store_option
+def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, store: Path | None) -> None:
+    """Run QUERY on the store: a library name (see `budgetkg queries`), a .rq file or SPARQL text.
+
+    Queries see the union of all named graphs as their default graph.
+    """
+    _print_query(query, store, _params(param_values), fmt, lang)
+
+
+@cli.command()
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the titles.")
+def queries(lang: str) -> None:
+    """List the query library: name, title and parameters."""
+    from .queries import library
+
+    for q in library():
+        title = q.title_zh if lang == "zh" else q.title_en
+        params = " ".join(f"--param {p.name}={p.default}" for p in q.params)
+        click.echo(f"{q.slug:40} {title}" + (f"  [{params}]" if params else ""))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "graphml"]), default="nq",
+              show_default=True,
+              help="RDF syntax (ttl and nt hold the union of all graphs; nq and trig keep the named graphs), or graphml "
+                   "for the network of units, projects, codes, funding sources and themes.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="File to write (default: standard output). Written to a temporary file and renamed, never half-written.")
+@store_option
+def export(fmt: str, output: Path | None, store: Path | None) -> None:
+    """Export the store's graph: every RDF syntax, sorted and deterministic, or GraphML."""
+    from .export import export_bytes
+    from .store import open_store
+
+    data = export_bytes(open_store(store), fmt)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        return
+    from .export import write_atomic
+
+    write_atomic(output, data)
+    click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+
+
+@cli.command()
+@store_option
+def stats(store: Path | None) -> None:
+    """What is in the store: graphs, triples, documents, units, projects, observations, identities."""
+    from .export import store_stats
+    from .store import open_store
+
+    for line in store_stats(open_store(store)):
+        click.echo(line)

@@ -1,0 +1,148 @@
+"""Exports of the store: RDF in every common syntax (sorted, deterministic), GraphML and networkx."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import networkx as nx
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, serialize
+
+from .mapping import VOCABULARY_GRAPH
+from .namespaces import BKG, ORG, QB, RDF, RDFS, SKOS
+
+__all__ = ["export_bytes", "write_atomic", "to_networkx", "store_stats", "PREFIXES"]
+
+PREFIXES = {
+    "bkg": "https://w3id.org/budgetkg/ontology#", "bkgs": "https://w3id.org/budgetkg/structure/",
+    "cl": "https://w3id.org/budgetkg/codelist/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "qb": "http://purl.org/linked-data/cube#", "org": "http://www.w3.org/ns/org#", "prov": "http://www.w3.org/ns/prov#",
+    "dcat": "http://www.w3.org/ns/dcat#", "dcterms": "http://purl.org/dc/terms/", "void": "http://rdfs.org/ns/void#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+}
+RDF_FORMATS = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES, "nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG,
+               "jsonld": RdfFormat.JSON_LD}
+
+
+def _sorted_quads(store: Store) -> list[Quad]:
+    return sorted(store.quads_for_pattern(None, None, None, None), key=str)
+
+
+def export_bytes(store: Store, fmt: str) -> bytes:
+    """The whole store in ``fmt``: nq/trig keep named graphs, ttl/nt/jsonld hold the union of them.
+
+    Output is sorted, so the same store gives the same bytes on every run.
+    """
+    if fmt == "graphml":
+        graph = to_networkx(store)
+        lines = nx.generate_graphml(graph, prettyprint=True)
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    quads = _sorted_quads(store)
+    if fmt in ("nq", "trig"):
+        return serialize(quads, format=RDF_FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None)
+    triples = sorted({Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+    if fmt == "nt":
+        return "".join(f"{t} .\n" for t in triples).encode("utf-8")
+    return serialize(triples, format=RDF_FORMATS[fmt], prefixes=PREFIXES if fmt == "ttl" else None)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _label(store: Store, node: NamedNode) -> str:
+    for p in (SKOS.prefLabel, RDFS.label):
+        labels = [q.object for q in store.quads_for_pattern(node, p, None, None) if isinstance(q.object, Literal)]
+        zh = [l.value for l in labels if l.language == "zh"]
+        if zh or labels:
+            return sorted(zh or [l.value for l in labels])[0]
+    return node.value
+
+
+def to_networkx(store: Store) -> nx.MultiDiGraph:
+    """The budget as a network: units, projects, functional and economic codes, funding sources, themes.
+
+    Nodes carry ``kind`` and ``label``; edges carry ``relation`` and, for spending,
+    ``amount`` (万元, as a string holding the exact decimal).
+
+    * unit → department (``sub-unit of``); project → unit (``project of``);
+    * project → theme (``theme``); project → funding source (``funded by``, amount);
+    * unit → functional code (表2/3 are department-wide, so codes link to the department);
+      unit → economic class (``basic spending``, amount, from 表11).
+    """
+    g = nx.MultiDiGraph()
+
+    def node(iri: NamedNode, kind: str) -> str:
+        if iri.value not in g:
+            g.add_node(iri.value, kind=kind, label=_label(store, iri))
+        return iri.value
+
+    q = ("SELECT ?unit ?dept WHERE { ?unit a <%s> ; <%s> ?dept . ?dept a <%s> }"
+         % (BKG.BudgetUnit.value, ORG.subOrganizationOf.value, BKG.Department.value))
+    for s in store.query(q, use_default_graph_as_union=True):
+        g.add_edge(node(s["unit"], "unit"), node(s["dept"], "department"), relation="sub-unit of")
+    q = "SELECT ?p ?unit WHERE { ?p a <%s> ; <%s> ?unit }" % (BKG.Project.value, BKG.budgetUnit.value)
+    for s in store.query(q, use_default_graph_as_union=True):
+        g.add_edge(node(s["p"], "project"), node(s["unit"], "unit"), relation="project of")
+    q = "SELECT ?p ?t WHERE { ?p <%s> ?t }" % BKG.theme.value
+    for s in store.query(q, use_default_graph_as_union=True):
+        g.add_edge(node(s["p"], "project"), node(s["t"], "theme"), relation="theme")
+    q = ("SELECT ?p ?f ?a WHERE { ?o <%s> ?p ; <%s> ?f ; <%s> ?a ; <%s> false . ?p <%s> ?u FILTER(?a != 0) }"
+         % (BKG.project.value, BKG.fundingSource.value, BKG.amount.value, BKG.isSubtotal.value, BKG.budgetUnit.value))
+    for s in store.query(q, use_default_graph_as_union=True):
+        g.add_edge(node(s["p"], "project"), node(s["f"], "funding source"), relation="funded by", amount=s["a"].value)
+    q = ("SELECT ?u ?c ?a WHERE { ?t <%s> 11 . ?o <%s> ?t ; <%s> ?u ; <%s> ?c ; <%s> ?a ; <%s> ?f . "
+         "?f <%s> \"_T\" . ?c <%s> ?n FILTER(?n != \"_T\") ?u a <%s> }"
+         % (BKG.tableNumber.value, QB.dataSet.value, BKG.organization.value, BKG.economicClassification.value,
+            BKG.amount.value, BKG.fundingSource.value, SKOS.notation.value, SKOS.notation.value, BKG.BudgetUnit.value))
+    for s in store.query(q, use_default_graph_as_union=True):
+        g.add_edge(node(s["u"], "unit"), node(s["c"], "economic code"), relation="basic spending", amount=s["a"].value)
+    q = ("SELECT ?d ?c ?a WHERE { ?t <%s> 3 . ?o <%s> ?t ; <%s> ?d ; <%s> ?c ; <%s> ?a ; <%s> ?e . "
+         "?e <%s> \"_T\" . ?c <%s> ?n FILTER(?n != \"_T\" && STRLEN(?n) = 3) }"
+         % (BKG.tableNumber.value, QB.dataSet.value, BKG.organization.value, BKG.functionalClassification.value,
+            BKG.amount.value, BKG.expenditureType.value, SKOS.notation.value, SKOS.notation.value))
+    for s in store.query(q, use_default_graph_as_union=True):
+        g.add_edge(node(s["d"], "department"), node(s["c"], "functional code"), relation="spending", amount=s["a"].value)
+    return g
+
+
+def store_stats(store: Store) -> list[str]:
+    """Lines describing what is in the store."""
+    out = [f"quads: {len(store)}"]
+    graphs = sorted(g.value for g in store.named_graphs())
+    out.append(f"named graphs: {len(graphs)}")
+    counts = ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    per_graph = {s["g"].value: s["n"].value for s in store.query(counts)}
+    for g in graphs:
+        what = "vocabulary" if g == VOCABULARY_GRAPH.value else ""
+        if not what:
+            titles = [q.object.value for q in store.quads_for_pattern(NamedNode(g), RDFS.label, None, NamedNode(g))]
+            what = titles[0] if titles else ""
+        out.append(f"  {g}  {per_graph.get(g, 0)} triples  {what}")
+    for label, pattern in (("departments", f"?s a <{BKG.Department.value}>"),
+                           ("budget units", f"?s a <{BKG.BudgetUnit.value}>"),
+                           ("projects", f"?s a <{BKG.Project.value}> ; <{BKG.budgetUnit.value}> ?u"),
+                           ("observations", f"?s a <{QB.Observation.value}>"),
+                           ("accounting identities", f"?s a <{BKG.AccountingIdentity.value}>")):
+        n = next(iter(store.query(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {pattern} }}",
+                                  use_default_graph_as_union=True)))["n"].value
+        out.append(f"{label}: {n}")
+    status = ("SELECT ?st (COUNT(?i) AS ?n) WHERE { ?i <%s> ?s . ?s <%s> ?st } GROUP BY ?st ORDER BY ?st"
+              % (BKG.identityStatus.value, SKOS.notation.value))
+    out.append("identities: " + ", ".join(f"{s['n'].value} {s['st'].value}"
+                                          for s in store.query(status, use_default_graph_as_union=True)))
+    return out
+
+

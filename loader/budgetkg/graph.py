@@ -1,0 +1,110 @@
+"""Building the knowledge graph: documents → named graphs, plus the shared vocabulary graph."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib.abc import Traversable
+from os import PathLike
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse
+
+from .codelists import all_codelist_triples
+from .document import read_document
+from .iri import DEFAULT_BASE
+from .mapping import VOCABULARY_GRAPH, document_quads
+from .namespaces import BKG, QB, RDF
+from .report import CheckReport, check_document
+from .resources import default_document, ontology_dir
+from .store import BuildResult, rebuild
+from .structure import structure_triples
+
+__all__ = ["DocumentSummary", "BuildSummary", "vocabulary_quads", "document_graph", "build"]
+
+Source = str | PathLike[str] | Traversable
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    file: str
+    graph: str
+    department: str
+    year: int
+    units: int
+    projects: int
+    observations: int
+    triples: int
+    identities: dict[str, int]
+
+
+@dataclass
+class BuildSummary:
+    store: Path
+    documents: list[DocumentSummary] = field(default_factory=list)
+    vocabulary_triples: int = 0
+    quads: int = 0
+
+
+def vocabulary_quads() -> list[Quad]:
+    """The ontology, the code lists and the table structures, in the vocabulary graph."""
+    quads = [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH)
+             for t in parse(ontology_dir().joinpath("budgetkg.ttl").read_bytes(), format=RdfFormat.TURTLE)]
+    quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in all_codelist_triples()]
+    quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in structure_triples()]
+    return list(dict.fromkeys(quads))
+
+
+def document_graph(source: Source | None = None, *, base: str = DEFAULT_BASE) -> tuple[CheckReport, list[Quad]]:
+    """Read, check and map one document: its report and the quads of its named graph."""
+    doc = read_document(source)
+    report = check_document(doc)
+    return report, document_quads(doc, report, base=base)
+
+
+def _summary(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
+    doc = report.document
+    observations = sum(1 for q in quads if q.predicate == RDF.type and q.object == QB.Observation)
+    return DocumentSummary(doc.file, quads[0].graph_name.value, doc.department, doc.year, len(doc.units),
+                           len(doc.projects), observations, len(quads), report.counts)
+
+
+def build(
+    documents: Iterable[Source] | None = None,
+    *,
+    store: Path | None = None,
+    base: str = DEFAULT_BASE,
+    replace_all: bool = False,
+    progress: Callable[[DocumentSummary], None] | None = None,
+) -> BuildSummary:
+    """Build documents into the store, each into its own named graph, atomically.
+
+    Documents are read, checked and mapped one at a time (memory does not grow with
+    their number).  A document that cannot be read stops the build and leaves the
+    store as it was.
+
+    :param documents: paths of disclosures; None builds the bundled document.
+    :param store: the store folder (default: :func:`budgetkg.store.default_store_path`).
+    :param base: the base of data IRIs (code lists and ontology terms never change).
+    :param replace_all: start from an empty store instead of keeping other graphs.
+    :param progress: called with the summary of each document once it is mapped.
+    """
+    sources = list(documents) if documents is not None else [default_document()]
+    summary = BuildSummary(store=Path(store) if store else Path())
+
+    def batches() -> Iterator[tuple[NamedNode, list[Quad]]]:
+        vocab = vocabulary_quads()
+        summary.vocabulary_triples = len(vocab)
+        yield VOCABULARY_GRAPH, vocab
+        for source in sources:
+            report, quads = document_graph(source, base=base)
+            s = _summary(report, quads)
+            summary.documents.append(s)
+            if progress:
+                progress(s)
+            yield quads[0].graph_name, quads
+
+    result: BuildResult = rebuild(batches(), path=store, replace_all=replace_all)
+    summary.store = result.path
+    summary.quads = result.quads
+    return summary

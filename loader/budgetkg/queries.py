@@ -1,0 +1,253 @@
+"""The query library (``queries/NN-slug.rq``) and running queries with readable results.
+
+Each library file opens with a comment header::
+
+    # title@zh: …            # title@en: …
+    # description: …          # tables: …          # keywords: …
+    # param: name | type | default | description      (zero or more)
+
+A parameter binds the variable of the same name (``?code``) with a ``VALUES`` block
+added at the start of the query's ``WHERE`` clause; the value is written as an RDF
+term by pyoxigraph (escaped), so a parameter can never change the query's shape.
+The parameter ``limit`` sets the query's ``LIMIT``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Store
+
+from .errors import BudgetkgError
+from .namespaces import XSD
+from .resources import queries_dir
+
+__all__ = ["Param", "LibraryQuery", "QueryError", "library", "resolve", "run_select", "Result", "render_table"]
+
+_HEADER = re.compile(r"^#\s*([\w@-]+)\s*:\s*(.*)$")
+
+
+class QueryError(BudgetkgError, ValueError):
+    """A query that cannot be found, parsed or bound."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str
+    description: str
+
+
+@dataclass(frozen=True)
+class LibraryQuery:
+    number: str
+    name: str
+    file: str
+    text: str
+    title_zh: str
+    title_en: str
+    description: str
+    tables: str = ""
+    keywords: str = ""
+    params: tuple[Param, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        return f"{self.number}-{self.name}"
+
+
+def parse_header(text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        m = _HEADER.match(line)
+        if m:
+            out.setdefault(m.group(1), []).append(m.group(2).strip())
+    return out
+
+
+def _load(file: str, text: str) -> LibraryQuery:
+    stem = file[:-3]
+    number, _, name = stem.partition("-")
+    h = parse_header(text)
+    params = []
+    for spec in h.get("param", []):
+        parts = [p.strip() for p in spec.split("|")]
+        if len(parts) != 4:
+            raise QueryError(f"{file}: a param line is “name | type | default | description”, found {spec!r}")
+        params.append(Param(*parts))
+    try:
+        return LibraryQuery(number, name, file, text, h["title@zh"][0], h["title@en"][0], h["description"][0],
+                            ", ".join(h.get("tables", [])), ", ".join(h.get("keywords", [])), tuple(params))
+    except KeyError as missing:
+        raise QueryError(f"{file}: the header lacks {missing}") from None
+
+
+@cache
+def library() -> tuple[LibraryQuery, ...]:
+    """Every query of the library, in file order."""
+    files = sorted(f.name for f in queries_dir().iterdir() if f.name.endswith(".rq"))
+    return tuple(_load(f, queries_dir().joinpath(f).read_text("utf-8")) for f in files)
+
+
+def resolve(query: str) -> tuple[str, LibraryQuery | None]:
+    """A library name (``largest-projects``, ``03`` or ``03-largest-projects``), a .rq file, or query text."""
+    for q in library():
+        if query in (q.name, q.number, q.slug, q.file):
+            return q.text, q
+    if query.endswith(".rq"):
+        path = Path(query)
+        if not path.exists():
+            raise QueryError(f"no query file {query}")
+        text = path.read_text("utf-8")
+        return text, (_load(path.name, text) if "title@zh" in text else None)
+    if re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", query, re.IGNORECASE):
+        return query, None
+    names = ", ".join(q.name for q in library())
+    raise QueryError(f"no library query named {query!r}; the library has: {names}")
+
+
+def _term(param: Param, value: str):
+    kind = param.type
+    if kind == "iri":
+        return NamedNode(value)
+    if kind == "integer":
+        if not re.fullmatch(r"-?\d+", value):
+            raise QueryError(f"parameter {param.name} is an integer, found {value!r}")
+        return Literal(value, datatype=XSD.integer)
+    if kind == "decimal":
+        try:
+            return Literal(str(Decimal(value.replace(",", ""))), datatype=XSD.decimal)
+        except ArithmeticError:
+            raise QueryError(f"parameter {param.name} is a decimal, found {value!r}") from None
+    if kind.startswith("literal@"):
+        return Literal(value, language=kind.split("@", 1)[1])
+    return Literal(value)
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
+    """The query text with the given parameters (defaults for the rest) bound.
+
+    >>> q = next(q for q in library() if q.name == "functional-code-by-fund")
+    >>> 'VALUES ?code { "205" }' in bind(q.text, q, {"code": "205"})
+    True
+    """
+    params = {p.name: p for p in (query.params if query else ())}
+    unknown = set(given) - set(params)
+    if unknown:
+        raise QueryError(f"unknown parameter(s) {', '.join(sorted(unknown))}; this query takes: "
+                         + (", ".join(params) or "none"))
+    values = []
+    for name, p in params.items():
+        value = given.get(name, p.default)
+        term = _term(p, value)
+        if name == "limit":
+            text = re.sub(r"\bLIMIT\s+\d+", f"LIMIT {int(value)}", text, flags=re.IGNORECASE)
+        else:
+            values.append(f"VALUES ?{name} {{ {term} }}")
+    if values:
+        m = _WHERE.search(text)
+        if m is None:
+            raise QueryError("a query with parameters needs a WHERE clause")
+        text = text[: m.end()] + "\n  " + "\n  ".join(values) + text[m.end():]
+    return text
+
+
+@dataclass
+class Result:
+    """A SELECT result: variable names and rows of RDF terms (None where unbound)."""
+
+    variables: list[str]
+    rows: list[list[object | None]]
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def values(self, lang: str = "zh") -> list[list[str]]:
+        """Rows as text: labels for IRIs, exact decimals as printed by the engine."""
+        return [[display(t, self.labels) for t in row] for row in self.rows]
+
+
+def display(term: object | None, labels: dict[str, str]) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, NamedNode):
+        return labels.get(term.value, term.value)
+    if isinstance(term, Literal):
+        if term.datatype == XSD.decimal:
+            return _decimal_text(term.value)
+        return term.value
+    return str(term)
+
+
+def _decimal_text(lexical: str) -> str:
+    """Amounts in 万元 are printed with two decimals; engines drop trailing zeros (220.00 → 220).
+
+    >>> _decimal_text("220"), _decimal_text("0.5"), _decimal_text("20.668")
+    ('220.00', '0.50', '20.668')
+    """
+    value = Decimal(lexical)
+    exponent = value.as_tuple().exponent
+    return str(value.quantize(Decimal("0.01"))) if isinstance(exponent, int) and exponent > -2 else str(value)
+
+
+def run_select(store: Store, query: str, *, params: dict[str, str] | None = None, lang: str = "zh") -> Result:
+    """Run a library query, a .rq file or query text on the store (union of all graphs)."""
+    text, lib = resolve(query)
+    text = bind(text, lib, params or {})
+    try:
+        solutions = store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise QueryError(f"{lib.file if lib else 'query'}: {exc}") from None
+    if not isinstance(solutions, QuerySolutions):
+        raise QueryError("only SELECT queries give a table; use a CONSTRUCT with `budgetkg export`")
+    variables = [v.value for v in solutions.variables]
+    rows = [[s[v] for v in variables] for s in solutions]
+    iris = sorted({t.value for row in rows for t in row if isinstance(t, NamedNode)})
+    return Result(variables, rows, labels_for(store, iris, lang))
+
+
+def labels_for(store: Store, iris: list[str], lang: str) -> dict[str, str]:
+    """The best label of each IRI: in ``lang``, else Chinese, else English, else any."""
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in iris)
+    q = ("SELECT ?s ?l WHERE { VALUES ?s { " + values + " } "
+         "{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } UNION { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } }")
+    rank = {lang: 0}
+    for other in ("zh", "en"):
+        rank.setdefault(other, len(rank))
+    best: dict[str, tuple[int, str]] = {}
+    for s in store.query(q, use_default_graph_as_union=True):
+        label = s["l"]
+        r = rank.get(label.language or "", 3)
+        key = s["s"].value
+        if key not in best or (r, label.value) < best[key]:
+            best[key] = (r, label.value)
+    return {k: v for k, (_, v) in best.items()}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def render_table(result: Result, *, max_width: int = 60) -> str:
+    """An aligned text table; CJK characters count as two columns."""
+    rows = [[v if _width(v) <= max_width else v[: max_width // 2 - 1] + "…" for v in row] for row in result.values()]
+    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(result.variables)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths)).rstrip()
+
+    out = [line(result.variables), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out)

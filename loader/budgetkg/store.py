@@ -1,0 +1,124 @@
+"""The embedded store: pyoxigraph on disk, rebuilt atomically.
+
+Layout of a store folder::
+
+    STORE/current -> data-<n>     the live database (a symbolic link, swapped atomically)
+    STORE/data-<n>/               pyoxigraph (RocksDB) databases
+    STORE/build.lock              held by the one build that may run at a time
+
+A build writes a new database beside the live one (a hard-link backup of it when
+it exists, so rebuilding one document keeps the others), loads the new named graphs
+there, and only then swaps ``current``.  A build that fails or is killed leaves
+``current`` as it was.  Readers open ``current`` read-only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Quad, Store
+
+from .errors import BudgetkgError
+
+__all__ = ["default_store_path", "StoreBusy", "StoreMissing", "open_store", "rebuild", "BuildResult"]
+
+
+class StoreBusy(BudgetkgError, OSError):
+    """Another build holds the store."""
+
+
+class StoreMissing(BudgetkgError, FileNotFoundError):
+    """No store has been built at the location."""
+
+
+def default_store_path() -> Path:
+    """``$BUDGETKG_STORE``, else ``$XDG_DATA_HOME/budgetkg/store`` (``~/.local/share/budgetkg/store``)."""
+    if os.environ.get("BUDGETKG_STORE"):
+        return Path(os.environ["BUDGETKG_STORE"])
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data_home / "budgetkg" / "store"
+
+
+def open_store(path: Path | None = None) -> Store:
+    """Open the live database of a store read-only.
+
+    :raises StoreMissing: when nothing has been built there yet.
+    """
+    folder = Path(path or default_store_path())
+    current = folder / "current"
+    if not current.exists():
+        raise StoreMissing(f"no budgetkg store at {folder}: run `budgetkg build` first (or pass --store)")
+    return Store.read_only(str(current.resolve()))
+
+
+@contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "build.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreBusy(f"another budgetkg build is running on {folder}; try again when it has finished") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    path: Path
+    graphs: tuple[str, ...]
+    quads: int
+
+
+def rebuild(
+    batches: Iterable[tuple[NamedNode, Iterable[Quad]]],
+    *,
+    path: Path | None = None,
+    replace_all: bool = False,
+) -> BuildResult:
+    """Replace named graphs of the store atomically.
+
+    :param batches: (graph name, its quads); each graph is dropped and loaded anew,
+        other graphs are kept unless ``replace_all``.
+    :param path: the store folder (default: :func:`default_store_path`).
+    :raises StoreBusy: when another build holds the store.
+    """
+    folder = Path(path or default_store_path())
+    with _lock(folder):
+        current = folder / "current"
+        n = 1 + max((int(p.name[5:]) for p in folder.glob("data-*") if p.name[5:].isdigit()), default=0)
+        new = folder / f"data-{n}"
+        tmp_link = folder / f".current-{n}"
+        try:
+            if current.exists() and not replace_all:
+                Store.read_only(str(current.resolve())).backup(str(new))
+            store = Store(str(new))
+            graphs = []
+            for graph, quads in batches:
+                if store.contains_named_graph(graph):
+                    store.remove_graph(graph)
+                store.bulk_extend(quads)
+                graphs.append(graph.value)
+            store.flush()
+            count = len(store)
+            del store
+            os.symlink(new.name, tmp_link)
+            os.replace(tmp_link, current)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            tmp_link.unlink(missing_ok=True)
+            raise
+        # Keep the previous database too: a reader that opened it before the swap may still use it.
+        databases = sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
+        for old in databases[:-2]:
+            shutil.rmtree(old, ignore_errors=True)
+        return BuildResult(folder, tuple(graphs), count)
+
