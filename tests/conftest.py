@@ -36,3 +36,30 @@ def read_lines() -> Callable[[list[str]], Document]:
     def read(lines: list[str]) -> Document:
         return read_document("\n".join(lines).encode("utf-8"), filename=SEED)
     return read
+
+
+@pytest.fixture(scope="session")
+def store_path(tmp_path_factory):
+    """The bundled document built once into an on-disk store for the whole run."""
+    from budgetkg.graph import build
+
+    path = tmp_path_factory.mktemp("store")
+    build(store=path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def store(store_path):
+    from budgetkg.store import open_store
+
+    return open_store(store_path)
+
+
+@pytest.fixture(scope="session")
+def ask(store):
+    """Run a library query (or text) and return rows of display strings (zh labels, amounts to the cent)."""
+    from budgetkg.queries import run_select
+
+    def run(query: str, **params: str) -> list[list[str]]:
+        return run_select(store, query, params=params).values()
+    return run
