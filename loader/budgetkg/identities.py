@@ -5,8 +5,9 @@ An identity says that one printed figure (``total``) equals the sum of others
 difference is within what rounding each of the n summed figures to 0.01 can
 produce, ``|diff| ≤ 0.005·(n+1)`` (the document warns of 尾差), and **broken**
 otherwise.  Growth rates are checked against the change and the figure they are
-printed with: exact when the computed rate rounds to the printed one, rounding when
-it is within one unit of the printed rate's last digit.
+printed with: the expected value is the computed rate rounded to the printed rate's
+decimals; exact when the two are equal, rounding when they differ by at most one unit
+of the last printed digit (the inputs are themselves rounded), broken otherwise.
 """
 
 from __future__ import annotations
@@ -289,12 +290,12 @@ def _narrative(doc: Document, f: _Figures) -> Iterator[Identity]:
         exponent = n.amount.value.as_tuple().exponent
         places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         step = Decimal(1).scaleb(-places)
-        rounded = rate.quantize(step)
-        difference = n.amount.value - rate
-        status = "exact" if rounded == n.amount.value else ("rounding" if abs(difference) <= step else "broken")
+        expected = rate.quantize(step)
+        difference = n.amount.value - expected
+        status = "exact" if difference == 0 else ("rounding" if abs(difference) <= step else "broken")
         yield Identity(f"growth-rate/{base}", "growth-rate",
                        f"第三部分 {value.label} growth rate = change / (figure − change) × 100",
-                       term(n), (term(change), term(value)), rate, difference, step, status)
+                       term(n), (term(change), term(value)), expected, difference, step, status)
 
 
 def _key_projects(doc: Document) -> Iterator[Identity]:

@@ -66,6 +66,7 @@ class _Mapper:
         d, dept = self.doc, self.m.department()
         self.add(dept, RDF.type, BKG.Department)
         self.add(dept, RDF.type, ORG.FormalOrganization)
+        self.add(dept, RDF.type, ORG.Organization)
         self.add(dept, RDFS.label, _zh(d.department))
         self.add(dept, SKOS.prefLabel, _zh(d.department))
         self.add(dept, BKG.unitKind, self.code("unit-kind", d.units[0].kind))
@@ -145,7 +146,7 @@ class _Mapper:
         missing = self.m.observation(spec.number, row.key, col_key)
         self.add(missing, RDF.type, BKG.MissingCell)
         self.add(missing, RDFS.label, _zh(f"表{spec.number} {row.label} · {'/'.join(spec.column(col_key).path)}（缺失）"))
-        self.add(missing, QB.dataSet, t)
+        self.add(missing, DCTERMS.isPartOf, t)
         self.add(missing, BKG.sourceColumn, Literal("/".join(spec.column(col_key).path)))
         self.traced(missing, line)
 

@@ -60,7 +60,9 @@ def structure_triples() -> list[Triple]:
         for order, (role, prop) in enumerate(components, 1):
             comp = NamedNode(f"{dsd.value}/component/{prop}")
             out += [Triple(dsd, QB.component, comp), Triple(comp, RDF.type, QB.ComponentSpecification),
-                    Triple(comp, QB[role], BKG[prop])]
+                    Triple(comp, QB[role], BKG[prop]),
+                    # The Data Cube normalisation algorithm (spec §10.1) would infer this; the ICs need it.
+                    Triple(comp, QB.componentProperty, BKG[prop])]
             if role == "dimension":
                 out.append(Triple(comp, QB.order, Literal(str(order), datatype=XSD.integer)))
             if role == "attribute":

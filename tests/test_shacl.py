@@ -1,0 +1,59 @@
+"""The built graph validates against ontology/shapes with pyshacl, with no violation."""
+
+import pytest
+import rdflib
+
+from budgetkg.export import export_bytes
+from budgetkg.resources import ontology_dir
+
+
+@pytest.fixture(scope="session")
+def shapes():
+    g = rdflib.Graph()
+    for name in ("shapes/data.ttl", "shapes/arithmetic.ttl", "prefixes.ttl"):
+        g.parse(data=ontology_dir().joinpath(name).read_text("utf-8"), format="turtle")
+    return g
+
+
+@pytest.fixture(scope="session")
+def data_graph(store):
+    g = rdflib.Graph()
+    g.parse(data=export_bytes(store, "nt"), format="nt")
+    return g
+
+
+def test_shapes_are_named_with_messages_in_both_languages(shapes):
+    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    for shape in set(shapes.subjects(rdflib.RDF.type, SH.PropertyShape)) | set(
+            shapes.subjects(rdflib.RDF.type, SH.SPARQLConstraint)):
+        assert isinstance(shape, rdflib.URIRef)
+        langs = sorted(m.language for m in shapes.objects(shape, SH.message))
+        assert langs == ["en", "zh"], shape
+        assert (shape, SH.severity, None) in shapes
+
+
+def test_built_graph_conforms(data_graph, shapes):
+    import pyshacl
+
+    conforms, _, text = pyshacl.validate(data_graph, shacl_graph=shapes, advanced=True)
+    assert conforms, text[:4000]
+
+
+def test_a_wrong_difference_is_reported(data_graph, shapes):
+    import pyshacl
+
+    bad = rdflib.Graph()
+    BKG = rdflib.Namespace("https://w3id.org/budgetkg/ontology#")
+    ident = next(s for s in data_graph.subjects(BKG.identityKind, rdflib.Literal("cross-table")))
+    for t in data_graph.triples((ident, None, None)):
+        bad.add(t)
+    for part in list(data_graph.objects(ident, BKG.identityPart)) + list(data_graph.objects(ident, BKG.identityTotal)):
+        for t in data_graph.triples((part, BKG.amount, None)):
+            bad.add(t)
+    for t in data_graph.triples((None, rdflib.SKOS.notation, None)):
+        bad.add(t)
+    bad.remove((ident, BKG.difference, None))
+    bad.add((ident, BKG.difference, rdflib.Literal("1.00", datatype=rdflib.XSD.decimal)))
+    conforms, report, text = pyshacl.validate(bad, shacl_graph=shapes, advanced=True)
+    assert not conforms
+    assert "IdentityArithmeticShape" in text
