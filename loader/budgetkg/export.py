@@ -37,9 +37,15 @@ def export_bytes(store: Store, fmt: str) -> bytes:
     Output is sorted, so the same store gives the same bytes on every run.
     """
     if fmt == "graphml":
+        import io
+
         graph = to_networkx(store)
-        lines = nx.generate_graphml(graph, prettyprint=True)
-        return ("\n".join(lines) + "\n").encode("utf-8")
+        ordered = nx.MultiDiGraph()  # sorted, so that the same store gives the same bytes
+        ordered.add_nodes_from(sorted(graph.nodes(data=True)))
+        ordered.add_edges_from(sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], sorted(e[2].items()))))
+        buffer = io.BytesIO()
+        nx.write_graphml(ordered, buffer, encoding="utf-8", prettyprint=True)
+        return buffer.getvalue()
     quads = _sorted_quads(store)
     if fmt in ("nq", "trig"):
         return serialize(quads, format=RDF_FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None)

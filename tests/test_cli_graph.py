@@ -1,0 +1,101 @@
+"""`budgetkg build`, `query`, `queries`, `export`, `stats` through click's CliRunner."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from budgetkg.cli import cli
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    store = tmp_path_factory.mktemp("cli-store")
+    result = CliRunner().invoke(cli, ["build", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    return store, result
+
+
+def run(store, *args):
+    return CliRunner().invoke(cli, [*args, "--store", str(store)])
+
+
+def test_build_prints_summary_and_the_kjc_answer(built):
+    _, result = built
+    out = result.output
+    assert "17 units, 214 projects" in out and "0 broken" in out
+    assert "广州市公用事业技师学院入驻科教城购置项目" in out and "12944.22" in out  # line 869
+    assert "(8 rows)" in out
+
+
+def test_query_by_name_number_and_text(built):
+    store, _ = built
+    by_name = run(store, "query", "largest-projects", "--param", "limit=1")
+    assert by_name.exit_code == 0 and "城乡居民社会养老保险政府资助项目" in by_name.output and "(1 row)" in by_name.output
+    by_number = run(store, "query", "13")
+    assert "公务接待费" in by_number.output and "34.14" in by_number.output  # line 540
+    text = run(store, "query", "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/budgetkg/ontology#BudgetUnit> }")
+    assert "17" in text.output
+
+
+def test_query_formats_and_language(built):
+    store, _ = built
+    csv_out = run(store, "query", "three-public-expenses", "--format", "csv")
+    assert csv_out.output.splitlines()[0] == "item,total,generalPublicBudget"
+    assert "公务用车购置费,245.00,245.00" in csv_out.output  # line 538
+    en = run(store, "query", "economic-basic", "--lang", "en")
+    assert "Wages and benefits" in en.output and "138656.52" in en.output  # line 405
+    data = json.loads(run(store, "query", "economic-basic", "--format", "json").output)
+    assert data["head"]["vars"] == ["class", "notation", "amount"]
+    first = data["results"]["bindings"][0]
+    assert first["class"]["label"] == "工资福利支出" and first["amount"]["value"] in ("138656.52",)
+
+
+def test_query_errors(built):
+    store, _ = built
+    unknown = run(store, "query", "no-such-query")
+    assert unknown.exit_code == 2 and "no library query named" in unknown.output
+    bad_param = run(store, "query", "largest-projects", "--param", "limit=ten")
+    assert bad_param.exit_code == 2 and "integer" in bad_param.output
+    syntax = run(store, "query", "SELECT WHERE {")
+    assert syntax.exit_code == 2
+
+
+def test_query_without_store(tmp_path):
+    result = CliRunner().invoke(cli, ["query", "largest-projects", "--store", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "budgetkg build" in result.output
+
+
+def test_queries_lists_the_library():
+    result = CliRunner().invoke(cli, ["queries"])
+    assert result.exit_code == 0
+    assert "01-kjc-relocation-by-college" in result.output and "--param limit=10" in result.output
+
+
+def test_export_and_stats(built, tmp_path):
+    store, _ = built
+    out = tmp_path / "budget.nt"
+    result = run(store, "export", "--format", "nt", "-o", str(out))
+    assert result.exit_code == 0 and out.stat().st_size > 1_000_000
+    graphml = run(store, "export", "--format", "graphml")
+    assert graphml.output.startswith("<?xml") and "graphml" in graphml.output
+    stats = run(store, "stats")
+    assert "budget units: 17" in stats.output and "projects: 214" in stats.output
+    assert "named graphs: 2" in stats.output
+
+
+def test_build_of_a_broken_document_exits_1(tmp_path, seed_lines):
+    lines = list(seed_lines)
+    lines[420] = "[30201]办公费\t650.24"
+    doc = tmp_path / "changed.txt"
+    doc.write_text("\n".join(lines), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(doc), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 1 and "1 broken" in result.output
+
+
+def test_build_of_an_unreadable_document_exits_2(tmp_path):
+    doc = tmp_path / "empty.txt"
+    doc.write_bytes(b"")
+    result = CliRunner().invoke(cli, ["build", str(doc), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "empty.txt:1:1: error[empty-document]" in result.output
+    assert not (tmp_path / "s" / "current").exists()

@@ -1,0 +1,45 @@
+"""Documentation stays true: generated blocks current, every command documented and helpful."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from budgetkg.cli import cli
+from budgetkg.errors import catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ["README.md", "ontology/README.md", "docs/errors.md", "docs/queries.md"]
+
+
+def test_generated_docs_are_current():
+    if not (ROOT / "README.md").exists():
+        pytest.skip("the documentation is not beside the tests (installed package only)")
+    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", *DOCS], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr + "\nrun: cog -r " + " ".join(DOCS)
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_and_is_in_the_readme(name):
+    command = cli.commands[name]
+    assert command.help and len(command.help) > 40
+    for param in command.params:
+        if getattr(param, "help", None) is None and param.param_type_name == "option":
+            pytest.fail(f"{name} {param.name} has no help")
+    assert f"budgetkg {name}" in (ROOT / "README.md").read_text("utf-8")
+    assert CliRunner().invoke(cli, [name, "--help"]).exit_code == 0
+
+
+def test_every_error_code_is_documented():
+    text = (ROOT / "docs/errors.md").read_text("utf-8")
+    for code in catalogue():
+        assert f"`{code}`" in text
+
+
+def test_quick_start_is_two_commands():
+    text = (ROOT / "README.md").read_text("utf-8")
+    block = text.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.strip().splitlines() if line.strip()]
+    assert lines == ['pip install . && budgetkg build', 'pip install ".[test]" && python -m pytest']
