@@ -1,4 +1,4 @@
-"""The built graph validates against ontology/shapes with pyshacl, with no violation."""
+"""The built graph validates against ontology/shapes.ttl and shapes/arithmetic.ttl with pyshacl, with no violation."""
 
 import pytest
 import rdflib
@@ -10,7 +10,7 @@ from budgetkg.resources import ontology_dir
 @pytest.fixture(scope="session")
 def shapes():
     g = rdflib.Graph()
-    for name in ("shapes/data.ttl", "shapes/arithmetic.ttl", "prefixes.ttl"):
+    for name in ("shapes.ttl", "shapes/arithmetic.ttl", "prefixes.ttl"):
         g.parse(data=ontology_dir().joinpath(name).read_text("utf-8"), format="turtle")
     return g
 

@@ -142,12 +142,10 @@ def _column_rollups(doc: Document, f: _Figures) -> Iterator[Identity]:
             if total and units:
                 groups.append(("table-total", "合计 = Σ units", total, units))
         elif spec.layout == "labelled":
-            items = {r.key: r for r in table.rows}
             for row in table.rows:
                 kids = [r for r in table.rows if r.attrs.get("parent") == row.key]
                 if kids:
                     groups.append(("item-rollup", f"{row.label} = Σ its items", row, kids))
-            del items
         elif spec.layout == "balance":
             yield from _balance(table, f)
         for kind, text, parent, kids in groups:

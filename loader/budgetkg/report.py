@@ -28,10 +28,6 @@ class CheckReport:
     def broken(self) -> list[Identity]:
         return [i for i in self.identities if i.status == "broken"]
 
-    @property
-    def lines_accounted(self) -> int:
-        return sum(1 for k in self.document.line_kinds if k)
-
     def summary(self) -> str:
         c = self.counts
         d = self.document
