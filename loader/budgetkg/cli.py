@@ -233,6 +233,28 @@ def export(fmt: str, output: Path | None, store: Path | None) -> None:
 
 
 @cli.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("budgetkg-report"), show_default=True,
+              help="Folder for the PNG files (created if needed; existing charts are overwritten).")
+@store_option
+def report(out: Path, store: Path | None) -> None:
+    """Draw the charts of “where the money goes” as PNG files, for people who do not use Jupyter.
+
+    Funding-source composition per unit, basic vs project spending, the functional
+    classification as a treemap, the largest projects, the flow from funding sources
+    through units to spending (Sankey), and the 科教城 spending per college. Needs the
+    plotting extras (pip install "budgetkg[notebooks]") and a CJK font for the labels.
+    """
+    try:
+        from .charts import write_report
+    except ImportError as exc:
+        raise click.UsageError(f"{exc.name} is not installed: pip install \"budgetkg[notebooks]\"") from None
+    from .store import open_store
+
+    for path in write_report(open_store(store), out):
+        click.echo(str(path))
+
+
+@cli.command()
 @store_option
 def stats(store: Path | None) -> None:
     """What is in the store: graphs, triples, documents, units, projects, observations, identities."""
