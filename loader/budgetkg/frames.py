@@ -25,8 +25,8 @@ _NUMERIC = {XSD.decimal.value, XSD.integer.value}
 def query_frame(store: Store, query: str, *, lang: str = "zh", **params: str) -> pd.DataFrame:
     """Run a library query (or a .rq file, or text) and return a DataFrame.
 
-    >>> from budgetkg.graph import document_graph
-    >>> store = Store(); store.extend(document_graph()[1])
+    >>> from budgetkg.graph import document_graph, vocabulary_quads
+    >>> store = Store(); store.extend(document_graph()[1]); store.extend(vocabulary_quads())
     >>> query_frame(store, "three-public-expenses").iloc[1]["total"]
     Decimal('496.66')
     """

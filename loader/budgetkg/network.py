@@ -28,7 +28,7 @@ def units_sharing(g: nx.MultiDiGraph, kind: str) -> nx.Graph:
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("u1", kind="unit", label="U1"); g.add_node("u2", kind="unit", label="U2")
     >>> g.add_node("p1", kind="project"); g.add_node("p2", kind="project"); g.add_node("t", kind="theme", label="T")
-    >>> g.add_edges_from([("p1", "u1"), ("p2", "u2"), ("p1", "t"), ("p2", "t")])
+    >>> _ = g.add_edges_from([("p1", "u1"), ("p2", "u2"), ("p1", "t"), ("p2", "t")])
     >>> [(a, b, d["weight"]) for a, b, d in units_sharing(g, "theme").edges(data=True)]
     [('u1', 'u2', 1)]
     """
