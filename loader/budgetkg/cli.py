@@ -255,6 +255,30 @@ def report(out: Path, store: Path | None) -> None:
 
 
 @cli.command()
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the first document; the same seed gives the same document.")
+@click.option("--count", type=int, default=1, show_default=True, help="How many documents (seeds SEED, SEED+1, …).")
+@click.option("--year", type=int, default=2024, show_default=True, help="Budget year of the documents.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+              help="Folder for the files synthetic-<seed>.txt (created if needed).")
+def generate(seed: int, count: int, year: int, out: Path) -> None:
+    """Write synthetic department budgets in exactly the template of the bundled document.
+
+    Each is a different made-up department with its own units, projects, goals, codes
+    and funding mix, page breaks and repeated headers; its accounting identities hold
+    (rounding differences included, as in real documents). For tests and benchmarks.
+    """
+    from .export import write_atomic
+    from .synthetic import generate as make
+
+    out.mkdir(parents=True, exist_ok=True)
+    for n in range(seed, seed + count):
+        doc = make(n, year=year)
+        path = out / f"synthetic-{n}.txt"
+        write_atomic(path, doc.text.encode("utf-8"))
+        click.echo(f"{path}\t{doc.department}\t{len(doc.units)} units\t{len(doc.projects)} projects")
+
+
+@cli.command()
 @store_option
 def stats(store: Path | None) -> None:
     """What is in the store: graphs, triples, documents, units, projects, observations, identities."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pyoxigraph import Literal, NamedNode, Triple
 
 from .codelists import SCHEMES, codelist_files, scheme_triples
-from .namespaces import BKG, BKGS, CL, QB, RDF, RDFS, SKOS, XSD
+from .namespaces import BKG, BKGS, CL, INTERVAL, QB, RDF, RDFS, SKOS, XSD
 from .template import TableSpec, template
 
 __all__ = ["dimensions", "structure_iri", "structure_triples", "CODED_DIMENSIONS"]
@@ -78,5 +78,8 @@ def structure_triples() -> list[Triple]:
             for t in scheme_triples(scheme_name, year):
                 if t.predicate == SKOS.inScheme:
                     out.append(Triple(collection, SKOS.member, t.subject))
+    for year in sorted({y for ys in years.values() for y in ys}):
+        # Fiscal years are reference.data.gov.uk resources; a label lets tables show them.
+        out.append(Triple(INTERVAL[str(year)], RDFS.label, Literal(str(year))))
     assert set(CODED_DIMENSIONS.values()) <= set(SCHEMES)
     return out

@@ -67,6 +67,7 @@ class Template:
     key_project_heading: str
     key_project_header: tuple[tuple[str, ...], ...]
     three_public_codes: dict[str, str]
+    overview_classes: tuple[str, ...]
 
     def by_title(self, title: str) -> TableSpec | None:
         key = match_key(strip_ordinal(title))
@@ -103,4 +104,5 @@ def template() -> Template:
         tables=tuple(specs), total_labels=tuple(raw["template"]["total_labels"]),
         key_project_heading=kp["heading"], key_project_header=tuple(tuple(r) for r in kp["header"]),
         three_public_codes=dict(raw["three_public_codes"]),
+        overview_classes=tuple(raw["overview"]["expenditure_classes"]),
     )

@@ -1,0 +1,80 @@
+"""Several departments in one store: named graphs, shared code lists, no accidental merges, rebuilds."""
+
+import pytest
+
+from budgetkg.graph import build
+from budgetkg.queries import run_select
+from budgetkg.store import open_store
+from budgetkg.synthetic import generate
+
+BKG = "https://w3id.org/budgetkg/ontology#"
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("docs")
+    a, b = generate(21), generate(22)
+    (folder / "a.txt").write_text(a.text, encoding="utf-8")
+    # The same document under another department's name: every unit name is shared.
+    twin = a.text.replace(a.department, "某市测试局")
+    (folder / "twin.txt").write_text(twin, encoding="utf-8")
+    (folder / "b.txt").write_text(b.text, encoding="utf-8")
+    return folder, a, b
+
+
+@pytest.fixture(scope="module")
+def multi(docs, tmp_path_factory):
+    folder, _, _ = docs
+    path = tmp_path_factory.mktemp("multi")
+    build(sorted(folder.glob("*.txt")), store=path)
+    return path
+
+
+def test_one_named_graph_per_document(multi):
+    store = open_store(multi)
+    assert len(list(store.named_graphs())) == 4  # three documents and the vocabulary
+
+
+def test_same_unit_name_in_two_departments_is_not_merged(multi, docs):
+    _, a, _ = docs
+    store = open_store(multi)
+    shared = a.units[1]
+    rows = list(store.query(f"""SELECT ?u ?d WHERE {{ ?u <http://www.w3.org/2004/02/skos/core#prefLabel> "{shared}"@zh ;
+        <http://www.w3.org/ns/org#subOrganizationOf> ?d }}""", use_default_graph_as_union=True))
+    assert len(rows) == 2 and rows[0]["u"] != rows[1]["u"] and rows[0]["d"] != rows[1]["d"]
+
+
+def test_departments_join_on_shared_code_lists(multi):
+    store = open_store(multi)
+    rows = run_select(store, "functional-code-across-departments", params={"code": "208"}).values()
+    departments = {r[0] for r in rows}
+    assert "某市测试局" in departments and len(departments) >= 2
+    concepts = list(store.query("""SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE {
+        ?o <https://w3id.org/budgetkg/ontology#functionalClassification> ?c ;
+           <http://www.w3.org/2004/02/skos/core#notation> ?x }""", use_default_graph_as_union=True))
+    assert concepts  # the concepts of every department's observations are the shared ones
+    mix = run_select(store, "funding-mix-by-department").values()
+    assert {r[0] for r in mix} == departments | {r[0] for r in mix}
+    largest = run_select(store, "largest-projects-across-departments", params={"limit": "5"}).values()
+    assert len(largest) == 5 and len({r[2] for r in largest}) >= 1
+
+
+def test_rebuilding_one_document_replaces_its_graph_only(docs, tmp_path):
+    folder, a, _ = docs
+    build(sorted(folder.glob("*.txt")), store=tmp_path)
+    store = open_store(tmp_path)
+    before = {g.value: sorted(str(q) for q in store.quads_for_pattern(None, None, None, g)) for g in store.named_graphs()}
+    del store
+    # a.txt again, with one project goal reworded
+    first_project = a.projects[0][1]
+    goal = next(line.split("\t")[-1] for line in a.text.split("\n") if line.startswith(first_project + "\t"))
+    changed = tmp_path / "a.txt"
+    changed.write_text(a.text.replace(goal, "改写后的绩效目标。", 1), encoding="utf-8")
+    build([changed], store=tmp_path)
+    after_store = open_store(tmp_path)
+    after = {g.value: sorted(str(q) for q in after_store.quads_for_pattern(None, None, None, g))
+             for g in after_store.named_graphs()}
+    assert after.keys() == before.keys()
+    moved = [g for g in before if before[g] != after[g]]
+    assert len(moved) == 1 and "%E6%94%B9" not in moved[0]
+    assert any("改写后的绩效目标。" in q for q in after[moved[0]])
