@@ -41,6 +41,15 @@ store_option = click.option(
 docs_argument = click.argument("docs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
+def auth_options(f):
+    """--user, --password, --auth for remote endpoints."""
+    f = click.option("--auth", type=click.Choice(["digest", "basic"]), default="digest", show_default=True,
+                     help="HTTP authentication scheme (Virtuoso wants digest).")(f)
+    f = click.option("--password", envvar="BUDGETKG_PASSWORD", default=None,
+                     help="Password for --user (default: $BUDGETKG_PASSWORD).")(f)
+    return click.option("--user", default=None, help="User name for the remote endpoint (default: none).")(f)
+
+
 @click.group(cls=_Group)
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors (default: message only).")
 @click.version_option(package_name="budgetkg")
@@ -128,12 +137,13 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
     sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
 
 
-def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: str, lang: str) -> None:
+def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: str, lang: str,
+                 endpoint=None) -> None:
     from .queries import render_table, resolve, run_select
     from .store import open_store
 
     _, lib = resolve(query)
-    result = run_select(open_store(store), query, params=params, lang=lang)
+    result = run_select(endpoint or open_store(store), query, params=params, lang=lang)
     if fmt == "table":
         if lib:
             click.echo(f"# {lib.title_zh if lang == 'zh' else lib.title_en}")
@@ -189,12 +199,22 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the labels shown for IRIs (falls back to the other language).")
 @store_option
-def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, store: Path | None) -> None:
+@click.option("--endpoint", metavar="URL", default=None,
+              help="Ask a remote SPARQL 1.1 query endpoint instead of the embedded store (through SPARQLWrapper); "
+                   "its budgetkg graphs are the default graph.")
+@auth_options
+def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, store: Path | None, endpoint: str | None,
+          user: str | None, password: str | None, auth: str) -> None:
     """Run QUERY on the store: a library name (see `budgetkg queries`), a .rq file or SPARQL text.
 
     Queries see the union of all named graphs as their default graph.
     """
-    _print_query(query, store, _params(param_values), fmt, lang)
+    remote = None
+    if endpoint:
+        from .remote import Auth, Endpoint
+
+        remote = Endpoint(endpoint, auth=Auth(user, password, auth))
+    _print_query(query, store, _params(param_values), fmt, lang, remote)
 
 
 @cli.command()
@@ -230,6 +250,31 @@ def export(fmt: str, output: Path | None, store: Path | None) -> None:
 
     write_atomic(output, data)
     click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+
+
+@cli.command()
+@click.option("--endpoint", metavar="URL", required=True,
+              help="Where to load the graphs: a Graph Store Protocol URL (Oxigraph: http://HOST:PORT/store; "
+                   "Virtuoso: http://HOST:PORT/sparql-graph-crud-auth) or, with --protocol update, a SPARQL Update endpoint.")
+@click.option("--protocol", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
+              help="gsp: one PUT per named graph; update: DROP GRAPH then INSERT DATA in batches.")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="Push only this named graph (repeatable; default: every graph of the store, vocabulary included).")
+@auth_options
+@store_option
+def push(endpoint: str, protocol: str, graphs: tuple[str, ...], user: str | None, password: str | None, auth: str,
+         store: Path | None) -> None:
+    """Load each document's named graph (and the vocabulary graph) into a remote SPARQL store.
+
+    Each graph replaces the graph of the same name there, so pushing twice changes nothing.
+    """
+    from .remote import Auth
+    from .remote import push as push_graphs
+    from .store import open_store
+
+    for graph, count in push_graphs(open_store(store), endpoint, protocol=protocol, auth=Auth(user, password, auth),
+                                    graphs=list(graphs) or None):
+        click.echo(f"{graph}\t{count} triples", err=True)
 
 
 @cli.command()

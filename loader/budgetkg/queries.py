@@ -20,12 +20,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Store
 
 from .errors import BudgetkgError
 from .namespaces import XSD
 from .resources import queries_dir
+
+if TYPE_CHECKING:
+    from .remote import Endpoint
 
 __all__ = ["Param", "LibraryQuery", "QueryError", "library", "resolve", "run_select", "Result", "render_table"]
 
@@ -117,7 +121,10 @@ def resolve(query: str) -> tuple[str, LibraryQuery | None]:
 def _term(param: Param, value: str):
     kind = param.type
     if kind == "iri":
-        return NamedNode(value)
+        try:
+            return NamedNode(value)
+        except ValueError:
+            raise QueryError(f"parameter {param.name} is an IRI, found {value!r}") from None
     if kind == "integer":
         if not re.fullmatch(r"-?\d+", value):
             raise QueryError(f"parameter {param.name} is an integer, found {value!r}")
@@ -151,6 +158,12 @@ def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
     for name, p in params.items():
         value = given.get(name, p.default)
         term = _term(p, value)
+        service = re.compile(rf"\bSERVICE\s+(SILENT\s+)?\?{re.escape(name)}\b", re.IGNORECASE)
+        if isinstance(term, NamedNode) and service.search(text):
+            # SERVICE takes an IRI, not a bound variable, on most engines; the IRI was
+            # validated by NamedNode, so writing it into the text cannot change the query.
+            text = service.sub(lambda m: f"SERVICE {m.group(1) or ''}{term}", text)
+            continue
         if name == "limit":
             text = re.sub(r"\bLIMIT\s+\d+", f"LIMIT {int(value)}", text, flags=re.IGNORECASE)
         else:
@@ -199,39 +212,45 @@ def _decimal_text(lexical: str) -> str:
     return str(value.quantize(Decimal("0.01"))) if isinstance(exponent, int) and exponent > -2 else str(value)
 
 
-def run_select(store: Store, query: str, *, params: dict[str, str] | None = None, lang: str = "zh") -> Result:
-    """Run a library query, a .rq file or query text on the store (union of all graphs)."""
+def run_select(source: Store | Endpoint, query: str, *, params: dict[str, str] | None = None,
+               lang: str = "zh") -> Result:
+    """Run a library query, a .rq file or query text on the embedded store (union of all graphs)
+    or on a remote endpoint (:class:`budgetkg.remote.Endpoint`)."""
     text, lib = resolve(query)
     text = bind(text, lib, params or {})
     try:
-        solutions = store.query(text, use_default_graph_as_union=True)
+        variables, rows = _select(source, text)
     except SyntaxError as exc:
         raise QueryError(f"{lib.file if lib else 'query'}: {exc}") from None
-    if not isinstance(solutions, QuerySolutions):
-        raise QueryError("only SELECT queries give a table; use a CONSTRUCT with `budgetkg export`")
-    variables = [v.value for v in solutions.variables]
-    rows = [[s[v] for v in variables] for s in solutions]
     iris = sorted({t.value for row in rows for t in row if isinstance(t, NamedNode)})
-    return Result(variables, rows, labels_for(store, iris, lang))
+    return Result(variables, rows, labels_for(source, iris, lang))
 
 
-def labels_for(store: Store, iris: list[str], lang: str) -> dict[str, str]:
+def _select(source: Store | Endpoint, text: str) -> tuple[list[str], list[list[object | None]]]:
+    if isinstance(source, Store):
+        solutions = source.query(text, use_default_graph_as_union=True)
+        if not isinstance(solutions, QuerySolutions):
+            raise QueryError("only SELECT queries give a table; use a CONSTRUCT with `budgetkg export`")
+        variables = [v.value for v in solutions.variables]
+        return variables, [[s[v] for v in variables] for s in solutions]
+    return source.select(text)
+
+
+def labels_for(source: Store | Endpoint, iris: list[str], lang: str) -> dict[str, str]:
     """The best label of each IRI: in ``lang``, else Chinese, else English, else any."""
-    if not iris:
-        return {}
-    values = " ".join(f"<{i}>" for i in iris)
-    q = ("SELECT ?s ?l WHERE { VALUES ?s { " + values + " } "
-         "{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } UNION { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } }")
     rank = {lang: 0}
     for other in ("zh", "en"):
         rank.setdefault(other, len(rank))
     best: dict[str, tuple[int, str]] = {}
-    for s in store.query(q, use_default_graph_as_union=True):
-        label = s["l"]
-        r = rank.get(label.language or "", 3)
-        key = s["s"].value
-        if key not in best or (r, label.value) < best[key]:
-            best[key] = (r, label.value)
+    for start in range(0, len(iris), 500):
+        values = " ".join(f"<{i}>" for i in iris[start:start + 500])
+        q = ("SELECT ?s ?l WHERE { VALUES ?s { " + values + " } "
+             "{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } UNION "
+             "{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } }")
+        for s, label in _select(source, q)[1]:
+            r = rank.get(label.language or "", 3)
+            if s.value not in best or (r, label.value) < best[s.value]:
+                best[s.value] = (r, label.value)
     return {k: v for k, (_, v) in best.items()}
 
 

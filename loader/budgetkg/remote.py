@@ -1,0 +1,227 @@
+"""Remote SPARQL 1.1 endpoints: queries through SPARQLWrapper, pushes through the Graph Store Protocol
+(or SPARQL Update where that is all an endpoint offers).
+
+Engines differ, and this module absorbs the differences the query library meets:
+
+* the default graph: Oxigraph serves the union of the named graphs only when started with
+  ``--union-default-graph``, Virtuoso's default graph is every graph it holds, system
+  graphs included — so queries name their default graphs (``default-graph-uri``): the
+  vocabulary graph and every budgetkg dataset the endpoint holds;
+* decimals come back in canonical form (``220`` for the printed ``220.00``) and Virtuoso's
+  JSON says ``typed-literal``: results are turned into pyoxigraph terms, and tables
+  print amounts to the cent;
+* Virtuoso refuses anonymous writes: pushes take ``--user``/``--password`` with digest
+  (Virtuoso) or basic authentication.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Triple
+
+from .errors import BudgetkgError
+from .mapping import VOCABULARY_GRAPH
+from .namespaces import BKG, RDF
+
+__all__ = ["RemoteError", "Endpoint", "push"]
+
+
+class RemoteError(BudgetkgError, OSError):
+    """A remote endpoint refused a request or could not be reached."""
+
+
+@dataclass(frozen=True)
+class Auth:
+    user: str | None = None
+    password: str | None = None
+    scheme: str = "digest"
+
+
+class Endpoint:
+    """A SPARQL 1.1 query endpoint.
+
+    :param url: the query URL (``http://127.0.0.1:7878/query``, ``http://host:8890/sparql``).
+    :param graphs: the default graphs of every query; None discovers the budgetkg graphs
+        (the vocabulary and every ``bkg:BudgetDataset``) on first use.
+    """
+
+    def __init__(self, url: str, *, auth: Auth | None = None, graphs: list[str] | None = None, timeout: int = 120):
+        self.url = url
+        self.auth = auth or Auth()
+        self.timeout = timeout
+        self._graphs = graphs
+
+    def _client(self):
+        from SPARQLWrapper import BASIC, DIGEST, JSON, POST, SPARQLWrapper
+
+        client = SPARQLWrapper(self.url)
+        client.setReturnFormat(JSON)
+        client.setMethod(POST)
+        client.setTimeout(self.timeout)
+        if self.auth.user:
+            client.setHTTPAuth(DIGEST if self.auth.scheme == "digest" else BASIC)
+            client.setCredentials(self.auth.user, self.auth.password or "")
+        return client
+
+    def graphs(self) -> list[str]:
+        if self._graphs is None:
+            q = (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF.type.value}> <{BKG.BudgetDataset.value}> }} }}")
+            found = [b["g"]["value"] for b in self._raw(q, default_graphs=[])["results"]["bindings"]]
+            self._graphs = sorted(found) + [VOCABULARY_GRAPH.value]
+        return self._graphs
+
+    def _raw(self, query: str, *, default_graphs: list[str] | None = None) -> dict:
+        client = self._client()
+        graphs = self.graphs() if default_graphs is None else default_graphs
+        # FROM clauses rather than default-graph-uri: the query is sent in a form POST (it can be
+        # long), and Oxigraph refuses a form POST that also carries URL parameters.
+        # SPARQLWrapper guesses the query form from its text and gets it wrong behind a
+        # comment header (it then posts the text as an update): send the query without it.
+        body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
+        client.setQuery(with_from(body, graphs) if graphs else body)
+        try:
+            return client.query().convert()
+        except Exception as exc:  # SPARQLWrapper raises its own and urllib's errors
+            raise RemoteError(f"{self.url}: {type(exc).__name__}: {str(exc)[:500]}") from None
+
+    def select(self, query: str, *, default_graphs: bool = True) -> tuple[list[str], list[list[object | None]]]:
+        """Variables and rows (pyoxigraph terms) of a SELECT query.
+
+        :param default_graphs: name budgetkg's graphs as the default graph; False leaves the
+            dataset to the endpoint (needed for queries with ``GRAPH ?g``).
+        """
+        data = self._raw(query, default_graphs=None if default_graphs else [])
+        if "boolean" in data:
+            raise RemoteError("only SELECT queries give a table")
+        variables = data["head"]["vars"]
+        rows = [[_term(b.get(v)) for v in variables] for b in data["results"]["bindings"]]
+        return variables, rows
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def with_from(query: str, graphs: list[str]) -> str:
+    """The query with ``FROM <g>`` for each graph, before its first WHERE.
+
+    >>> with_from("SELECT * WHERE { ?s ?p ?o }", ["http://g"])
+    'SELECT * FROM <http://g>\\nWHERE { ?s ?p ?o }'
+    """
+    m = _WHERE.search(query)
+    if m is None:
+        raise RemoteError("a query sent to a remote endpoint needs a WHERE clause")
+    froms = "".join(f"FROM <{g}>\n" for g in graphs)
+    return query[: m.start()] + froms + query[m.start():]
+
+
+def _term(binding: dict | None):
+    if binding is None:
+        return None
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return NamedNode(value)
+    if kind == "bnode":
+        return BlankNode(value)
+    if binding.get("xml:lang"):
+        return Literal(value, language=binding["xml:lang"])
+    if binding.get("datatype"):  # "typed-literal" (Virtuoso) or "literal" with a datatype
+        return Literal(value, datatype=NamedNode(binding["datatype"]))
+    return Literal(value)
+
+
+def _opener(url: str, auth: Auth) -> urllib.request.OpenerDirector:
+    handlers = []
+    if auth.user:
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, url, auth.user, auth.password or "")
+        handler = urllib.request.HTTPDigestAuthHandler if auth.scheme == "digest" else urllib.request.HTTPBasicAuthHandler
+        handlers.append(handler(passwords))
+    return urllib.request.build_opener(*handlers)
+
+
+def _ntriples(quads: Iterable[Quad]) -> bytes:
+    return "".join(f"{Triple(q.subject, q.predicate, q.object)} .\n" for q in quads).encode("utf-8")
+
+
+def push(store: Store, url: str, *, protocol: str = "gsp", auth: Auth | None = None,
+         graphs: list[str] | None = None, batch: int = 5000) -> list[tuple[str, int]]:
+    """Load each named graph of the store into a remote store, replacing the graph there.
+
+    Pushing twice changes nothing: each graph is replaced as a whole (GSP ``PUT``, or
+    ``DROP SILENT GRAPH`` followed by ``INSERT DATA`` batches with SPARQL Update).
+
+    :param url: the Graph Store Protocol URL (``…/store`` for Oxigraph,
+        ``…/sparql-graph-crud-auth`` for Virtuoso) or, with ``protocol="update"``, the
+        SPARQL Update endpoint.
+    :returns: (graph, number of triples) of every graph pushed.
+    """
+    auth = auth or Auth()
+    opener = _opener(url, auth)
+    names = sorted(g.value for g in store.named_graphs()) if graphs is None else graphs
+    pushed = []
+    for name in names:
+        quads = sorted(store.quads_for_pattern(None, None, None, NamedNode(name)), key=str)
+        if protocol == "gsp":
+            target = f"{url}{'&' if '?' in url else '?'}graph={urllib.parse.quote(name, safe='')}"
+            _send(opener, urllib.request.Request(target, data=_ntriples(quads), method="PUT",
+                                                 headers={"Content-Type": "text/turtle; charset=utf-8"}), auth)
+        elif protocol == "update":
+            _update(opener, url, f"DROP SILENT GRAPH <{name}>", auth)
+            for start in range(0, len(quads), batch):
+                body = _ntriples(quads[start:start + batch]).decode("utf-8")
+                _update(opener, url, f"INSERT DATA {{ GRAPH <{name}> {{\n{body}}} }}", auth)
+        else:
+            raise BudgetkgError(f"unknown protocol {protocol!r}: gsp or update")
+        pushed.append((name, len(quads)))
+    return pushed
+
+
+def _update(opener: urllib.request.OpenerDirector, url: str, update: str, auth: Auth) -> None:
+    data = urllib.parse.urlencode({"update": update}).encode("utf-8")
+    _send(opener, urllib.request.Request(url, data=data, method="POST",
+                                         headers={"Content-Type": "application/x-www-form-urlencoded"}), auth)
+
+
+def _send(opener: urllib.request.OpenerDirector, request: urllib.request.Request, auth: Auth | None = None) -> None:
+    if auth is not None and auth.user and auth.scheme == "digest" and request.data:
+        # A server that answers 401 before reading a large body resets the connection
+        # (Virtuoso does): get the challenge with an empty request first, then send the
+        # body once, already authorised (the header is computed by urllib's digest handler).
+        header = _digest_authorization(request, auth)
+        if header:
+            request.add_unredirected_header("Authorization", header)
+    try:
+        with opener.open(request, timeout=300) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        body = exc.read().decode("utf-8", "replace")[:300]
+        raise RemoteError(f"{request.full_url.split('?')[0]}: HTTP {exc.code} {exc.reason}: {body}") from None
+    except urllib.error.URLError as exc:
+        raise RemoteError(f"{request.full_url.split('?')[0]}: {exc.reason}") from None
+
+
+def _digest_authorization(request: urllib.request.Request, auth: Auth) -> str | None:
+    probe = urllib.request.Request(request.full_url, method=request.get_method(), data=b"",
+                                   headers={"Content-Type": request.get_header("Content-type") or "text/plain"})
+    try:
+        with urllib.request.urlopen(probe, timeout=60) as response:
+            response.read()
+        return None
+    except urllib.error.HTTPError as exc:
+        challenge = exc.headers.get("WWW-Authenticate", "")
+        if exc.code != 401 or not challenge.lower().startswith("digest "):
+            return None
+    except urllib.error.URLError as exc:
+        raise RemoteError(f"{request.full_url.split('?')[0]}: {exc.reason}") from None
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, request.full_url, auth.user, auth.password or "")
+    handler = urllib.request.HTTPDigestAuthHandler(passwords)
+    fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(challenge[7:]))
+    base = handler.get_authorization(request, fields)
+    return f"Digest {base}" if base else None
