@@ -230,10 +230,11 @@ def queries(lang: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "graphml"]), default="nq",
-              show_default=True,
-              help="RDF syntax (ttl and nt hold the union of all graphs; nq and trig keep the named graphs), or graphml "
-                   "for the network of units, projects, codes, funding sources and themes.")
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "graphml", "fdp"]),
+              default="nq", show_default=True,
+              help="RDF syntax (ttl and nt hold the union of all graphs; nq and trig keep the named graphs), graphml "
+                   "for the network of units, projects, codes, funding sources and themes, or fdp for a Fiscal Data "
+                   "Package (datapackage.json and CSV; -o names a folder).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="File to write (default: standard output). Written to a temporary file and renamed, never half-written.")
 @store_option
@@ -242,6 +243,12 @@ def export(fmt: str, output: Path | None, store: Path | None) -> None:
     from .export import export_bytes
     from .store import open_store
 
+    if fmt == "fdp":
+        from .fdp import write_fdp
+
+        for path in write_fdp(open_store(store), output or Path("budgetkg-fdp")):
+            click.echo(str(path), err=True)
+        return
     data = export_bytes(open_store(store), fmt)
     if output is None:
         sys.stdout.buffer.write(data)
@@ -321,6 +328,66 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
         path = out / f"synthetic-{n}.txt"
         write_atomic(path, doc.text.encode("utf-8"))
         click.echo(f"{path}\t{doc.department}\t{len(doc.units)} units\t{len(doc.projects)} projects")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only by default).")
+@click.option("--port", type=int, default=7878, show_default=True, help="Port to listen on.")
+@click.option("--base", default=None, metavar="IRI",
+              help="Public base of the data IRIs: a request for /PATH describes BASE+PATH (default: "
+                   "https://w3id.org/budgetkg/data/, the base `build` uses). Set it when a proxy serves a public base.")
+@click.option("--timeout", type=float, default=30.0, show_default=True,
+              help="Seconds a query may run; a longer one is stopped (its worker process is killed) and answered 503.")
+@click.option("--max-rows", type=int, default=10_000, show_default=True,
+              help="Rows (or triples) per answer; a longer answer is cut and says so (X-Budgetkg-Truncated header, "
+                   "and a \"budgetkg\" member in JSON results).")
+@click.option("--max-request-bytes", type=int, default=100_000, show_default=True,
+              help="Largest query or update accepted; a larger request is answered 413.")
+@click.option("--allow-service", multiple=True, metavar="URL",
+              help="An endpoint that queries may call with SERVICE (repeatable; default: none, SERVICE is refused).")
+@click.option("--update-token", envvar="BUDGETKG_UPDATE_TOKEN", default=None,
+              help="Accept SPARQL updates carrying Authorization: Bearer TOKEN (default: read-only, updates refused).")
+@click.option("--workers", type=int, default=2, show_default=True, help="Query worker processes.")
+@click.option("--get", "get_path", default=None, metavar="PATH",
+              help="Run one GET request in-process, print the response and exit (no socket; for scripts and tests).")
+@store_option
+def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int, max_request_bytes: int,
+          allow_service: tuple[str, ...], update_token: str | None, workers: int, get_path: str | None,
+          store: Path | None) -> None:
+    """Serve the store: SPARQL endpoint with query UI, resource pages, dumps, VoID and DCAT.
+
+    /sparql is the SPARQL 1.1 Protocol endpoint (GET and POST; JSON, XML, CSV, TSV results;
+    Turtle, N-Triples, JSON-LD, RDF/XML graphs); / is the query UI (YASGUI) with the query
+    library as examples; every IRI budgetkg mints dereferences to an HTML page or RDF;
+    /catalog, /.well-known/void and /.well-known/sparql-examples describe the data, and
+    /dumps/ holds the downloads.
+    """
+    from .iri import DEFAULT_BASE
+    from .server import ServerOptions, create_app
+    from .store import default_store_path, open_store
+
+    path = Path(store or default_store_path())
+    open_store(path)  # fail now, clearly, when nothing has been built
+    options = ServerOptions(store=path, base=base or DEFAULT_BASE, timeout=timeout, max_rows=max_rows,
+                            max_request_bytes=max_request_bytes, allow_service=allow_service,
+                            update_token=update_token, workers=workers)
+    app = create_app(options)
+    if get_path is not None:
+        import warnings
+
+        with warnings.catch_warnings():  # starlette's test client frowns on httpx, which works
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from starlette.testclient import TestClient
+
+        with TestClient(app) as client:  # as a browser asks: pages as HTML, anything else as the server likes
+            response = client.get(get_path, headers={"Accept": "text/html, */*;q=0.1"})
+        click.echo(response.text, nl=False)
+        sys.exit(EXIT_OK if response.status_code < 400 else EXIT_PROBLEMS)
+    import uvicorn
+
+    click.echo(f"budgetkg serving {path} at http://{host}:{port}/ (SPARQL: /sparql)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", limit_max_requests=None,
+                h11_max_incomplete_event_size=max_request_bytes + 16_384)
 
 
 @cli.command()

@@ -303,6 +303,7 @@ class _Mapper:
         self.add(self.src, RDF.type, BKG.SourceDocument)
         self.add(self.src, DCTERMS.title, _zh(f"{d.year}年{d.department}部门预算"))
         self.add(self.src, DCTERMS.identifier, Literal(d.file))
+        self.add(self.src, RDFS.label, Literal(d.file))
         self.add(self.src, BKG.checksumSha256, Literal(d.sha256))
         self.add(ds, RDF.type, BKG.BudgetDataset)
         self.add(ds, RDF.type, DCAT.Dataset)

@@ -26,7 +26,7 @@ from pyoxigraph import NamedNode, Quad, Store
 
 from .errors import BudgetkgError
 
-__all__ = ["default_store_path", "StoreBusy", "StoreMissing", "open_store", "rebuild", "BuildResult"]
+__all__ = ["default_store_path", "StoreBusy", "StoreMissing", "open_store", "rebuild", "apply_update", "BuildResult"]
 
 
 class StoreBusy(BudgetkgError, OSError):
@@ -122,3 +122,35 @@ def rebuild(
             shutil.rmtree(old, ignore_errors=True)
         return BuildResult(folder, tuple(graphs), count)
 
+
+
+def apply_update(update: str, *, path: Path | None = None) -> None:
+    """Apply a SPARQL Update atomically: on a copy of the live database, swapped in when done.
+
+    Readers (the server's query workers) see the old or the new database, never a mix.
+
+    :raises SyntaxError: when the update is not valid SPARQL.
+    :raises StoreBusy: when a build holds the store.
+    """
+    folder = Path(path or default_store_path())
+    with _lock(folder):
+        current = folder / "current"
+        if not current.exists():
+            raise StoreMissing(f"no budgetkg store at {folder}: run `budgetkg build` first")
+        n = 1 + max((int(p.name[5:]) for p in folder.glob("data-*") if p.name[5:].isdigit()), default=0)
+        new, tmp_link = folder / f"data-{n}", folder / f".current-{n}"
+        try:
+            Store.read_only(str(current.resolve())).backup(str(new))
+            store = Store(str(new))
+            store.update(update)
+            store.flush()
+            del store
+            os.symlink(new.name, tmp_link)
+            os.replace(tmp_link, current)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            tmp_link.unlink(missing_ok=True)
+            raise
+        databases = sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
+        for old in databases[:-2]:
+            shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,7 @@
+"""python -m budgetkg: the same as the budgetkg command."""
+
+from .cli import cli
+
+# Guarded: the query workers of `serve` are spawned processes, which import this module again.
+if __name__ == "__main__":
+    cli(prog_name="budgetkg")

@@ -1,0 +1,254 @@
+"""The ASGI application of ``budgetkg serve`` (Starlette), started by uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hmac
+import json
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..export import export_bytes
+from ..iri import DEFAULT_BASE
+from ..store import open_store
+from .describe import Dump, dcat_catalogue, examples_json, service_description, sparql_examples, void_description
+from .pages import resource_response
+from .sparql import ProtocolError, negotiate, read_request, service_targets
+from .workers import GRAPH_FORMATS, QueryFailed, QueryPool, QueryTimeout
+
+__all__ = ["ServerOptions", "create_app", "error"]
+
+VOCABULARY_BASE = "https://w3id.org/budgetkg/"
+
+
+@dataclass
+class ServerOptions:
+    """How the server behaves; every limit has a default that keeps a public endpoint safe."""
+
+    store: Path
+    base: str = DEFAULT_BASE
+    timeout: float = 30.0
+    max_rows: int = 10_000
+    max_request_bytes: int = 100_000
+    allow_service: tuple[str, ...] = ()
+    update_token: str | None = None
+    workers: int = 2
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def error(status: int, message: str, *, errors: list[str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    """Every error of the server has this one JSON shape."""
+    return JSONResponse({"ok": False, "status": status, "error": message, "errors": errors or [message]},
+                        status_code=status, headers=headers)
+
+
+def _fiscal_data_package(store: Store) -> list[Dump]:
+    import tempfile
+
+    from ..fdp import write_fdp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest, data = write_fdp(store, Path(tmp))
+        return [Dump("datapackage.json", "application/json", manifest.read_bytes()),
+                Dump("observations.csv", "text/csv", data.read_bytes())]
+
+
+def create_app(options: ServerOptions) -> Starlette:
+    templates = Environment(loader=PackageLoader("budgetkg.server", "templates"),
+                            autoescape=select_autoescape(["html"]))
+    pool = QueryPool(options.store, size=options.workers, timeout=options.timeout)
+    state: dict[str, object] = {}
+
+    def store() -> Store:
+        return open_store(options.store)
+
+    def make_dumps() -> dict[str, Dump]:
+        if "dumps" not in state:
+            s = store()
+            state["dumps"] = {d.name: d for d in (
+                Dump("budgetkg.ttl", "text/turtle", export_bytes(s, "ttl")),
+                Dump("budgetkg.nt.gz", "application/gzip", gzip.compress(export_bytes(s, "nt"), mtime=0)),
+                Dump("budgetkg.jsonld", "application/ld+json", export_bytes(s, "jsonld")),
+                Dump("budgetkg.nq.gz", "application/gzip", gzip.compress(export_bytes(s, "nq"), mtime=0)),
+                *_fiscal_data_package(s),
+            )}
+        return state["dumps"]  # type: ignore[return-value]
+
+    async def dumps() -> dict[str, Dump]:
+        # Written once, in a thread: the event loop keeps serving other requests meanwhile.
+        lock = state.setdefault("dumps_lock", asyncio.Lock())
+        async with lock:  # type: ignore[union-attr]
+            return await asyncio.to_thread(make_dumps)
+
+    def urls(request: Request) -> tuple[str, str]:
+        base_url = str(request.base_url)
+        return base_url, base_url + "sparql"
+
+    async def run(request: Request, query: str, fmt: str | None) -> Response:
+        try:
+            table_format, graph_format = negotiate(request.headers.get("accept", ""), fmt)
+        except ProtocolError as exc:
+            return error(exc.status, str(exc))
+        targets = service_targets(query)
+        if targets is None:
+            return error(403, "SERVICE is refused: its target endpoint could not be read (a variable, or a query "
+                              "this server cannot check)")
+        refused = [t for t in targets if t not in options.allow_service]
+        if refused:
+            return error(403, f"SERVICE to {', '.join(refused)} is refused: not on this endpoint's allow-list "
+                              "(start the server with --allow-service URL)")
+        try:
+            outcome = await pool.run(query, max_rows=options.max_rows, table_format=table_format,
+                                     graph_format=graph_format)
+        except QueryTimeout:
+            return error(503, f"the query was stopped after {options.timeout:g} s, this endpoint's time limit",
+                         headers={"Retry-After": "1"})
+        except QueryFailed:
+            return error(500, "the query worker failed; the query was not answered")
+        if outcome.kind == "syntax-error":
+            return error(400, f"SPARQL syntax error: {outcome.message}")
+        if outcome.kind == "error":
+            return error(400, f"the query could not be evaluated: {outcome.message}")
+        headers = {"Vary": "Accept"}
+        if outcome.truncated:
+            headers["X-Budgetkg-Truncated"] = f"max-rows={options.max_rows}"
+            headers["Warning"] = f'199 budgetkg "result cut at {options.max_rows} rows; add LIMIT/OFFSET"'
+        return Response(outcome.content, media_type=outcome.media_type, headers=headers)
+
+    async def sparql(request: Request) -> Response:
+        length = int(request.headers.get("content-length") or 0)
+        if length > options.max_request_bytes or len(request.url.query) > options.max_request_bytes:
+            return error(413, f"the request is larger than this endpoint's limit of {options.max_request_bytes} bytes")
+        body = await request.body() if request.method == "POST" else b""
+        if len(body) > options.max_request_bytes:
+            return error(413, f"the request is larger than this endpoint's limit of {options.max_request_bytes} bytes")
+        try:
+            req = read_request(request.method, request.url.query, request.headers.get("content-type", ""), body)
+        except ProtocolError as exc:
+            return error(exc.status, str(exc))
+        if req.update is not None:
+            return await update(request, req.update)
+        if not req.query:
+            return describe_service(request, req.format)
+        return await run(request, req.query, req.format)
+
+    async def update(request: Request, text: str) -> Response:
+        if not options.update_token:
+            return error(403, "this endpoint is read-only: updates are refused (start the server with --update-token "
+                              "to accept authenticated updates)")
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), options.update_token.encode()):
+            return error(401, "updates need the token: Authorization: Bearer TOKEN",
+                         headers={"WWW-Authenticate": 'Bearer realm="budgetkg"'})
+        from ..store import apply_update
+
+        try:
+            apply_update(text, path=options.store)
+        except SyntaxError as exc:
+            return error(400, f"SPARQL syntax error: {exc}")
+        state.pop("dumps", None)
+        return Response(status_code=204)
+
+    def describe_service(request: Request, fmt: str | None) -> Response:
+        _, endpoint = urls(request)
+        graphs = sorted(g.value for g in store().named_graphs())
+        return rdf_response(request, service_description(endpoint, graphs), fmt)
+
+    def rdf_response(request: Request, triples, fmt: str | None) -> Response:
+        try:
+            _, graph_format = negotiate(request.headers.get("accept", ""), fmt)
+        except ProtocolError:
+            graph_format = "ttl"
+        media, name = GRAPH_FORMATS[graph_format]
+        prefixes = None if graph_format in ("nt", "jsonld", "rdfxml") else __import__(
+            "budgetkg.server.describe", fromlist=["PREFIXES_OUT"]).PREFIXES_OUT
+        content = serialize(sorted(set(triples), key=str), format=getattr(RdfFormat, name), prefixes=prefixes) or b""
+        return Response(content, media_type=media, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"})
+
+    async def index(request: Request) -> Response:
+        _, endpoint = urls(request)
+        examples = json.loads(examples_json())
+        html = templates.get_template("index.html").render(endpoint=endpoint, examples=examples)
+        return HTMLResponse(html)
+
+    async def well_known(request: Request) -> Response:
+        base_url, endpoint = urls(request)
+        what = request.path_params["what"]
+        if what == "sparql-examples":
+            return rdf_response(request, sparql_examples(base_url, endpoint), request.query_params.get("format"))
+        if what == "void":
+            links = {name: f"{base_url}dumps/{name}" for name in await dumps()}
+            return rdf_response(request, void_description(store(), endpoint, links), request.query_params.get("format"))
+        return error(404, f"no /.well-known/{what} here; see /.well-known/void and /.well-known/sparql-examples")
+
+    async def catalog(request: Request) -> Response:
+        base_url, endpoint = urls(request)
+        return rdf_response(request, dcat_catalogue(store(), base_url, endpoint, await dumps()),
+                            request.query_params.get("format"))
+
+    async def dump(request: Request) -> Response:
+        found = (await dumps()).get(request.path_params["name"])
+        if found is None:
+            return error(404, f"no dump {request.path_params['name']!r}; see /catalog")
+        return Response(found.content, media_type=found.media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{found.name}"'})
+
+    async def ontology(request: Request) -> Response:
+        accept = request.headers.get("accept", "")
+        fmt = request.query_params.get("format")
+        ttl = resources.files("budgetkg").joinpath("ontology/budgetkg.ttl") if resources.files("budgetkg").joinpath(
+            "ontology").is_dir() else None
+        from ..resources import ontology_dir
+
+        source = (ttl or ontology_dir().joinpath("budgetkg.ttl")).read_bytes()
+        if fmt == "ttl" or (not fmt and "text/turtle" in accept and "text/html" not in accept):
+            return Response(source, media_type="text/turtle", headers={"Vary": "Accept"})
+        if "ontology_html" not in state:
+            from .ontology_html import render
+
+            state["ontology_html"] = await asyncio.to_thread(render, source)
+        return HTMLResponse(state["ontology_html"], headers={"Vary": "Accept"})  # type: ignore[arg-type]
+
+    async def resource(request: Request) -> Response:
+        # The raw path keeps the percent-encoding the minted IRIs have (url.path decodes it).
+        path = request.scope.get("raw_path", b"").decode("ascii", "replace").split("?", 1)[0] or request.url.path
+        if path.startswith(("/codelist/", "/structure/")):
+            iri = VOCABULARY_BASE + path.lstrip("/")
+        else:
+            iri = options.base + path.lstrip("/")
+        return await resource_response(request, iri, pool, templates, options, error)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        await pool.start()
+        yield
+        await pool.close()
+
+    routes = [
+        Route("/", index),
+        Route("/sparql", sparql, methods=["GET", "POST"]),
+        Route("/query", sparql, methods=["GET", "POST"]),
+        Route("/.well-known/{what}", well_known),
+        Route("/catalog", catalog),
+        Route("/dumps/{name}", dump),
+        Route("/ontology", ontology),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
+        Mount("/static", StaticFiles(packages=[("budgetkg", "static")]), name="static"),
+        Route("/{path:path}", resource),
+    ]
+    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
+                             allow_headers=["Accept", "Content-Type"])]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

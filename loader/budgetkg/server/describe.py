@@ -1,0 +1,123 @@
+"""RDF descriptions the server publishes: service description, VoID, DCAT catalogue, SPARQL examples."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
+
+from ..export import PREFIXES
+from ..namespaces import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
+from ..queries import library
+
+__all__ = ["Dump", "service_description", "void_description", "dcat_catalogue", "sparql_examples"]
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+SH = "http://www.w3.org/ns/shacl#"
+SCHEMA = "https://schema.org/"
+SPDX = "http://spdx.org/rdf/terms#"
+FORMATS = "http://www.w3.org/ns/formats/"
+PREFIXES_OUT = {**PREFIXES, "sd": SD, "sh": SH, "schema": SCHEMA, "spdx": SPDX}
+
+
+@dataclass(frozen=True)
+class Dump:
+    name: str
+    media_type: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def _n(iri: str) -> NamedNode:
+    return NamedNode(iri)
+
+
+def _ttl(triples: list[Triple]) -> bytes:
+    return serialize(sorted(set(triples), key=str), format=RdfFormat.TURTLE, prefixes=PREFIXES_OUT) or b""
+
+
+def service_description(endpoint: str, graphs: list[str]) -> list[Triple]:
+    s = _n(endpoint)
+    out = [Triple(s, RDF.type, _n(SD + "Service")), Triple(s, _n(SD + "endpoint"), s),
+           Triple(s, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")),
+           Triple(s, _n(SD + "feature"), _n(SD + "UnionDefaultGraph")),
+           Triple(s, RDFS.label, Literal("budgetkg SPARQL endpoint", language="en")),
+           Triple(s, RDFS.label, Literal("budgetkg SPARQL 查询服务", language="zh"))]
+    for f in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle",
+              "N-Triples", "JSON-LD", "RDF_XML"):
+        out.append(Triple(s, _n(SD + "resultFormat"), _n(FORMATS + f)))
+    dataset = _n(endpoint + "#dataset")
+    out += [Triple(s, _n(SD + "defaultDataset"), dataset), Triple(dataset, RDF.type, _n(SD + "Dataset"))]
+    for g in graphs:
+        named = _n(endpoint + "#graph-" + hashlib.sha1(g.encode()).hexdigest()[:12])
+        out += [Triple(dataset, _n(SD + "namedGraph"), named), Triple(named, _n(SD + "name"), _n(g))]
+    return out
+
+
+def void_description(store, endpoint: str, dumps: dict[str, str]) -> list[Triple]:
+    """The VoID and DCAT descriptions of every dataset in the store, with the endpoint and dumps."""
+    out = []
+    q = ("CONSTRUCT { ?d ?p ?o } WHERE { GRAPH ?d { ?d a <https://w3id.org/budgetkg/ontology#BudgetDataset> ; ?p ?o } }")
+    for t in store.query(q):
+        out.append(t)
+        if t.predicate == RDF.type:
+            out.append(Triple(t.subject, VOID.sparqlEndpoint, _n(endpoint)))
+            for url in dumps.values():
+                out.append(Triple(t.subject, VOID.dataDump, _n(url)))
+    return out
+
+
+def dcat_catalogue(store, base_url: str, endpoint: str, dumps: dict[str, Dump]) -> list[Triple]:
+    catalogue = _n(base_url + "catalog")
+    out = [Triple(catalogue, RDF.type, DCAT.Catalog),
+           Triple(catalogue, DCTERMS.title, Literal("budgetkg 部门预算数据目录", language="zh")),
+           Triple(catalogue, DCTERMS.title, Literal("budgetkg catalogue of department budgets", language="en"))]
+    service = _n(endpoint)
+    out += [Triple(service, RDF.type, DCAT.DataService), Triple(service, DCAT.endpointURL, service),
+            Triple(catalogue, DCAT.service, service)]
+    for t in void_description(store, endpoint, {}):
+        out.append(t)
+        if t.predicate == RDF.type:
+            out += [Triple(catalogue, DCAT.dataset, t.subject), Triple(service, DCAT.servesDataset, t.subject)]
+    everything = _n(base_url + "dumps/")
+    out += [Triple(catalogue, DCAT.dataset, everything), Triple(everything, RDF.type, DCAT.Dataset),
+            Triple(everything, DCTERMS.title, Literal("全部数据（所有命名图）", language="zh")),
+            Triple(everything, DCTERMS.title, Literal("All data (every named graph)", language="en"))]
+    for dump in dumps.values():
+        d = _n(base_url + "dumps/" + dump.name)
+        checksum = _n(base_url + "dumps/" + dump.name + "#sha256")
+        out += [Triple(everything, DCAT.distribution, d), Triple(d, RDF.type, DCAT.Distribution),
+                Triple(d, DCAT.downloadURL, d), Triple(d, DCAT.mediaType, _n("https://www.iana.org/assignments/media-types/" + dump.media_type)),
+                Triple(d, DCAT.byteSize, Literal(str(len(dump.content)), datatype=XSD.nonNegativeInteger)),
+                Triple(d, _n(SPDX + "checksum"), checksum), Triple(checksum, RDF.type, _n(SPDX + "Checksum")),
+                Triple(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256")),
+                Triple(checksum, _n(SPDX + "checksumValue"), Literal(dump.sha256, datatype=XSD.hexBinary))]
+    return out
+
+
+def sparql_examples(base_url: str, endpoint: str) -> list[Triple]:
+    """The query library as sh:SPARQLExecutable resources (the pattern of SIB's endpoints)."""
+    out = []
+    for q in library():
+        e = _n(f"{base_url}.well-known/sparql-examples/{q.slug}")
+        kind = "SPARQLSelectExecutable"
+        out += [Triple(e, RDF.type, _n(SH + "SPARQLExecutable")), Triple(e, RDF.type, _n(SH + kind)),
+                Triple(e, RDFS.label, Literal(q.title_zh, language="zh")),
+                Triple(e, RDFS.label, Literal(q.title_en, language="en")),
+                Triple(e, RDFS.comment, Literal(q.description, language="en")),
+                Triple(e, _n(SH + "select"), Literal(q.text)),
+                Triple(e, _n(SCHEMA + "target"), _n(endpoint))]
+        for keyword in [k.strip() for k in q.keywords.split(",") if k.strip()]:
+            out.append(Triple(e, _n(SCHEMA + "keywords"), Literal(keyword)))
+    return out
+
+
+def examples_json() -> str:
+    """The library for the query UI: name, title and text of each query."""
+    return json.dumps([{"name": q.slug, "title": f"{q.title_zh} · {q.title_en}", "query": q.text} for q in library()],
+                      ensure_ascii=False)

@@ -1,0 +1,132 @@
+"""Resource pages: every IRI budgetkg mints dereferences, as HTML for people and RDF for programs.
+
+Content negotiation follows ``Accept`` (or ``?format=ttl|jsonld|nt``); responses carry
+``Vary: Accept``.  A request for ``/PATH`` describes the IRI ``BASE + PATH`` (``--base``,
+so the server can sit behind a proxy for a public base), or
+``https://w3id.org/budgetkg/PATH`` for code lists and structures.  Everything printed in
+HTML is escaped by the templates: names and goals come from documents nobody vetted.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pyoxigraph import NamedNode
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from .sparql import ProtocolError, negotiate
+from .workers import QueryFailed, QueryTimeout
+
+__all__ = ["resource_response", "wants_html"]
+
+LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel")
+BKG = "https://w3id.org/budgetkg/ontology#"
+VOCAB = "https://w3id.org/budgetkg/"
+
+
+def wants_html(accept: str) -> bool:
+    """True when the client prefers HTML to every RDF syntax we serve (browsers)."""
+    best_html = best_rdf = -1.0
+    for part in accept.split(","):
+        media, *opts = [p.strip() for p in part.split(";")]
+        q = next((float(o[2:]) for o in opts if o.startswith("q=")), 1.0) if opts else 1.0
+        if media in ("text/html", "application/xhtml+xml"):
+            best_html = max(best_html, q)
+        elif media in ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"):
+            best_rdf = max(best_rdf, q)
+    return best_html >= 0 and best_html >= best_rdf
+
+
+def _href(iri: str, base: str) -> str:
+    if iri.startswith(base):
+        return "/" + iri[len(base):]
+    if iri.startswith(VOCAB + "codelist/") or iri.startswith(VOCAB + "structure/"):
+        return "/" + iri[len(VOCAB):]
+    if iri.startswith(BKG):
+        return "/ontology#" + iri[len(BKG):]
+    return iri
+
+
+def _short(iri: str) -> str:
+    for prefix, ns in (("bkg:", BKG), ("rdf:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+                       ("rdfs:", "http://www.w3.org/2000/01/rdf-schema#"), ("skos:", "http://www.w3.org/2004/02/skos/core#"),
+                       ("qb:", "http://purl.org/linked-data/cube#"), ("org:", "http://www.w3.org/ns/org#"),
+                       ("dcterms:", "http://purl.org/dc/terms/"), ("prov:", "http://www.w3.org/ns/prov#"),
+                       ("void:", "http://rdfs.org/ns/void#"), ("dcat:", "http://www.w3.org/ns/dcat#")):
+        if iri.startswith(ns):
+            return prefix + iri[len(ns):]
+    return iri
+
+
+async def _select(pool, query: str, max_rows: int) -> list[dict]:
+    outcome = await pool.run(query, max_rows=max_rows, table_format="json")
+    if outcome.kind != "table":
+        raise ProtocolError(500, outcome.message or "the description could not be read")
+    return json.loads(outcome.content)["results"]["bindings"]
+
+
+async def resource_response(request: Request, iri: str, pool, templates, options, error) -> Response:
+    try:
+        node = NamedNode(iri)
+    except ValueError:
+        return error(400, f"not a valid IRI: {iri!r}")
+    fmt = request.query_params.get("format")
+    accept = request.headers.get("accept", "")
+    try:
+        if fmt or not wants_html(accept):
+            _, graph_format = negotiate(accept if not fmt else "", fmt)
+            outcome = await pool.run(f"CONSTRUCT {{ {node} ?p ?o }} WHERE {{ {node} ?p ?o }}",
+                                     max_rows=options.max_rows, graph_format=graph_format)
+            if outcome.kind != "graph" or not outcome.content.strip():
+                return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
+            return Response(outcome.content, media_type=outcome.media_type, headers={"Vary": "Accept"})
+        label = "|".join(f"<{p}>" for p in LABELS)
+        outgoing = await _select(pool, f"""SELECT ?p ?o ?ol WHERE {{ {node} ?p ?o .
+            OPTIONAL {{ ?o {label} ?ol FILTER(LANG(?ol) IN ("zh", "")) }} }}""", options.max_rows)
+        incoming = await _select(pool, f"""SELECT ?s ?p ?sl WHERE {{ ?s ?p {node} .
+            OPTIONAL {{ ?s {label} ?sl FILTER(LANG(?sl) IN ("zh", "")) }} }} LIMIT 201""", 201)
+    except ProtocolError as exc:
+        return error(exc.status, str(exc))
+    except QueryTimeout:
+        return error(503, "the description took longer than this endpoint's time limit")
+    except QueryFailed:
+        return error(500, "the query worker failed")
+    if not outgoing and not incoming:
+        return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
+    base = options.base
+    seen: dict[tuple[str, str], dict] = {}
+    labels, types, source = [], [], {}
+    for b in outgoing:
+        p, o = b["p"]["value"], b["o"]
+        key = (p, o["value"] + o.get("xml:lang", ""))
+        if key in seen:
+            continue
+        text = b.get("ol", {}).get("value") or (o["value"] if o["type"] != "uri" else _short(o["value"]))
+        value = {"text": text, "href": _href(o["value"], base) if o["type"] == "uri" else None,
+                 "note": o.get("xml:lang") or (_short(o["datatype"]) if o.get("datatype") else "")}
+        seen[key] = {"predicate": {"iri": p, "text": _short(p), "href": _href(p, base)}, "value": value}
+        if p in LABELS:
+            labels.append({"value": o["value"], "lang": o.get("xml:lang", "")})
+        if p.endswith("#type"):
+            types.append({"text": _short(o["value"]), "href": _href(o["value"], base)})
+        if p == BKG + "sourceLine":
+            source["line"] = o["value"]
+        if p == BKG + "sourceColumn":
+            source["column"] = o["value"]
+        if p == BKG + "printedAmount":
+            source["printed"] = o["value"]
+        if p == BKG + "sourceDocument":
+            source["document"] = text
+            source["document_href"] = value["href"]
+    if source and "document" not in source:
+        source["document"] = "the source document"
+    rows = sorted(seen.values(), key=lambda r: (r["predicate"]["text"], r["value"]["text"]))
+    title = next((l["value"] for l in labels if l["lang"] == "zh"), None) or (labels[0]["value"] if labels else iri)
+    into = [{"subject": {"text": b.get("sl", {}).get("value") or _short(b["s"]["value"]), "href": _href(b["s"]["value"], base)},
+             "predicate": {"text": _short(b["p"]["value"])}} for b in incoming[:200]]
+    html = templates.get_template("resource.html").render(
+        title=title, iri=iri, path=request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path, labels=sorted(labels, key=lambda l: l["lang"], reverse=True),
+        types=types, properties=rows, incoming=into, incoming_more=len(incoming) > 200,
+        source=source if "line" in source else None)
+    return HTMLResponse(html, headers={"Vary": "Accept"})

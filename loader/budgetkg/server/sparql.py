@@ -1,0 +1,136 @@
+"""The SPARQL 1.1 Protocol at /sparql: reading the request, choosing the format, refusing what is not allowed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from .workers import GRAPH_FORMATS, TABLE_FORMATS
+
+__all__ = ["SparqlRequest", "ProtocolError", "read_request", "negotiate", "service_targets"]
+
+_MEDIA = {media: name for name, (media, _) in TABLE_FORMATS.items()}
+_GRAPH_MEDIA = {media: name for name, (media, _) in GRAPH_FORMATS.items()}
+_ALIASES = {"application/json": "json", "text/plain": "nt", "application/xml": "xml", "text/xml": "xml",
+            "application/x-turtle": "ttl", "text/rdf+n3": "ttl", "text/n3": "ttl"}
+# The `format` parameter (browsers, SPARQLWrapper's names): (result-table format, graph format).
+_FORMAT_PARAM = {
+    "json": ("json", "jsonld"), "xml": ("xml", "rdfxml"), "csv": ("csv", "ttl"), "tsv": ("tsv", "ttl"),
+    "ttl": ("json", "ttl"), "turtle": ("json", "ttl"), "n3": ("json", "ttl"), "nt": ("json", "nt"),
+    "ntriples": ("json", "nt"), "jsonld": ("json", "jsonld"), "json-ld": ("json", "jsonld"),
+    "rdfxml": ("xml", "rdfxml"), "rdf+xml": ("xml", "rdfxml"), "rdf": ("xml", "rdfxml"),
+}
+
+
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class SparqlRequest:
+    query: str | None
+    update: str | None
+    format: str | None
+
+
+def read_request(method: str, query_string: str, content_type: str, body: bytes) -> SparqlRequest:
+    """The query or update of a request: GET ?query=, POST form (query= / update=) or POST direct."""
+    params = parse_qs(query_string, keep_blank_values=True)
+    fmt = (params.get("format") or [None])[0]
+    if method == "GET":
+        return SparqlRequest((params.get("query") or [None])[0], None, fmt)
+    kind = content_type.split(";")[0].strip().lower()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError(400, "the request body is not UTF-8") from None
+    if kind == "application/x-www-form-urlencoded":
+        form = parse_qs(text, keep_blank_values=True)
+        fmt = (form.get("format") or [fmt])[0]
+        return SparqlRequest((form.get("query") or [None])[0], (form.get("update") or [None])[0], fmt)
+    if kind == "application/sparql-query":
+        return SparqlRequest(text, None, fmt)
+    if kind == "application/sparql-update":
+        return SparqlRequest(None, text, fmt)
+    raise ProtocolError(415, f"No supported content Content-Type given: {content_type or 'none'}; use "
+                             "application/x-www-form-urlencoded, application/sparql-query or application/sparql-update")
+
+
+def negotiate(accept: str, fmt: str | None) -> tuple[str, str]:
+    """(table format, graph format) for a request: the `format` parameter, else the Accept header."""
+    if fmt:
+        pair = _FORMAT_PARAM.get(fmt.lower())
+        if pair is None:
+            raise ProtocolError(406, f"unknown format {fmt!r}: {', '.join(sorted(_FORMAT_PARAM))}")
+        return pair
+    ranked = []
+    for i, part in enumerate(accept.split(",") if accept else []):
+        media, *opts = [p.strip() for p in part.split(";")]
+        q = next((float(o[2:]) for o in opts if o.startswith("q=") and re.fullmatch(r"q=[01](\.\d+)?", o)), 1.0)
+        ranked.append((-q, i, media.lower()))
+    table = graph = None
+    for _, _, media in sorted(ranked):
+        name = _MEDIA.get(media) or _ALIASES.get(media)
+        if table is None and name in TABLE_FORMATS:
+            table = name
+        gname = _GRAPH_MEDIA.get(media) or _ALIASES.get(media)
+        if graph is None and gname in GRAPH_FORMATS:
+            graph = gname
+        if media in ("*/*", "application/*", "text/*"):
+            table, graph = table or "json", graph or "ttl"
+    if not ranked:
+        return "json", "ttl"
+    if table is None and graph is None:
+        raise ProtocolError(406, f"none of the formats in Accept: {accept} is served; use one of "
+                                 + ", ".join(m for m, _ in [*TABLE_FORMATS.values(), *GRAPH_FORMATS.values()]))
+    return table or "json", graph or "ttl"
+
+
+_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
+
+
+def service_targets(query: str) -> list[str] | None:
+    """The endpoints a query calls with SERVICE, read with rdflib's SPARQL parser.
+
+    None when the query has SERVICE but its target cannot be known (a variable, or a query
+    rdflib cannot parse): the caller must refuse it.
+
+    >>> service_targets("SELECT * WHERE { SERVICE <http://a/sparql> { ?s ?p ?o } }")
+    ['http://a/sparql']
+    >>> service_targets("SELECT * WHERE { ?s ?p ?o }")
+    []
+    """
+    if not _SERVICE.search(query):
+        return []
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        tree = translateQuery(parseQuery(query)).algebra  # prefixed names resolved
+    except Exception:  # rdflib cannot read it: the target cannot be checked
+        return None
+    targets: list[str] = []
+    unknown = False
+
+    def walk(node) -> None:
+        nonlocal unknown
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                term = node.get("term")
+                if type(term).__name__ == "URIRef":
+                    targets.append(str(term))
+                else:
+                    unknown = True
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple, ParseResults)):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return None if unknown else targets

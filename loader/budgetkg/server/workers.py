@@ -1,0 +1,200 @@
+"""Queries run in worker processes that can be stopped.
+
+pyoxigraph has no query timeout in Python, so every query runs in a worker process
+holding its own read-only handle on the store; a query that outlives the time limit is
+stopped by killing its worker, which is replaced at once.  The server's own process
+never runs a query, so it keeps answering other clients meanwhile.  Workers serialize
+results themselves (pyoxigraph for graphs, rdflib for result tables), at most
+``max_rows`` rows, and say when they cut a result short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+from dataclasses import dataclass
+from itertools import islice
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+__all__ = ["QueryOutcome", "QueryPool", "QueryTimeout", "QueryFailed", "TABLE_FORMATS", "GRAPH_FORMATS"]
+
+# format name → (media type, rdflib result serializer)
+TABLE_FORMATS = {
+    "json": ("application/sparql-results+json", "json"),
+    "xml": ("application/sparql-results+xml", "xml"),
+    "csv": ("text/csv", "csv"),
+    "tsv": ("text/tab-separated-values", None),  # rdflib has no TSV writer: see _tsv
+}
+# format name → (media type, pyoxigraph RdfFormat attribute)
+GRAPH_FORMATS = {
+    "ttl": ("text/turtle", "TURTLE"),
+    "nt": ("application/n-triples", "N_TRIPLES"),
+    "jsonld": ("application/ld+json", "JSON_LD"),
+    "rdfxml": ("application/rdf+xml", "RDF_XML"),
+}
+
+
+class QueryTimeout(Exception):
+    """The query ran longer than the limit and was stopped."""
+
+
+class QueryFailed(Exception):
+    """The worker running the query died (it has been replaced)."""
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    kind: str  # "table", "graph", "syntax-error", "error"
+    content: bytes = b""
+    media_type: str = ""
+    truncated: bool = False
+    message: str = ""
+
+
+def _rdflib_term(term):
+    import rdflib
+    from pyoxigraph import BlankNode, Literal, NamedNode
+
+    if term is None:
+        return None
+    if isinstance(term, NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    return rdflib.Literal(str(term))
+
+
+def _tsv(names: list[str], rows: list) -> bytes:
+    """SPARQL 1.1 TSV results: terms in their N-Triples form, which is how pyoxigraph prints them."""
+    lines = ["\t".join(f"?{n}" for n in names)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _table(kind: str, names: list[str], rows: list, boolean: bool, fmt: str, truncated: bool, max_rows: int) -> bytes:
+    import rdflib
+    from rdflib.query import Result
+
+    if fmt == "tsv" and kind == "SELECT":
+        return _tsv(names, rows)
+    result = Result(kind)
+    if kind == "ASK":
+        result.askAnswer = boolean
+    else:
+        result.vars = [rdflib.Variable(n) for n in names]
+        result.bindings = [{rdflib.Variable(n): _rdflib_term(t) for n, t in zip(names, row) if t is not None}
+                           for row in rows]
+    content = result.serialize(format=TABLE_FORMATS[fmt][1], encoding="utf-8")
+    if truncated and fmt == "json":
+        data = json.loads(content)
+        data["budgetkg"] = {"truncated": True, "maxRows": max_rows}
+        content = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return content
+
+
+def _run(store, query: str, max_rows: int, table_format: str, graph_format: str) -> QueryOutcome:
+    from pyoxigraph import QueryBoolean, QuerySolutions, RdfFormat, serialize
+
+    try:
+        result = store.query(query, use_default_graph_as_union=True)
+        if isinstance(result, QueryBoolean):
+            content = _table("ASK", [], [], bool(result), table_format, False, max_rows)
+            return QueryOutcome("table", content, TABLE_FORMATS[table_format][0])
+        if isinstance(result, QuerySolutions):
+            names = [v.value for v in result.variables]
+            rows = [[s[n] for n in names] for s in islice(result, max_rows + 1)]
+            truncated = len(rows) > max_rows
+            content = _table("SELECT", names, rows[:max_rows], False, table_format, truncated, max_rows)
+            return QueryOutcome("table", content, TABLE_FORMATS[table_format][0], truncated)
+        triples = list(islice(result, max_rows + 1))
+        media, name = GRAPH_FORMATS[graph_format]
+        content = serialize(triples[:max_rows], format=getattr(RdfFormat, name)) or b""
+        return QueryOutcome("graph", content, media, len(triples) > max_rows)
+    except SyntaxError as exc:
+        return QueryOutcome("syntax-error", message=str(exc))
+    except Exception as exc:  # a worker answers every query, whatever goes wrong in it
+        return QueryOutcome("error", message=f"{type(exc).__name__}: {exc}")
+
+
+def _worker(conn: Connection, store_dir: str) -> None:
+    from pyoxigraph import Store
+
+    opened, store = None, None
+    while True:
+        try:
+            query, max_rows, table_format, graph_format = conn.recv()
+        except EOFError:
+            return
+        current = os.path.realpath(os.path.join(store_dir, "current"))
+        if current != opened:  # a rebuild swapped the database: read the new one
+            store, opened = Store.read_only(current), current
+        conn.send(_run(store, query, max_rows, table_format, graph_format))
+
+
+class _Worker:
+    def __init__(self, store_dir: str) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(child, store_dir), daemon=True)
+        self.process.start()
+        child.close()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class QueryPool:
+    """A fixed number of query workers; a query waits for a free one."""
+
+    def __init__(self, store_dir: Path, *, size: int = 2, timeout: float = 30.0) -> None:
+        self.store_dir = str(store_dir)
+        self.timeout = timeout
+        self.size = size
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._workers: list[_Worker] = []
+
+    async def start(self) -> None:
+        self._idle = asyncio.Queue()
+        for _ in range(self.size):
+            worker = await asyncio.to_thread(_Worker, self.store_dir)
+            self._workers.append(worker)
+            self._idle.put_nowait(worker)
+
+    async def close(self) -> None:
+        for worker in self._workers:
+            await asyncio.to_thread(worker.stop)
+        self._workers.clear()
+
+    async def _replace(self, worker: _Worker) -> _Worker:
+        await asyncio.to_thread(worker.stop)
+        self._workers.remove(worker)
+        fresh = await asyncio.to_thread(_Worker, self.store_dir)
+        self._workers.append(fresh)
+        return fresh
+
+    async def run(self, query: str, *, max_rows: int, table_format: str = "json",
+                  graph_format: str = "ttl") -> QueryOutcome:
+        """Run a query in a worker; QueryTimeout when it is stopped at the limit."""
+        assert self._idle is not None, "QueryPool.start() first"
+        worker = await self._idle.get()
+        try:
+            worker.conn.send((query, max_rows, table_format, graph_format))
+            if not await asyncio.to_thread(worker.conn.poll, self.timeout):
+                worker = await self._replace(worker)
+                raise QueryTimeout()
+            try:
+                return await asyncio.to_thread(worker.conn.recv)
+            except (EOFError, OSError):
+                worker = await self._replace(worker)
+                raise QueryFailed() from None
+        finally:
+            self._idle.put_nowait(worker)

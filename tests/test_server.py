@@ -1,0 +1,248 @@
+"""`budgetkg serve` for real: the server runs as a subprocess on 127.0.0.1 and is spoken to over HTTP."""
+
+import gzip
+import json
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+
+from budgetkg.cli import cli
+from budgetkg.graph import build
+from budgetkg.oxigraph_server import free_port
+
+KJC = ('SELECT ?p ?t WHERE { ?p <https://w3id.org/budgetkg/ontology#theme>/<http://www.w3.org/2004/02/skos/core#notation> '
+       '"kjc-relocation" ; <https://w3id.org/budgetkg/ontology#totalAmount> ?t } ORDER BY DESC(?t)')
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def start(store: Path, *args: str):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store), "--port",
+                                str(port), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(url + "/sparql", timeout=2).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(process.stderr.read().decode()[-2000:])
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def server(store_path):
+    process, url = start(store_path, "--timeout", "3", "--max-rows", "100", "--max-request-bytes", "20000")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    print(process.stderr.read().decode()[-3000:])
+
+
+def sparql(url, query, fmt):
+    client = SPARQLWrapper(url + "/sparql")
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    return client.query().convert()
+
+
+def test_select_in_every_result_format(server):
+    data = sparql(server, KJC, JSON)
+    totals = [b["t"]["value"] for b in data["results"]["bindings"]]
+    assert len(totals) == 8 and float(totals[0]) == 12944.22  # line 869
+    assert b"12944.22" in sparql(server, KJC, CSV)
+    assert b"12944.22" in sparql(server, KJC, TSV)
+    xml = sparql(server, KJC, XML)
+    assert "12944.22" in xml.toxml()
+
+
+def test_ask_construct_describe(server):
+    assert sparql(server, "ASK { ?s a <https://w3id.org/budgetkg/ontology#Department> }", JSON)["boolean"] is True
+    q = "CONSTRUCT { ?u ?p ?o } WHERE { ?u a <https://w3id.org/budgetkg/ontology#Department> ; ?p ?o }"
+    assert len(sparql(server, q, TURTLE)) > 100
+    assert len(sparql(server, q, RDFXML)) > 20
+    client = SPARQLWrapper(server + "/sparql")
+    client.setQuery("DESCRIBE ?u WHERE { ?u a <https://w3id.org/budgetkg/ontology#Department> }")
+    client.setReturnFormat(N3)
+    assert client.query().convert()
+    for accept in ("application/n-triples", "application/ld+json"):
+        r = httpx.post(server + "/sparql", data={"query": q}, headers={"Accept": accept})
+        assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
+
+
+def test_get_post_form_and_direct(server):
+    get = httpx.get(server + "/sparql", params={"query": KJC}, headers={"Accept": "text/csv"})
+    direct = httpx.post(server + "/sparql", content=KJC.encode(), headers={"Content-Type": "application/sparql-query",
+                                                                          "Accept": "text/csv"})
+    browser = httpx.get(server + "/sparql", params={"query": KJC, "format": "csv"})
+    assert get.text == direct.text == browser.text and "12944.22" in get.text
+
+
+def test_service_description_and_cors(server):
+    r = httpx.get(server + "/sparql", headers={"Accept": "text/turtle", "Origin": "http://example.org"})
+    assert r.status_code == 200 and "sd:Service" in r.text and "sd:UnionDefaultGraph" in r.text
+    assert r.headers["access-control-allow-origin"] == "*"
+
+
+def test_updates_and_service_refused(server):
+    r = httpx.post(server + "/sparql", data={"update": "DROP ALL"})
+    assert r.status_code == 403 and "read-only" in r.json()["error"]
+    r = httpx.post(server + "/sparql", data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"})
+    assert r.status_code == 403 and "allow-list" in r.json()["error"]
+    r = httpx.post(server + "/sparql", data={"query": "SELECT * WHERE { SERVICE ?x { ?s ?p ?o } }"})
+    assert r.status_code == 403
+
+
+def test_long_query_stopped_while_others_are_answered(server):
+    outcome = {}
+
+    def slow():
+        started = time.monotonic()
+        outcome["response"] = httpx.post(server + "/sparql", data={"query": SLOW}, timeout=60)
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.5)
+    quick = httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"},
+                      timeout=10)
+    assert quick.status_code == 200 and quick.json()["boolean"] is True
+    thread.join()
+    r = outcome["response"]
+    assert r.status_code == 503 and "stopped after 3 s" in r.json()["error"]
+    assert outcome["seconds"] < 20
+    again = httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"})
+    assert again.json()["boolean"] is True  # the stopped worker was replaced
+
+
+def test_row_cap_is_reported(server):
+    r = httpx.post(server + "/sparql", data={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
+                   headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200
+    assert r.headers["x-budgetkg-truncated"] == "max-rows=100"
+    body = r.json()
+    assert len(body["results"]["bindings"]) == 100 and body["budgetkg"] == {"truncated": True, "maxRows": 100}
+
+
+def test_syntax_error_and_limits(server):
+    r = httpx.post(server + "/sparql", data={"query": "SELECT WHERE {"})
+    assert r.status_code == 400 and "1:" in r.json()["error"]
+    r = httpx.post(server + "/sparql", data={"query": "SELECT * WHERE { ?s ?p ?o } #" + "x" * 30000})
+    assert r.status_code == 413
+    r = httpx.post(server + "/sparql", content=b"x", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415
+    r = httpx.get(server + "/sparql", params={"query": "ASK {}"}, headers={"Accept": "image/png"})
+    assert r.status_code == 406
+
+
+def resource_path(server, label):
+    r = httpx.post(server + "/sparql", data={"query": f'SELECT ?x WHERE {{ ?x <http://www.w3.org/2000/01/rdf-schema#label> "{label}"@zh }}'},
+                   headers={"Accept": "application/sparql-results+json"})
+    iri = r.json()["results"]["bindings"][0]["x"]["value"]
+    return iri.removeprefix("https://w3id.org/budgetkg/data")
+
+
+def test_resource_pages_with_content_negotiation(server):
+    path = resource_path(server, "广州市工贸技师学院入驻科教城购置项目")  # line 776
+    html = httpx.get(server + path, headers={"Accept": "text/html"})
+    assert html.status_code == 200 and html.headers["vary"].startswith("Accept")
+    assert "<h1>广州市工贸技师学院入驻科教城购置项目</h1>" in html.text and "line 776" in html.text
+    unit_link = "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80/unit/%E5%B9%BF%E5%B7%9E%E5%B8%82%E5%B7%A5%E8%B4%B8%E6%8A%80%E5%B8%88%E5%AD%A6%E9%99%A2"
+    assert f'href="{unit_link}"' in html.text
+    unit = httpx.get(server + unit_link, headers={"Accept": "text/html"})
+    assert "<h1>广州市工贸技师学院</h1>" in unit.text
+    ttl = httpx.get(server + path, headers={"Accept": "text/turtle"})
+    assert ttl.headers["content-type"].startswith("text/turtle") and "totalAmount" in ttl.text
+    jsonld = httpx.get(server + path, headers={"Accept": "application/ld+json"})
+    assert json.loads(jsonld.text)
+    nt = httpx.get(server + path + "?format=nt")
+    assert nt.headers["content-type"].startswith("application/n-triples")
+    code = httpx.get(server + "/codelist/functional/2024/2080101", headers={"Accept": "text/html"})
+    assert code.status_code == 200 and "行政运行" in code.text
+    missing = httpx.get(server + "/org/nobody", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and missing.json()["ok"] is False
+
+
+def test_path_traversal_finds_nothing(server):
+    for path in ("/../../../etc/passwd", "/static/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+                 "/static/%2e%2e/server/app.py"):
+        r = httpx.get(server + path, headers={"Accept": "text/html"})
+        assert r.status_code in (400, 404) and "root:" not in r.text and "import" not in r.text
+
+
+def test_query_ui_examples_void_catalogue_dumps(server):
+    index = httpx.get(server + "/")
+    assert "/static/yasgui/yasgui.min.js" in index.text and "kjc-relocation-by-college" in index.text
+    assert httpx.get(server + "/static/yasgui/yasgui.min.js").status_code == 200
+    examples = httpx.get(server + "/.well-known/sparql-examples", headers={"Accept": "text/turtle"})
+    assert "sh:SPARQLExecutable" in examples.text and examples.text.count("sh:select") >= 25
+    void = httpx.get(server + "/.well-known/void", timeout=120)  # the first request writes the dumps
+    assert "void:sparqlEndpoint" in void.text and "void:triples" in void.text
+    catalogue = httpx.get(server + "/catalog")
+    assert "dcat:byteSize" in catalogue.text and "spdx:checksumValue" in catalogue.text
+    dump = httpx.get(server + "/dumps/budgetkg.nt.gz")
+    lines = gzip.decompress(dump.content).decode("utf-8").splitlines()
+    assert len(lines) > 90_000 and lines == sorted(lines)
+    assert str(len(dump.content)) in catalogue.text
+    package = httpx.get(server + "/dumps/datapackage.json").json()
+    assert package["profile"] == "fiscal-data-package"
+    ontology = httpx.get(server + "/ontology", headers={"Accept": "text/html"})
+    assert ontology.status_code == 200 and "AccountingIdentity" in ontology.text
+    assert "@prefix" in httpx.get(server + "/ontology", headers={"Accept": "text/turtle"}).text
+
+
+def test_labels_are_escaped_in_html(tmp_path, seed_lines):
+    lines = list(seed_lines)
+    lines[776 - 1] = lines[776 - 1].replace("广州市工贸技师学院入驻科教城购置项目", "<script>alert(1)</script>购置项目", 1)
+    doc = tmp_path / "hostile.txt"
+    doc.write_text("\n".join(lines), encoding="utf-8")
+    store = tmp_path / "store"
+    build([doc], store=store)
+    runner = CliRunner()
+    found = runner.invoke(cli, ["query", "SELECT (STR(?p) AS ?iri) WHERE { ?p a <https://w3id.org/budgetkg/ontology#Project> ; "
+                                "<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(CONTAINS(?l, \"<script>\")) }",
+                                "--format", "csv", "--store", str(store)])
+    iri = found.output.splitlines()[1]
+    page = runner.invoke(cli, ["serve", "--store", str(store), "--get", iri.removeprefix("https://w3id.org/budgetkg/data")])
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;购置项目" in page.output
+    assert "<script>alert(1)</script>" not in page.output
+
+
+def test_updates_with_the_token(tmp_path):
+    store = tmp_path / "store"
+    build(store=store)
+    process, url = start(store, "--update-token", "s3cret")
+    try:
+        insert = 'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }'
+        assert httpx.post(url + "/sparql", data={"update": insert}).status_code == 401
+        ok = httpx.post(url + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer s3cret"})
+        assert ok.status_code == 204
+        ask = httpx.get(url + "/sparql", params={"query": 'ASK { <http://example.org/a> ?p "c" }'},
+                        headers={"Accept": "application/json"})
+        assert ask.json()["boolean"] is True
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_behind_a_proxy_for_a_public_base(tmp_path):
+    store = tmp_path / "store"
+    build(store=store, base="https://data.example.org/budget/")
+    runner = CliRunner()
+    found = runner.invoke(cli, ["query", "SELECT (STR(?u) AS ?iri) WHERE { ?u <http://www.w3.org/2004/02/skos/core#prefLabel> "
+                                "\"广州市技师学院\"@zh }", "--format", "csv", "--store", str(store)])
+    iri = found.output.splitlines()[1]
+    assert iri.startswith("https://data.example.org/budget/org/")
+    page = runner.invoke(cli, ["serve", "--store", str(store), "--base", "https://data.example.org/budget/",
+                               "--get", iri.removeprefix("https://data.example.org/budget")])
+    assert page.exit_code == 0 and "<h1>广州市技师学院</h1>" in page.output
