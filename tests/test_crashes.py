@@ -1,0 +1,91 @@
+"""Builds killed at random points, readers during a rebuild, two builds at once: nothing is lost."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from budgetkg.graph import build
+from budgetkg.store import open_store
+from budgetkg.synthetic import generate
+
+
+def count(path) -> int:
+    return len(open_store(path))
+
+
+def build_process(store, docs):
+    return subprocess.Popen([sys.executable, "-m", "budgetkg", "build", "--no-answer", "--store", str(store),
+                             *map(str, docs)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_killed_builds_leave_the_previous_store(tmp_path):
+    store = tmp_path / "store"
+    build(store=store)
+    before = count(store)
+    docs = []
+    for seed in range(6):
+        doc = tmp_path / f"d{seed}.txt"
+        doc.write_text(generate(seed).text, encoding="utf-8")
+        docs.append(doc)
+    rng = random.Random(5)
+    killed = 0
+    for _ in range(4):
+        process = build_process(store, docs)
+        time.sleep(rng.uniform(0.3, 2.5))
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            killed += 1
+        process.wait()
+        after = count(store)  # the store opens and reads after every kill
+        if process.returncode == -signal.SIGKILL:
+            assert after == before  # the interrupted build changed nothing
+        before = after
+    assert killed >= 1
+    # the store is still usable and buildable
+    build([docs[0]], store=store)
+    assert count(store) > 0
+
+
+def test_readers_see_the_old_or_the_new_graph_never_a_mix(tmp_path):
+    store = tmp_path / "store"
+    build(store=store)
+    old = count(store)
+    doc = tmp_path / "extra.txt"
+    doc.write_text(generate(9).text, encoding="utf-8")
+    seen = set()
+    stop = threading.Event()
+
+    def read():
+        while not stop.is_set():
+            seen.add(count(store))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    build([doc], store=store)
+    new = count(store)
+    time.sleep(0.2)
+    stop.set()
+    reader.join()
+    assert seen <= {old, new} and new > old
+
+
+def test_two_builds_at_once_one_is_refused(tmp_path):
+    store = tmp_path / "store"
+    build(store=store)
+    docs = []
+    for seed in range(4):
+        doc = tmp_path / f"d{seed}.txt"
+        doc.write_text(generate(seed).text, encoding="utf-8")
+        docs.append(doc)
+    first = build_process(store, docs)
+    time.sleep(0.5)
+    second = build_process(store, docs[:1])
+    second_err = second.communicate()[1].decode()
+    first.wait()
+    assert first.returncode == 0
+    assert second.returncode == 2 and "another budgetkg build is running" in second_err
+    assert len(list(open_store(store).named_graphs())) == 6
