@@ -20,7 +20,7 @@ from .sections import Line, end_of_part, require_part, split_parts
 from .tables import TableReader
 from .text import clean_label, decode, match_key
 
-__all__ = ["read_document"]
+__all__ = ["read_document", "read_title"]
 
 _YEAR = re.compile(r"(20\d\d)\s*年")
 
@@ -81,6 +81,26 @@ def _link_key_projects(rows, projects: list[Project], filename: str) -> tuple[li
     return linked, differences
 
 
+def _bytes(source, filename: str | None) -> tuple[bytes, str]:
+    if source is None:
+        source = default_document()
+    if isinstance(source, bytes):
+        return source, filename or "<bytes>"
+    if isinstance(source, (str, PathLike)):
+        path = Path(source)
+        return path.read_bytes(), filename or path.name
+    return source.read_bytes(), filename or source.name
+
+
+def read_title(source: str | PathLike[str] | Traversable | bytes | None = None, *,
+               filename: str | None = None) -> tuple[int, str]:
+    """The year and department of a disclosure, read from its title only (cheap)."""
+    data, name = _bytes(source, filename)
+    text = decode(data, name)
+    lines = [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
+    return _title(split_parts(lines, name).title, name)
+
+
 def read_document(source: str | PathLike[str] | Traversable | bytes | None = None, *, filename: str | None = None) -> Document:
     """Read a budget disclosure (text form) into typed records with their sources.
 
@@ -94,15 +114,7 @@ def read_document(source: str | PathLike[str] | Traversable | bytes | None = Non
     >>> doc.year, doc.department, len(doc.tables)
     (2024, '广州市人力资源和社会保障局', 12)
     """
-    if source is None:
-        source = default_document()
-    if isinstance(source, bytes):
-        data, name = source, filename or "<bytes>"
-    elif isinstance(source, (str, PathLike)):
-        path = Path(source)
-        data, name = path.read_bytes(), filename or path.name
-    else:
-        data, name = source.read_bytes(), filename or source.name
+    data, name = _bytes(source, filename)
     text = decode(data, name)
     lines = [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
     parts = split_parts(lines, name)

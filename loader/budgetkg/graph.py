@@ -12,7 +12,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from .codelists import all_codelist_triples
 from .document import read_document
-from .iri import DEFAULT_BASE
+from .iri import DEFAULT_BASE, Minter
 from .mapping import VOCABULARY_GRAPH, document_quads
 from .namespaces import BKG, QB, RDF
 from .report import CheckReport, check_document
@@ -53,6 +53,14 @@ def vocabulary_quads() -> list[Quad]:
     quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in all_codelist_triples()]
     quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in structure_triples()]
     return list(dict.fromkeys(quads))
+
+
+def dataset_graph(source: Source | None, *, base: str = DEFAULT_BASE) -> str:
+    """The name of the named graph a document will be built into, from its title alone."""
+    from .document import read_title
+
+    year, department = read_title(source)
+    return Minter(base, department, year).dataset_iri
 
 
 def document_graph(source: Source | None = None, *, base: str = DEFAULT_BASE) -> tuple[CheckReport, list[Quad]]:
@@ -104,7 +112,8 @@ def build(
                 progress(s)
             yield quads[0].graph_name, quads
 
-    result: BuildResult = rebuild(batches(), path=store, replace_all=replace_all)
+    replacing = {VOCABULARY_GRAPH.value} | {dataset_graph(source, base=base) for source in sources}
+    result: BuildResult = rebuild(batches(), path=store, replace_all=replace_all, replacing=replacing)
     summary.store = result.path
     summary.quads = result.quads
     return summary

@@ -83,12 +83,17 @@ def rebuild(
     *,
     path: Path | None = None,
     replace_all: bool = False,
+    replacing: set[str] | None = None,
 ) -> BuildResult:
     """Replace named graphs of the store atomically.
 
-    :param batches: (graph name, its quads); each graph is dropped and loaded anew,
+    :param batches: (graph name, its quads); each graph replaces the graph of that name,
         other graphs are kept unless ``replace_all``.
     :param path: the store folder (default: :func:`default_store_path`).
+    :param replacing: the names of the graphs ``batches`` will write, when known in
+        advance: the new database then starts empty and only the graphs that are kept are
+        copied over, instead of copying everything and deleting what is replaced (deleting
+        a graph costs about as much as loading it).
     :raises StoreBusy: when another build holds the store.
     """
     folder = Path(path or default_store_path())
@@ -98,18 +103,28 @@ def rebuild(
         new = folder / f"data-{n}"
         tmp_link = folder / f".current-{n}"
         try:
-            if current.exists() and not replace_all:
-                Store.read_only(str(current.resolve())).backup(str(new))
+            old = Store.read_only(str(current.resolve())) if current.exists() and not replace_all else None
+            keep: list[NamedNode] = []
+            if old is not None and replacing is not None:
+                existing = list(old.named_graphs())
+                keep = [g for g in existing if g.value not in replacing]
+                if len(keep) >= len(existing) - len(keep):
+                    keep, replacing = [], None  # most graphs stay: copy them all, delete the few replaced
+            if old is not None and replacing is None:
+                old.backup(str(new))
             store = Store(str(new))
             graphs = []
             for graph, quads in batches:
-                if store.contains_named_graph(graph):
+                if replacing is None and store.contains_named_graph(graph):
                     store.remove_graph(graph)
                 store.bulk_extend(quads)
                 graphs.append(graph.value)
+            for graph in keep:
+                if graph.value not in graphs:
+                    store.bulk_extend(old.quads_for_pattern(None, None, None, graph))
             store.flush()
             count = len(store)
-            del store
+            del store, old
             os.symlink(new.name, tmp_link)
             os.replace(tmp_link, current)
         except BaseException:
@@ -118,10 +133,9 @@ def rebuild(
             raise
         # Keep the previous database too: a reader that opened it before the swap may still use it.
         databases = sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
-        for old in databases[:-2]:
-            shutil.rmtree(old, ignore_errors=True)
+        for stale in databases[:-2]:
+            shutil.rmtree(stale, ignore_errors=True)
         return BuildResult(folder, tuple(graphs), count)
-
 
 
 def apply_update(update: str, *, path: Path | None = None) -> None:
