@@ -391,6 +391,32 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
 
 
 @cli.command()
+@click.option("--sizes", default="1,10,100,1000", show_default=True,
+              help="Numbers of generated documents to build (comma-separated; empty to skip).")
+@click.option("--runs", type=int, default=5, show_default=True, help="Runs per timed step (the median is kept).")
+@click.option("--requests", type=int, default=200, show_default=True, help="Requests per serving load run.")
+@click.option("--no-serve", is_flag=True, help="Skip the serving comparison with the Oxigraph server.")
+@click.option("--queries", "query_limit", type=int, default=None,
+              help="Compare only the first N library queries with rdflib (default: all).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("bench.json"), show_default=True,
+              help="Where to write the figures as JSON.")
+def bench(sizes: str, runs: int, requests: int, no_serve: bool, query_limit: int | None, out: Path) -> None:
+    """Measure budgetkg against its baselines in one run and compare each figure with its goal.
+
+    One document end to end against pyoxigraph's bare bulk load, whole-process wall times,
+    many generated documents (throughput, peak memory, size on disk), every library query
+    against rdflib, and serving against the Oxigraph server. Prints a table and writes JSON;
+    see docs/benchmarks.md. Exit 1 when a goal is missed.
+    """
+    from .bench import run_benchmarks
+
+    numbers = [int(n) for n in sizes.split(",") if n.strip()]
+    figures = run_benchmarks(sizes=numbers, runs=runs, requests=requests, out=out, serve=not no_serve,
+                             query_limit=query_limit, log=lambda line: click.echo(line))
+    sys.exit(EXIT_PROBLEMS if any(f.met is False for f in figures) else EXIT_OK)
+
+
+@cli.command()
 @store_option
 def stats(store: Path | None) -> None:
     """What is in the store: graphs, triples, documents, units, projects, observations, identities."""

@@ -18,6 +18,7 @@ Nothing depends on line numbers, so re-split pages give the same IRIs.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 from pyoxigraph import NamedNode
@@ -29,6 +30,7 @@ __all__ = ["DEFAULT_BASE", "Minter", "concept", "scheme"]
 DEFAULT_BASE = "https://w3id.org/budgetkg/data/"
 
 
+@lru_cache(maxsize=65536)
 def _seg(text: str) -> str:
     """One path segment: percent-encoded UTF-8, no slash left unescaped.
 
@@ -43,6 +45,7 @@ def scheme(name: str, year: int) -> NamedNode:
     return NamedNode(f"{CL.base}{name}/{year}")
 
 
+@lru_cache(maxsize=65536)
 def concept(name: str, year: int, notation: str) -> NamedNode:
     """The IRI of a concept: shared by every department's graph of that year.
 

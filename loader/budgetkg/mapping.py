@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from pyoxigraph import Literal, NamedNode, Quad, Triple
+from pyoxigraph import Literal, NamedNode, Quad
 
 from .codelists import TOTAL
 from .identities import Identity, Term
@@ -42,14 +42,15 @@ class _Mapper:
         self.report = report
         self.m = Minter(base, doc.department, doc.year)
         self.year = doc.year
-        self.triples: list[Triple] = []
+        self.graph = self.m.dataset()
+        self.quads: list[Quad] = []
         self.src = self.m.source()
         self.obs: dict[tuple[int, str, str], NamedNode] = {}
         self.projects: dict[str, NamedNode] = {}
         self.all_projects = self.m.part("project", TOTAL)
 
     def add(self, s: NamedNode, p: NamedNode, o) -> None:
-        self.triples.append(Triple(s, p, o))
+        self.quads.append(Quad(s, p, o, self.graph))
 
     def code(self, scheme: str, notation: str) -> NamedNode:
         return concept(scheme, self.year, notation)
@@ -326,9 +327,9 @@ class _Mapper:
     def statistics(self) -> None:
         """VoID counts: triples (these included) and entities (distinct IRI subjects)."""
         ds = self.m.dataset()
-        entities = len({t.subject for t in self.triples if isinstance(t.subject, NamedNode)})
+        entities = len({q.subject for q in self.quads if isinstance(q.subject, NamedNode)})
         self.add(ds, VOID.entities, _int(entities))
-        self.add(ds, VOID.triples, _int(len(self.triples) + 1))
+        self.add(ds, VOID.triples, _int(len(self.quads) + 1))
 
 
 def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BASE) -> list[Quad]:
@@ -348,8 +349,6 @@ def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BA
     m.narrative()
     m.identities(report.identities)
     m.dataset()
-    unique = list(dict.fromkeys(m.triples))
-    m.triples = unique
+    m.quads = list(dict.fromkeys(m.quads))
     m.statistics()
-    graph = m.m.dataset()
-    return [Quad(t.subject, t.predicate, t.object, graph) for t in m.triples]
+    return m.quads

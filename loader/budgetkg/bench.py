@@ -1,0 +1,261 @@
+"""Benchmarks: budgetkg against the baselines, measured side by side in one run (``budgetkg bench``).
+
+Every goal is a ratio or a bound measured in the same run, so the figures hold across
+machines.  See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store
+
+__all__ = ["Figure", "run_benchmarks"]
+
+
+@dataclass
+class Figure:
+    section: str
+    name: str
+    value: float
+    unit: str
+    goal: str = ""
+    met: bool | None = None
+
+
+@dataclass
+class Bench:
+    figures: list[Figure] = field(default_factory=list)
+    log: Callable[[str], None] = print
+
+    def add(self, section: str, name: str, value: float, unit: str, goal: str = "", met: bool | None = None) -> None:
+        self.figures.append(Figure(section, name, round(value, 4), unit, goal, met))
+        mark = "" if met is None else ("  ✔" if met else "  ✘")
+        self.log(f"{section:10} {name:58} {value:>12,.3f} {unit:8} {goal}{mark}")
+
+
+def _median(f: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def _bare_load(nquads: bytes, folder: Path) -> float:
+    """Seconds for pyoxigraph to bulk-load N-Quads into a new on-disk store."""
+    t = time.perf_counter()
+    store = Store(str(folder))
+    store.bulk_load(nquads, format=RdfFormat.N_QUADS)
+    store.flush()
+    del store
+    return time.perf_counter() - t
+
+
+def _process(args: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def one_document(b: Bench, tmp: Path, runs: int) -> Path:
+    from .export import export_bytes
+    from .graph import build
+
+    t = time.perf_counter()
+    build(store=tmp / "one")
+    ours = time.perf_counter() - t
+    nq = export_bytes(Store.read_only(str((tmp / "one" / "current").resolve())), "nq")
+    bare = min(_bare_load(nq, tmp / f"bare-{i}") for i in range(3))
+    b.add("one doc", "read + check + map + load into the on-disk store (s)", ours, "s")
+    b.add("one doc", "bare pyoxigraph bulk load of the same N-Quads (s)", bare, "s")
+    b.add("one doc", "ratio budgetkg / bare load", ours / bare, "×", "≤ 3×", ours / bare <= 3)
+    exe = [sys.executable, "-m", "budgetkg"]
+    wall_build = _process([*exe, "build", "--store", str(tmp / "cli"), "--no-answer"], runs)
+    b.add("one doc", f"`budgetkg build` wall time, median of {runs}", wall_build, "s", "≤ 1.5 s", wall_build <= 1.5)
+    wall_query = _process([*exe, "query", "kjc-relocation-by-college", "--store", str(tmp / "cli")], runs)
+    b.add("one doc", f"`budgetkg query kjc-relocation-by-college` wall time, median of {runs}", wall_query, "s",
+          "≤ 1.5 s", wall_query <= 1.5)
+    return tmp / "one"
+
+
+def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
+    from .synthetic import generate
+
+    last = None
+    for n in sizes:
+        docs = tmp / f"docs-{n}"
+        docs.mkdir()
+        for seed in range(n):
+            (docs / f"synthetic-{seed}.txt").write_text(generate(seed).text, encoding="utf-8")
+        store = tmp / f"many-{n}"
+        code = ("import resource, sys, time; from pathlib import Path; from budgetkg.graph import build; "
+                "t = time.perf_counter(); s = build(sorted(Path(sys.argv[1]).glob('*.txt')), store=Path(sys.argv[2])); "
+                "print(time.perf_counter() - t, s.quads, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+        out = subprocess.run([sys.executable, "-c", code, str(docs), str(store)], check=True, capture_output=True,
+                             text=True).stdout.split()
+        seconds, quads, peak_kib = float(out[0]), int(out[1]), int(out[2])
+        from .export import export_bytes
+
+        nq = export_bytes(Store.read_only(str((store / "current").resolve())), "nq")
+        bare = _bare_load(nq, tmp / f"bare-many-{n}")
+        ours_tps, bare_tps = quads / seconds, quads / bare
+        b.add(f"{n} docs", "build time (s)", seconds, "s")
+        b.add(f"{n} docs", "triples per second, budgetkg", ours_tps, "t/s")
+        b.add(f"{n} docs", "triples per second, bare bulk load", bare_tps, "t/s")
+        goal = n >= 100
+        b.add(f"{n} docs", "throughput, share of bare bulk load", ours_tps / bare_tps * 100, "%",
+              "≥ 50 %" if goal else "", (ours_tps / bare_tps >= 0.5) if goal else None)
+        b.add(f"{n} docs", "peak memory of the build process", peak_kib / 1024, "MiB",
+              "≤ 2048 MiB" if n >= 1000 else "", (peak_kib / 1024 <= 2048) if n >= 1000 else None)
+        b.add(f"{n} docs", "store size on disk", _dir_size((store / "current").resolve()) / 2**20, "MiB")
+        shutil.rmtree(docs)
+        last = store
+    return last
+
+
+def queries(b: Bench, store_dir: Path, runs: int, limit: int | None = None) -> None:
+    import rdflib
+
+    from .export import export_bytes
+    from .queries import bind, library
+
+    store = Store.read_only(str((store_dir / "current").resolve()))
+    graph = rdflib.Graph()
+    graph.parse(data=export_bytes(store, "nt"), format="nt")
+    ratios = []
+    for q in [q for q in library() if q.name != "federated-comparison"][:limit]:
+        text = bind(q.text, q, {})
+        ours = _median(lambda: list(store.query(text, use_default_graph_as_union=True)), runs)
+        theirs = _median(lambda: list(graph.query(text)), max(1, min(runs, 3)))
+        ratios.append(theirs / ours)
+        b.add("queries", f"{q.slug}: rdflib / pyoxigraph", theirs / ours, "×")
+    median = statistics.median(ratios)
+    b.add("queries", "median speed-up over the library", median, "×", "≥ 20×", median >= 20)
+
+
+def scoped_queries(b: Bench, store_dir: Path, runs: int) -> None:
+    from pyoxigraph import NamedNode
+
+    from .mapping import VOCABULARY_GRAPH
+    from .queries import bind, library
+
+    store = Store.read_only(str((store_dir / "current").resolve()))
+    graphs = sorted(g.value for g in store.named_graphs() if g != VOCABULARY_GRAPH)
+    one = NamedNode(graphs[len(graphs) // 2])
+    q = next(q for q in library() if q.name == "unit-basic-vs-project")
+    text = bind(q.text, q, {})
+    scoped = _median(lambda: list(store.query(text, default_graph=[one, VOCABULARY_GRAPH])), runs)
+    b.add(f"{len(graphs)} docs", "one department's query, scoped to its named graph (ms)", scoped * 1000, "ms",
+          "≤ 100 ms", scoped <= 0.1)
+    q = next(q for q in library() if q.name == "funding-mix-by-department")
+    text = bind(q.text, q, {})
+    across = _median(lambda: list(store.query(text, use_default_graph_as_union=True)), max(1, runs // 2))
+    b.add(f"{len(graphs)} docs", "cross-department aggregation: funding mix (ms)", across * 1000, "ms")
+
+
+def serving(b: Bench, store_dir: Path, tmp: Path, requests: int) -> None:
+    import asyncio
+
+    import httpx
+
+    from .export import export_bytes
+    from .oxigraph_server import free_port
+
+    port = free_port()
+    ours = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store_dir), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    oxi_dir = tmp / "oxigraph-server"
+    nq = tmp / "all.nq"
+    nq.write_bytes(export_bytes(Store.read_only(str((store_dir / "current").resolve())), "nq"))
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    subprocess.run([binary, "load", "--location", str(oxi_dir), "--file", str(nq)], check=True, capture_output=True)
+    oport = free_port()
+    bare = subprocess.Popen([binary, "serve-read-only", "--location", str(oxi_dir), "--bind", f"127.0.0.1:{oport}",
+                             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    urls = {"budgetkg": f"http://127.0.0.1:{port}/sparql", "oxigraph": f"http://127.0.0.1:{oport}/query"}
+    for url in urls.values():
+        for _ in range(300):
+            try:
+                httpx.get(url + "?query=ASK%7B%7D", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+    from .queries import bind, library
+
+    aggregate = next(q for q in library() if q.name == "unit-budget-by-funding-source")
+    workloads = {"cheap (ASK)": "ASK { ?s ?p ?o }", "aggregate (unit × funding source)": bind(aggregate.text, aggregate, {})}
+
+    async def load(url: str, query: str, clients: int) -> tuple[float, float, float, int]:
+        latencies, errors = [], 0
+        sem = asyncio.Semaphore(clients)
+
+        async def one(http: httpx.AsyncClient) -> None:
+            nonlocal errors
+            async with sem:
+                t = time.perf_counter()
+                r = await http.post(url, data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+                latencies.append(time.perf_counter() - t)
+                errors += r.status_code != 200
+
+        t = time.perf_counter()
+        async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=clients)) as http:
+            await asyncio.gather(*(one(http) for _ in range(requests)))
+        elapsed = time.perf_counter() - t
+        latencies.sort()
+        return requests / elapsed, statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1], errors
+
+    try:
+        for label, query in workloads.items():
+            for clients in (1, 8, 32):
+                results = {name: asyncio.run(load(url, query, clients)) for name, url in urls.items()}
+                (rps, p50, p99, err), (orps, _, _, oerr) = results["budgetkg"], results["oxigraph"]
+                b.add("serving", f"{label}, {clients} clients: budgetkg req/s (p50 {p50 * 1000:.0f} ms, "
+                                 f"p99 {p99 * 1000:.0f} ms, errors {err})", rps, "req/s")
+                b.add("serving", f"{label}, {clients} clients: oxigraph server req/s (errors {oerr})", orps, "req/s")
+                b.add("serving", f"{label}, {clients} clients: budgetkg share of oxigraph", rps / orps * 100, "%",
+                      "≥ 80 %, 0 errors", rps / orps >= 0.8 and err == 0)
+    finally:
+        for p in (ours, bare):
+            p.terminate()
+            p.wait(timeout=10)
+
+
+def run_benchmarks(*, sizes: list[int], runs: int = 5, requests: int = 200, out: Path | None = None,
+                   serve: bool = True, query_limit: int | None = None,
+                   log: Callable[[str], None] = print) -> list[Figure]:
+    """Run every benchmark in one process run; print the table, write JSON to ``out``."""
+    b = Bench(log=log)
+    log(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
+    with tempfile.TemporaryDirectory(prefix="budgetkg-bench-") as folder:
+        tmp = Path(folder)
+        one = one_document(b, tmp, runs)
+        queries(b, one, runs, query_limit)
+        biggest = many_documents(b, tmp, sizes) if sizes else None
+        if biggest is not None:
+            scoped_queries(b, biggest, runs)
+        if serve:
+            serving(b, one, tmp, requests)
+    if out is not None:
+        out.write_text(json.dumps([f.__dict__ for f in b.figures], ensure_ascii=False, indent=1), encoding="utf-8")
+    missed = [f for f in b.figures if f.met is False]
+    log(f"goals: {sum(f.met is True for f in b.figures)} met, {len(missed)} missed")
+    return b.figures

@@ -1,0 +1,20 @@
+"""The benchmark command keeps working: a small run (one document, a few queries, a short serving run).
+It asserts nothing about speed; docs/benchmarks.md has the figures of a full run."""
+
+import json
+
+from click.testing import CliRunner
+
+from budgetkg.cli import cli
+
+
+def test_small_benchmark_run(tmp_path):
+    out = tmp_path / "bench.json"
+    result = CliRunner().invoke(cli, ["bench", "--sizes", "1", "--runs", "1", "--queries", "3", "--requests", "10",
+                                      "--out", str(out)])
+    assert result.exit_code in (0, 1), result.output  # 1: a goal was missed on this machine
+    figures = json.loads(out.read_text("utf-8"))
+    sections = {f["section"] for f in figures}
+    assert sections == {"one doc", "queries", "1 docs", "serving"}
+    assert any(f["name"] == "ratio budgetkg / bare load" for f in figures)
+    assert "goals:" in result.output
