@@ -78,6 +78,31 @@ class BuildResult:
     quads: int
 
 
+@contextmanager
+def _next_database(folder: Path) -> Iterator[tuple[Path, Path]]:
+    """Hold the build lock and yield (the live ``current`` link, a new database folder).
+
+    When the block ends without an error, ``current`` is swapped to the new database in one
+    atomic rename; on any error (or a kill) the new folder is removed and ``current`` is as it was.
+    """
+    with _lock(folder):
+        current = folder / "current"
+        n = 1 + max((int(p.name[5:]) for p in folder.glob("data-*") if p.name[5:].isdigit()), default=0)
+        new, tmp_link = folder / f"data-{n}", folder / f".current-{n}"
+        try:
+            yield current, new
+            os.symlink(new.name, tmp_link)
+            os.replace(tmp_link, current)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            tmp_link.unlink(missing_ok=True)
+            raise
+        # Keep the previous database too: a reader that opened it before the swap may still use it.
+        databases = sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
+        for stale in databases[:-2]:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 def rebuild(
     batches: Iterable[tuple[NamedNode, Iterable[Quad]]],
     *,
@@ -97,45 +122,30 @@ def rebuild(
     :raises StoreBusy: when another build holds the store.
     """
     folder = Path(path or default_store_path())
-    with _lock(folder):
-        current = folder / "current"
-        n = 1 + max((int(p.name[5:]) for p in folder.glob("data-*") if p.name[5:].isdigit()), default=0)
-        new = folder / f"data-{n}"
-        tmp_link = folder / f".current-{n}"
-        try:
-            old = Store.read_only(str(current.resolve())) if current.exists() and not replace_all else None
-            keep: list[NamedNode] = []
-            if old is not None and replacing is not None:
-                existing = list(old.named_graphs())
-                keep = [g for g in existing if g.value not in replacing]
-                if len(keep) >= len(existing) - len(keep):
-                    keep, replacing = [], None  # most graphs stay: copy them all, delete the few replaced
-            if old is not None and replacing is None:
-                old.backup(str(new))
-            store = Store(str(new))
-            graphs = []
-            for graph, quads in batches:
-                if replacing is None and store.contains_named_graph(graph):
-                    store.remove_graph(graph)
-                store.bulk_extend(quads)
-                graphs.append(graph.value)
-            for graph in keep:
-                if graph.value not in graphs:
-                    store.bulk_extend(old.quads_for_pattern(None, None, None, graph))
-            store.flush()
-            count = len(store)
-            del store, old
-            os.symlink(new.name, tmp_link)
-            os.replace(tmp_link, current)
-        except BaseException:
-            shutil.rmtree(new, ignore_errors=True)
-            tmp_link.unlink(missing_ok=True)
-            raise
-        # Keep the previous database too: a reader that opened it before the swap may still use it.
-        databases = sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
-        for stale in databases[:-2]:
-            shutil.rmtree(stale, ignore_errors=True)
-        return BuildResult(folder, tuple(graphs), count)
+    with _next_database(folder) as (current, new):
+        old = Store.read_only(str(current.resolve())) if current.exists() and not replace_all else None
+        keep: list[NamedNode] = []
+        if old is not None and replacing is not None:
+            existing = list(old.named_graphs())
+            keep = [g for g in existing if g.value not in replacing]
+            if len(keep) >= len(existing) - len(keep):
+                keep, replacing = [], None  # most graphs stay: copy them all, delete the few replaced
+        if old is not None and replacing is None:
+            old.backup(str(new))
+        store = Store(str(new))
+        graphs = []
+        for graph, quads in batches:
+            if replacing is None and store.contains_named_graph(graph):
+                store.remove_graph(graph)
+            store.bulk_extend(quads)
+            graphs.append(graph.value)
+        for graph in keep:
+            if graph.value not in graphs:
+                store.bulk_extend(old.quads_for_pattern(None, None, None, graph))
+        store.flush()
+        count = len(store)
+        del store, old
+    return BuildResult(folder, tuple(graphs), count)
 
 
 def apply_update(update: str, *, path: Path | None = None) -> None:
@@ -147,24 +157,11 @@ def apply_update(update: str, *, path: Path | None = None) -> None:
     :raises StoreBusy: when a build holds the store.
     """
     folder = Path(path or default_store_path())
-    with _lock(folder):
-        current = folder / "current"
-        if not current.exists():
-            raise StoreMissing(f"no budgetkg store at {folder}: run `budgetkg build` first")
-        n = 1 + max((int(p.name[5:]) for p in folder.glob("data-*") if p.name[5:].isdigit()), default=0)
-        new, tmp_link = folder / f"data-{n}", folder / f".current-{n}"
-        try:
-            Store.read_only(str(current.resolve())).backup(str(new))
-            store = Store(str(new))
-            store.update(update)
-            store.flush()
-            del store
-            os.symlink(new.name, tmp_link)
-            os.replace(tmp_link, current)
-        except BaseException:
-            shutil.rmtree(new, ignore_errors=True)
-            tmp_link.unlink(missing_ok=True)
-            raise
-        databases = sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
-        for old in databases[:-2]:
-            shutil.rmtree(old, ignore_errors=True)
+    if not (folder / "current").exists():
+        raise StoreMissing(f"no budgetkg store at {folder}: run `budgetkg build` first")
+    with _next_database(folder) as (current, new):
+        Store.read_only(str(current.resolve())).backup(str(new))
+        store = Store(str(new))
+        store.update(update)
+        store.flush()
+        del store
