@@ -62,6 +62,24 @@ def test_oxigraph_server_push_twice_and_same_answers(store, tmp_path):
         assert same_answers(store, remote) == []
 
 
+def test_stats_export_and_report_against_an_endpoint(store, store_path, tmp_path):
+    from budgetkg.export import export_bytes
+
+    with oxigraph(tmp_path / "oxigraph") as (query_url, store_url, _):
+        push(store, store_url)
+        runner = CliRunner()
+        stats = runner.invoke(cli, ["stats", "--endpoint", query_url])
+        assert stats.exit_code == 0, stats.output
+        assert "budget units: 17" in stats.output and "projects: 214" in stats.output
+        out = tmp_path / "remote.nt"
+        exported = runner.invoke(cli, ["export", "--format", "nt", "-o", str(out), "--endpoint", query_url])
+        assert exported.exit_code == 0, exported.output
+        assert out.read_bytes() == export_bytes(store, "nt")  # the same triples, the same bytes
+        charts = runner.invoke(cli, ["report", "--out", str(tmp_path / "charts"), "--endpoint", query_url])
+        assert charts.exit_code == 0, charts.output
+        assert len(list((tmp_path / "charts").glob("*.png"))) == 6
+
+
 def test_push_with_sparql_update(store, tmp_path):
     with oxigraph(tmp_path / "oxigraph") as (query_url, _, update_url):
         push(store, update_url, protocol="update")

@@ -180,6 +180,22 @@ def _json_term(term, labels: dict[str, str]) -> dict[str, str]:
     return {"type": "bnode", "value": str(term)}
 
 
+def _source(store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str):
+    """The embedded store, or a remote endpoint standing in for it."""
+    if endpoint:
+        from .remote import Auth, Endpoint, RemoteStore
+
+        return RemoteStore(Endpoint(endpoint, auth=Auth(user, password, auth)))
+    from .store import open_store
+
+    return open_store(store)
+
+
+endpoint_option = click.option(
+    "--endpoint", metavar="URL", default=None,
+    help="Read from a remote SPARQL 1.1 query endpoint instead of the embedded store (its budgetkg graphs).")
+
+
 def _params(values: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for v in values:
@@ -238,18 +254,21 @@ def queries(lang: str) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="File to write (default: standard output). Written to a temporary file and renamed, never half-written.")
 @store_option
-def export(fmt: str, output: Path | None, store: Path | None) -> None:
+@endpoint_option
+@auth_options
+def export(fmt: str, output: Path | None, store: Path | None, endpoint: str | None, user: str | None,
+           password: str | None, auth: str) -> None:
     """Export the store's graph: every RDF syntax, sorted and deterministic, or GraphML."""
     from .export import export_bytes
-    from .store import open_store
 
+    source = _source(store, endpoint, user, password, auth)
     if fmt == "fdp":
         from .fdp import write_fdp
 
-        for path in write_fdp(open_store(store), output or Path("budgetkg-fdp")):
+        for path in write_fdp(source, output or Path("budgetkg-fdp")):
             click.echo(str(path), err=True)
         return
-    data = export_bytes(open_store(store), fmt)
+    data = export_bytes(source, fmt)
     if output is None:
         sys.stdout.buffer.write(data)
         return
@@ -288,7 +307,10 @@ def push(endpoint: str, protocol: str, graphs: tuple[str, ...], user: str | None
 @click.option("--out", type=click.Path(path_type=Path), default=Path("budgetkg-report"), show_default=True,
               help="Folder for the PNG files (created if needed; existing charts are overwritten).")
 @store_option
-def report(out: Path, store: Path | None) -> None:
+@endpoint_option
+@auth_options
+def report(out: Path, store: Path | None, endpoint: str | None, user: str | None, password: str | None,
+           auth: str) -> None:
     """Draw the charts of “where the money goes” as PNG files, for people who do not use Jupyter.
 
     Funding-source composition per unit, basic vs project spending, the functional
@@ -300,9 +322,7 @@ def report(out: Path, store: Path | None) -> None:
         from .charts import write_report
     except ImportError as exc:
         raise click.UsageError(f"{exc.name} is not installed: pip install \"budgetkg[notebooks]\"") from None
-    from .store import open_store
-
-    for path in write_report(open_store(store), out):
+    for path in write_report(_source(store, endpoint, user, password, auth), out):
         click.echo(str(path))
 
 
@@ -418,10 +438,11 @@ def bench(sizes: str, runs: int, requests: int, no_serve: bool, query_limit: int
 
 @cli.command()
 @store_option
-def stats(store: Path | None) -> None:
+@endpoint_option
+@auth_options
+def stats(store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str) -> None:
     """What is in the store: graphs, triples, documents, units, projects, observations, identities."""
     from .export import store_stats
-    from .store import open_store
 
-    for line in store_stats(open_store(store)):
+    for line in store_stats(_source(store, endpoint, user, password, auth)):
         click.echo(line)

@@ -29,7 +29,7 @@ from .namespaces import XSD
 from .resources import queries_dir
 
 if TYPE_CHECKING:
-    from .remote import Endpoint
+    from .remote import Endpoint, RemoteStore
 
 __all__ = ["Param", "LibraryQuery", "QueryError", "library", "resolve", "run_select", "Result", "render_table"]
 
@@ -212,7 +212,7 @@ def _decimal_text(lexical: str) -> str:
     return str(value.quantize(Decimal("0.01"))) if isinstance(exponent, int) and exponent > -2 else str(value)
 
 
-def run_select(source: Store | Endpoint, query: str, *, params: dict[str, str] | None = None,
+def run_select(source: Store | Endpoint | RemoteStore, query: str, *, params: dict[str, str] | None = None,
                lang: str = "zh") -> Result:
     """Run a library query, a .rq file or query text on the embedded store (union of all graphs)
     or on a remote endpoint (:class:`budgetkg.remote.Endpoint`)."""

@@ -225,3 +225,52 @@ def _digest_authorization(request: urllib.request.Request, auth: Auth) -> str | 
     fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(challenge[7:]))
     base = handler.get_authorization(request, fields)
     return f"Digest {base}" if base else None
+
+
+class RemoteStore:
+    """The part of pyoxigraph's ``Store`` that budgetkg's readers use, over a remote endpoint.
+
+    It lets ``stats``, ``export`` and ``report`` work against any SPARQL 1.1 endpoint: the
+    budgetkg graphs there (the vocabulary and every dataset) stand for the store.
+    """
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    def named_graphs(self) -> list[NamedNode]:
+        return [NamedNode(g) for g in self.endpoint.graphs()]
+
+    def select(self, query: str) -> tuple[list[str], list[list[object | None]]]:
+        return self.endpoint.select(query)
+
+    def query(self, query: str, *, use_default_graph_as_union: bool = False, **_ignored):
+        """SELECT: a list of {variable: term}; CONSTRUCT: a list of triples; ASK: a bool."""
+        form = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", query, re.IGNORECASE)
+        kind = form.group(1).upper() if form else "SELECT"
+        # FROM (our default dataset) hides the named graphs from GRAPH patterns: leave such queries alone.
+        dataset = not re.search(r"\bGRAPH\b", query, re.IGNORECASE)
+        if kind == "ASK":
+            return bool(self.endpoint._raw(query, default_graphs=None if dataset else []).get("boolean"))
+        if kind in ("CONSTRUCT", "DESCRIBE"):
+            raise RemoteError("CONSTRUCT over a remote endpoint: use a SELECT of ?s ?p ?o")
+        variables, rows = self.endpoint.select(query, default_graphs=dataset)
+        return [dict(zip(variables, row)) for row in rows]
+
+    def quads_for_pattern(self, subject=None, predicate=None, obj=None, graph=None):
+        graphs = [graph] if graph is not None else self.named_graphs()
+        terms = {"s": subject, "p": predicate, "o": obj}
+        pattern = " ".join(str(t) if t is not None else f"?{name}" for name, t in terms.items())
+        out = []
+        for g in graphs:
+            rows = self.query(f"SELECT * WHERE {{ GRAPH {g} {{ {pattern} }} }}")
+            for row in rows:
+                s, p, o = (terms[n] if terms[n] is not None else row[n] for n in ("s", "p", "o"))
+                out.append(Quad(s, p, o, g))
+        return out
+
+    def __len__(self) -> int:
+        total = 0
+        for g in self.named_graphs():
+            rows = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+            total += int(rows[0]["n"].value)
+        return total
