@@ -78,3 +78,19 @@ def test_rebuilding_one_document_replaces_its_graph_only(docs, tmp_path):
     moved = [g for g in before if before[g] != after[g]]
     assert len(moved) == 1 and "%E6%94%B9" not in moved[0]
     assert any("改写后的绩效目标。" in q for q in after[moved[0]])
+
+
+def test_two_documents_of_the_same_department_and_year_are_refused(tmp_path):
+    from budgetkg import BudgetkgError
+
+    a = tmp_path / "a.txt"
+    b = tmp_path / "b.txt"
+    a.write_text(generate(3).text, encoding="utf-8")
+    b.write_text(generate(3).text, encoding="utf-8")
+    with pytest.raises(BudgetkgError, match="both describe the same department and year"):
+        build([a, b], store=tmp_path / "s")
+    assert not (tmp_path / "s" / "current").exists()
+
+
+def test_every_seed_is_its_own_department():
+    assert len({generate(seed).department for seed in range(0, 400, 7)}) == len(range(0, 400, 7))

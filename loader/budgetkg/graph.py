@@ -12,6 +12,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from .codelists import all_codelist_triples
 from .document import read_document
+from .errors import BudgetkgError
 from .iri import DEFAULT_BASE, Minter
 from .mapping import VOCABULARY_GRAPH, document_quads
 from .namespaces import BKG, QB, RDF
@@ -53,6 +54,10 @@ def vocabulary_quads() -> list[Quad]:
     quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in all_codelist_triples()]
     quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in structure_triples()]
     return list(dict.fromkeys(quads))
+
+
+def _name(source: Source | None) -> str:
+    return getattr(source, "name", None) or str(source)
 
 
 def dataset_graph(source: Source | None, *, base: str = DEFAULT_BASE) -> str:
@@ -112,7 +117,14 @@ def build(
                 progress(s)
             yield quads[0].graph_name, quads
 
-    replacing = {VOCABULARY_GRAPH.value} | {dataset_graph(source, base=base) for source in sources}
+    graph_of = {}
+    for source in sources:
+        graph = dataset_graph(source, base=base)
+        if graph in graph_of:
+            raise BudgetkgError(f"{_name(graph_of[graph])} and {_name(source)} both describe the same department and "
+                                f"year ({graph}): build one of them, or give them different titles")
+        graph_of[graph] = source
+    replacing = {VOCABULARY_GRAPH.value, *graph_of}
     result: BuildResult = rebuild(batches(), path=store, replace_all=replace_all, replacing=replacing)
     summary.store = result.path
     summary.quads = result.quads

@@ -133,8 +133,11 @@ def generate(seed: int, *, year: int = 2024) -> Synthetic:
     True
     """
     rng = random.Random(seed)
-    city, (dept_name, short) = rng.choice(CITIES), rng.choice(DEPARTMENTS)
-    department = f"{city}市{dept_name}"
+    # Every seed gets its own department (city × department, then numbered districts), so that
+    # any number of generated documents can live side by side in one store.
+    city, (dept_name, short) = CITIES[seed % len(CITIES)], DEPARTMENTS[(seed // len(CITIES)) % len(DEPARTMENTS)]
+    district = seed // (len(CITIES) * len(DEPARTMENTS))
+    department = f"{city}市{dept_name}" if district == 0 else f"{city}市第{district}区{dept_name}"
     functional = code_list("functional", year).labels
     economic = code_list("economic", year).labels
     tpl = template()
