@@ -21,7 +21,7 @@ from pathlib import Path
 
 __all__ = ["QueryOutcome", "QueryPool", "QueryTimeout", "QueryFailed", "TABLE_FORMATS", "GRAPH_FORMATS"]
 
-# format name → (media type, rdflib result serializer)
+# format name → (media type, rdflib result serializer; JSON and TSV are written directly)
 TABLE_FORMATS = {
     "json": ("application/sparql-results+json", "json"),
     "xml": ("application/sparql-results+xml", "xml"),
@@ -78,10 +78,40 @@ def _tsv(names: list[str], rows: list) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def _json_term(term) -> dict[str, str]:
+    from pyoxigraph import BlankNode, NamedNode
+
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _json(kind: str, names: list[str], rows: list, boolean: bool, truncated: bool, max_rows: int) -> bytes:
+    """SPARQL 1.1 JSON results, written with the json module (rdflib's writer costs ~1 ms a request)."""
+    if kind == "ASK":
+        data: dict = {"head": {}, "boolean": boolean}
+    else:
+        data = {"head": {"vars": names},
+                "results": {"bindings": [{n: _json_term(t) for n, t in zip(names, row) if t is not None}
+                                         for row in rows]}}
+    if truncated:
+        data["budgetkg"] = {"truncated": True, "maxRows": max_rows}
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
 def _table(kind: str, names: list[str], rows: list, boolean: bool, fmt: str, truncated: bool, max_rows: int) -> bytes:
     import rdflib
     from rdflib.query import Result
 
+    if fmt == "json":
+        return _json(kind, names, rows, boolean, truncated, max_rows)
     if fmt == "tsv" and kind == "SELECT":
         return _tsv(names, rows)
     result = Result(kind)
@@ -91,12 +121,7 @@ def _table(kind: str, names: list[str], rows: list, boolean: bool, fmt: str, tru
         result.vars = [rdflib.Variable(n) for n in names]
         result.bindings = [{rdflib.Variable(n): _rdflib_term(t) for n, t in zip(names, row) if t is not None}
                            for row in rows]
-    content = result.serialize(format=TABLE_FORMATS[fmt][1], encoding="utf-8")
-    if truncated and fmt == "json":
-        data = json.loads(content)
-        data["budgetkg"] = {"truncated": True, "maxRows": max_rows}
-        content = json.dumps(data, ensure_ascii=False).encode("utf-8")
-    return content
+    return result.serialize(format=TABLE_FORMATS[fmt][1], encoding="utf-8")
 
 
 def _run(store, query: str, max_rows: int, table_format: str, graph_format: str) -> QueryOutcome:
