@@ -9,7 +9,6 @@ graph holds its system graphs, so queries name budgetkg's graphs as their defaul
 
 from decimal import Decimal
 
-import pytest
 from click.testing import CliRunner
 
 from budgetkg.cli import cli

@@ -1,6 +1,5 @@
 """Synthetic documents: read with no error and no broken identity, graphs hold exactly the figures generated."""
 
-import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st

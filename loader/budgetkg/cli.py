@@ -163,21 +163,12 @@ def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: st
 
 
 def _json_term(term, labels: dict[str, str]) -> dict[str, str]:
-    from pyoxigraph import Literal, NamedNode
+    from .queries import json_term
 
-    if isinstance(term, NamedNode):
-        out = {"type": "uri", "value": term.value}
-        if term.value in labels:
-            out["label"] = labels[term.value]
-        return out
-    if isinstance(term, Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "bnode", "value": str(term)}
+    out = json_term(term)
+    if term.value in labels and out["type"] == "uri":
+        out["label"] = labels[term.value]
+    return out
 
 
 def _source(store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str):

@@ -10,7 +10,7 @@ import networkx as nx
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, serialize
 
 from .mapping import VOCABULARY_GRAPH
-from .namespaces import BKG, ORG, QB, RDF, RDFS, SKOS
+from .namespaces import BKG, ORG, QB, RDFS, SKOS
 
 __all__ = ["export_bytes", "write_atomic", "to_networkx", "store_stats", "PREFIXES"]
 

@@ -15,7 +15,7 @@ from .document import read_document
 from .errors import BudgetkgError
 from .iri import DEFAULT_BASE, Minter
 from .mapping import VOCABULARY_GRAPH, document_quads
-from .namespaces import BKG, QB, RDF
+from .namespaces import QB, RDF
 from .report import CheckReport, check_document
 from .resources import default_document, ontology_dir
 from .store import BuildResult, rebuild

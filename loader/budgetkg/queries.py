@@ -189,6 +189,22 @@ class Result:
         return [[display(t, self.labels) for t in row] for row in self.rows]
 
 
+def json_term(term) -> dict[str, str]:
+    """A term as the SPARQL 1.1 JSON results format writes it."""
+    from pyoxigraph import BlankNode
+
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
 def display(term: object | None, labels: dict[str, str]) -> str:
     if term is None:
         return ""

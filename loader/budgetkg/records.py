@@ -188,12 +188,6 @@ class Document:
     quirks: list[str]
     nonblank_lines: int
 
-    def table(self, number: int) -> Table:
-        return self.tables[number]
-
-    def unit(self, name: str) -> Unit:
-        return next(u for u in self.units if u.name == name)
-
     def cells(self):
         """Every printed amount of the twelve tables, in document order."""
         for number in sorted(self.tables):

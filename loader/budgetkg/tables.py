@@ -128,7 +128,7 @@ class TableReader:
     def _start(self, spec: TableSpec, line: Line) -> None:
         self._close(line)
         if spec.number in self.tables:
-            raise self._error("duplicate-table", line, expected=f"each table once", found=f"表{spec.number} {spec.title} again")
+            raise self._error("duplicate-table", line, expected="each table once", found=f"表{spec.number} {spec.title} again")
         table = Table(
             number=spec.number, key=spec.key, title=spec.title, title_en=spec.title_en, line=line.no,
             columns=tuple((c.key, c.path) for c in spec.columns),

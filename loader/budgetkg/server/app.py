@@ -5,26 +5,25 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hmac
-import json
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+from pyoxigraph import RdfFormat, Store, serialize
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..export import export_bytes
 from ..iri import DEFAULT_BASE
 from ..store import open_store
-from .describe import Dump, dcat_catalogue, examples_json, service_description, sparql_examples, void_description
+from .describe import Dump, dcat_catalogue, examples, service_description, sparql_examples, void_description
 from .pages import resource_response
 from .sparql import ProtocolError, negotiate, read_request, service_targets
 from .workers import GRAPH_FORMATS, QueryFailed, QueryPool, QueryTimeout
@@ -180,8 +179,7 @@ def create_app(options: ServerOptions) -> Starlette:
 
     async def index(request: Request) -> Response:
         _, endpoint = urls(request)
-        examples = json.loads(examples_json())
-        html = templates.get_template("index.html").render(endpoint=endpoint, examples=examples)
+        html = templates.get_template("index.html").render(endpoint=endpoint, examples=examples())
         return HTMLResponse(html)
 
     async def well_known(request: Request) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
@@ -117,7 +116,6 @@ def sparql_examples(base_url: str, endpoint: str) -> list[Triple]:
     return out
 
 
-def examples_json() -> str:
+def examples() -> list[dict[str, str]]:
     """The library for the query UI: name, title and text of each query."""
-    return json.dumps([{"name": q.slug, "title": f"{q.title_zh} · {q.title_en}", "query": q.text} for q in library()],
-                      ensure_ascii=False)
+    return [{"name": q.slug, "title": f"{q.title_zh} · {q.title_en}", "query": q.text} for q in library()]

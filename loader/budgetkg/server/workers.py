@@ -78,28 +78,15 @@ def _tsv(names: list[str], rows: list) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _json_term(term) -> dict[str, str]:
-    from pyoxigraph import BlankNode, NamedNode
-
-    if isinstance(term, NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-        out["datatype"] = term.datatype.value
-    return out
-
-
 def _json(kind: str, names: list[str], rows: list, boolean: bool, truncated: bool, max_rows: int) -> bytes:
     """SPARQL 1.1 JSON results, written with the json module (rdflib's writer costs ~1 ms a request)."""
+    from ..queries import json_term
+
     if kind == "ASK":
         data: dict = {"head": {}, "boolean": boolean}
     else:
         data = {"head": {"vars": names},
-                "results": {"bindings": [{n: _json_term(t) for n, t in zip(names, row) if t is not None}
+                "results": {"bindings": [{n: json_term(t) for n, t in zip(names, row) if t is not None}
                                          for row in rows]}}
     if truncated:
         data["budgetkg"] = {"truncated": True, "maxRows": max_rows}
