@@ -132,3 +132,10 @@ def test_error_message_names_file_line_expected_found(seed_lines):
 def test_catalogue_has_titles_in_both_languages():
     for kind in catalogue().values():
         assert kind.title_zh and kind.title_en and kind.why
+
+
+def test_code_missing_from_the_code_list_is_reported(seed_lines):
+    lines = list(seed_lines)
+    lines[421 - 1] = "[30298]办公费\t550.24"  # a well-formed code the 2024 list does not have
+    doc = read_document("\n".join(lines).encode("utf-8"), filename=SEED)
+    assert any(":421: economic code 30298 is not in the 2024 code list" in q for q in doc.quirks)

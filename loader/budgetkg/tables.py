@@ -232,6 +232,12 @@ class TableReader:
         if code_level(o.spec.codes, code) is None:
             digits = "3, 5 or 7" if o.spec.codes == "functional" else "3 or 5"
             raise self._error("bad-code", line, expected=f"a {o.spec.codes} code of {digits} digits", found=code, offset=offset)
+        codes = self.codes[o.spec.codes]
+        if code not in codes.labels:
+            # Read all the same (the code is printed), but the graph will lack its label and
+            # its place in the code list (Data Cube IC-19): add it to ontology/codelists.
+            self.quirks.append(f"{self.filename}:{line.no}: {o.spec.codes} code {code} is not in the "
+                               f"{codes.year} code list (ontology/codelists/{o.spec.codes}-{codes.year}.csv)")
         return code
 
     def _matrix_row(self, o: _Open, line: Line, cells: list[str]) -> None:
