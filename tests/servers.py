@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from budgetkg.oxigraph_server import free_port
+from budgetkg.oxigraph_server import oxigraph_binary as installed_oxigraph
 
 
 def _wait(url: str, process: subprocess.Popen, timeout: float, log: Path | None = None) -> None:
@@ -30,8 +30,7 @@ def _wait(url: str, process: subprocess.Popen, timeout: float, log: Path | None 
 
 
 def oxigraph_binary() -> str:
-    beside = Path(sys.executable).parent / "oxigraph"
-    found = shutil.which("oxigraph") or (str(beside) if beside.exists() else None)
+    found = installed_oxigraph()
     if found is None:
         pytest.skip("the oxigraph server is not installed (pip install oxigraph)")
     return found

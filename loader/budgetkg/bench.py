@@ -181,7 +181,7 @@ def serving(b: Bench, store_dir: Path, tmp: Path, requests: int) -> None:
     import httpx
 
     from .export import export_bytes
-    from .oxigraph_server import free_port
+    from .oxigraph_server import free_port, oxigraph_binary
 
     port = free_port()
     ours = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store_dir), "--port", str(port)],
@@ -189,7 +189,9 @@ def serving(b: Bench, store_dir: Path, tmp: Path, requests: int) -> None:
     oxi_dir = tmp / "oxigraph-server"
     nq = tmp / "all.nq"
     nq.write_bytes(export_bytes(Store.read_only(str((store_dir / "current").resolve())), "nq"))
-    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    binary = oxigraph_binary()
+    if binary is None:
+        raise RuntimeError("the oxigraph server is not installed: pip install oxigraph")
     subprocess.run([binary, "load", "--location", str(oxi_dir), "--file", str(nq)], check=True, capture_output=True)
     oport = free_port()
     bare = subprocess.Popen([binary, "serve-read-only", "--location", str(oxi_dir), "--bind", f"127.0.0.1:{oport}",

@@ -100,9 +100,6 @@ class _Mapper:
         keys |= {r.key for r in table.rows if r.kind == "code" and r.code and any(
             c != r.code and c.startswith(r.code) for c in codes)}
         keys |= {r.attrs.get("parent", "") for r in table.rows}
-        if spec.layout == "balance":
-            # Rows above 本年合计 add up to it; the fund sub-lines of 表4 are leaves.
-            keys |= {r.key for r in table.rows if r.attrs.get("role")}
         return keys
 
     def tables(self) -> None:

@@ -23,7 +23,7 @@ from pyoxigraph import Store
 from .errors import BudgetkgError
 from .export import export_bytes
 
-__all__ = ["free_port", "oxigraph_server"]
+__all__ = ["free_port", "oxigraph_binary", "oxigraph_server"]
 
 
 def free_port() -> int:
@@ -33,15 +33,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def oxigraph_binary() -> str | None:
+    """The ``oxigraph`` command: on PATH, or beside the interpreter in a virtual environment
+    that is not activated."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    return shutil.which("oxigraph") or (str(beside) if beside.exists() else None)
+
+
 @contextmanager
 def oxigraph_server(store: Store, *, port: int | None = None, timeout: float = 20.0) -> Iterator[str]:
     """Start ``oxigraph serve-read-only`` on 127.0.0.1 with the store's data; yield its SPARQL query URL.
 
     :raises BudgetkgError: when the ``oxigraph`` command is not installed or does not start.
     """
-    # The console script sits beside the interpreter in a virtual environment that is not activated.
-    beside = Path(sys.executable).parent / "oxigraph"
-    binary = shutil.which("oxigraph") or (str(beside) if beside.exists() else None)
+    binary = oxigraph_binary()
     if binary is None:
         raise BudgetkgError("the `oxigraph` command is not installed: pip install oxigraph")
     port = port or free_port()

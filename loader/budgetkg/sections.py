@@ -101,9 +101,8 @@ def require_part(parts: Parts, number: int, lines: list[Line], filename: str) ->
     """The lines of part ``number``, or a missing-part error at the line where it should begin."""
     if number in parts.parts:
         return parts.parts[number]
-    following = [parts.heading_lines[n] for n in sorted(parts.heading_lines) if n > number]
-    at = following[0] if following else next((ln for ln in reversed(lines) if not ln.blank), lines[-1])
-    found = heading_text(at.text) if following else "the end of the document"
+    at = end_of_part(parts, number, lines)
+    found = heading_text(at.text) if at in parts.heading_lines.values() else "the end of the document"
     raise DocumentError("missing-part", filename, at.no, expected=f"a heading for {_PART_NAMES[number]}", found=found)
 
 

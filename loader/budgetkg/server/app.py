@@ -7,7 +7,6 @@ import gzip
 import hmac
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -22,8 +21,10 @@ from starlette.staticfiles import StaticFiles
 
 from ..export import export_bytes
 from ..iri import DEFAULT_BASE
+from ..resources import ontology_dir
 from ..store import open_store
-from .describe import Dump, dcat_catalogue, examples, service_description, sparql_examples, void_description
+from .describe import (PREFIXES_OUT, Dump, dcat_catalogue, examples, service_description, sparql_examples,
+                       void_description)
 from .pages import resource_response
 from .sparql import ProtocolError, negotiate, read_request, service_targets
 from .workers import GRAPH_FORMATS, QueryFailed, QueryPool, QueryTimeout
@@ -172,8 +173,7 @@ def create_app(options: ServerOptions) -> Starlette:
         except ProtocolError:
             graph_format = "ttl"
         media, name = GRAPH_FORMATS[graph_format]
-        prefixes = None if graph_format in ("nt", "jsonld", "rdfxml") else __import__(
-            "budgetkg.server.describe", fromlist=["PREFIXES_OUT"]).PREFIXES_OUT
+        prefixes = None if graph_format in ("nt", "jsonld", "rdfxml") else PREFIXES_OUT
         content = serialize(sorted(set(triples), key=str), format=getattr(RdfFormat, name), prefixes=prefixes) or b""
         return Response(content, media_type=media, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"})
 
@@ -207,11 +207,7 @@ def create_app(options: ServerOptions) -> Starlette:
     async def ontology(request: Request) -> Response:
         accept = request.headers.get("accept", "")
         fmt = request.query_params.get("format")
-        ttl = resources.files("budgetkg").joinpath("ontology/budgetkg.ttl") if resources.files("budgetkg").joinpath(
-            "ontology").is_dir() else None
-        from ..resources import ontology_dir
-
-        source = (ttl or ontology_dir().joinpath("budgetkg.ttl")).read_bytes()
+        source = ontology_dir().joinpath("budgetkg.ttl").read_bytes()
         if fmt == "ttl" or (not fmt and "text/turtle" in accept and "text/html" not in accept):
             return Response(source, media_type="text/turtle", headers={"Vary": "Accept"})
         if "ontology_html" not in state:
