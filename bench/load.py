@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from budgetkg.oxigraph_server import free_port
+from budgetkg.oxigraph_server import free_port, wait_until_answers
 from budgetkg.queries import library, run_select
 from budgetkg.store import default_store_path, open_store
 
@@ -79,12 +79,7 @@ async def main_async(args) -> int:
                                     str(port), "--workers", str(args.workers)],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                httpx.get(url + "/sparql", timeout=1)
-                break
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
+        await asyncio.to_thread(wait_until_answers, url + "/sparql", process, timeout=60)
     expected = expected_answers(store_dir)
     store = open_store(store_dir)
     pages = [s["x"].value for s in store.query(

@@ -4,29 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from budgetkg.oxigraph_server import free_port
+from budgetkg.oxigraph_server import free_port, wait_until_answers
 from budgetkg.oxigraph_server import oxigraph_binary as installed_oxigraph
-
-
-def _wait(url: str, process: subprocess.Popen, timeout: float, log: Path | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                detail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
-                raise RuntimeError(f"server did not answer at {url}\n{detail}")
-            time.sleep(0.1)
 
 
 def oxigraph_binary() -> str:
@@ -49,7 +33,7 @@ def oxigraph(folder: Path, *, union: bool = False):
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(f"{base}/query?query=ASK%7B%7D", process, 20)
+        wait_until_answers(f"{base}/query?query=ASK%7B%7D", process, timeout=20)
         yield f"{base}/query", f"{base}/store", f"{base}/update"
     finally:
         process.terminate()
@@ -98,7 +82,7 @@ def virtuoso(folder: Path):
                                    stdout=out, stderr=subprocess.STDOUT, cwd=folder)
     base = f"http://127.0.0.1:{http}"
     try:
-        _wait(f"{base}/sparql?query=ASK%7B%7D", process, 60, db / "virtuoso.log")
+        wait_until_answers(f"{base}/sparql?query=ASK%7B%7D", process, timeout=60, log=db / "virtuoso.log")
         yield f"{base}/sparql", f"{base}/sparql-graph-crud-auth", "dba", "dba"
     finally:
         isql_binary = shutil.which("isql-vt")

@@ -15,7 +15,7 @@ from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from budgetkg.cli import cli
 from budgetkg.graph import build
-from budgetkg.oxigraph_server import free_port
+from budgetkg.oxigraph_server import free_port, wait_until_answers
 
 KJC = ('SELECT ?p ?t WHERE { ?p <https://w3id.org/budgetkg/ontology#theme>/<http://www.w3.org/2004/02/skos/core#notation> '
        '"kjc-relocation" ; <https://w3id.org/budgetkg/ontology#totalAmount> ?t } ORDER BY DESC(?t)')
@@ -27,17 +27,8 @@ def start(store: Path, *args: str):
     process = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store), "--port",
                                 str(port), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url + "/sparql", timeout=2).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(process.stderr.read().decode()[-2000:])
-        time.sleep(0.2)
+    wait_until_answers(url + "/sparql", process, timeout=60)
+    return process, url
 
 
 @pytest.fixture(scope="module")

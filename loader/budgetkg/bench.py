@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,14 +58,22 @@ def _dir_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def _bare_load(nquads: bytes, folder: Path) -> float:
-    """Seconds for pyoxigraph to bulk-load N-Quads into a new on-disk store."""
+def _dump(store_dir: Path, file: Path) -> Path:
+    """The store's quads as N-Quads in a file (pyoxigraph's dump streams them: no sorting needed here)."""
+    Store.read_only(str((store_dir / "current").resolve())).dump(str(file), format=RdfFormat.N_QUADS)
+    return file
+
+
+def _bare_load(nquads: Path, folder: Path) -> float:
+    """Seconds for pyoxigraph to bulk-load an N-Quads file into a new on-disk store."""
     t = time.perf_counter()
     store = Store(str(folder))
-    store.bulk_load(nquads, format=RdfFormat.N_QUADS)
+    store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
     store.flush()
     del store
-    return time.perf_counter() - t
+    elapsed = time.perf_counter() - t
+    shutil.rmtree(folder)
+    return elapsed
 
 
 def _process(args: list[str], runs: int) -> float:
@@ -77,13 +86,12 @@ def _process(args: list[str], runs: int) -> float:
 
 
 def one_document(b: Bench, tmp: Path, runs: int) -> Path:
-    from .export import export_bytes
     from .graph import build
 
     t = time.perf_counter()
     build(store=tmp / "one")
     ours = time.perf_counter() - t
-    nq = export_bytes(Store.read_only(str((tmp / "one" / "current").resolve())), "nq")
+    nq = _dump(tmp / "one", tmp / "one.nq")
     bare = min(_bare_load(nq, tmp / f"bare-{i}") for i in range(3))
     b.add("one doc", "read + check + map + load into the on-disk store (s)", ours, "s")
     b.add("one doc", "bare pyoxigraph bulk load of the same N-Quads (s)", bare, "s")
@@ -116,10 +124,10 @@ def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
         out = subprocess.run([sys.executable, "-c", code, str(docs), str(store)], check=True, capture_output=True,
                              text=True).stdout.split()
         seconds, quads, peak_kib = float(out[0]), int(out[1]), int(out[2])
-        from .export import export_bytes
-
-        nq = export_bytes(Store.read_only(str((store / "current").resolve())), "nq")
+        shutil.rmtree(docs)
+        nq = _dump(store, tmp / f"many-{n}.nq")
         bare = _bare_load(nq, tmp / f"bare-many-{n}")
+        nq.unlink()
         ours_tps, bare_tps = quads / seconds, quads / bare
         b.add(f"{n} docs", "build time (s)", seconds, "s")
         b.add(f"{n} docs", "triples per second, budgetkg", ours_tps, "t/s")
@@ -130,7 +138,8 @@ def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
         b.add(f"{n} docs", "peak memory of the build process", peak_kib / 1024, "MiB",
               "≤ 2048 MiB" if n >= 1000 else "", (peak_kib / 1024 <= 2048) if n >= 1000 else None)
         b.add(f"{n} docs", "store size on disk", _dir_size((store / "current").resolve()) / 2**20, "MiB")
-        shutil.rmtree(docs)
+        if last is not None:
+            shutil.rmtree(last)  # only the largest store is queried afterwards
         last = store
     return last
 
@@ -175,35 +184,26 @@ def scoped_queries(b: Bench, store_dir: Path, runs: int) -> None:
     b.add(f"{len(graphs)} docs", "cross-department aggregation: funding mix (ms)", across * 1000, "ms")
 
 
-def serving(b: Bench, store_dir: Path, tmp: Path, requests: int) -> None:
-    import asyncio
-
-    import httpx
-
-    from .export import export_bytes
-    from .oxigraph_server import free_port, oxigraph_binary
+def serving(b: Bench, store_dir: Path, requests: int) -> None:
+    from .oxigraph_server import free_port, oxigraph_server, wait_until_answers
 
     port = free_port()
     ours = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store_dir), "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    oxi_dir = tmp / "oxigraph-server"
-    nq = tmp / "all.nq"
-    nq.write_bytes(export_bytes(Store.read_only(str((store_dir / "current").resolve())), "nq"))
-    binary = oxigraph_binary()
-    if binary is None:
-        raise RuntimeError("the oxigraph server is not installed: pip install oxigraph")
-    subprocess.run([binary, "load", "--location", str(oxi_dir), "--file", str(nq)], check=True, capture_output=True)
-    oport = free_port()
-    bare = subprocess.Popen([binary, "serve-read-only", "--location", str(oxi_dir), "--bind", f"127.0.0.1:{oport}",
-                             "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    urls = {"budgetkg": f"http://127.0.0.1:{port}/sparql", "oxigraph": f"http://127.0.0.1:{oport}/query"}
-    for url in urls.values():
-        for _ in range(300):
-            try:
-                httpx.get(url + "?query=ASK%7B%7D", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with ExitStack() as running:
+        running.callback(ours.wait, timeout=10)
+        running.callback(ours.terminate)
+        wait_until_answers(f"http://127.0.0.1:{port}/sparql", ours)
+        bare = running.enter_context(oxigraph_server(Store.read_only(str((store_dir / "current").resolve()))))
+        urls = {"budgetkg": f"http://127.0.0.1:{port}/sparql", "oxigraph": bare}
+        _load_runs(b, urls, requests)
+
+
+def _load_runs(b: Bench, urls: dict[str, str], requests: int) -> None:
+    import asyncio
+
+    import httpx
+
     from .queries import bind, library
 
     aggregate = next(q for q in library() if q.name == "unit-budget-by-funding-source")
@@ -228,20 +228,15 @@ def serving(b: Bench, store_dir: Path, tmp: Path, requests: int) -> None:
         latencies.sort()
         return requests / elapsed, statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1], errors
 
-    try:
-        for label, query in workloads.items():
-            for clients in (1, 8, 32):
-                results = {name: asyncio.run(load(url, query, clients)) for name, url in urls.items()}
-                (rps, p50, p99, err), (orps, _, _, oerr) = results["budgetkg"], results["oxigraph"]
-                b.add("serving", f"{label}, {clients} clients: budgetkg req/s (p50 {p50 * 1000:.0f} ms, "
-                                 f"p99 {p99 * 1000:.0f} ms, errors {err})", rps, "req/s")
-                b.add("serving", f"{label}, {clients} clients: oxigraph server req/s (errors {oerr})", orps, "req/s")
-                b.add("serving", f"{label}, {clients} clients: budgetkg share of oxigraph", rps / orps * 100, "%",
-                      "≥ 80 %, 0 errors", rps / orps >= 0.8 and err == 0)
-    finally:
-        for p in (ours, bare):
-            p.terminate()
-            p.wait(timeout=10)
+    for label, query in workloads.items():
+        for clients in (1, 8, 32):
+            results = {name: asyncio.run(load(url, query, clients)) for name, url in urls.items()}
+            (rps, p50, p99, err), (orps, _, _, oerr) = results["budgetkg"], results["oxigraph"]
+            b.add("serving", f"{label}, {clients} clients: budgetkg req/s (p50 {p50 * 1000:.0f} ms, "
+                             f"p99 {p99 * 1000:.0f} ms, errors {err})", rps, "req/s")
+            b.add("serving", f"{label}, {clients} clients: oxigraph server req/s (errors {oerr})", orps, "req/s")
+            b.add("serving", f"{label}, {clients} clients: budgetkg share of oxigraph", rps / orps * 100, "%",
+                  "≥ 80 %, 0 errors", rps / orps >= 0.8 and err == 0)
 
 
 def run_benchmarks(*, sizes: list[int], runs: int = 5, requests: int = 200, out: Path | None = None,
@@ -258,7 +253,7 @@ def run_benchmarks(*, sizes: list[int], runs: int = 5, requests: int = 200, out:
         if biggest is not None:
             scoped_queries(b, biggest, runs)
         if serve:
-            serving(b, one, tmp, requests)
+            serving(b, one, requests)
     if out is not None:
         out.write_text(json.dumps([f.__dict__ for f in b.figures], ensure_ascii=False, indent=1), encoding="utf-8")
     missed = [f for f in b.figures if f.met is False]

@@ -250,7 +250,7 @@ def queries(lang: str) -> None:
 def export(fmt: str, output: Path | None, store: Path | None, endpoint: str | None, user: str | None,
            password: str | None, auth: str) -> None:
     """Export the store's graph: every RDF syntax, sorted and deterministic, or GraphML."""
-    from .export import export_bytes
+    from .export import export_file, write_export
 
     source = _source(store, endpoint, user, password, auth)
     if fmt == "fdp":
@@ -259,14 +259,11 @@ def export(fmt: str, output: Path | None, store: Path | None, endpoint: str | No
         for path in write_fdp(source, output or Path("budgetkg-fdp")):
             click.echo(str(path), err=True)
         return
-    data = export_bytes(source, fmt)
     if output is None:
-        sys.stdout.buffer.write(data)
+        write_export(source, fmt, sys.stdout.buffer)
         return
-    from .export import write_atomic
-
-    write_atomic(output, data)
-    click.echo(f"wrote {output} ({len(data)} bytes)", err=True)
+    size = export_file(source, fmt, output)
+    click.echo(f"wrote {output} ({size} bytes)", err=True)
 
 
 @cli.command()

@@ -70,6 +70,11 @@ class DocumentError(BudgetkgError, ValueError):
         self.context = context
         super().__init__(self.message())
 
+    def __reduce__(self):
+        # Builds of many documents map them in worker processes; their errors come back pickled.
+        return _document_error, (self.code, self.filename, self.lineno, self.expected, self.found, self.offset,
+                                 self.context)
+
     @property
     def kind(self) -> ErrorKind:
         return catalogue()[self.code]
@@ -94,3 +99,8 @@ class DocumentError(BudgetkgError, ValueError):
             "context": self.context,
             "message": self.message(),
         }
+
+
+def _document_error(code: str, filename: str, lineno: int, expected: str, found: str, offset: int,
+                    context: str) -> DocumentError:
+    return DocumentError(code, filename, lineno, expected=expected, found=found, offset=offset, context=context)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import heapq
+import io
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import networkx as nx
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, serialize
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse, serialize
 
 from .mapping import VOCABULARY_GRAPH
 from .namespaces import BKG, ORG, QB, RDFS, SKOS
 
-__all__ = ["export_bytes", "write_atomic", "to_networkx", "store_stats", "PREFIXES"]
+__all__ = ["write_export", "export_bytes", "export_file", "atomic_file", "write_atomic", "to_networkx", "store_stats", "PREFIXES"]
 
 PREFIXES = {
     "bkg": "https://w3id.org/budgetkg/ontology#", "bkgs": "https://w3id.org/budgetkg/structure/",
@@ -27,45 +32,112 @@ RDF_FORMATS = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES, "nq": RdfForm
                "jsonld": RdfFormat.JSON_LD}
 
 
-def _sorted_quads(store: Store) -> list[Quad]:
-    return sorted(store.quads_for_pattern(None, None, None, None), key=str)
+# Sorting happens in runs of about this many bytes of N-Triples text, spilled to temporary
+# files and merged, so exporting a province's store does not hold it all in memory.
+SORT_RUN_BYTES = 128 * 2**20
+
+
+def _sorted_lines(lines: Iterator[str], folder: Path, *, unique: bool) -> Iterator[bytes]:
+    """``lines`` sorted (an external merge sort), each encoded with a newline; duplicates dropped if ``unique``.
+
+    UTF-8 keeps code-point order, and N-Triples escapes every character below the newline,
+    so sorting the encoded lines gives the order of the strings.
+    """
+    runs: list[Path] = []
+    run: list[str] = []
+    size = 0
+    for line in lines:
+        run.append(line)
+        size += len(line)
+        if size >= SORT_RUN_BYTES:
+            runs.append(folder / f"run-{len(runs)}")
+            run.sort()
+            runs[-1].write_text("".join(f"{l}\n" for l in run), encoding="utf-8")
+            run, size = [], 0
+    run.sort()
+    with ExitStack() as files:
+        merged: Iterable[bytes] = (f"{l}\n".encode() for l in run)
+        if runs:
+            merged = heapq.merge(merged, *(files.enter_context(open(path, "rb")) for path in runs))
+        previous = None
+        for line in merged:
+            if not (unique and line == previous):
+                yield line
+            previous = line
+
+
+def write_export(store: Store, fmt: str, out: BinaryIO) -> None:
+    """Write the whole store in ``fmt`` to ``out``: nq/trig keep named graphs, ttl/nt/jsonld hold their union.
+
+    Output is sorted, so the same store gives the same bytes on every run; it is streamed
+    (sorted in bounded runs on disk), except GraphML, which networkx builds in memory.
+    """
+    if fmt == "graphml":
+        out.write(_graphml(store))
+        return
+    quads = store.quads_for_pattern(None, None, None, None)
+    keep_graphs = fmt in ("nq", "trig")
+    lines = (str(q) if keep_graphs else str(q.triple) for q in quads)
+    with tempfile.TemporaryDirectory(prefix="budgetkg-export-") as folder:
+        ordered = _sorted_lines(lines, Path(folder), unique=not keep_graphs)
+        if fmt in ("nq", "nt"):
+            for line in ordered:
+                out.write(line[:-1] + b" .\n")
+            return
+        # Turtle, TriG and JSON-LD: pyoxigraph writes them from the sorted N-Triples/N-Quads.
+        sorted_file = Path(folder) / "sorted"
+        with open(sorted_file, "wb") as handle:
+            for line in ordered:
+                handle.write(line[:-1] + b" .\n")
+        parsed = parse(path=sorted_file, format=RdfFormat.N_QUADS if keep_graphs else RdfFormat.N_TRIPLES)
+        serialize(parsed, out, format=RDF_FORMATS[fmt], prefixes=PREFIXES if fmt in ("ttl", "trig") else None)
 
 
 def export_bytes(store: Store, fmt: str) -> bytes:
-    """The whole store in ``fmt``: nq/trig keep named graphs, ttl/nt/jsonld hold the union of them.
+    """The whole store in ``fmt``, in memory (see :func:`write_export`, which streams)."""
+    buffer = io.BytesIO()
+    write_export(store, fmt, buffer)
+    return buffer.getvalue()
 
-    Output is sorted, so the same store gives the same bytes on every run.
+
+def export_file(store: Store, fmt: str, path: Path) -> int:
+    """Write the export to ``path``, never half-written (see :func:`atomic_file`); its size in bytes."""
+    with atomic_file(path) as handle:
+        write_export(store, fmt, handle)
+    return Path(path).stat().st_size
+
+
+def _graphml(store: Store) -> bytes:
+    graph = to_networkx(store)
+    ordered = nx.MultiDiGraph()  # sorted, so that the same store gives the same bytes
+    ordered.add_nodes_from(sorted(graph.nodes(data=True)))
+    ordered.add_edges_from(sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], sorted(e[2].items()))))
+    buffer = io.BytesIO()
+    nx.write_graphml(ordered, buffer, encoding="utf-8", prettyprint=True)
+    return buffer.getvalue()
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file written through a temporary file in the same folder, renamed to ``path`` when the block ends.
+
+    When the block raises, the temporary file is removed and ``path`` is left as it was.
     """
-    if fmt == "graphml":
-        import io
-
-        graph = to_networkx(store)
-        ordered = nx.MultiDiGraph()  # sorted, so that the same store gives the same bytes
-        ordered.add_nodes_from(sorted(graph.nodes(data=True)))
-        ordered.add_edges_from(sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], sorted(e[2].items()))))
-        buffer = io.BytesIO()
-        nx.write_graphml(ordered, buffer, encoding="utf-8", prettyprint=True)
-        return buffer.getvalue()
-    quads = _sorted_quads(store)
-    if fmt in ("nq", "trig"):
-        return serialize(quads, format=RDF_FORMATS[fmt], prefixes=PREFIXES if fmt == "trig" else None)
-    triples = sorted({Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-    if fmt == "nt":
-        return "".join(f"{t} .\n" for t in triples).encode("utf-8")
-    return serialize(triples, format=RDF_FORMATS[fmt], prefixes=PREFIXES if fmt == "ttl" else None)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then rename it."""
+    with atomic_file(path) as handle:
+        handle.write(data)
 
 
 def _label(store: Store, node: NamedNode) -> str:

@@ -15,13 +15,13 @@ from .document import read_document
 from .errors import BudgetkgError
 from .iri import DEFAULT_BASE, Minter
 from .mapping import VOCABULARY_GRAPH, document_quads
-from .namespaces import QB, RDF
+from .pipeline import mapped_in_workers
 from .report import CheckReport, check_document
 from .resources import default_document, ontology_dir
 from .store import BuildResult, rebuild
 from .structure import structure_triples
 
-__all__ = ["DocumentSummary", "BuildSummary", "vocabulary_quads", "document_graph", "build"]
+__all__ = ["DocumentSummary", "BuildSummary", "vocabulary_quads", "document_graph", "summarize", "build"]
 
 Source = str | PathLike[str] | Traversable
 
@@ -75,9 +75,11 @@ def document_graph(source: Source | None = None, *, base: str = DEFAULT_BASE) ->
     return report, document_quads(doc, report, base=base)
 
 
-def _summary(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
+def summarize(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
+    """What a build says about one mapped document."""
     doc = report.document
-    observations = sum(1 for q in quads if q.predicate == RDF.type and q.object == QB.Observation)
+    # One observation per printed figure (cells left blank become bkg:MissingCell instead).
+    observations = sum(c.amount is not None for t in doc.tables.values() for r in t.rows for c in r.cells.values())
     return DocumentSummary(doc.file, quads[0].graph_name.value, doc.department, doc.year, len(doc.units),
                            len(doc.projects), observations, len(quads), report.counts)
 
@@ -93,7 +95,8 @@ def build(
     """Build documents into the store, each into its own named graph, atomically.
 
     Documents are read, checked and mapped one at a time (memory does not grow with
-    their number).  A document that cannot be read stops the build and leaves the
+    their number); with several documents, worker processes map the next ones while
+    the store loads (:mod:`budgetkg.pipeline`).  A document that cannot be read stops the build and leaves the
     store as it was.
 
     :param documents: paths of disclosures; None builds the bundled document.
@@ -105,17 +108,23 @@ def build(
     sources = list(documents) if documents is not None else [default_document()]
     summary = BuildSummary(store=Path(store) if store else Path())
 
-    def batches() -> Iterator[tuple[NamedNode, list[Quad]]]:
+    def mapped() -> Iterator[tuple[NamedNode, list[Quad] | bytes, DocumentSummary]]:
+        if len(sources) > 1:
+            yield from mapped_in_workers(sources, base)
+            return
+        for source in sources:
+            report, quads = document_graph(source, base=base)
+            yield quads[0].graph_name, quads, summarize(report, quads)
+
+    def batches() -> Iterator[tuple[NamedNode, list[Quad] | bytes]]:
         vocab = vocabulary_quads()
         summary.vocabulary_triples = len(vocab)
         yield VOCABULARY_GRAPH, vocab
-        for source in sources:
-            report, quads = document_graph(source, base=base)
-            s = _summary(report, quads)
+        for graph, quads, s in mapped():
             summary.documents.append(s)
             if progress:
                 progress(s)
-            yield quads[0].graph_name, quads
+            yield graph, quads
 
     graph_of = {}
     for source in sources:

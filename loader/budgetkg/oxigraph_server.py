@@ -21,9 +21,9 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from .errors import BudgetkgError
-from .export import export_bytes
+from .export import export_file
 
-__all__ = ["free_port", "oxigraph_binary", "oxigraph_server"]
+__all__ = ["wait_until_answers", "free_port", "oxigraph_binary", "oxigraph_server"]
 
 
 def free_port() -> int:
@@ -40,6 +40,26 @@ def oxigraph_binary() -> str | None:
     return shutil.which("oxigraph") or (str(beside) if beside.exists() else None)
 
 
+def wait_until_answers(url: str, process: subprocess.Popen, *, timeout: float = 60.0, log: Path | None = None) -> None:
+    """Wait until ``url`` answers 200 (a server just started by ``process``).
+
+    :raises BudgetkgError: when the process exits or ``timeout`` seconds pass first (the
+        process is killed; the message ends with its log, or its standard error when piped).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                detail = (log.read_text(errors="replace") if log and log.exists()
+                          else process.stderr.read().decode(errors="replace") if process.stderr else "")
+                raise BudgetkgError(f"the server did not answer at {url}\n{detail[-2000:]}") from None
+            time.sleep(0.05)
+
+
 @contextmanager
 def oxigraph_server(store: Store, *, port: int | None = None, timeout: float = 20.0) -> Iterator[str]:
     """Start ``oxigraph serve-read-only`` on 127.0.0.1 with the store's data; yield its SPARQL query URL.
@@ -52,7 +72,7 @@ def oxigraph_server(store: Store, *, port: int | None = None, timeout: float = 2
     port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="budgetkg-oxigraph-") as tmp:
         dump = Path(tmp) / "data.nq"
-        dump.write_bytes(export_bytes(store, "nq"))
+        export_file(store, "nq", dump)
         subprocess.run([binary, "load", "--location", f"{tmp}/db", "--file", str(dump)], check=True,
                        capture_output=True)
         process = subprocess.Popen([binary, "serve-read-only", "--location", f"{tmp}/db", "--bind",
@@ -60,16 +80,7 @@ def oxigraph_server(store: Store, *, port: int | None = None, timeout: float = 2
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         url = f"http://127.0.0.1:{port}/query"
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}?query=ASK%7B%7D", timeout=1).read()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        process.kill()
-                        raise BudgetkgError(f"oxigraph server did not start: {process.stderr.read().decode()[:500]}")
-                    time.sleep(0.05)
+            wait_until_answers(f"{url}?query=ASK%7B%7D", process, timeout=timeout)
             yield url
         finally:
             process.terminate()

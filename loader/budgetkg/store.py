@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, Store
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store
 
 from .errors import BudgetkgError
 
@@ -104,7 +104,7 @@ def _next_database(folder: Path) -> Iterator[tuple[Path, Path]]:
 
 
 def rebuild(
-    batches: Iterable[tuple[NamedNode, Iterable[Quad]]],
+    batches: Iterable[tuple[NamedNode, Iterable[Quad] | bytes]],
     *,
     path: Path | None = None,
     replace_all: bool = False,
@@ -112,7 +112,7 @@ def rebuild(
 ) -> BuildResult:
     """Replace named graphs of the store atomically.
 
-    :param batches: (graph name, its quads); each graph replaces the graph of that name,
+    :param batches: (graph name, its quads or their N-Quads); each graph replaces the graph of that name,
         other graphs are kept unless ``replace_all``.
     :param path: the store folder (default: :func:`default_store_path`).
     :param replacing: the names of the graphs ``batches`` will write, when known in
@@ -137,7 +137,10 @@ def rebuild(
         for graph, quads in batches:
             if replacing is None and store.contains_named_graph(graph):
                 store.remove_graph(graph)
-            store.bulk_extend(quads)
+            if isinstance(quads, bytes):
+                store.bulk_load(quads, format=RdfFormat.N_QUADS)
+            else:
+                store.bulk_extend(quads)
             graphs.append(graph.value)
         for graph in keep:
             if graph.value not in graphs:

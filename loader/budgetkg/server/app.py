@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hmac
+import os
+import shutil
+import tempfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +18,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..export import export_bytes
+from ..export import export_file, write_export
 from ..iri import DEFAULT_BASE
 from ..resources import ontology_dir
 from ..store import open_store
@@ -55,15 +58,19 @@ def error(status: int, message: str, *, errors: list[str] | None = None, headers
                         status_code=status, headers=headers)
 
 
-def _fiscal_data_package(store: Store) -> list[Dump]:
-    import tempfile
-
+def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
+    """Write the dumps of the store into ``folder``, streamed (a province's store does not fit in memory)."""
     from ..fdp import write_fdp
 
-    with tempfile.TemporaryDirectory() as tmp:
-        manifest, data = write_fdp(store, Path(tmp))
-        return [Dump("datapackage.json", "application/json", manifest.read_bytes()),
-                Dump("observations.csv", "text/csv", data.read_bytes())]
+    export_file(store, "ttl", folder / "budgetkg.ttl")
+    export_file(store, "jsonld", folder / "budgetkg.jsonld")
+    for fmt in ("nt", "nq"):
+        with open(folder / f"budgetkg.{fmt}.gz", "wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as gz:
+            write_export(store, fmt, gz)  # type: ignore[arg-type]
+    write_fdp(store, folder)
+    media = {"ttl": "text/turtle", "jsonld": "application/ld+json", "gz": "application/gzip",
+             "json": "application/json", "csv": "text/csv"}
+    return {p.name: Dump(p.name, media[p.suffix[1:]], p) for p in sorted(folder.iterdir())}
 
 
 def create_app(options: ServerOptions) -> Starlette:
@@ -76,16 +83,21 @@ def create_app(options: ServerOptions) -> Starlette:
         return open_store(options.store)
 
     def make_dumps() -> dict[str, Dump]:
-        if "dumps" not in state:
-            s = store()
-            state["dumps"] = {d.name: d for d in (
-                Dump("budgetkg.ttl", "text/turtle", export_bytes(s, "ttl")),
-                Dump("budgetkg.nt.gz", "application/gzip", gzip.compress(export_bytes(s, "nt"), mtime=0)),
-                Dump("budgetkg.jsonld", "application/ld+json", export_bytes(s, "jsonld")),
-                Dump("budgetkg.nq.gz", "application/gzip", gzip.compress(export_bytes(s, "nq"), mtime=0)),
-                *_fiscal_data_package(s),
-            )}
+        # Written once per database: a build or an update swaps `current`, and the next request rewrites them.
+        database = os.path.realpath(options.store / "current")
+        if state.get("dumps_of") != database:
+            drop_dumps()
+            folder = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
+            state["dumps_dir"] = folder
+            state["dumps"] = write_dumps(store(), folder)
+            state["dumps_of"] = database
         return state["dumps"]  # type: ignore[return-value]
+
+    def drop_dumps() -> None:
+        if "dumps_dir" in state:
+            shutil.rmtree(state.pop("dumps_dir"), ignore_errors=True)  # type: ignore[arg-type]
+        state.pop("dumps", None)
+        state.pop("dumps_of", None)
 
     async def dumps() -> dict[str, Dump]:
         # Written once, in a thread: the event loop keeps serving other requests meanwhile.
@@ -159,7 +171,6 @@ def create_app(options: ServerOptions) -> Starlette:
             apply_update(text, path=options.store)
         except SyntaxError as exc:
             return error(400, f"SPARQL syntax error: {exc}")
-        state.pop("dumps", None)
         return Response(status_code=204)
 
     def describe_service(request: Request, fmt: str | None) -> Response:
@@ -201,8 +212,7 @@ def create_app(options: ServerOptions) -> Starlette:
         found = (await dumps()).get(request.path_params["name"])
         if found is None:
             return error(404, f"no dump {request.path_params['name']!r}; see /catalog")
-        return Response(found.content, media_type=found.media_type,
-                        headers={"Content-Disposition": f'attachment; filename="{found.name}"'})
+        return FileResponse(found.path, media_type=found.media_type, filename=found.name)
 
     async def ontology(request: Request) -> Response:
         accept = request.headers.get("accept", "")
@@ -230,6 +240,7 @@ def create_app(options: ServerOptions) -> Starlette:
         await pool.start()
         yield
         await pool.close()
+        drop_dumps()
 
     routes = [
         Route("/", index),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
@@ -23,13 +25,20 @@ PREFIXES_OUT = {**PREFIXES, "sd": SD, "sh": SH, "schema": SCHEMA, "spdx": SPDX}
 
 @dataclass(frozen=True)
 class Dump:
+    """A dump file the server offers for download."""
+
     name: str
     media_type: str
-    content: bytes
+    path: Path
 
     @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    @cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
+        with open(self.path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _n(iri: str) -> NamedNode:
@@ -92,7 +101,7 @@ def dcat_catalogue(store, base_url: str, endpoint: str, dumps: dict[str, Dump]) 
         checksum = _n(base_url + "dumps/" + dump.name + "#sha256")
         out += [Triple(everything, DCAT.distribution, d), Triple(d, RDF.type, DCAT.Distribution),
                 Triple(d, DCAT.downloadURL, d), Triple(d, DCAT.mediaType, _n("https://www.iana.org/assignments/media-types/" + dump.media_type)),
-                Triple(d, DCAT.byteSize, Literal(str(len(dump.content)), datatype=XSD.nonNegativeInteger)),
+                Triple(d, DCAT.byteSize, Literal(str(dump.size), datatype=XSD.nonNegativeInteger)),
                 Triple(d, _n(SPDX + "checksum"), checksum), Triple(checksum, RDF.type, _n(SPDX + "Checksum")),
                 Triple(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256")),
                 Triple(checksum, _n(SPDX + "checksumValue"), Literal(dump.sha256, datatype=XSD.hexBinary))]

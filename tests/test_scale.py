@@ -1,0 +1,71 @@
+"""What makes big builds possible: documents mapped in worker processes, exports sorted in runs on disk."""
+
+import re
+
+import pytest
+from pyoxigraph import Literal, NamedNode, Quad, Store
+
+from budgetkg import export
+from budgetkg.errors import DocumentError
+from budgetkg.export import export_bytes
+from budgetkg.graph import build
+from budgetkg.store import open_store
+from budgetkg.synthetic import generate
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("three")
+    for seed in (31, 32, 33):
+        (folder / f"d{seed}.txt").write_text(generate(seed).text, encoding="utf-8")
+    return sorted(folder.glob("*.txt"))
+
+
+def test_documents_mapped_in_workers_give_the_graphs_of_documents_built_alone(three, tmp_path):
+    together = build(three, store=tmp_path / "together")  # several documents: mapped in worker processes
+    assert [d.file for d in together.documents] == [p.name for p in three]
+    for path in three:  # one document: mapped in the build process
+        build([path], store=tmp_path / "alone")
+    assert export_bytes(open_store(tmp_path / "together"), "nq") == export_bytes(open_store(tmp_path / "alone"), "nq")
+
+
+def test_an_error_in_a_worker_names_file_and_line_and_leaves_the_store(three, tmp_path):
+    build(three[:1], store=tmp_path / "s")
+    before = export_bytes(open_store(tmp_path / "s"), "nq")
+    bad = tmp_path / "bad.txt"
+    lines = three[1].read_text(encoding="utf-8").splitlines(keepends=True)
+    # the first table row that ends with an amount: its last figure is misprinted
+    number = next(i for i, line in enumerate(lines, 1) if re.search(r"\t\d+\.\d\d$", line))
+    lines[number - 1] = re.sub(r"\d+\.\d\d$", "12x.5", lines[number - 1])
+    bad.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(DocumentError) as caught:
+        build([three[0], bad, three[2]], store=tmp_path / "s")
+    assert caught.value.filename.endswith("bad.txt") and caught.value.lineno == number
+    assert caught.value.code == "bad-amount" and caught.value.found == "12x.5"
+    assert export_bytes(open_store(tmp_path / "s"), "nq") == before
+
+
+@pytest.fixture
+def small_runs(monkeypatch):
+    monkeypatch.setattr(export, "SORT_RUN_BYTES", 20_000)  # many runs spilled to disk and merged
+
+
+def test_exports_sorted_in_runs_on_disk_equal_exports_sorted_in_memory(store):
+    whole = {fmt: export_bytes(store, fmt) for fmt in ("nt", "nq", "ttl")}
+    lines = whole["nq"].decode("utf-8").splitlines()
+    assert lines == sorted(lines) and len(lines) == len(store)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(export, "SORT_RUN_BYTES", 2_000_000)
+        for fmt, data in whole.items():
+            assert export_bytes(store, fmt) == data, fmt
+
+
+def test_the_union_drops_a_triple_repeated_in_two_graphs(small_runs):
+    store = Store()
+    s, p = NamedNode("http://example.org/s"), NamedNode("http://example.org/p")
+    for g in ("a", "b", "c"):
+        for i in range(300):
+            store.add(Quad(s, p, Literal(f"value {i:03}"), NamedNode(f"http://example.org/{g}")))
+    nt = export_bytes(store, "nt").decode().splitlines()
+    assert len(nt) == 300 and nt == sorted(nt)
+    assert len(export_bytes(store, "nq").decode().splitlines()) == 900
