@@ -1,6 +1,10 @@
 """What makes big builds possible: documents mapped in worker processes, exports sorted in runs on disk."""
 
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
@@ -69,3 +73,52 @@ def test_the_union_drops_a_triple_repeated_in_two_graphs(small_runs):
     nt = export_bytes(store, "nt").decode().splitlines()
     assert len(nt) == 300 and nt == sorted(nt)
     assert len(export_bytes(store, "nq").decode().splitlines()) == 900
+
+
+def test_a_script_without_a_main_guard_builds_many_documents(three, tmp_path):
+    script = tmp_path / "script.py"  # no `if __name__ == "__main__"`: workers must not re-import it
+    script.write_text("import sys\nfrom pathlib import Path\nfrom budgetkg.graph import build\n"
+                      "s = build([Path(p) for p in sys.argv[2:]], store=Path(sys.argv[1]))\n"
+                      "print(len(s.documents))\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "s"), *map(str, three)], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["3"]
+
+
+def test_a_killed_build_leaves_no_worker_behind(three, tmp_path):
+    build_ = subprocess.Popen([sys.executable, "-m", "budgetkg", "build", "--store", str(tmp_path / "s"), "--no-answer",
+                               *map(str, three)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = _children(build_.pid, wait=30)
+    assert children, "the build started no worker"
+    build_.kill()
+    build_.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in children)
+
+
+def _children(pid: int, wait: float) -> list[int]:
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        found = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(p) == pid]
+        if found:
+            return found
+        time.sleep(0.05)
+    return []
+
+
+def _parent(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

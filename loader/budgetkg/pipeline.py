@@ -6,44 +6,76 @@ Here worker processes map the next documents while the build process loads the
 current one.  A worker sends a document back as N-Quads bytes (pyoxigraph writes and
 reads them in Rust; pickling 30,000 quads costs more than mapping them), and at most
 a few documents are in flight, so memory does not grow with their number.
+
+Workers are plain ``python -m budgetkg.pipeline`` processes talking over their standard
+input and output, not :mod:`multiprocessing` ones: those re-import the caller's main
+module, which breaks a user's script that lacks an ``if __name__ == "__main__"`` guard,
+and forking would copy the build process's open RocksDB store.  A worker ends when its
+input closes, so a killed build leaves none behind.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import threading
-import time
+import pickle
+import struct
+import subprocess
+import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from pyoxigraph import NamedNode, RdfFormat, serialize
+
+from .errors import BudgetkgError
 
 if TYPE_CHECKING:
     from .graph import DocumentSummary
 
 __all__ = ["mapped_in_workers"]
 
-
-def _exit_with_parent(parent: int) -> None:
-    """Stop the worker when the build process dies (a killed build must not leave workers behind)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
+_HEADER = struct.Struct("!Q")
 
 
-def _map_document(source, base: str):  # runs in a worker process
+def _send(stream: IO[bytes], message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> object:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError
+    (size,) = _HEADER.unpack(header)
+    return pickle.loads(stream.read(size))
+
+
+def _map_document(source, base: str) -> tuple[str, bytes, DocumentSummary]:
     from .graph import document_graph, summarize
 
     report, quads = document_graph(source, base=base)
     return quads[0].graph_name.value, serialize(quads, format=RdfFormat.N_QUADS), summarize(report, quads)
+
+
+def _work() -> None:
+    """A worker: map each (source, base) read from standard input, answer on standard output."""
+    inbox, outbox = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print must not corrupt the answers
+    while True:
+        try:
+            source, base = _receive(inbox)
+        except EOFError:
+            return
+        try:
+            answer: tuple[str, object] = ("ok", _map_document(source, base))
+        except Exception as exc:  # the build process raises it, as if it had mapped the document itself
+            try:
+                pickle.dumps(exc)
+                answer = ("error", exc)
+            except Exception:
+                answer = ("error", BudgetkgError(f"{type(exc).__name__}: {exc}"))
+        _send(outbox, answer)
 
 
 def mapped_in_workers(sources: Sequence, base: str, *, workers: int | None = None
@@ -53,21 +85,38 @@ def mapped_in_workers(sources: Sequence, base: str, *, workers: int | None = Non
     An error reading a document is raised here, as it would be in the build process.
     """
     workers = workers or max(1, (os.cpu_count() or 2) - 1)
-    ctx = multiprocessing.get_context("spawn")  # the build process holds a RocksDB store: never fork it
-    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_exit_with_parent, initargs=(os.getpid(),))
-    waiting = deque(sources)
-    pending: deque[Future] = deque()
+    procs = [subprocess.Popen([sys.executable, "-m", "budgetkg.pipeline"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE) for _ in range(min(workers, len(sources)))]
+    waiting = deque(enumerate(sources))
+    sent: deque[int] = deque()  # the worker of each document sent, in order; a worker answers in order
 
-    def submit() -> None:
+    def send() -> None:
         if waiting:
-            pending.append(pool.submit(_map_document, waiting.popleft(), base))
+            i, source = waiting.popleft()
+            _send(procs[i % len(procs)].stdin, (source, base))  # type: ignore[arg-type]
+            sent.append(i % len(procs))
 
     try:
-        for _ in range(workers + 1):  # one more than the workers, so none waits for the loader
-            submit()
-        while pending:
-            graph, nquads, summary = pending.popleft().result()
-            submit()
+        for _ in range(len(procs) + 1):  # one more than the workers, so none waits for the loader
+            send()
+        while sent:
+            try:
+                status, answer = _receive(procs[sent.popleft()].stdout)  # type: ignore[misc, arg-type]
+            except EOFError:
+                raise BudgetkgError("a worker process mapping documents died (out of memory?)") from None
+            if status == "error":
+                raise answer  # type: ignore[misc]
+            send()
+            graph, nquads, summary = answer  # type: ignore[misc]
             yield NamedNode(graph), nquads, summary
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for proc in procs:
+            if sent:  # stopped early (an error, or the build was abandoned): their work is not wanted
+                proc.kill()
+            proc.stdin.close()  # type: ignore[union-attr]
+            proc.wait()
+            proc.stdout.close()  # type: ignore[union-attr]
+
+
+if __name__ == "__main__":
+    _work()
