@@ -17,4 +17,7 @@ def test_small_benchmark_run(tmp_path):
     sections = {f["section"] for f in figures}
     assert sections == {"one doc", "queries", "1 docs", "serving"}
     assert any(f["name"] == "ratio budgetkg / bare load" for f in figures)
+    serving = [f["name"] for f in figures if f["section"] == "serving"]
+    assert any("resource pages, Turtle" in n and "share of oxigraph" in n for n in serving)
+    assert any("cheap library query" in n for n in serving) and any("aggregate library query" in n for n in serving)
     assert "goals:" in result.output

@@ -43,6 +43,7 @@ class _Mapper:
         self.year = doc.year
         self.graph = self.m.dataset()
         self.quads: list[Quad] = []
+        self.subjects: set[NamedNode] = set()  # for VoID's entity count (every subject is an IRI)
         self.src = self.m.source()
         self.obs: dict[tuple[int, str, str], NamedNode] = {}
         self.projects: dict[str, NamedNode] = {}
@@ -50,6 +51,7 @@ class _Mapper:
 
     def add(self, s: NamedNode, p: NamedNode, o) -> None:
         self.quads.append(Quad(s, p, o, self.graph))
+        self.subjects.add(s)
 
     def code(self, scheme: str, notation: str) -> NamedNode:
         return concept(scheme, self.year, notation)
@@ -323,7 +325,7 @@ class _Mapper:
     def statistics(self) -> None:
         """VoID counts: triples (these included) and entities (distinct IRI subjects)."""
         ds = self.m.dataset()
-        entities = len({q.subject for q in self.quads if isinstance(q.subject, NamedNode)})
+        entities = len(self.subjects)
         self.add(ds, VOID.entities, _int(entities))
         self.add(ds, VOID.triples, _int(len(self.quads) + 1))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from .errors import DocumentError
 
@@ -73,6 +74,7 @@ def clean_label(text: str) -> str:
     return _STRAY_SPACE.sub("", strip_html(text)).strip()
 
 
+@lru_cache(maxsize=8192)  # names repeat across the twelve tables
 def match_key(text: str) -> str:
     """A key for comparing names: no spaces, full-width brackets and quotes.
 
