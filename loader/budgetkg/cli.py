@@ -413,8 +413,8 @@ def bench(sizes: str, runs: int, requests: int, no_serve: bool, query_limit: int
 
     One document end to end against pyoxigraph's bare bulk load, whole-process wall times,
     many generated documents (throughput, peak memory, size on disk), every library query
-    against rdflib, and serving against the Oxigraph server. Prints a table and writes JSON;
-    see docs/benchmarks.md. Exit 1 when a goal is missed.
+    against rdflib, and serving (library queries, resource pages) against the Oxigraph server.
+    Prints a table and writes JSON; see docs/benchmarks.md. Exit 1 when a goal is missed.
     """
     from .bench import run_benchmarks
 
