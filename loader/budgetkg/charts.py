@@ -32,13 +32,22 @@ def use_cjk_font() -> str | None:
     import matplotlib
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for name in CJK_FONTS:
-        if name in installed:
-            matplotlib.rcParams["font.sans-serif"] = [name, *matplotlib.rcParams["font.sans-serif"]]
-            matplotlib.rcParams["font.family"] = "sans-serif"
-            matplotlib.rcParams["axes.unicode_minus"] = False
-            return name
+    for fresh in (False, True):
+        if fresh:  # matplotlib caches the font list: a font installed after the cache was built is not in it
+            known = {f.fname for f in font_manager.fontManager.ttflist}
+            for path in font_manager.findSystemFonts():
+                if path not in known:
+                    try:
+                        font_manager.fontManager.addfont(path)
+                    except (OSError, RuntimeError, ValueError):  # a file matplotlib cannot read
+                        continue
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        for name in CJK_FONTS:
+            if name in installed:
+                matplotlib.rcParams["font.sans-serif"] = [name, *matplotlib.rcParams["font.sans-serif"]]
+                matplotlib.rcParams["font.family"] = "sans-serif"
+                matplotlib.rcParams["axes.unicode_minus"] = False
+                return name
     warnings.warn("no CJK font found: Chinese labels will show as boxes; install one, e.g. "
                   "`apt-get install fonts-wqy-microhei` or `brew install --cask font-noto-sans-cjk-sc`", stacklevel=2)
     return None
