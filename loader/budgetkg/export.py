@@ -17,7 +17,8 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse, serialize
 from .mapping import VOCABULARY_GRAPH
 from .namespaces import BKG, ORG, QB, RDFS, SKOS
 
-__all__ = ["write_export", "export_bytes", "export_file", "atomic_file", "write_atomic", "to_networkx", "store_stats", "PREFIXES"]
+__all__ = ["write_export", "export_bytes", "export_file", "atomic_file", "write_atomic", "to_networkx", "store_stats",
+           "PREFIXES"]
 
 PREFIXES = {
     "bkg": "https://w3id.org/budgetkg/ontology#", "bkgs": "https://w3id.org/budgetkg/structure/",

@@ -96,8 +96,8 @@ def build(
 
     Documents are read, checked and mapped one at a time (memory does not grow with
     their number); with several documents, worker processes map the next ones while
-    the store loads (:mod:`budgetkg.pipeline`).  A document that cannot be read stops the build and leaves the
-    store as it was.
+    the store loads (:mod:`budgetkg.pipeline`).  A document that cannot be read stops
+    the build and leaves the store as it was.
 
     :param documents: paths of disclosures; None builds the bundled document.
     :param store: the store folder (default: :func:`budgetkg.store.default_store_path`).

@@ -39,7 +39,8 @@ _HEADER = struct.Struct("!Q")
 
 def _send(stream: IO[bytes], message: object) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
+    stream.write(_HEADER.pack(len(data)))
+    stream.write(data)  # a document's N-Quads are megabytes: not copied into one buffer with the header
     stream.flush()
 
 

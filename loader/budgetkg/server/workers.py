@@ -214,7 +214,7 @@ class QueryPool:
 
 
 async def _readable(conn: Connection, timeout: float) -> bool:
-    """Wait until the worker answers, in the event loop (a thread per wait cost ~1 ms a query); False on timeout."""
+    """Wait until the worker answers, in the event loop rather than a thread per wait; False on timeout."""
     loop = asyncio.get_running_loop()
     ready = loop.create_future()
     loop.add_reader(conn.fileno(), lambda: ready.done() or ready.set_result(None))
