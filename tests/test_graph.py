@@ -3,7 +3,7 @@
 from decimal import Decimal as D
 
 import pytest
-from pyoxigraph import Store
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from budgetkg import read_document
 from budgetkg.export import export_bytes, to_networkx
@@ -160,3 +160,42 @@ def test_exports_parse_with_rdflib_and_pyoxigraph(store):
         in_memory = Store()
         in_memory.load(data, format=ox_format)
         assert len(in_memory) == len(store)
+
+
+def _rows(store, text):
+    return [tuple(str(t) for t in row) for row in store.query(text, use_default_graph_as_union=True)]
+
+
+def test_a_copy_in_memory_answers_every_library_query_as_the_store_on_disk(store_path):
+    from budgetkg.queries import bind, library
+
+    disk, memory = open_store(store_path, in_memory=False), open_store(store_path, in_memory=True)
+    for q in library():
+        if q.name != "federated-comparison":
+            text = bind(q.text, q, {})
+            assert _rows(memory, text) == _rows(disk, text), q.slug
+    kjc = _rows(memory, bind(library()[0].text, library()[0], {}))
+    assert any('"12944.22"' in str(row) for row in kjc)  # 公用事业技师学院入驻科教城购置项目, line 869
+
+
+def test_a_copy_in_memory_is_chosen_for_a_small_store_and_keeps_what_it_copied(store_path, tmp_path, monkeypatch):
+    import shutil
+
+    from budgetkg import store as store_module
+    from budgetkg.store import apply_update
+
+    folder = tmp_path / "store"
+    shutil.copytree(store_path, folder, symlinks=True)
+    quad = Quad(NamedNode("http://example.org/a"), NamedNode("http://example.org/b"), Literal("c"))
+    small = open_store(folder, in_memory=None)  # the seed store is far below IN_MEMORY_AUTO_BYTES
+    small.add(quad)  # a copy: writable, and nothing reaches the database on disk
+    with pytest.raises(RuntimeError):
+        open_store(folder).add(quad)  # the store on disk is read-only
+    monkeypatch.setattr(store_module, "IN_MEMORY_AUTO_BYTES", 0)
+    with pytest.raises(RuntimeError):
+        open_store(folder, in_memory=None).add(quad)  # above the threshold: on disk
+    apply_update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/x> <http://example.org/y> "z" } }',
+                 path=folder)
+    ask = 'ASK { <http://example.org/x> ?p "z" }'
+    assert open_store(folder).query(ask, use_default_graph_as_union=True)
+    assert not small.query(ask, use_default_graph_as_union=True)  # the copy does not see later changes

@@ -57,6 +57,18 @@ def test_select_in_every_result_format(server):
     assert "12944.22" in xml.toxml()
 
 
+def test_workers_on_disk_answer_as_workers_with_a_copy_in_memory(server, store_path):
+    # The module's server copies this small store into memory (the default); this one reads it on disk.
+    process, url = start(store_path, "--on-disk", "--workers", "1")
+    try:
+        on_disk = sparql(url, KJC, JSON)["results"]["bindings"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert on_disk == sparql(server, KJC, JSON)["results"]["bindings"]
+    assert on_disk[0]["t"]["value"] == "12944.22"  # line 869
+
+
 def test_ask_construct_describe(server):
     assert sparql(server, "ASK { ?s a <https://w3id.org/budgetkg/ontology#Department> }", JSON)["boolean"] is True
     q = "CONSTRUCT { ?u ?p ?o } WHERE { ?u a <https://w3id.org/budgetkg/ontology#Department> ; ?p ?o }"

@@ -356,12 +356,16 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
 @click.option("--update-token", envvar="BUDGETKG_UPDATE_TOKEN", default=None,
               help="Accept SPARQL updates carrying Authorization: Bearer TOKEN (default: read-only, updates refused).")
 @click.option("--workers", type=int, default=2, show_default=True, help="Query worker processes.")
+@click.option("--in-memory/--on-disk", "in_memory", default=None,
+              help="Whether each query worker copies the store into memory (faster queries, about 7× the "
+                   "store's size on disk in memory per worker) or reads it on disk. Default: in memory when "
+                   "the store is at most 64 MiB on disk (about six documents).")
 @click.option("--get", "get_path", default=None, metavar="PATH",
               help="Run one GET request in-process, print the response and exit (no socket; for scripts and tests).")
 @store_option
 def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int, max_request_bytes: int,
-          allow_service: tuple[str, ...], update_token: str | None, workers: int, get_path: str | None,
-          store: Path | None) -> None:
+          allow_service: tuple[str, ...], update_token: str | None, workers: int, in_memory: bool | None,
+          get_path: str | None, store: Path | None) -> None:
     """Serve the store: SPARQL endpoint with query UI, resource pages, dumps, VoID and DCAT.
 
     /sparql is the SPARQL 1.1 Protocol endpoint (GET and POST; JSON, XML, CSV, TSV results;
@@ -378,7 +382,7 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     open_store(path)  # fail now, clearly, when nothing has been built
     options = ServerOptions(store=path, base=base or DEFAULT_BASE, timeout=timeout, max_rows=max_rows,
                             max_request_bytes=max_request_bytes, allow_service=allow_service,
-                            update_token=update_token, workers=workers)
+                            update_token=update_token, workers=workers, in_memory=in_memory)
     app = create_app(options)
     if get_path is not None:
         import warnings

@@ -49,6 +49,7 @@ class ServerOptions:
     allow_service: tuple[str, ...] = ()
     update_token: str | None = None
     workers: int = 2
+    in_memory: bool | None = None  # None: copy small stores into memory (see budgetkg.store.open_store)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -76,7 +77,7 @@ def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
 def create_app(options: ServerOptions) -> Starlette:
     templates = Environment(loader=PackageLoader("budgetkg.server", "templates"),
                             autoescape=select_autoescape(["html"]))
-    pool = QueryPool(options.store, size=options.workers, timeout=options.timeout)
+    pool = QueryPool(options.store, size=options.workers, timeout=options.timeout, in_memory=options.in_memory)
     state: dict[str, object] = {}
 
     def store() -> Store:

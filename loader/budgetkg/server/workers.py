@@ -1,7 +1,8 @@
 """Queries run in worker processes that can be stopped.
 
 pyoxigraph has no query timeout in Python, so every query runs in a worker process
-holding its own read-only handle on the store; a query that outlives the time limit is
+holding its own read-only handle on the store, or its own copy of a small store in memory
+(see :func:`budgetkg.store.open_store`); a query that outlives the time limit is
 stopped by killing its worker, which is replaced at once.  The server's own process
 never runs a query, so it keeps answering other clients meanwhile.  Workers serialize
 results themselves (pyoxigraph for graphs, rdflib for result tables), at most
@@ -135,28 +136,44 @@ def _run(store, query: str, max_rows: int, table_format: str, graph_format: str)
         return QueryOutcome("error", message=f"{type(exc).__name__}: {exc}")
 
 
-def _worker(conn: Connection, store_dir: str) -> None:
-    from pyoxigraph import Store
+def _worker(conn: Connection, store_dir: str, in_memory: bool | None) -> None:
+    from ..store import open_store
 
-    opened, store = None, None
+    def database() -> str:
+        return os.path.realpath(os.path.join(store_dir, "current"))
+
+    # Opened (or copied into memory) before the worker says it is ready, and again after a swap.
+    opened = database()
+    store = open_store(Path(store_dir), in_memory=in_memory)
+    conn.send("ready")
     while True:
         try:
             query, max_rows, table_format, graph_format = conn.recv()
         except EOFError:
             return
-        current = os.path.realpath(os.path.join(store_dir, "current"))
-        if current != opened:  # a rebuild swapped the database: read the new one
-            store, opened = Store.read_only(current), current
+        if database() != opened:  # a rebuild swapped the database: read the new one
+            opened = database()
+            store = open_store(Path(store_dir), in_memory=in_memory)
         conn.send(_run(store, query, max_rows, table_format, graph_format))
 
 
 class _Worker:
-    def __init__(self, store_dir: str) -> None:
+    def __init__(self, store_dir: str, in_memory: bool | None) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, store_dir), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, store_dir, in_memory), daemon=True)
         self.process.start()
         child.close()
+
+    def ready(self) -> _Worker:
+        """Wait until the worker has opened the store (a copy in memory takes seconds)."""
+        try:
+            if self.conn.recv() == "ready":
+                return self
+        except EOFError:
+            pass
+        self.stop()
+        raise QueryFailed(f"a query worker could not open the store (exit code {self.process.exitcode})")
 
     def stop(self) -> None:
         self.process.kill()
@@ -167,31 +184,44 @@ class _Worker:
 class QueryPool:
     """A fixed number of query workers; a query waits for a free one."""
 
-    def __init__(self, store_dir: Path, *, size: int = 2, timeout: float = 30.0) -> None:
+    def __init__(self, store_dir: Path, *, size: int = 2, timeout: float = 30.0, in_memory: bool | None = None) -> None:
         self.store_dir = str(store_dir)
+        self.in_memory = in_memory
         self.timeout = timeout
         self.size = size
         self._idle: asyncio.Queue[_Worker] | None = None
         self._workers: list[_Worker] = []
+        self._replacing: set[asyncio.Task] = set()
 
     async def start(self) -> None:
+        """Start the workers and wait until each has opened the store."""
         self._idle = asyncio.Queue()
-        for _ in range(self.size):
-            worker = await asyncio.to_thread(_Worker, self.store_dir)
-            self._workers.append(worker)
+        starting = [_Worker(self.store_dir, self.in_memory) for _ in range(self.size)]
+        self._workers.extend(starting)
+        for worker in await asyncio.gather(*(asyncio.to_thread(w.ready) for w in starting)):
             self._idle.put_nowait(worker)
 
     async def close(self) -> None:
+        for task in list(self._replacing):
+            task.cancel()
+        await asyncio.gather(*self._replacing, return_exceptions=True)
         for worker in self._workers:
             await asyncio.to_thread(worker.stop)
         self._workers.clear()
 
-    async def _replace(self, worker: _Worker) -> _Worker:
-        await asyncio.to_thread(worker.stop)
-        self._workers.remove(worker)
-        fresh = await asyncio.to_thread(_Worker, self.store_dir)
-        self._workers.append(fresh)
-        return fresh
+    def _replace_soon(self, worker: _Worker) -> None:
+        """Kill a worker and put a fresh one in the pool once it is ready, without keeping the caller waiting."""
+        async def replace() -> None:
+            self._workers.remove(worker)
+            await asyncio.to_thread(worker.stop)
+            fresh = _Worker(self.store_dir, self.in_memory)
+            self._workers.append(fresh)
+            assert self._idle is not None
+            self._idle.put_nowait(await asyncio.to_thread(fresh.ready))
+
+        task = asyncio.get_running_loop().create_task(replace())
+        self._replacing.add(task)
+        task.add_done_callback(self._replacing.discard)
 
     async def run(self, query: str, *, max_rows: int, table_format: str = "json",
                   graph_format: str = "ttl") -> QueryOutcome:
@@ -200,17 +230,19 @@ class QueryPool:
         worker = await self._idle.get()
         try:
             worker.conn.send((query, max_rows, table_format, graph_format))
-            if not await _readable(worker.conn, self.timeout):
-                worker = await self._replace(worker)
-                raise QueryTimeout()
-            try:
+            if await _readable(worker.conn, self.timeout):
                 # The answer is there (or the worker died): reading it does not wait on the query.
-                return worker.conn.recv()
-            except (EOFError, OSError):
-                worker = await self._replace(worker)
-                raise QueryFailed() from None
-        finally:
-            self._idle.put_nowait(worker)
+                outcome = worker.conn.recv()
+                self._idle.put_nowait(worker)
+                return outcome
+        except (EOFError, OSError):  # the worker died
+            self._replace_soon(worker)
+            raise QueryFailed() from None
+        except BaseException:  # the request was cancelled: the worker may still be busy with the query
+            self._replace_soon(worker)
+            raise
+        self._replace_soon(worker)
+        raise QueryTimeout()
 
 
 async def _readable(conn: Connection, timeout: float) -> bool:
