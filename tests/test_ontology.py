@@ -86,6 +86,13 @@ def declared_prefixes(text: str):
     return re.findall(r"(?im)^\s*(?:@prefix|PREFIX)\s+([\w-]*):\s*<([^>]*)>", text)
 
 
+def test_the_loader_reads_the_prefix_table_as_rdflib_does():
+    from budgetkg.prefixes import prefix_table as loaders_table
+
+    assert loaders_table() == prefix_table()
+    assert loaders_table()["obeu-operation"] == "http://data.openbudgets.eu/resource/codelist/operation-character/"
+
+
 def test_every_prefix_agrees_with_the_prefix_table():
     table = prefix_table()
     files = [f for f in ontology_dir().iterdir() if f.name.endswith(".ttl")]

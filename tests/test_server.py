@@ -69,6 +69,25 @@ def test_workers_on_disk_answer_as_workers_with_a_copy_in_memory(server, store_p
     assert on_disk[0]["t"]["value"] == "12944.22"  # line 869
 
 
+def test_large_answers_are_read_whole_under_uvloop(store_path):
+    # uvicorn runs on uvloop when it is installed, and uvloop leaves the worker's socket non-blocking.
+    import uvloop
+
+    from budgetkg.server.workers import QueryPool
+
+    async def answers():
+        pool = QueryPool(store_path, size=1, timeout=60, in_memory=False)
+        await pool.start()
+        try:
+            return [await pool.run("SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5000", max_rows=10_000) for _ in range(3)]
+        finally:
+            await pool.close()
+
+    for outcome in uvloop.run(answers()):
+        assert outcome.kind == "table", outcome.message
+        assert len(json.loads(outcome.content)["results"]["bindings"]) == 5000
+
+
 def test_ask_construct_describe(server):
     assert sparql(server, "ASK { ?s a <https://w3id.org/budgetkg/ontology#Department> }", JSON)["boolean"] is True
     q = "CONSTRUCT { ?u ?p ?o } WHERE { ?u a <https://w3id.org/budgetkg/ontology#Department> ; ?p ?o }"

@@ -16,19 +16,10 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse, serialize
 
 from .mapping import VOCABULARY_GRAPH
 from .namespaces import BKG, ORG, QB, RDFS, SKOS
+from .prefixes import prefix_table
 
-__all__ = ["write_export", "export_bytes", "export_file", "atomic_file", "write_atomic", "to_networkx", "store_stats",
-           "PREFIXES"]
+__all__ = ["write_export", "export_bytes", "export_file", "atomic_file", "write_atomic", "to_networkx", "store_stats"]
 
-PREFIXES = {
-    "bkg": "https://w3id.org/budgetkg/ontology#", "bkgs": "https://w3id.org/budgetkg/structure/",
-    "cl": "https://w3id.org/budgetkg/codelist/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "qb": "http://purl.org/linked-data/cube#", "org": "http://www.w3.org/ns/org#", "prov": "http://www.w3.org/ns/prov#",
-    "dcat": "http://www.w3.org/ns/dcat#", "dcterms": "http://purl.org/dc/terms/", "void": "http://rdfs.org/ns/void#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-}
 RDF_FORMATS = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES, "nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG,
                "jsonld": RdfFormat.JSON_LD}
 
@@ -91,7 +82,7 @@ def write_export(store: Store, fmt: str, out: BinaryIO) -> None:
             for line in ordered:
                 handle.write(line[:-1] + b" .\n")
         parsed = parse(path=sorted_file, format=RdfFormat.N_QUADS if keep_graphs else RdfFormat.N_TRIPLES)
-        serialize(parsed, out, format=RDF_FORMATS[fmt], prefixes=PREFIXES if fmt in ("ttl", "trig") else None)
+        serialize(parsed, out, format=RDF_FORMATS[fmt], prefixes=prefix_table() if fmt in ("ttl", "trig") else None)
 
 
 def export_bytes(store: Store, fmt: str) -> bytes:

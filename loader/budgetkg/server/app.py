@@ -24,9 +24,10 @@ from starlette.staticfiles import StaticFiles
 
 from ..export import export_file, write_export
 from ..iri import DEFAULT_BASE
+from ..prefixes import prefix_table
 from ..resources import ontology_dir
 from ..store import open_store
-from .describe import (PREFIXES_OUT, Dump, dcat_catalogue, examples, service_description, sparql_examples,
+from .describe import (Dump, dcat_catalogue, examples, service_description, sparql_examples,
                        void_description)
 from .pages import resource_response
 from .sparql import ProtocolError, negotiate, read_request, service_targets
@@ -185,7 +186,7 @@ def create_app(options: ServerOptions) -> Starlette:
         except ProtocolError:
             graph_format = "ttl"
         media, name = GRAPH_FORMATS[graph_format]
-        prefixes = None if graph_format in ("nt", "jsonld", "rdfxml") else PREFIXES_OUT
+        prefixes = None if graph_format in ("nt", "jsonld", "rdfxml") else prefix_table()
         content = serialize(sorted(set(triples), key=str), format=getattr(RdfFormat, name), prefixes=prefixes) or b""
         return Response(content, media_type=media, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"})
 

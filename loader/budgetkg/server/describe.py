@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
-from ..export import PREFIXES
 from ..namespaces import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
+from ..prefixes import prefix_table
 from ..queries import library
 
 __all__ = ["Dump", "service_description", "void_description", "dcat_catalogue", "sparql_examples"]
@@ -20,7 +20,6 @@ SH = "http://www.w3.org/ns/shacl#"
 SCHEMA = "https://schema.org/"
 SPDX = "http://spdx.org/rdf/terms#"
 FORMATS = "http://www.w3.org/ns/formats/"
-PREFIXES_OUT = {**PREFIXES, "sd": SD, "sh": SH, "schema": SCHEMA, "spdx": SPDX}
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def _n(iri: str) -> NamedNode:
 
 
 def _ttl(triples: list[Triple]) -> bytes:
-    return serialize(sorted(set(triples), key=str), format=RdfFormat.TURTLE, prefixes=PREFIXES_OUT) or b""
+    return serialize(sorted(set(triples), key=str), format=RdfFormat.TURTLE, prefixes=prefix_table()) or b""
 
 
 def service_description(endpoint: str, graphs: list[str]) -> list[Triple]:

@@ -10,11 +10,13 @@ HTML is escaped by the templates: names and goals come from documents nobody vet
 from __future__ import annotations
 
 import json
+import re
 
 from pyoxigraph import NamedNode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from ..prefixes import prefix_table
 from .sparql import ProtocolError, negotiate
 from .workers import QueryFailed, QueryTimeout
 
@@ -49,14 +51,13 @@ def _href(iri: str, base: str) -> str:
 
 
 def _short(iri: str) -> str:
-    for prefix, ns in (("bkg:", BKG), ("rdf:", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
-                       ("rdfs:", "http://www.w3.org/2000/01/rdf-schema#"), ("skos:", "http://www.w3.org/2004/02/skos/core#"),
-                       ("qb:", "http://purl.org/linked-data/cube#"), ("org:", "http://www.w3.org/ns/org#"),
-                       ("dcterms:", "http://purl.org/dc/terms/"), ("prov:", "http://www.w3.org/ns/prov#"),
-                       ("void:", "http://rdfs.org/ns/void#"), ("dcat:", "http://www.w3.org/ns/dcat#")):
-        if iri.startswith(ns):
-            return prefix + iri[len(ns):]
-    return iri
+    """``prefix:name`` for an IRI in a namespace of the prefix table (the longest that fits), else the IRI."""
+    fits = [(ns, prefix) for prefix, ns in prefix_table().items()
+            if iri.startswith(ns) and re.fullmatch(r"[\w-]+", iri[len(ns):])]
+    if not fits:
+        return iri
+    ns, prefix = max(fits, key=lambda fit: len(fit[0]))
+    return f"{prefix}:{iri[len(ns):]}"
 
 
 async def _select(pool, query: str, max_rows: int) -> list[dict]:

@@ -257,3 +257,7 @@ async def _readable(conn: Connection, timeout: float) -> bool:
         return False
     finally:
         loop.remove_reader(conn.fileno())
+        # uvloop (which uvicorn uses when it is installed) leaves the socket non-blocking; the
+        # answer is read whole with recv(), which needs it blocking, or a large answer that has
+        # not fully arrived fails with BlockingIOError.
+        os.set_blocking(conn.fileno(), True)
