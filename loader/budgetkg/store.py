@@ -47,7 +47,7 @@ def default_store_path() -> Path:
 
 
 # "auto" copies a database into memory up to this size on disk (about six documents): the
-# copy takes about 7× the database's size in memory, and answers the library queries 2–10×
+# copy takes about 7× the database's size in memory, and answers the library queries 2–12×
 # faster than RocksDB does (docs/benchmarks.md).
 IN_MEMORY_AUTO_BYTES = 64 * 2**20
 
