@@ -268,3 +268,32 @@ def test_behind_a_proxy_for_a_public_base(tmp_path):
     page = runner.invoke(cli, ["serve", "--store", str(store), "--base", "https://data.example.org/budget/",
                                "--get", iri.removeprefix("https://data.example.org/budget")])
     assert page.exit_code == 0 and "<h1>广州市技师学院</h1>" in page.output
+
+
+def test_a_worker_that_cannot_open_the_store_is_retried_until_it_can(tmp_path, store_path):
+    import asyncio
+    import os
+    import shutil
+
+    from budgetkg.server.workers import QueryFailed, QueryPool
+
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store, symlinks=True)
+
+    async def scenario():
+        pool = QueryPool(store, size=1, timeout=30, in_memory=False)
+        await pool.start()
+        try:
+            (store / "current").rename(store / "away")  # the store is gone while the worker is replaced
+            pool._workers[0].process.kill()
+            with pytest.raises(QueryFailed):
+                await pool.run("ASK { ?s ?p ?o }", max_rows=10)
+            await asyncio.sleep(1.5)  # the replacement has failed to open the store at least once
+            (store / "away").rename(store / "current")
+            outcome = await asyncio.wait_for(pool.run("ASK { ?s ?p ?o }", max_rows=10), 60)
+            return json.loads(outcome.content)["boolean"]
+        finally:
+            await pool.close()
+
+    assert asyncio.run(scenario()) is True
+    assert os.path.islink(store / "current")

@@ -214,10 +214,18 @@ class QueryPool:
         async def replace() -> None:
             self._workers.remove(worker)
             await asyncio.to_thread(worker.stop)
-            fresh = _Worker(self.store_dir, self.in_memory)
-            self._workers.append(fresh)
-            assert self._idle is not None
-            self._idle.put_nowait(await asyncio.to_thread(fresh.ready))
+            while True:  # until a worker opens the store: a pool that shrank would leave queries waiting
+                fresh = _Worker(self.store_dir, self.in_memory)
+                self._workers.append(fresh)
+                try:
+                    ready = await asyncio.to_thread(fresh.ready)
+                except QueryFailed:  # stopped by ready(); the store may be in the middle of a swap
+                    self._workers.remove(fresh)
+                    await asyncio.sleep(1)
+                    continue
+                assert self._idle is not None
+                self._idle.put_nowait(ready)
+                return
 
         task = asyncio.get_running_loop().create_task(replace())
         self._replacing.add(task)
