@@ -187,6 +187,13 @@ def test_a_copy_in_memory_is_chosen_for_a_small_store_and_keeps_what_it_copied(s
     folder = tmp_path / "store"
     shutil.copytree(store_path, folder, symlinks=True)
     quad = Quad(NamedNode("http://example.org/a"), NamedNode("http://example.org/b"), Literal("c"))
+    from click.testing import CliRunner
+
+    from budgetkg.cli import cli
+
+    # `serve --help` states the threshold in words: it must be the one open_store applies.
+    help_text = " ".join(CliRunner().invoke(cli, ["serve", "--help"]).output.split())
+    assert f"at most {store_module.IN_MEMORY_AUTO_BYTES // 2**20} MiB on disk" in help_text
     small = open_store(folder, in_memory=None)  # the seed store is far below IN_MEMORY_AUTO_BYTES
     small.add(quad)  # a copy: writable, and nothing reaches the database on disk
     with pytest.raises(RuntimeError):

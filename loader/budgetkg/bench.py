@@ -21,6 +21,8 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
+from .store import database_bytes
+
 __all__ = ["Figure", "run_benchmarks"]
 
 
@@ -52,10 +54,6 @@ def _median(f: Callable[[], object], runs: int) -> float:
         f()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
-
-
-def _dir_size(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 def _dump(store_dir: Path, file: Path) -> Path:
@@ -137,7 +135,7 @@ def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
               "≥ 50 %" if goal else "", (ours_tps / bare_tps >= 0.5) if goal else None)
         b.add(f"{n} docs", "peak memory of the build process", peak_kib / 1024, "MiB",
               "≤ 2048 MiB" if n >= 1000 else "", (peak_kib / 1024 <= 2048) if n >= 1000 else None)
-        b.add(f"{n} docs", "store size on disk", _dir_size((store / "current").resolve()) / 2**20, "MiB")
+        b.add(f"{n} docs", "store size on disk", database_bytes((store / "current").resolve()) / 2**20, "MiB")
         if last is not None:
             shutil.rmtree(last)  # only the largest store is queried afterwards
         last = store

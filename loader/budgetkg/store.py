@@ -54,7 +54,7 @@ IN_MEMORY_AUTO_BYTES = 64 * 2**20
 
 def database_bytes(database: Path) -> int:
     """The size on disk of one database folder."""
-    return sum(f.stat().st_size for f in database.iterdir() if f.is_file())
+    return sum(f.stat().st_size for f in database.rglob("*") if f.is_file())
 
 
 def open_store(path: Path | None = None, *, in_memory: bool | None = False) -> Store:
