@@ -39,6 +39,13 @@ def test_binary_file(seed_lines):
     assert where(error_of(data)) == (5, 1, "binary-document")
 
 
+def test_control_character_names_its_line(seed_lines):
+    data = "\n".join(seed_lines[:6]).encode() + b"\n\xe8\xa1\xa8\x1b[0m\n" + "\n".join(seed_lines[6:]).encode()
+    e = error_of(data)
+    assert where(e) == (7, 1, "binary-document")
+    assert "U+001B" in e.found
+
+
 def test_not_a_budget():
     e = error_of("这是一份会议纪要。\n没有预算表。\n".encode())
     assert where(e) == (1, 1, "not-a-budget")

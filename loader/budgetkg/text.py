@@ -18,6 +18,7 @@ _TAG = re.compile(r"<(/?)(sup|sub|br|span|b|i|p)\b[^>]*>", re.IGNORECASE)
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUP = re.compile(r"\s*<sup>\s*(\d+)\s*</sup>", re.IGNORECASE)
 _AMOUNT = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f]")  # tab, line feed and carriage return are text
 _HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", "[": "［", "]": "］", '"': "“", ":": "："})
 
 
@@ -46,12 +47,10 @@ def decode(data: bytes, filename: str) -> str:
                 "bad-encoding", filename, data.count(b"\n", 0, start) + 1,
                 expected="UTF-8 or GB18030 text", found=f"byte 0x{data[start]:02x} at byte offset {start}",
             ) from None
-    for lineno, line in enumerate(text.split("\n"), 1):
-        control = next((c for c in line if ord(c) < 32 and c not in "\t\r"), None)
-        if control is not None:
-            raise DocumentError(
-                "binary-document", filename, lineno, expected="text", found=f"control character U+{ord(control):04X}"
-            )
+    control = _CONTROL.search(text)
+    if control is not None:
+        raise DocumentError("binary-document", filename, text.count("\n", 0, control.start()) + 1, expected="text",
+                            found=f"control character U+{ord(control.group()):04X}")
     return text
 
 
