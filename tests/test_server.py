@@ -297,3 +297,35 @@ def test_a_worker_that_cannot_open_the_store_is_retried_until_it_can(tmp_path, s
 
     assert asyncio.run(scenario()) is True
     assert os.path.islink(store / "current")
+
+
+def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
+    from budgetkg.server.dumps import DumpFolders
+    from budgetkg.store import apply_update
+
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from budgetkg.store import rebuild
+
+    store = tmp_path / "store"  # a small store: writing the bundled document's dumps takes seconds
+    g = NamedNode("http://example.org/g")
+    rebuild([(g, [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal("0"), g)])], path=store)
+    folders = DumpFolders(store)
+    first = folders.current()
+    assert folders.current() is first  # no swap, nothing rewritten
+
+    def insert(n: int) -> None:
+        apply_update(f'INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}',
+                     path=store)
+
+    insert(1)
+    second = folders.current()
+    assert b"<http://example.org/a>" in gzip.decompress(second["budgetkg.nq.gz"].path.read_bytes())
+    # A request that looked up a dump just before the swap still finds its file.
+    assert all(d.path.exists() for d in first.values())
+    insert(2)
+    third = folders.current()
+    assert not any(d.path.exists() for d in first.values())
+    assert all(d.path.exists() for d in [*second.values(), *third.values()])
+    folders.remove()
+    assert not any(d.path.exists() for d in [*second.values(), *third.values()])

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import gzip
 import hmac
-import os
-import shutil
-import tempfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +18,13 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..export import export_file, write_export
 from ..iri import DEFAULT_BASE
 from ..prefixes import prefix_table
 from ..resources import ontology_dir
 from ..store import open_store
 from .describe import (Dump, dcat_catalogue, examples, service_description, sparql_examples,
                        void_description)
+from .dumps import DumpFolders
 from .pages import resource_response
 from .sparql import ProtocolError, negotiate, read_request, service_targets
 from .workers import GRAPH_FORMATS, QueryFailed, QueryPool, QueryTimeout
@@ -60,21 +56,6 @@ def error(status: int, message: str, *, errors: list[str] | None = None, headers
                         status_code=status, headers=headers)
 
 
-def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
-    """Write the dumps of the store into ``folder``, streamed (a province's store does not fit in memory)."""
-    from ..fdp import write_fdp
-
-    export_file(store, "ttl", folder / "budgetkg.ttl")
-    export_file(store, "jsonld", folder / "budgetkg.jsonld")
-    for fmt in ("nt", "nq"):
-        with open(folder / f"budgetkg.{fmt}.gz", "wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as gz:
-            write_export(store, fmt, gz)  # type: ignore[arg-type]
-    write_fdp(store, folder)
-    media = {"ttl": "text/turtle", "jsonld": "application/ld+json", "gz": "application/gzip",
-             "json": "application/json", "csv": "text/csv"}
-    return {p.name: Dump(p.name, media[p.suffix[1:]], p) for p in sorted(folder.iterdir())}
-
-
 def create_app(options: ServerOptions) -> Starlette:
     templates = Environment(loader=PackageLoader("budgetkg.server", "templates"),
                             autoescape=select_autoescape(["html"]))
@@ -84,28 +65,14 @@ def create_app(options: ServerOptions) -> Starlette:
     def store() -> Store:
         return open_store(options.store)
 
-    def make_dumps() -> dict[str, Dump]:
-        # Written once per database: a build or an update swaps `current`, and the next request rewrites them.
-        database = os.path.realpath(options.store / "current")
-        if state.get("dumps_of") != database:
-            drop_dumps()
-            folder = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
-            state["dumps_dir"] = folder
-            state["dumps"] = write_dumps(store(), folder)
-            state["dumps_of"] = database
-        return state["dumps"]  # type: ignore[return-value]
+    dump_folders = DumpFolders(options.store)
 
-    def drop_dumps() -> None:
-        if "dumps_dir" in state:
-            shutil.rmtree(state.pop("dumps_dir"), ignore_errors=True)  # type: ignore[arg-type]
-        state.pop("dumps", None)
-        state.pop("dumps_of", None)
+    dumps_lock = asyncio.Lock()
 
     async def dumps() -> dict[str, Dump]:
-        # Written once, in a thread: the event loop keeps serving other requests meanwhile.
-        lock = state.setdefault("dumps_lock", asyncio.Lock())
-        async with lock:  # type: ignore[union-attr]
-            return await asyncio.to_thread(make_dumps)
+        # Written once per database, in a thread: the event loop keeps serving other requests meanwhile.
+        async with dumps_lock:
+            return await asyncio.to_thread(dump_folders.current)
 
     def urls(request: Request) -> tuple[str, str]:
         base_url = str(request.base_url)
@@ -242,7 +209,7 @@ def create_app(options: ServerOptions) -> Starlette:
         await pool.start()
         yield
         await pool.close()
-        drop_dumps()
+        dump_folders.remove()
 
     routes = [
         Route("/", index),

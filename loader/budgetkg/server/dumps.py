@@ -1,0 +1,71 @@
+"""The server's downloadable dumps: written once per database, kept while a reader may want them."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from pyoxigraph import Store
+
+from ..export import export_file, write_export
+from ..store import open_store
+from .describe import Dump
+
+__all__ = ["write_dumps", "DumpFolders"]
+
+_MEDIA = {"ttl": "text/turtle", "jsonld": "application/ld+json", "gz": "application/gzip",
+          "json": "application/json", "csv": "text/csv"}
+
+
+def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
+    """Write the dumps of the store into ``folder``, streamed (a province's store does not fit in memory)."""
+    from ..fdp import write_fdp
+
+    export_file(store, "ttl", folder / "budgetkg.ttl")
+    export_file(store, "jsonld", folder / "budgetkg.jsonld")
+    for fmt in ("nt", "nq"):
+        with open(folder / f"budgetkg.{fmt}.gz", "wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as gz:
+            write_export(store, fmt, gz)  # type: ignore[arg-type]
+    write_fdp(store, folder)
+    return {p.name: Dump(p.name, _MEDIA[p.suffix[1:]], p) for p in sorted(folder.iterdir())}
+
+
+class DumpFolders:
+    """The dumps of the live database of a store, each generation in its own temporary folder.
+
+    A build or an update swaps the store's ``current`` database; the next call writes the
+    new dumps.  The previous generation is kept until the one after, as the store keeps its
+    previous database: a request that looked up a dump just before a swap still finds its
+    file when it opens it.  Not thread-safe: the server calls it under a lock.
+    """
+
+    def __init__(self, store_dir: Path) -> None:
+        self.store_dir = store_dir
+        self._database: str | None = None
+        self._dumps: dict[str, Dump] = {}
+        self._folders: list[Path] = []  # oldest first; at most two
+
+    def current(self) -> dict[str, Dump]:
+        database = os.path.realpath(self.store_dir / "current")
+        if database != self._database:
+            folder = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
+            try:
+                self._dumps = write_dumps(open_store(self.store_dir), folder)
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
+            self._database = database
+            self._folders.append(folder)
+            while len(self._folders) > 2:
+                shutil.rmtree(self._folders.pop(0), ignore_errors=True)
+        return self._dumps
+
+    def remove(self) -> None:
+        """Delete every generation (the server is stopping)."""
+        for folder in self._folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        self._folders.clear()
+        self._dumps, self._database = {}, None
