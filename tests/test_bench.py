@@ -24,3 +24,13 @@ def test_small_benchmark_run(tmp_path):
     medians = {f["name"] for f in figures if f["name"].startswith("median speed-up")}
     assert medians == {"median speed-up over the library, store on disk",
                        "median speed-up over the library, store in memory"}
+
+
+def test_missing_serving_baseline_fails_before_measuring(tmp_path, monkeypatch):
+    import budgetkg.oxigraph_server
+
+    monkeypatch.setattr(budgetkg.oxigraph_server, "oxigraph_binary", lambda: None)
+    result = CliRunner().invoke(cli, ["bench", "--sizes", "1", "--out", str(tmp_path / "bench.json")])
+    assert result.exit_code == 2, result.output
+    assert 'pip install "budgetkg[bench]"' in result.output and "--no-serve" in result.output
+    assert "machine:" not in result.output and not (tmp_path / "bench.json").exists()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
+from .errors import BudgetkgError
 from .store import database_bytes
 
 __all__ = ["Figure", "run_benchmarks"]
@@ -276,10 +277,23 @@ def _load_runs(b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Ca
                   "≥ 80 %", rps / orps >= 0.8)
 
 
+def _require_serving_baselines() -> None:
+    """Fail before an hour of measuring, not at its end, when the serving baselines are missing."""
+    import importlib.util
+
+    from .oxigraph_server import oxigraph_binary
+
+    if importlib.util.find_spec("httpx") is None or oxigraph_binary() is None:
+        raise BudgetkgError('the serving benchmark needs httpx and the Oxigraph server: pip install "budgetkg[bench]" '
+                            "(or pass --no-serve)")
+
+
 def run_benchmarks(*, sizes: list[int], runs: int = 5, requests: int = 200, out: Path | None = None,
                    serve: bool = True, query_limit: int | None = None,
                    log: Callable[[str], None] = print) -> list[Figure]:
     """Run every benchmark in one process run; print the table, write JSON to ``out``."""
+    if serve:
+        _require_serving_baselines()
     b = Bench(log=log)
     log(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
     with tempfile.TemporaryDirectory(prefix="budgetkg-bench-") as folder:
