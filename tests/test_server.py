@@ -88,6 +88,26 @@ def test_large_answers_are_read_whole_under_uvloop(store_path):
         assert len(json.loads(outcome.content)["results"]["bindings"]) == 5000
 
 
+def test_serves_without_uvloop_and_httptools(store_path):
+    # Where they are not installed (uvloop has no Windows build), uvicorn falls back to asyncio and h11.
+    port = free_port()
+    code = ("import sys; sys.modules['uvloop'] = sys.modules['httptools'] = None; "
+            "from budgetkg.cli import cli; cli(prog_name='budgetkg')")
+    process = subprocess.Popen([sys.executable, "-c", code, "serve", "--store", str(store_path), "--port", str(port),
+                                "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_answers(url + "/sparql", process, timeout=60)
+        big = httpx.post(url + "/sparql", data={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5000"},
+                         headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        assert big.status_code == 200 and len(big.json()["results"]["bindings"]) == 5000
+        assert sparql(url, KJC, JSON)["results"]["bindings"][0]["t"]["value"] == "12944.22"  # line 869
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert b"uvloop" not in process.stderr.read()
+
+
 def test_ask_construct_describe(server):
     assert sparql(server, "ASK { ?s a <https://w3id.org/budgetkg/ontology#Department> }", JSON)["boolean"] is True
     q = "CONSTRUCT { ?u ?p ?o } WHERE { ?u a <https://w3id.org/budgetkg/ontology#Department> ; ?p ?o }"
