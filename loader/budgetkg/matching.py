@@ -29,6 +29,12 @@ def similarity(a: str, b: str) -> float:
 
 def best_match(name: str, candidates: list[str]) -> tuple[str | None, float]:
     """The candidate most similar to ``name`` (first one on ties) and its similarity."""
+    key = match_key(name)
+    # Most names are printed as they are listed: only a ratio of 1 can be that high, so the
+    # first candidate with the same key wins without computing the others' ratios.
+    exact = next((c for c in candidates if match_key(c) == key), None)
+    if exact is not None:
+        return exact, 1.0
     best, score = None, 0.0
     for candidate in candidates:
         s = similarity(name, candidate)
