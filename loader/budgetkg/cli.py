@@ -385,14 +385,18 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
                             update_token=update_token, workers=workers, in_memory=in_memory)
     app = create_app(options)
     if get_path is not None:
-        import warnings
+        import asyncio
 
-        with warnings.catch_warnings():  # starlette's test client frowns on httpx, which works
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from starlette.testclient import TestClient
+        import httpx
 
-        with TestClient(app) as client:  # as a browser asks: pages as HTML, anything else as the server likes
-            response = client.get(get_path, headers={"Accept": "text/html, */*;q=0.1"})
+        async def fetch() -> httpx.Response:
+            # The app answers in this process (its lifespan starts and stops the query workers).
+            async with app.router.lifespan_context(app):
+                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client:
+                    # as a browser asks: pages as HTML, anything else as the server likes
+                    return await client.get(get_path, headers={"Accept": "text/html, */*;q=0.1"})
+
+        response = asyncio.run(fetch())
         click.echo(response.text, nl=False)
         sys.exit(EXIT_OK if response.status_code < 400 else EXIT_PROBLEMS)
     import uvicorn
