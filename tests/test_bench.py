@@ -21,6 +21,8 @@ def test_small_benchmark_run(tmp_path):
     assert any("resource pages, Turtle" in n and "share of oxigraph" in n for n in serving)
     assert any("cheap library query" in n for n in serving) and any("aggregate library query" in n for n in serving)
     assert "goals:" in result.output
+    machine = next(line for line in result.output.splitlines() if line.startswith("machine:"))
+    assert "cores" in machine and "budgetkg " in machine and "pyoxigraph 0.5." in machine
     medians = {f["name"] for f in figures if f["name"].startswith("median speed-up")}
     assert medians == {"median speed-up over the library, store on disk",
                        "median speed-up over the library, store in memory"}

@@ -277,6 +277,23 @@ def _load_runs(b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Ca
                   "≥ 80 %", rps / orps >= 0.8)
 
 
+def _machine() -> str:
+    """What the figures were measured on: they are only comparable within one run, on one machine."""
+    import platform
+    from importlib.metadata import version
+
+    cpu = memory = ""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        cpu = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "")
+        total = next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+        memory = f", {int(total.split()[1]) / 2**20:.0f} GiB"
+    except (OSError, StopIteration):  # not Linux: the core count and platform still say something
+        pass
+    return (f"{os.cpu_count()} cores{f' ({cpu})' if cpu else ''}{memory}, Python {platform.python_version()}, "
+            f"{platform.system()}, budgetkg {version('budgetkg')}, pyoxigraph {version('pyoxigraph')}")
+
+
 def _require_serving_baselines() -> None:
     """Fail before an hour of measuring, not at its end, when the serving baselines are missing."""
     from .oxigraph_server import oxigraph_binary
@@ -293,7 +310,7 @@ def run_benchmarks(*, sizes: list[int], runs: int = 5, requests: int = 200, out:
     if serve:
         _require_serving_baselines()
     b = Bench(log=log)
-    log(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
+    log(f"machine: {_machine()}")
     with tempfile.TemporaryDirectory(prefix="budgetkg-bench-") as folder:
         tmp = Path(folder)
         one = one_document(b, tmp, runs)
