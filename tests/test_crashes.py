@@ -89,3 +89,21 @@ def test_two_builds_at_once_one_is_refused(tmp_path):
     assert first.returncode == 0
     assert second.returncode == 2 and "another budgetkg build is running" in second_err
     assert len(list(open_store(store).named_graphs())) == 6
+
+
+def test_a_graph_given_twice_is_refused_and_the_store_kept(tmp_path):
+    import pytest
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from budgetkg.store import rebuild
+
+    g = NamedNode("http://example.org/g")
+
+    def quads(value: str) -> list[Quad]:
+        return [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal(value), g)]
+
+    store = tmp_path / "store"
+    rebuild([(g, quads("first"))], path=store)
+    with pytest.raises(ValueError, match="given twice"):
+        rebuild([(g, quads("second")), (g, quads("third"))], path=store)
+    assert [q.object.value for q in open_store(store)] == ["first"]

@@ -19,8 +19,8 @@ import os
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store
@@ -137,8 +137,8 @@ def rebuild(
 ) -> BuildResult:
     """Replace named graphs of the store atomically.
 
-    :param batches: (graph name, its quads or their N-Quads); each graph replaces the graph of that name,
-        other graphs are kept unless ``replace_all``.
+    :param batches: (graph name, its quads or their N-Quads), each name at most once; each graph
+        replaces the graph of that name, other graphs are kept unless ``replace_all``.
     :param path: the store folder (default: :func:`default_store_path`).
     :param replacing: the names of the graphs ``batches`` will write, when known in
         advance: the new database then starts empty and only the graphs that are kept are
@@ -164,6 +164,8 @@ def rebuild(
         # loaded apart from the vocabulary; next to nothing after one load).
         pending: list[Iterable[Quad]] = []
         for graph, quads in batches:
+            if graph.value in graphs:
+                raise ValueError(f"the graph {graph.value} is given twice")
             if replacing is None and store.contains_named_graph(graph):
                 store.remove_graph(graph)
             if isinstance(quads, bytes):
