@@ -349,3 +349,50 @@ def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
     assert all(d.path.exists() for d in [*second.values(), *third.values()])
     folders.remove()
     assert not any(d.path.exists() for d in [*second.values(), *third.values()])
+
+
+def test_an_idle_worker_takes_up_a_rebuild_before_the_next_query(tmp_path, store_path):
+    import asyncio
+    import os
+    import shutil
+
+    from budgetkg.server.workers import QueryPool
+    from budgetkg.store import apply_update
+
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store, symlinks=True)
+
+    def databases_open(pid: int) -> set[str]:
+        # The database folders whose files the worker has open (the on-disk store keeps them open).
+        found = set()
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = Path(os.readlink(fd))
+            except OSError:
+                continue
+            if target.is_relative_to(store):
+                found.add(target.relative_to(store).parts[0])
+        return found
+
+    async def scenario():
+        pool = QueryPool(store, size=1, timeout=30, in_memory=False)
+        await pool.start()
+        try:
+            pid = pool._workers[0].process.pid
+            before = databases_open(pid)
+            apply_update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }',
+                          path=store)
+            new = os.readlink(store / "current")
+            for _ in range(100):  # no query is sent: the idle worker must find the swap itself
+                if new in databases_open(pid):
+                    break
+                await asyncio.sleep(0.2)
+            after = databases_open(pid)
+            outcome = await pool.run('ASK { <http://example.org/a> ?p "c" }', max_rows=10)
+            return before, new, after, json.loads(outcome.content)["boolean"]
+        finally:
+            await pool.close()
+
+    before, new, after, answer = asyncio.run(scenario())
+    assert new not in before and new in after
+    assert answer is True

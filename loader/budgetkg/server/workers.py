@@ -3,7 +3,8 @@
 pyoxigraph has no query timeout in Python, so every query runs in a worker process
 holding its own read-only handle on the store, or its own copy of a small store in memory
 (see :func:`budgetkg.store.open_store`); a query that outlives the time limit is
-stopped by killing its worker, which is replaced at once.  The server's own process
+stopped by killing its worker, which is replaced at once.  An idle worker looks every
+second whether a rebuild swapped the database, and opens the new one.  The server's own process
 never runs a query, so it keeps answering other clients meanwhile.  Workers serialize
 results themselves (pyoxigraph for graphs, rdflib for result tables), at most
 ``max_rows`` rows, and say when they cut a result short.
@@ -36,6 +37,10 @@ GRAPH_FORMATS = {
     "jsonld": ("application/ld+json", "JSON_LD"),
     "rdfxml": ("application/rdf+xml", "RDF_XML"),
 }
+
+
+# How long a worker waits for a query before it looks whether a rebuild swapped the database.
+IDLE_CHECK_SECONDS = 1.0
 
 
 class QueryTimeout(Exception):
@@ -147,6 +152,18 @@ def _worker(conn: Connection, store_dir: str, in_memory: bool | None) -> None:
     store = open_store(Path(store_dir), in_memory=in_memory)
     conn.send("ready")
     while True:
+        if not conn.poll(IDLE_CHECK_SECONDS):
+            # Idle: take up a rebuild now, so that the next query does not wait for the reload
+            # (a copy in memory takes seconds).  If the store cannot be opened just now, the
+            # next query tries again.
+            swapped_to = database()
+            if swapped_to != opened:
+                try:
+                    store = open_store(Path(store_dir), in_memory=in_memory)
+                    opened = swapped_to
+                except Exception:
+                    pass
+            continue
         try:
             query, max_rows, table_format, graph_format = conn.recv()
         except EOFError:
