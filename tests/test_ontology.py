@@ -107,3 +107,12 @@ def test_every_prefix_agrees_with_the_prefix_table():
             assert table.get(prefix) == namespace, (f.name, prefix, namespace)
             checked += 1
     assert checked > 100
+
+
+def test_the_code_uses_the_namespaces_of_the_prefix_table():
+    import budgetkg.namespaces as ns
+
+    namespaces = {name: getattr(ns, name) for name in ns.__all__ if isinstance(getattr(ns, name), ns.Namespace)}
+    del namespaces["INTERVAL"]  # the UK reference years that fiscal years link to: data, never abbreviated
+    table = prefix_table()
+    assert {name: n.base for name, n in namespaces.items()} == {name: table[name.lower()] for name in namespaces}

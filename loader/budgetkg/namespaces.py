@@ -10,7 +10,7 @@ from __future__ import annotations
 from pyoxigraph import NamedNode
 
 __all__ = ["Namespace", "BKG", "BKGS", "CL", "RDF", "RDFS", "OWL", "XSD", "SKOS", "QB", "ORG", "PROV", "DCAT",
-           "DCTERMS", "VOID", "FOAF", "INTERVAL", "ONTOLOGY_IRI", "TERMS"]
+           "DCTERMS", "VOID", "FOAF", "SD", "SH", "SCHEMA", "SPDX", "INTERVAL", "ONTOLOGY_IRI", "TERMS"]
 
 ONTOLOGY_IRI = "https://w3id.org/budgetkg/ontology"
 
@@ -68,4 +68,8 @@ DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCTERMS = Namespace("http://purl.org/dc/terms/")
 VOID = Namespace("http://rdfs.org/ns/void#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SCHEMA = Namespace("https://schema.org/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 INTERVAL = Namespace("http://reference.data.gov.uk/id/year/")

@@ -9,16 +9,12 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
-from ..namespaces import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
+from ..namespaces import DCAT, DCTERMS, RDF, RDFS, SCHEMA, SD, SH, SPDX, VOID, XSD
 from ..prefixes import prefix_table
 from ..queries import library
 
 __all__ = ["Dump", "service_description", "void_description", "dcat_catalogue", "sparql_examples"]
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-SH = "http://www.w3.org/ns/shacl#"
-SCHEMA = "https://schema.org/"
-SPDX = "http://spdx.org/rdf/terms#"
 FORMATS = "http://www.w3.org/ns/formats/"
 
 
@@ -50,19 +46,19 @@ def _ttl(triples: list[Triple]) -> bytes:
 
 def service_description(endpoint: str, graphs: list[str]) -> list[Triple]:
     s = _n(endpoint)
-    out = [Triple(s, RDF.type, _n(SD + "Service")), Triple(s, _n(SD + "endpoint"), s),
-           Triple(s, _n(SD + "supportedLanguage"), _n(SD + "SPARQL11Query")),
-           Triple(s, _n(SD + "feature"), _n(SD + "UnionDefaultGraph")),
+    out = [Triple(s, RDF.type, SD.Service), Triple(s, SD.endpoint, s),
+           Triple(s, SD.supportedLanguage, SD.SPARQL11Query),
+           Triple(s, SD.feature, SD.UnionDefaultGraph),
            Triple(s, RDFS.label, Literal("budgetkg SPARQL endpoint", language="en")),
            Triple(s, RDFS.label, Literal("budgetkg SPARQL 查询服务", language="zh"))]
     for f in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle",
               "N-Triples", "JSON-LD", "RDF_XML"):
-        out.append(Triple(s, _n(SD + "resultFormat"), _n(FORMATS + f)))
+        out.append(Triple(s, SD.resultFormat, _n(FORMATS + f)))
     dataset = _n(endpoint + "#dataset")
-    out += [Triple(s, _n(SD + "defaultDataset"), dataset), Triple(dataset, RDF.type, _n(SD + "Dataset"))]
+    out += [Triple(s, SD.defaultDataset, dataset), Triple(dataset, RDF.type, SD.Dataset)]
     for g in graphs:
         named = _n(endpoint + "#graph-" + hashlib.sha1(g.encode()).hexdigest()[:12])
-        out += [Triple(dataset, _n(SD + "namedGraph"), named), Triple(named, _n(SD + "name"), _n(g))]
+        out += [Triple(dataset, SD.namedGraph, named), Triple(named, SD.name, _n(g))]
     return out
 
 
@@ -101,9 +97,9 @@ def dcat_catalogue(store, base_url: str, endpoint: str, dumps: dict[str, Dump]) 
         out += [Triple(everything, DCAT.distribution, d), Triple(d, RDF.type, DCAT.Distribution),
                 Triple(d, DCAT.downloadURL, d), Triple(d, DCAT.mediaType, _n("https://www.iana.org/assignments/media-types/" + dump.media_type)),
                 Triple(d, DCAT.byteSize, Literal(str(dump.size), datatype=XSD.nonNegativeInteger)),
-                Triple(d, _n(SPDX + "checksum"), checksum), Triple(checksum, RDF.type, _n(SPDX + "Checksum")),
-                Triple(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256")),
-                Triple(checksum, _n(SPDX + "checksumValue"), Literal(dump.sha256, datatype=XSD.hexBinary))]
+                Triple(d, SPDX.checksum, checksum), Triple(checksum, RDF.type, SPDX.Checksum),
+                Triple(checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256),
+                Triple(checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary))]
     return out
 
 
@@ -113,14 +109,14 @@ def sparql_examples(base_url: str, endpoint: str) -> list[Triple]:
     for q in library():
         e = _n(f"{base_url}.well-known/sparql-examples/{q.slug}")
         kind = "SPARQLSelectExecutable"
-        out += [Triple(e, RDF.type, _n(SH + "SPARQLExecutable")), Triple(e, RDF.type, _n(SH + kind)),
+        out += [Triple(e, RDF.type, SH.SPARQLExecutable), Triple(e, RDF.type, SH[kind]),
                 Triple(e, RDFS.label, Literal(q.title_zh, language="zh")),
                 Triple(e, RDFS.label, Literal(q.title_en, language="en")),
                 Triple(e, RDFS.comment, Literal(q.description, language="en")),
-                Triple(e, _n(SH + "select"), Literal(q.text)),
-                Triple(e, _n(SCHEMA + "target"), _n(endpoint))]
+                Triple(e, SH.select, Literal(q.text)),
+                Triple(e, SCHEMA.target, _n(endpoint))]
         for keyword in [k.strip() for k in q.keywords.split(",") if k.strip()]:
-            out.append(Triple(e, _n(SCHEMA + "keywords"), Literal(keyword)))
+            out.append(Triple(e, SCHEMA.keywords, Literal(keyword)))
     return out
 
 
