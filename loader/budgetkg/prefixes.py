@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from functools import cache
 
+from .namespaces import SH
 from .resources import ontology_dir
 
 __all__ = ["prefix_table", "prefixes_for"]
-
-SH = "http://www.w3.org/ns/shacl#"
 
 
 @cache
@@ -22,12 +21,12 @@ def prefix_table() -> dict[str, str]:
     >>> prefix_table()["qb"]
     'http://purl.org/linked-data/cube#'
     """
-    from pyoxigraph import NamedNode, RdfFormat, parse
+    from pyoxigraph import RdfFormat, parse
 
     quads = list(parse(ontology_dir().joinpath("prefixes.ttl").read_bytes(), format=RdfFormat.TURTLE))
-    declarations = [q.object for q in quads if q.predicate == NamedNode(SH + "declare")]
-    value = {(q.subject, q.predicate.value): q.object.value for q in quads}
-    return {value[d, SH + "prefix"]: value[d, SH + "namespace"] for d in declarations}
+    declarations = [q.object for q in quads if q.predicate == SH.declare]
+    value = {(q.subject, q.predicate): q.object.value for q in quads}
+    return {value[d, SH.prefix]: value[d, SH.namespace] for d in declarations}
 
 
 def prefixes_for(*names: str) -> dict[str, str]:
