@@ -150,27 +150,30 @@ def _worker(conn: Connection, store_dir: str, in_memory: bool | None) -> None:
     # Opened (or copied into memory) before the worker says it is ready, and again after a swap.
     opened = database()
     store = open_store(Path(store_dir), in_memory=in_memory)
+
+    def take_up_swap() -> None:
+        nonlocal store, opened
+        swapped_to = database()
+        if swapped_to != opened:  # a rebuild swapped the database: read the new one
+            store = open_store(Path(store_dir), in_memory=in_memory)
+            opened = swapped_to
+
     conn.send("ready")
     while True:
         if not conn.poll(IDLE_CHECK_SECONDS):
             # Idle: take up a rebuild now, so that the next query does not wait for the reload
             # (a copy in memory takes seconds).  If the store cannot be opened just now, the
             # next query tries again.
-            swapped_to = database()
-            if swapped_to != opened:
-                try:
-                    store = open_store(Path(store_dir), in_memory=in_memory)
-                    opened = swapped_to
-                except Exception:
-                    pass
+            try:
+                take_up_swap()
+            except Exception:
+                pass
             continue
         try:
             query, max_rows, table_format, graph_format = conn.recv()
         except EOFError:
             return
-        if database() != opened:  # a rebuild swapped the database: read the new one
-            opened = database()
-            store = open_store(Path(store_dir), in_memory=in_memory)
+        take_up_swap()
         conn.send(_run(store, query, max_rows, table_format, graph_format))
 
 
