@@ -22,9 +22,10 @@ KJC = ('SELECT ?p ?t WHERE { ?p <https://w3id.org/budgetkg/ontology#theme>/<http
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def start(store: Path, *args: str):
+def start(store: Path, *args: str, launcher: tuple[str, ...] = ("-m", "budgetkg")):
+    """`budgetkg serve` on a free port; ``launcher`` is what Python runs (the module, or `-c` code calling the CLI)."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store), "--port",
+    process = subprocess.Popen([sys.executable, *launcher, "serve", "--store", str(store), "--port",
                                 str(port), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     wait_until_answers(url + "/sparql", process, timeout=60)
@@ -90,14 +91,10 @@ def test_large_answers_are_read_whole_under_uvloop(store_path):
 
 def test_serves_without_uvloop_and_httptools(store_path):
     # Where they are not installed (uvloop has no Windows build), uvicorn falls back to asyncio and h11.
-    port = free_port()
     code = ("import sys; sys.modules['uvloop'] = sys.modules['httptools'] = None; "
             "from budgetkg.cli import cli; cli(prog_name='budgetkg')")
-    process = subprocess.Popen([sys.executable, "-c", code, "serve", "--store", str(store_path), "--port", str(port),
-                                "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
+    process, url = start(store_path, "--workers", "1", launcher=("-c", code))
     try:
-        wait_until_answers(url + "/sparql", process, timeout=60)
         big = httpx.post(url + "/sparql", data={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5000"},
                          headers={"Accept": "application/sparql-results+json"}, timeout=60)
         assert big.status_code == 200 and len(big.json()["results"]["bindings"]) == 5000
