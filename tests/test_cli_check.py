@@ -50,6 +50,18 @@ def test_check_unreadable_exits_2(tmp_path):
     assert "empty.txt:1:1: error[empty-document]" in result.output
 
 
+def test_check_json_names_the_documents_it_could_not_read(tmp_path):
+    shutil.copy(str(default_document()), tmp_path / "a.txt")
+    (tmp_path / "b.txt").write_text("广州市某局2024年部门预算\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 2
+    good, bad = json.loads(result.stdout)
+    assert good["file"] == "a.txt" and good["summary"]["broken"] == 0
+    assert bad["file"] == "b.txt" and "identities" not in bad
+    assert bad["error"]["code"] == "not-a-budget" and bad["error"]["lineno"] == 1
+    assert bad["error"]["message"].startswith("b.txt:1:")
+
+
 def test_check_directory_reads_every_document(tmp_path):
     shutil.copy(str(default_document()), tmp_path / "a.txt")
     shutil.copy(str(default_document()), tmp_path / "b.txt")

@@ -64,7 +64,8 @@ def cli(debug: bool) -> None:
 @cli.command()
 @docs_argument
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: a readable report; json: every identity with its figures and source lines.")
+              help="table: a readable report; json: every identity with its figures and source lines, and "
+                   "for a document that cannot be read, its error (code, line, expected, found).")
 @click.option("--all", "show_all", is_flag=True, help="List exact identities too (default: only rounding and broken).")
 def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
     """Read disclosures and check their accounting identities (勾稽关系).
@@ -77,21 +78,24 @@ def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
     from .report import check_document
 
     status = EXIT_OK
-    reports = []
+    results: list[dict] = []  # for --format json: each document's report, or why it could not be read
     for path in _documents(docs) or [None]:
         try:
             report = check_document(read_document(path))
         except BudgetkgError as exc:
             click.echo(str(exc), err=True)
             status = EXIT_UNREADABLE
+            error = exc.as_dict() if isinstance(exc, DocumentError) else {"message": str(exc)}
+            results.append({"file": getattr(exc, "filename", None) or str(path), "error": error})
             continue
-        reports.append(report)
         if report.broken and status == EXIT_OK:
             status = EXIT_PROBLEMS
-        if fmt == "table":
+        if fmt == "json":
+            results.append(report.to_json())
+        else:
             click.echo(report.to_text(show="all" if show_all else "problems"))
     if fmt == "json":
-        json.dump([r.to_json() for r in reports], sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(results, sys.stdout, ensure_ascii=False, indent=2)
         click.echo()
     sys.exit(status)
 

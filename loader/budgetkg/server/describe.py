@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
+from pyoxigraph import Literal, NamedNode, Triple
 
 from ..namespaces import DCAT, DCTERMS, RDF, RDFS, SCHEMA, SD, SH, SPDX, VOID, XSD
-from ..prefixes import prefix_table
 from ..queries import library
 
 __all__ = ["Dump", "service_description", "void_description", "dcat_catalogue", "sparql_examples"]
@@ -38,10 +37,6 @@ class Dump:
 
 def _n(iri: str) -> NamedNode:
     return NamedNode(iri)
-
-
-def _ttl(triples: list[Triple]) -> bytes:
-    return serialize(sorted(set(triples), key=str), format=RdfFormat.TURTLE, prefixes=prefix_table()) or b""
 
 
 def service_description(endpoint: str, graphs: list[str]) -> list[Triple]:
