@@ -119,6 +119,17 @@ def test_ask_construct_describe(server):
         assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
 
 
+def test_ask_in_csv_and_tsv_is_the_bare_word(server):
+    # CSV and TSV results define no boolean; the Oxigraph server answers the word, and so does budgetkg.
+    for accept in ("text/csv", "text/tab-separated-values"):
+        yes = httpx.post(server + "/sparql", data={"query": "ASK { ?s a <https://w3id.org/budgetkg/ontology#Department> }"},
+                         headers={"Accept": accept})
+        no = httpx.post(server + "/sparql", data={"query": "ASK { ?s a <https://example.org/Nothing> }"},
+                        headers={"Accept": accept})
+        assert (yes.status_code, yes.text, no.status_code, no.text) == (200, "true", 200, "false")
+        assert yes.headers["content-type"].startswith(accept)
+
+
 def test_get_post_form_and_direct(server):
     get = httpx.get(server + "/sparql", params={"query": KJC}, headers={"Accept": "text/csv"})
     direct = httpx.post(server + "/sparql", content=KJC.encode(), headers={"Content-Type": "application/sparql-query",

@@ -105,7 +105,10 @@ def _table(kind: str, names: list[str], rows: list, boolean: bool, fmt: str, tru
 
     if fmt == "json":
         return _json(kind, names, rows, boolean, truncated, max_rows)
-    if fmt == "tsv" and kind == "SELECT":
+    if kind == "ASK" and fmt in ("csv", "tsv"):
+        # The CSV and TSV results formats define no boolean: answer the bare word, as Oxigraph does.
+        return b"true" if boolean else b"false"
+    if fmt == "tsv":
         return _tsv(names, rows)
     result = Result(kind)
     if kind == "ASK":
@@ -114,7 +117,11 @@ def _table(kind: str, names: list[str], rows: list, boolean: bool, fmt: str, tru
         result.vars = [rdflib.Variable(n) for n in names]
         result.bindings = [{rdflib.Variable(n): _rdflib_term(t) for n, t in zip(names, row) if t is not None}
                            for row in rows]
-    return result.serialize(format=TABLE_FORMATS[fmt][1], encoding="utf-8")
+    serializer = TABLE_FORMATS[fmt][1]
+    assert serializer is not None  # TSV is written above
+    content = result.serialize(format=serializer, encoding="utf-8")
+    assert content is not None  # without a destination, serialize returns the bytes
+    return content
 
 
 def _run(store, query: str, max_rows: int, table_format: str, graph_format: str) -> QueryOutcome:
@@ -277,7 +284,7 @@ async def _readable(conn: Connection, timeout: float) -> bool:
     """Wait until the worker answers, in the event loop rather than a thread per wait; False on timeout."""
     loop = asyncio.get_running_loop()
     ready = loop.create_future()
-    loop.add_reader(conn.fileno(), lambda: ready.done() or ready.set_result(None))
+    loop.add_reader(conn.fileno(), lambda: None if ready.done() else ready.set_result(None))
     try:
         await asyncio.wait_for(ready, timeout)
         return True
