@@ -22,7 +22,7 @@ from pathlib import Path
 from pyoxigraph import RdfFormat, Store
 
 from .errors import BudgetkgError
-from .store import database_bytes
+from .store import database_bytes, solutions
 
 __all__ = ["Figure", "run_benchmarks"]
 
@@ -160,7 +160,7 @@ def queries(b: Bench, store_dir: Path, runs: int, limit: int | None = None) -> N
         text = bind(q.text, q, {})
         theirs = _median(lambda: list(graph.query(text)), max(1, min(runs, 3)))
         for where, store in (("on disk", disk), ("in memory", memory)):
-            ours = _median(lambda: list(store.query(text, use_default_graph_as_union=True)), runs)
+            ours = _median(lambda: list(solutions(store, text, use_default_graph_as_union=True)), runs)
             ratios[where].append(theirs / ours)
             b.add("queries", f"{q.slug}: rdflib / pyoxigraph {where}", theirs / ours, "×")
     for where, found in ratios.items():
@@ -179,12 +179,12 @@ def scoped_queries(b: Bench, store_dir: Path, runs: int) -> None:
     one = NamedNode(graphs[len(graphs) // 2])
     q = next(q for q in library() if q.name == "unit-basic-vs-project")
     text = bind(q.text, q, {})
-    scoped = _median(lambda: list(store.query(text, default_graph=[one, VOCABULARY_GRAPH])), runs)
+    scoped = _median(lambda: list(solutions(store, text, default_graph=[one, VOCABULARY_GRAPH])), runs)
     b.add(f"{len(graphs)} docs", "one department's query, scoped to its named graph (ms)", scoped * 1000, "ms",
           "≤ 100 ms", scoped <= 0.1)
     q = next(q for q in library() if q.name == "funding-mix-by-department")
     text = bind(q.text, q, {})
-    across = _median(lambda: list(store.query(text, use_default_graph_as_union=True)), max(1, runs // 2))
+    across = _median(lambda: list(solutions(store, text, use_default_graph_as_union=True)), max(1, runs // 2))
     b.add(f"{len(graphs)} docs", "cross-department aggregation: funding mix (ms)", across * 1000, "ms")
 
 
@@ -219,7 +219,7 @@ def _workloads(store: Store, ours: str, bare: str) -> dict[str, tuple[Callable[[
         return (lambda i: ("POST", f"{ours}/sparql", form, json_results)), (lambda i: ("POST", bare, form, json_results))
 
     # Resource pages of projects, observations and units, taken in turn.
-    iris = [s["x"].value for s in store.query(
+    iris = [s["x"].value for s in solutions(store,
         "SELECT ?x WHERE { VALUES ?k { <https://w3id.org/budgetkg/ontology#Project> <http://purl.org/linked-data/cube#Observation> "
         "<https://w3id.org/budgetkg/ontology#BudgetUnit> } ?x a ?k } ORDER BY ?x LIMIT 300", use_default_graph_as_union=True)]
 

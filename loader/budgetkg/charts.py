@@ -107,6 +107,7 @@ def basic_vs_project(store: Store) -> Figure:
 
 def functional_treemap(store: Store) -> Figure:
     """Treemap of expenditure by functional item (项), grouped and coloured by class (类)."""
+    import matplotlib
     import matplotlib.pyplot as plt
     import squarify
 
@@ -114,7 +115,7 @@ def functional_treemap(store: Store) -> Figure:
     classes = query_frame(store, "functional-class")
     class_name = dict(zip(classes["notation"], classes["code"]))
     items = items[items["total"] > 0].sort_values("total", ascending=False)
-    palette = plt.get_cmap("tab20").colors
+    palette = matplotlib.color_sequences["tab20"]
     order = sorted(class_name)
     colours = [palette[order.index(n[:3]) % len(palette)] for n in items["notation"]]
     fig, ax = _figure(13, 8)
@@ -144,6 +145,7 @@ def sankey(ax, stages: list[list[str]], flows: list[tuple[str, str, float]], *, 
     """Draw a left-to-right Sankey diagram: node columns ``stages``, bands ``flows`` (source, target, value)."""
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MPath
+    import matplotlib
     import matplotlib.pyplot as plt
 
     out_total: dict[str, float] = defaultdict(float)
@@ -165,7 +167,7 @@ def sankey(ax, stages: list[list[str]], flows: list[tuple[str, str, float]], *, 
             y -= h + gap
     out_off: dict[str, float] = defaultdict(float)
     in_off: dict[str, float] = defaultdict(float)
-    colours = plt.get_cmap("tab20").colors
+    colours = matplotlib.color_sequences["tab20"]
     sources = [n for n in stages[0]]
     for s, t, v in sorted(flows, key=lambda f: (pos[f[0]][0], -pos[f[0]][1], -pos[f[1]][1])):
         h = v * scale
@@ -207,7 +209,7 @@ def kjc_by_college(store: Store) -> Figure:
     """Stacked bars: each college's 科教城 relocation and move-in projects."""
     df = query_frame(store, "kjc-relocation-by-college")
     fig, ax = _figure(10, 5)
-    left = defaultdict(float)
+    left: defaultdict[str, float] = defaultdict(float)
     for unit, project, amount in zip(df["unit"], df["project"], df["amount"]):
         kind = "购置 purchases" if "购置" in project else "搬迁开办 moving and opening"
         ax.barh(_short(unit), float(amount), left=left[unit], color="tab:blue" if "购置" in project else "tab:orange",

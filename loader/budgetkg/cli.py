@@ -79,7 +79,8 @@ def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
 
     status = EXIT_OK
     results: list[dict] = []  # for --format json: each document's report, or why it could not be read
-    for path in _documents(docs) or [None]:
+    paths: list[Path] | list[None] = _documents(docs) or [None]  # None: the bundled document
+    for path in paths:
         try:
             report = check_document(read_document(path))
         except BudgetkgError as exc:

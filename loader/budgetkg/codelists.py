@@ -99,6 +99,7 @@ def write_turtle(name: str, year: int) -> str:
     prefixes = {**prefixes_for("rdf", "rdfs", "owl", "skos", "dcterms"),
                 name.replace("-", ""): f"{scheme(name, year).value}/"}
     body = serialize(sorted(scheme_triples(name, year), key=str), format=RdfFormat.TURTLE, prefixes=prefixes)
+    assert body is not None  # without an output, serialize returns the bytes
     return header + body.decode("utf-8")
 
 

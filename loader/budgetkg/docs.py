@@ -55,10 +55,10 @@ def ontology_tables() -> str:
     seen = set()
     for title, kind in sections + [("Other properties", None)]:
         if kind is None:
-            members = sorted(s for s in g.subjects(RDF.type, None)
-                             if str(s).startswith(ns) and s not in seen and s != rdflib.URIRef(ns[:-1]))
+            members = sorted((s for s in g.subjects(RDF.type, None)
+                              if str(s).startswith(ns) and s not in seen and s != rdflib.URIRef(ns[:-1])), key=str)
         else:
-            members = sorted(s for s in g.subjects(RDF.type, kind) if str(s).startswith(ns))
+            members = sorted((s for s in g.subjects(RDF.type, kind) if str(s).startswith(ns)), key=str)
         seen.update(members)
         out += [f"### {title}", "", "| term | 中文 | English | comment | domain | range / parent |", "|---|---|---|---|---|---|"]
         for s in members:

@@ -14,6 +14,7 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from .export import write_atomic
+from .store import solutions
 
 __all__ = ["write_fdp", "FIELDS"]
 
@@ -66,7 +67,7 @@ def write_fdp(store: Store, folder: Path) -> list[Path]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([name for name, _, _ in FIELDS])
     count = 0
-    for s in store.query(QUERY, use_default_graph_as_union=True):
+    for s in solutions(store, QUERY, use_default_graph_as_union=True):
         values = [s[v] for v in ("dataset", "department", "year", "table", "title", "organization", "project",
                                  "functional", "economic", "fund", "type", "sub", "amount", "printed", "line", "column")]
         writer.writerow(["" if v is None else v.value for v in values])

@@ -75,12 +75,19 @@ def document_graph(source: Source | None = None, *, base: str = DEFAULT_BASE) ->
     return report, document_quads(doc, report, base=base)
 
 
+def graph_name(quads: list[Quad]) -> NamedNode:
+    """The named graph of one document's quads (they all share it)."""
+    graph = quads[0].graph_name
+    assert isinstance(graph, NamedNode)
+    return graph
+
+
 def summarize(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
     """What a build says about one mapped document."""
     doc = report.document
     # One observation per printed figure (cells left blank become bkg:MissingCell instead).
     observations = sum(c.amount is not None for t in doc.tables.values() for r in t.rows for c in r.cells.values())
-    return DocumentSummary(doc.file, quads[0].graph_name.value, doc.department, doc.year, len(doc.units),
+    return DocumentSummary(doc.file, graph_name(quads).value, doc.department, doc.year, len(doc.units),
                            len(doc.projects), observations, len(quads), report.counts)
 
 
@@ -114,7 +121,7 @@ def build(
             return
         for source in sources:
             report, quads = document_graph(source, base=base)
-            yield quads[0].graph_name, quads, summarize(report, quads)
+            yield graph_name(quads), quads, summarize(report, quads)
 
     def batches() -> Iterator[tuple[NamedNode, list[Quad] | bytes]]:
         vocab = vocabulary_quads()
@@ -126,7 +133,7 @@ def build(
                 progress(s)
             yield graph, quads
 
-    graph_of = {}
+    graph_of: dict[str, Source] = {}
     for source in sources:
         graph = dataset_graph(source, base=base)
         if graph in graph_of:

@@ -12,9 +12,10 @@ of the last printed digit (the inputs are themselves rounded), broken otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from .codes import parent_code
 from .narrative import growth_rate, narrative_sums
@@ -34,7 +35,7 @@ class Term:
     label: str
     value: Decimal
     source: Source | None
-    ref: tuple[object, ...] = ()
+    ref: tuple[Any, ...] = ()  # what the figure is, for the mapping: ("cell", table, row, column), ("narrative", key), …
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ def _balance(table: Table, f: _Figures) -> Iterator[Identity]:
                         f"表{table.number} 收入总计 = 支出总计", income, [spending])
 
 
-def _equal(ident: str, description: str, total: Term | None, parts: list[Term | None]) -> Iterator[Identity]:
+def _equal(ident: str, description: str, total: Term | None, parts: Sequence[Term | None]) -> Iterator[Identity]:
     present = [p for p in parts if p is not None]
     if total is not None and present:
         yield _identity(ident, "cross-table", description, total, present)

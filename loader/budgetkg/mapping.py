@@ -251,24 +251,24 @@ class _Mapper:
             self.add(e, SKOS.prefLabel, _zh(g.term))
             self.add(e, SKOS.definition, _zh(g.definition))
             self.traced(e, g.source.line)
-        for i, n in enumerate(self.doc.name_differences, 1):
+        for i, d in enumerate(self.doc.name_differences, 1):
             x = self.m.part("name-difference", str(i))
             self.add(x, RDF.type, BKG.NameDifference)
-            self.add(x, RDFS.label, _zh(f"“{n.printed}” → “{n.resolved_to}”"))
-            self.add(x, BKG.printedName, _zh(n.printed))
-            self.add(x, BKG.nameSimilarity, _dec(f"{n.similarity:.3f}"))
-            if n.what == "unit":
-                self.add(x, BKG.resolvedTo, self.m.unit(n.resolved_to))
+            self.add(x, RDFS.label, _zh(f"“{d.printed}” → “{d.resolved_to}”"))
+            self.add(x, BKG.printedName, _zh(d.printed))
+            self.add(x, BKG.nameSimilarity, _dec(f"{d.similarity:.3f}"))
+            if d.what == "unit":
+                self.add(x, BKG.resolvedTo, self.m.unit(d.resolved_to))
             else:
-                unit, name = n.resolved_to.split(" / ", 1)
+                unit, name = d.resolved_to.split(" / ", 1)
                 self.add(x, BKG.resolvedTo, self.m.project(unit, name))
-            self.traced(x, n.printed_at.line)
+            self.traced(x, d.printed_at.line)
 
     # -- identities -----------------------------------------------------------------
     def term_iri(self, term: Term) -> NamedNode | None:
         kind = term.ref[0] if term.ref else None
         if kind == "cell":
-            return self.obs.get((term.ref[1], term.ref[2], term.ref[3]))  # type: ignore[index]
+            return self.obs.get((term.ref[1], term.ref[2], term.ref[3]))
         if kind == "narrative":
             return self.m.part("narrative", str(term.ref[1]))
         if kind == "key-project":

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from .errors import DocumentError
 from .records import Amount, NarrativeFigure, Source
@@ -37,7 +38,7 @@ class Narrative:
 
 
 @cache
-def _patterns() -> list[dict[str, str]]:
+def _patterns() -> list[dict[str, Any]]:
     raw = tomllib.loads(resources.files("budgetkg").joinpath("data/narrative.toml").read_text("utf-8"))
     return [dict(f, regex=f["pattern"].replace("{n}", _NUMBER)) for f in raw["figure"]]
 

@@ -75,6 +75,7 @@ def communities(g: nx.Graph) -> list[list[str]]:
 def draw_units(g: nx.Graph, *, title: str = "", min_weight: int = 2) -> Figure:
     """A readable drawing: labelled units coloured by community; edges sharing at least
     ``min_weight`` nodes, their width by the number shared."""
+    import matplotlib
     import matplotlib.pyplot as plt
 
     from .charts import use_cjk_font
@@ -87,7 +88,7 @@ def draw_units(g: nx.Graph, *, title: str = "", min_weight: int = 2) -> Figure:
     nx.draw_networkx_edges(g, pos, ax=ax, edgelist=strong, width=widths, alpha=0.35)
     group = {n: i for i, c in enumerate(nx.algorithms.community.greedy_modularity_communities(g, weight="weight"))
              for n in c}
-    palette = plt.get_cmap("tab10").colors
+    palette = matplotlib.color_sequences["tab10"]
     nx.draw_networkx_nodes(g, pos, ax=ax, node_size=[200 + 60 * g.degree(n, weight="weight") for n in g],
                            node_color=[palette[group[n] % 10] for n in g], alpha=0.8)
     nx.draw_networkx_labels(g, pos, ax=ax, labels={n: g.nodes[n].get("label", n).removeprefix("广州市") for n in g},

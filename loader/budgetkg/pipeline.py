@@ -23,7 +23,7 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from pyoxigraph import NamedNode, RdfFormat, serialize
 
@@ -44,7 +44,7 @@ def _send(stream: IO[bytes], message: object) -> None:
     stream.flush()
 
 
-def _receive(stream: IO[bytes]) -> object:
+def _receive(stream: IO[bytes]) -> Any:  # whatever the other side sent
     header = stream.read(_HEADER.size)
     if len(header) < _HEADER.size:
         raise EOFError
@@ -53,10 +53,12 @@ def _receive(stream: IO[bytes]) -> object:
 
 
 def _map_document(source, base: str) -> tuple[str, bytes, DocumentSummary]:
-    from .graph import document_graph, summarize
+    from .graph import document_graph, graph_name, summarize
 
     report, quads = document_graph(source, base=base)
-    return quads[0].graph_name.value, serialize(quads, format=RdfFormat.N_QUADS), summarize(report, quads)
+    nquads = serialize(quads, format=RdfFormat.N_QUADS)
+    assert nquads is not None  # without an output, serialize returns the bytes
+    return graph_name(quads).value, nquads, summarize(report, quads)
 
 
 def _work() -> None:
@@ -102,13 +104,13 @@ def mapped_in_workers(sources: Sequence, base: str, *, workers: int | None = Non
             send()
         while sent:
             try:
-                status, answer = _receive(procs[sent.popleft()].stdout)  # type: ignore[misc, arg-type]
+                status, answer = _receive(procs[sent.popleft()].stdout)  # type: ignore[arg-type]
             except EOFError:
                 raise BudgetkgError("a worker process mapping documents died (out of memory?)") from None
             if status == "error":
-                raise answer  # type: ignore[misc]
+                raise answer
             send()
-            graph, nquads, summary = answer  # type: ignore[misc]
+            graph, nquads, summary = answer
             yield NamedNode(graph), nquads, summary
     finally:
         for proc in procs:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Store
 
@@ -242,7 +242,7 @@ def run_select(source: Store | Endpoint | RemoteStore, query: str, *, params: di
     return Result(variables, rows, labels_for(source, iris, lang))
 
 
-def _select(source: Store | Endpoint, text: str) -> tuple[list[str], list[list[object | None]]]:
+def _select(source: Store | Endpoint | RemoteStore, text: str) -> tuple[list[str], list[list[Any]]]:
     if isinstance(source, Store):
         solutions = source.query(text, use_default_graph_as_union=True)
         if not isinstance(solutions, QuerySolutions):
@@ -252,7 +252,7 @@ def _select(source: Store | Endpoint, text: str) -> tuple[list[str], list[list[o
     return source.select(text)
 
 
-def labels_for(source: Store | Endpoint, iris: list[str], lang: str) -> dict[str, str]:
+def labels_for(source: Store | Endpoint | RemoteStore, iris: list[str], lang: str) -> dict[str, str]:
     """The best label of each IRI: in ``lang``, else Chinese, else English, else any."""
     rank = {lang: 0}
     for other in ("zh", "en"):

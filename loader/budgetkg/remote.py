@@ -207,6 +207,7 @@ def _send(opener: urllib.request.OpenerDirector, request: urllib.request.Request
 
 
 def _digest_authorization(request: urllib.request.Request, auth: Auth) -> str | None:
+    assert auth.user is not None  # only called with a user
     probe = urllib.request.Request(request.full_url, method=request.get_method(), data=b"",
                                    headers={"Content-Type": request.get_header("Content-type") or "text/plain"})
     try:

@@ -22,13 +22,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
+from typing import Any, cast
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store
 
 from .errors import BudgetkgError
 
 __all__ = ["default_store_path", "StoreBusy", "StoreMissing", "open_store", "database_bytes", "IN_MEMORY_AUTO_BYTES",
-           "rebuild", "apply_update", "BuildResult"]
+           "solutions", "rebuild", "apply_update", "BuildResult"]
 
 
 class StoreBusy(BudgetkgError, OSError):
@@ -80,6 +81,14 @@ def open_store(path: Path | None = None, *, in_memory: bool | None = False) -> S
     memory = Store()
     memory.bulk_extend(disk)
     return memory
+
+
+def solutions(store: Store, query: str, **options: Any) -> Iterable[Any]:
+    """The solutions of a SELECT query: pyoxigraph types ``query()`` for every kind of query.
+
+    ``store`` may also be a :class:`budgetkg.remote.RemoteStore`, whose ``query()`` answers alike.
+    """
+    return cast(Iterable[Any], store.query(query, **options))
 
 
 @contextmanager
@@ -149,7 +158,7 @@ def rebuild(
     folder = Path(path or default_store_path())
     with _next_database(folder) as (current, new):
         old = Store.read_only(str(current.resolve())) if current.exists() and not replace_all else None
-        keep: list[NamedNode] = []
+        keep: list[NamedNode | BlankNode] = []
         if old is not None and replacing is not None:
             existing = list(old.named_graphs())
             keep = [g for g in existing if g.value not in replacing]
@@ -173,7 +182,8 @@ def rebuild(
             else:
                 pending.append(quads)
             graphs.append(graph.value)
-        pending += [old.quads_for_pattern(None, None, None, g) for g in keep if g.value not in graphs]
+        if old is not None:
+            pending += [old.quads_for_pattern(None, None, None, g) for g in keep if g.value not in graphs]
         if pending:
             store.bulk_extend(chain.from_iterable(pending))
         store.flush()

@@ -298,10 +298,10 @@ class TableReader:
                                    amounts, code=klass, unit=o.current_unit))
             return
         # project-matrix: a row without a goal that names a unit starts that unit's projects.
-        unit = self.resolve_unit(label, source) if goal is None else None
-        if unit is not None:
-            o.current_unit = unit
-            self._add(o, line, Row(spec.number, index, line.no, label, "unit", f"unit:{unit}", amounts, unit=unit))
+        named = self.resolve_unit(label, source) if goal is None else None
+        if named is not None:
+            o.current_unit = named
+            self._add(o, line, Row(spec.number, index, line.no, label, "unit", f"unit:{named}", amounts, unit=named))
             return
         if o.current_unit is None:
             raise self._error("orphan-row", line, expected="a unit row before this project", found=label)

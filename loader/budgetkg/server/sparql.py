@@ -36,12 +36,17 @@ class SparqlRequest:
     format: str | None
 
 
+def _first(params: dict[str, list[str]], name: str, default: str | None = None) -> str | None:
+    values = params.get(name)
+    return values[0] if values else default
+
+
 def read_request(method: str, query_string: str, content_type: str, body: bytes) -> SparqlRequest:
     """The query or update of a request: GET ?query=, POST form (query= / update=) or POST direct."""
     params = parse_qs(query_string, keep_blank_values=True)
-    fmt = (params.get("format") or [None])[0]
+    fmt = _first(params, "format")
     if method == "GET":
-        return SparqlRequest((params.get("query") or [None])[0], None, fmt)
+        return SparqlRequest(_first(params, "query"), None, fmt)
     kind = content_type.split(";")[0].strip().lower()
     try:
         text = body.decode("utf-8")
@@ -49,8 +54,7 @@ def read_request(method: str, query_string: str, content_type: str, body: bytes)
         raise ProtocolError(400, "the request body is not UTF-8") from None
     if kind == "application/x-www-form-urlencoded":
         form = parse_qs(text, keep_blank_values=True)
-        fmt = (form.get("format") or [fmt])[0]
-        return SparqlRequest((form.get("query") or [None])[0], (form.get("update") or [None])[0], fmt)
+        return SparqlRequest(_first(form, "query"), _first(form, "update"), _first(form, "format", fmt))
     if kind == "application/sparql-query":
         return SparqlRequest(text, None, fmt)
     if kind == "application/sparql-update":
