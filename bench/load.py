@@ -26,7 +26,7 @@ import httpx
 
 from budgetkg.oxigraph_server import free_port, wait_until_answers
 from budgetkg.queries import library, run_select
-from budgetkg.store import default_store_path, open_store
+from budgetkg.store import default_store_path, open_store, solutions
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
@@ -82,7 +82,7 @@ async def main_async(args) -> int:
         await asyncio.to_thread(wait_until_answers, url + "/sparql", process, timeout=60)
     expected = expected_answers(store_dir)
     store = open_store(store_dir)
-    pages = [s["x"].value for s in store.query(
+    pages = [s["x"].value for s in solutions(store,
         f"SELECT ?x WHERE {{ ?x a <https://w3id.org/budgetkg/ontology#Project> ; <{LABEL}> ?l }} LIMIT 200",
         use_default_graph_as_union=True)]
     base = "https://w3id.org/budgetkg/data"
@@ -164,7 +164,7 @@ def _matches(data: dict, query, expected: list, store) -> bool:
     variables = data["head"]["vars"]
     rows = []
     for b in data["results"]["bindings"]:
-        row = []
+        row: list[NamedNode | Literal | None] = []
         for v in variables:
             t = b.get(v)
             if t is None:
