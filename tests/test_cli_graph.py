@@ -84,6 +84,31 @@ def test_export_and_stats(built, tmp_path):
     assert "named graphs: 2" in stats.output
 
 
+def test_export_to_a_missing_folder_names_the_file(built, tmp_path):
+    store, _ = built
+    target = tmp_path / "missing" / "budget.ttl"
+    result = run(store, "export", "--format", "ttl", "-o", str(target))
+    assert result.exit_code == 2
+    assert f"error: No such file or directory: {target}" in result.output
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["serve", "--workers", "0"],  # no worker would ever answer a query
+    ["serve", "--port", "99999"],  # uvloop would listen on 99999 - 65536 instead
+    ["serve", "--timeout", "0"],
+    ["serve", "--max-rows", "0"],
+    ["generate", "--count", "-2"],
+    ["bench", "--sizes", "1,x"],
+    ["bench", "--sizes", "0"],
+    ["bench", "--runs", "0"],
+])
+def test_options_out_of_range_are_refused(args):
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert f"Invalid value for '{args[1]}'" in result.output
+
+
 def test_build_of_a_broken_document_exits_1(tmp_path, seed_lines):
     lines = list(seed_lines)
     lines[420] = "[30201]办公费\t650.24"

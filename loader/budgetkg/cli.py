@@ -33,6 +33,13 @@ class _Group(click.Group):
                 raise
             click.echo(str(exc) if isinstance(exc, DocumentError) else f"error: {exc}", err=True)
             ctx.exit(EXIT_UNREADABLE)
+        except BrokenPipeError:  # the reader of standard output went away (| head): click ends quietly
+            raise
+        except OSError as exc:  # a file or folder that could not be read or written
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"error: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), err=True)
+            ctx.exit(EXIT_UNREADABLE)
 
 
 store_option = click.option(
@@ -321,7 +328,7 @@ def report(out: Path, store: Path | None, endpoint: str | None, user: str | None
 
 @cli.command()
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the first document; the same seed gives the same document.")
-@click.option("--count", type=int, default=1, show_default=True, help="How many documents (seeds SEED, SEED+1, …).")
+@click.option("--count", type=click.IntRange(min=1), default=1, show_default=True, help="How many documents (seeds SEED, SEED+1, …).")
 @click.option("--year", type=int, default=2024, show_default=True, help="Budget year of the documents.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="Folder for the files synthetic-<seed>.txt (created if needed).")
@@ -345,22 +352,22 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only by default).")
-@click.option("--port", type=int, default=7878, show_default=True, help="Port to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True, help="Port to listen on.")
 @click.option("--base", default=None, metavar="IRI",
               help="Public base of the data IRIs: a request for /PATH describes BASE+PATH (default: "
                    "https://w3id.org/budgetkg/data/, the base `build` uses). Set it when a proxy serves a public base.")
-@click.option("--timeout", type=float, default=30.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Seconds a query may run; a longer one is stopped (its worker process is killed) and answered 503.")
-@click.option("--max-rows", type=int, default=10_000, show_default=True,
+@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Rows (or triples) per answer; a longer answer is cut and says so (X-Budgetkg-Truncated header, "
                    "and a \"budgetkg\" member in JSON results).")
-@click.option("--max-request-bytes", type=int, default=100_000, show_default=True,
+@click.option("--max-request-bytes", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Largest query or update accepted; a larger request is answered 413.")
 @click.option("--allow-service", multiple=True, metavar="URL",
               help="An endpoint that queries may call with SERVICE (repeatable; default: none, SERVICE is refused).")
 @click.option("--update-token", envvar="BUDGETKG_UPDATE_TOKEN", default=None,
               help="Accept SPARQL updates carrying Authorization: Bearer TOKEN (default: read-only, updates refused).")
-@click.option("--workers", type=int, default=2, show_default=True, help="Query worker processes.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Query worker processes.")
 @click.option("--in-memory/--on-disk", "in_memory", default=None,
               help="Whether each query worker copies the store into memory (faster queries, about 7× the "
                    "store's size on disk in memory per worker) or reads it on disk. Default: in memory when "
@@ -411,17 +418,27 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
                 h11_max_incomplete_event_size=max_request_bytes + 16_384)
 
 
+def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
+    try:
+        numbers = [int(n) for n in value.split(",") if n.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected numbers of documents separated by commas, found {value!r}") from None
+    if any(n < 1 for n in numbers):
+        raise click.BadParameter(f"each number of documents must be at least 1, found {value!r}")
+    return numbers
+
+
 @cli.command()
-@click.option("--sizes", default="1,10,100,1000", show_default=True,
+@click.option("--sizes", default="1,10,100,1000", show_default=True, callback=_sizes,
               help="Numbers of generated documents to build (comma-separated; empty to skip).")
-@click.option("--runs", type=int, default=5, show_default=True, help="Runs per timed step (the median is kept).")
-@click.option("--requests", type=int, default=200, show_default=True, help="Requests per serving load run.")
+@click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True, help="Runs per timed step (the median is kept).")
+@click.option("--requests", type=click.IntRange(min=1), default=200, show_default=True, help="Requests per serving load run.")
 @click.option("--no-serve", is_flag=True, help="Skip the serving comparison with the Oxigraph server.")
-@click.option("--queries", "query_limit", type=int, default=None,
+@click.option("--queries", "query_limit", type=click.IntRange(min=1), default=None,
               help="Compare only the first N library queries with rdflib (default: all).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench.json"), show_default=True,
               help="Where to write the figures as JSON.")
-def bench(sizes: str, runs: int, requests: int, no_serve: bool, query_limit: int | None, out: Path) -> None:
+def bench(sizes: list[int], runs: int, requests: int, no_serve: bool, query_limit: int | None, out: Path) -> None:
     """Measure budgetkg against its baselines in one run and compare each figure with its goal.
 
     One document end to end against pyoxigraph's bare bulk load, whole-process wall times,
@@ -431,8 +448,7 @@ def bench(sizes: str, runs: int, requests: int, no_serve: bool, query_limit: int
     """
     from .bench import run_benchmarks
 
-    numbers = [int(n) for n in sizes.split(",") if n.strip()]
-    figures = run_benchmarks(sizes=numbers, runs=runs, requests=requests, out=out, serve=not no_serve,
+    figures = run_benchmarks(sizes=sizes, runs=runs, requests=requests, out=out, serve=not no_serve,
                              query_limit=query_limit, log=lambda line: click.echo(line))
     sys.exit(EXIT_PROBLEMS if any(f.met is False for f in figures) else EXIT_OK)
 
