@@ -62,6 +62,13 @@ def test_check_json_names_the_documents_it_could_not_read(tmp_path):
     assert bad["error"]["message"].startswith("b.txt:1:")
 
 
+def test_check_of_a_folder_without_documents_is_an_error(tmp_path):
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{tmp_path}: no documents (*.txt) in this folder" in result.output
+    assert "identities" not in result.output  # not the bundled document instead
+
+
 def test_check_directory_reads_every_document(tmp_path):
     shutil.copy(str(default_document()), tmp_path / "a.txt")
     shutil.copy(str(default_document()), tmp_path / "b.txt")

@@ -109,6 +109,15 @@ def test_options_out_of_range_are_refused(args):
     assert f"Invalid value for '{args[1]}'" in result.output
 
 
+def test_build_of_a_folder_without_documents_is_an_error(built, tmp_path):
+    store, _ = built
+    before = (store / "current").resolve()
+    result = run(store, "build", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"{tmp_path}: no documents (*.txt) in this folder" in result.output
+    assert (store / "current").resolve() == before
+
+
 def test_build_of_a_broken_document_exits_1(tmp_path, seed_lines):
     lines = list(seed_lines)
     lines[420] = "[30201]办公费\t650.24"

@@ -20,7 +20,10 @@ def _documents(paths: tuple[Path, ...]) -> list[Path] | None:
         return None
     out: list[Path] = []
     for p in paths:
-        out.extend(sorted(p.glob("*.txt")) if p.is_dir() else [p])
+        found = sorted(p.glob("*.txt")) if p.is_dir() else [p]
+        if not found:  # not the bundled document instead, nor an empty build
+            raise BudgetkgError(f"{p}: no documents (*.txt) in this folder")
+        out.extend(found)
     return out
 
 
