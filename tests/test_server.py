@@ -195,6 +195,16 @@ def test_syntax_error_and_limits(server):
     assert r.status_code == 406
 
 
+def test_every_error_has_the_json_shape(server):
+    # Starlette's own answers too: an unknown static file, a method the endpoint does not take.
+    missing = httpx.get(server + "/static/no-such-file.js")
+    assert missing.status_code == 404 and missing.json() == {"ok": False, "status": 404, "error": "Not Found",
+                                                           "errors": ["Not Found"]}
+    put = httpx.put(server + "/sparql", content=b"ASK {}")
+    assert put.status_code == 405 and put.json()["status"] == 405
+    assert set(put.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
+
+
 def resource_path(server, label):
     r = httpx.post(server + "/sparql", data={"query": f'SELECT ?x WHERE {{ ?x <http://www.w3.org/2000/01/rdf-schema#label> "{label}"@zh }}'},
                    headers={"Accept": "application/sparql-results+json"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pyoxigraph import RdfFormat, Store, serialize
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -50,7 +52,7 @@ class ServerOptions:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def error(status: int, message: str, *, errors: list[str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+def error(status: int, message: str, *, errors: list[str] | None = None, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """Every error of the server has this one JSON shape."""
     return JSONResponse({"ok": False, "status": status, "error": message, "errors": errors or [message]},
                         status_code=status, headers=headers)
@@ -225,4 +227,11 @@ def create_app(options: ServerOptions) -> Starlette:
     ]
     middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
                              allow_headers=["Accept", "Content-Type"])]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # Starlette's own answers (an unknown static file, a method a route does not take) in the one error shape.
+        assert isinstance(exc, HTTPException)
+        return error(exc.status_code, exc.detail, headers=exc.headers)
+
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                     exception_handlers={HTTPException: http_error})
