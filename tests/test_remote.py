@@ -7,6 +7,7 @@ under ORDER BY may come in another order, so rows are compared as sorted lists; 
 graph holds its system graphs, so queries name budgetkg's graphs as their default graphs.
 """
 
+import re
 from decimal import Decimal
 
 from click.testing import CliRunner
@@ -110,6 +111,16 @@ def test_cli_push_and_query_against_a_server(store_path, tmp_path):
         refused = runner.invoke(cli, ["push", "--endpoint", query_url.replace("/query", "/nowhere"),
                                       "--store", str(store_path)])
         assert refused.exit_code == 2 and "HTTP" in refused.output
+
+
+def test_an_endpoint_that_does_not_answer_is_a_clear_error():
+    from budgetkg.oxigraph_server import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/query"  # nothing listens there
+    for command in (["query", "kjc-relocation-by-college"], ["stats"], ["export", "--format", "nt"]):
+        result = CliRunner().invoke(cli, [*command, "--endpoint", url])
+        assert result.exit_code == 2, result.output
+        assert re.search(rf"^error: {re.escape(url)}: \[Errno \d+\] Connection refused$", result.output, re.M)
 
 
 def test_federated_join_of_two_departments(tmp_path, store):

@@ -87,7 +87,11 @@ class Endpoint:
         client.setQuery(with_from(body, graphs) if graphs else body)
         try:
             return client.query().convert()
-        except Exception as exc:  # SPARQLWrapper raises its own and urllib's errors
+        except urllib.error.HTTPError as exc:
+            raise RemoteError(f"{self.url}: HTTP {exc.code} {exc.reason}") from None
+        except urllib.error.URLError as exc:  # not reached: say why (refused, unknown host …) and nothing else
+            raise RemoteError(f"{self.url}: {exc.reason}") from None
+        except Exception as exc:  # SPARQLWrapper's own errors
             raise RemoteError(f"{self.url}: {type(exc).__name__}: {str(exc)[:500]}") from None
 
     def select(self, query: str, *, default_graphs: bool = True) -> tuple[list[str], list[list[object | None]]]:
