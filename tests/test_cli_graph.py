@@ -98,6 +98,8 @@ def test_export_to_a_missing_folder_names_the_file(built, tmp_path):
     ["serve", "--port", "99999"],  # uvloop would listen on 99999 - 65536 instead
     ["serve", "--timeout", "0"],
     ["serve", "--max-rows", "0"],
+    ["serve", "--base", "data/"],  # not absolute
+    ["build", "--base", "https://example.org/my budget/"],
     ["generate", "--count", "-2"],
     ["bench", "--sizes", "1,x"],
     ["bench", "--sizes", "0"],

@@ -45,6 +45,15 @@ class _Group(click.Group):
             ctx.exit(EXIT_UNREADABLE)
 
 
+def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .iri import data_base
+
+    try:
+        return None if value is None else data_base(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 store_option = click.option(
     "--store", type=click.Path(path_type=Path), envvar="BUDGETKG_STORE", default=None,
     help="Store folder (default: $BUDGETKG_STORE, else ~/.local/share/budgetkg/store).")
@@ -114,7 +123,7 @@ def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
 @cli.command()
 @docs_argument
 @store_option
-@click.option("--base", default=None, metavar="IRI",
+@click.option("--base", default=None, metavar="IRI", callback=_base,
               help="Base of data IRIs (default: https://w3id.org/budgetkg/data/). Ontology and code-list IRIs never change.")
 @click.option("--replace-all", is_flag=True, help="Start from an empty store (default: keep the graphs of other documents).")
 @click.option("--answer/--no-answer", default=None,
@@ -356,7 +365,7 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only by default).")
 @click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True, help="Port to listen on.")
-@click.option("--base", default=None, metavar="IRI",
+@click.option("--base", default=None, metavar="IRI", callback=_base,
               help="Public base of the data IRIs: a request for /PATH describes BASE+PATH (default: "
                    "https://w3id.org/budgetkg/data/, the base `build` uses). Set it when a proxy serves a public base.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,

@@ -25,9 +25,18 @@ from pyoxigraph import NamedNode
 
 from .namespaces import CL
 
-__all__ = ["DEFAULT_BASE", "Minter", "concept", "scheme"]
+__all__ = ["DEFAULT_BASE", "Minter", "concept", "scheme", "data_base"]
 
 DEFAULT_BASE = "https://w3id.org/budgetkg/data/"
+
+
+def data_base(base: str) -> str:
+    """``base`` as a base of data IRIs, ending in ``/`` (or ``#``); a ValueError when it is not an absolute IRI."""
+    try:
+        NamedNode(base)
+    except ValueError as exc:
+        raise ValueError(f"{base!r} is not an absolute IRI ({exc})") from None
+    return base if base.endswith(("/", "#")) else base + "/"
 
 
 class _PercentEncoded(dict):
@@ -76,9 +85,7 @@ class Minter:
     """Mints the data IRIs of one document (department × year) under a base."""
 
     def __init__(self, base: str, department: str, year: int) -> None:
-        if not base.endswith(("/", "#")):
-            base += "/"
-        self.base = base
+        self.base = base = data_base(base)
         self.year = year
         self._dept = _seg(department)
         self.dataset_iri = f"{base}dataset/{self._dept}/{year}"
