@@ -94,3 +94,25 @@ def test_two_documents_of_the_same_department_and_year_are_refused(tmp_path):
 
 def test_every_seed_is_its_own_department():
     assert len({generate(seed).department for seed in range(0, 400, 7)}) == len(range(0, 400, 7))
+
+
+def test_a_year_without_its_own_code_lists_links_to_the_list_it_was_read_with(tmp_path):
+    # Only 2024's lists are on file: a 2025 budget is read with them, and its figures must
+    # point at concepts that exist (labels, schemes), not at 2025 concepts nobody defined.
+    doc = tmp_path / "2025.txt"
+    doc.write_text(generate(23, year=2025).text, encoding="utf-8")
+    build([doc], store=tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    used = [r["c"].value for r in store.query(
+        f"SELECT DISTINCT ?c WHERE {{ ?o a <http://purl.org/linked-data/cube#Observation> ; ?p ?c . "
+        f"FILTER(STRSTARTS(STR(?c), 'https://w3id.org/budgetkg/codelist/')) }}", use_default_graph_as_union=True)]
+    assert used and all("/2024/" in c for c in used)
+    unlabelled = list(store.query(
+        "SELECT ?c WHERE { ?o a <http://purl.org/linked-data/cube#Observation> ; ?p ?c . "
+        "FILTER(STRSTARTS(STR(?c), 'https://w3id.org/budgetkg/codelist/')) "
+        "FILTER NOT EXISTS { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?l ; "
+        "<http://www.w3.org/2004/02/skos/core#inScheme> ?s } }", use_default_graph_as_union=True))
+    assert unlabelled == []
+    years = {r["y"].value for r in store.query(f"SELECT DISTINCT ?y WHERE {{ ?o <{BKG}fiscalYear> ?y }}",
+                                               use_default_graph_as_union=True)}
+    assert years == {"http://reference.data.gov.uk/id/year/2025"}

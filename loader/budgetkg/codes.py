@@ -7,11 +7,12 @@ a document uses the list of its own year, or of the latest earlier year on file.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from .resources import ontology_dir, read_csv
 from .text import match_key
 
-__all__ = ["CodeList", "code_list", "code_level", "parent_code", "LEVELS"]
+__all__ = ["CodeList", "code_list", "list_year", "code_level", "parent_code", "LEVELS"]
 
 # 类 / 款 / 项: digits of each level, by scheme.
 LEVELS = {"functional": {3: "class", 5: "section", 7: "item"}, "economic": {3: "class", 5: "section"}}
@@ -55,10 +56,17 @@ def available_years(scheme: str) -> list[int]:
     return sorted(int(n[len(scheme) + 1 : -4]) for n in names if n.startswith(scheme + "-") and n.endswith(".csv"))
 
 
-def code_list(scheme: str, year: int) -> CodeList:
-    """The code list of ``scheme`` for budget ``year`` (or the latest earlier one on file)."""
+@cache
+def list_year(scheme: str, year: int) -> int:
+    """The year of the list of ``scheme`` that a budget of ``year`` uses: its own, else the
+    latest earlier one on file (the earliest for a year before them all)."""
     years = available_years(scheme)
     usable = [y for y in years if y <= year] or years[:1]
-    chosen = usable[-1]
+    return usable[-1]
+
+
+def code_list(scheme: str, year: int) -> CodeList:
+    """The code list of ``scheme`` for budget ``year`` (or the latest earlier one on file)."""
+    chosen = list_year(scheme, year)
     rows = read_csv(f"codelists/{scheme}-{chosen}.csv")
     return CodeList(scheme, chosen, {r["code"]: (r["label_zh"], r["label_en"]) for r in rows})

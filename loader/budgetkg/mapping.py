@@ -7,6 +7,7 @@ from decimal import Decimal
 from pyoxigraph import Literal, NamedNode, Quad
 
 from .codelists import TOTAL
+from .codes import list_year
 from .identities import Identity, Term
 from .iri import DEFAULT_BASE, Minter, concept
 from .namespaces import BKG, DCAT, DCTERMS, INTERVAL, ORG, PROV, QB, RDF, RDFS, SKOS, VOID, XSD
@@ -54,7 +55,9 @@ class _Mapper:
         self.subjects.add(s)
 
     def code(self, scheme: str, notation: str) -> NamedNode:
-        return concept(scheme, self.year, notation)
+        # The concept of the list the document was read with, which is on file: a 2025
+        # document read with the 2024 list links to 2024's concepts until a 2025 list is added.
+        return concept(scheme, list_year(scheme, self.year), notation)
 
     def traced(self, s: NamedNode, line: int) -> None:
         self.add(s, BKG.sourceLine, _int(line))
