@@ -42,6 +42,20 @@ def test_check_broken_identity_exits_1(tmp_path, seed_lines):
     assert "broken" in result.output and "line 420" in result.output
 
 
+def test_check_lists_codes_the_code_lists_lack(tmp_path, seed_lines):
+    lines = list(seed_lines)
+    assert lines[143 - 1].startswith("2080101\t行政运行\t13,170.56")  # 表2
+    lines[143 - 1] = lines[143 - 1].replace("2080101", "2080177", 1)
+    doc = tmp_path / "new-code.txt"
+    doc.write_text("\n".join(lines), encoding="utf-8")
+    text = run("check", str(doc))
+    assert "new-code.txt:143: 表2 functional 2080177 行政运行 (not in functional-2024)" in text.output
+    data = json.loads(run("check", "--format", "json", str(doc)).stdout)
+    assert data[0]["codes_not_in_lists"] == [{"scheme": "functional", "list_year": 2024, "code": "2080177",
+                                              "label": "行政运行", "table": 2, "line": 143}]
+    assert json.loads(run("check", "--format", "json").stdout)[0]["codes_not_in_lists"] == []
+
+
 def test_check_unreadable_exits_2(tmp_path):
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")

@@ -155,6 +155,9 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
         click.echo(f"{d.file}: {d.department} {d.year}: {d.units} units, {d.projects} projects, "
                    f"{d.observations} observations, {d.triples} triples; identities {ids['exact']} exact / "
                    f"{ids['rounding']} rounding / {ids['broken']} broken", err=True)
+        if d.codes_not_in_lists:
+            click.echo(f"  codes not in the code lists: {d.codes_not_in_lists} (their concepts have no labels; "
+                       f"`budgetkg check {d.file}` lists them)", err=True)
     click.echo(f"store {result.store}: {result.quads} quads in {len(result.documents) + 1} graphs", err=True)
     if answer or (answer is None and paths is None):
         _print_query(KJC_QUERY, store, {}, "table", "zh")

@@ -37,6 +37,7 @@ class DocumentSummary:
     observations: int
     triples: int
     identities: dict[str, int]
+    codes_not_in_lists: int = 0  # printed codes the code lists on file lack (see CheckReport)
 
 
 @dataclass
@@ -88,7 +89,8 @@ def summarize(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
     # One observation per printed figure (cells left blank become bkg:MissingCell instead).
     observations = sum(c.amount is not None for t in doc.tables.values() for r in t.rows for c in r.cells.values())
     return DocumentSummary(doc.file, graph_name(quads).value, doc.department, doc.year, len(doc.units),
-                           len(doc.projects), observations, len(quads), report.counts)
+                           len(doc.projects), observations, len(quads), report.counts,
+                           len(report.codes_not_in_lists))
 
 
 def build(

@@ -6,8 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from .codes import code_list
 from .identities import STATUSES, Identity, Term, check_identities
-from .records import Document
+from .records import Document, Row
+from .template import template
 
 __all__ = ["CheckReport", "check_document"]
 
@@ -27,6 +29,19 @@ class CheckReport:
     @property
     def broken(self) -> list[Identity]:
         return [i for i in self.identities if i.status == "broken"]
+
+    @property
+    def codes_not_in_lists(self) -> list[tuple[str, int, Row]]:
+        """(scheme, year of the list, row) for each printed code the code list the document
+        was read with does not have: its concept in the graph has no label, scheme or parent
+        until the code is added to ``ontology/codelists/{scheme}-{year}.csv``."""
+        out = []
+        for spec in template().tables:
+            if spec.codes and spec.number in self.document.tables:
+                known = code_list(spec.codes, self.document.year)
+                out += [(spec.codes, known.year, row) for row in self.document.tables[spec.number].rows
+                        if row.code and row.code not in known.labels]
+        return out
 
     def summary(self) -> str:
         c = self.counts
@@ -53,6 +68,10 @@ class CheckReport:
                     f"(line {n.resolved_at.line}, similarity {n.similarity})" for n in self.document.name_differences]
         if self.document.quirks:
             out += ["", "conversion quirks handled:"] + [f"  {q}" for q in self.document.quirks]
+        if self.codes_not_in_lists:
+            out += ["", "codes not in the code lists (add them to ontology/codelists/SCHEME-YEAR.csv):"]
+            out += [f"  {self.document.file}:{row.line}: 表{row.table} {scheme} {row.code} {row.label} "
+                    f"(not in {scheme}-{year})" for scheme, year, row in self.codes_not_in_lists]
         return "\n".join(out)
 
     def to_json(self) -> dict[str, Any]:
@@ -70,6 +89,8 @@ class CheckReport:
                 {"what": n.what, "printed": n.printed, "resolved_to": n.resolved_to, "printed_line": n.printed_at.line,
                  "resolved_line": n.resolved_at.line, "similarity": n.similarity} for n in d.name_differences],
             "quirks": d.quirks,
+            "codes_not_in_lists": [{"scheme": scheme, "list_year": year, "code": row.code, "label": row.label,
+                                    "table": row.table, "line": row.line} for scheme, year, row in self.codes_not_in_lists],
         }
 
 
