@@ -1,5 +1,6 @@
 """Charts, frames and network analysis used by the notebooks and `budgetkg report`."""
 
+import sys
 from decimal import Decimal as D
 
 import matplotlib
@@ -56,3 +57,12 @@ def test_report_writes_every_chart(store_path, tmp_path):
     pngs = sorted(p.name for p in tmp_path.glob("*.png"))
     assert pngs == sorted(f"{name}.png" for name in charts.CHARTS)
     assert all((tmp_path / p).read_bytes()[:4] == b"\x89PNG" for p in pngs)
+
+
+@pytest.mark.parametrize("extra", ["matplotlib", "squarify"])
+def test_report_without_the_plotting_extras_says_what_to_install(extra, store_path, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, extra, None)  # as if not installed
+    result = CliRunner().invoke(cli, ["report", "--out", str(tmp_path / "charts"), "--store", str(store_path)])
+    assert result.exit_code == 2
+    assert f'{extra} is not installed: pip install "budgetkg[notebooks]"' in result.output
+    assert not (tmp_path / "charts").exists()

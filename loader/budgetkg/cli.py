@@ -333,10 +333,14 @@ def report(out: Path, store: Path | None, endpoint: str | None, user: str | None
     through units to spending (Sankey), and the 科教城 spending per college. Needs the
     plotting extras (pip install "budgetkg[notebooks]") and a CJK font for the labels.
     """
-    try:
-        from .charts import write_report
+    try:  # the plotting extras, which charts.py imports only where it draws
+        import matplotlib  # noqa: F401
+        import pandas  # noqa: F401
+        import squarify  # noqa: F401
     except ImportError as exc:
         raise click.UsageError(f"{exc.name} is not installed: pip install \"budgetkg[notebooks]\"") from None
+    from .charts import write_report
+
     for path in write_report(_source(store, endpoint, user, password, auth), out):
         click.echo(str(path))
 
