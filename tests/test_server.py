@@ -130,6 +130,38 @@ def test_ask_in_csv_and_tsv_is_the_bare_word(server):
         assert yes.headers["content-type"].startswith(accept)
 
 
+VOCABULARY = "https://w3id.org/budgetkg/graph/vocabulary"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+RESULTS_JSON = "application/sparql-results+json"
+
+
+def test_the_protocol_dataset_parameters_choose_the_graphs(server):
+    def count(query, **params):
+        r = httpx.get(server + "/sparql", params={"query": query, **params}, headers={"Accept": RESULTS_JSON})
+        assert r.status_code == 200, r.text
+        return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
+
+    everything = int(count(COUNT)[0]["n"])
+    vocabulary = int(count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}")[0]["n"])
+    assert 0 < vocabulary < everything
+    assert count(COUNT, **{"default-graph-uri": VOCABULARY}) == [{"n": str(vocabulary)}]
+    # Named graphs alone: the default graph is empty, and GRAPH sees only those named.
+    assert count(COUNT, **{"named-graph-uri": VOCABULARY}) == [{"n": "0"}]
+    assert count("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+                 **{"named-graph-uri": VOCABULARY}) == [{"g": VOCABULARY, "n": str(vocabulary)}]
+    # In a form POST too, and through SPARQLWrapper, which sends default-graph-uri.
+    form = httpx.post(server + "/sparql", data={"query": COUNT, "default-graph-uri": VOCABULARY},
+                      headers={"Accept": RESULTS_JSON})
+    assert form.json()["results"]["bindings"][0]["n"]["value"] == str(vocabulary)
+    client = SPARQLWrapper(server + "/sparql")
+    client.setQuery(COUNT)
+    client.addDefaultGraph(VOCABULARY)
+    client.setReturnFormat(JSON)
+    assert client.query().convert()["results"]["bindings"][0]["n"]["value"] == str(vocabulary)
+    bad = httpx.get(server + "/sparql", params={"query": COUNT, "default-graph-uri": "not an IRI"})
+    assert bad.status_code == 400 and "default-graph-uri" in bad.json()["error"]
+
+
 def test_get_post_form_and_direct(server):
     get = httpx.get(server + "/sparql", params={"query": KJC}, headers={"Accept": "text/csv"})
     direct = httpx.post(server + "/sparql", content=KJC.encode(), headers={"Content-Type": "application/sparql-query",

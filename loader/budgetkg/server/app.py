@@ -80,7 +80,8 @@ def create_app(options: ServerOptions) -> Starlette:
         base_url = str(request.base_url)
         return base_url, base_url + "sparql"
 
-    async def run(request: Request, query: str, fmt: str | None) -> Response:
+    async def run(request: Request, query: str, fmt: str | None, dataset: tuple[tuple[str, ...], tuple[str, ...]]
+                  ) -> Response:
         try:
             table_format, graph_format = negotiate(request.headers.get("accept", ""), fmt)
         except ProtocolError as exc:
@@ -95,7 +96,7 @@ def create_app(options: ServerOptions) -> Starlette:
                               "(start the server with --allow-service URL)")
         try:
             outcome = await pool.run(query, max_rows=options.max_rows, table_format=table_format,
-                                     graph_format=graph_format)
+                                     graph_format=graph_format, default_graphs=dataset[0], named_graphs=dataset[1])
         except QueryTimeout:
             return error(503, f"the query was stopped after {options.timeout:g} s, this endpoint's time limit",
                          headers={"Retry-After": "1"})
@@ -126,7 +127,7 @@ def create_app(options: ServerOptions) -> Starlette:
             return await update(request, req.update)
         if not req.query:
             return describe_service(request, req.format)
-        return await run(request, req.query, req.format)
+        return await run(request, req.query, req.format, (req.default_graphs, req.named_graphs))
 
     async def update(request: Request, text: str) -> Response:
         if not options.update_token:

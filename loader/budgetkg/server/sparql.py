@@ -34,6 +34,10 @@ class SparqlRequest:
     query: str | None
     update: str | None
     format: str | None
+    # The protocol's dataset: default-graph-uri and named-graph-uri (empty: the query's own,
+    # else the union of every graph as the default graph).
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
 
 
 def _first(params: dict[str, list[str]], name: str, default: str | None = None) -> str | None:
@@ -41,12 +45,27 @@ def _first(params: dict[str, list[str]], name: str, default: str | None = None) 
     return values[0] if values else default
 
 
+def _dataset(params: dict[str, list[str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The graphs named by default-graph-uri and named-graph-uri, each an absolute IRI."""
+    from pyoxigraph import NamedNode
+
+    graphs = {name: tuple(params.get(name, [])) for name in ("default-graph-uri", "named-graph-uri")}
+    for name, iris in graphs.items():
+        for iri in iris:
+            try:
+                NamedNode(iri)
+            except ValueError:
+                raise ProtocolError(400, f"{name} is not an absolute IRI: {iri!r}") from None
+    return graphs["default-graph-uri"], graphs["named-graph-uri"]
+
+
 def read_request(method: str, query_string: str, content_type: str, body: bytes) -> SparqlRequest:
     """The query or update of a request: GET ?query=, POST form (query= / update=) or POST direct."""
     params = parse_qs(query_string, keep_blank_values=True)
     fmt = _first(params, "format")
+    dataset = _dataset(params)
     if method == "GET":
-        return SparqlRequest(_first(params, "query"), None, fmt)
+        return SparqlRequest(_first(params, "query"), None, fmt, *dataset)
     kind = content_type.split(";")[0].strip().lower()
     try:
         text = body.decode("utf-8")
@@ -54,9 +73,11 @@ def read_request(method: str, query_string: str, content_type: str, body: bytes)
         raise ProtocolError(400, "the request body is not UTF-8") from None
     if kind == "application/x-www-form-urlencoded":
         form = parse_qs(text, keep_blank_values=True)
-        return SparqlRequest(_first(form, "query"), _first(form, "update"), _first(form, "format", fmt))
+        default, named = _dataset(form)
+        return SparqlRequest(_first(form, "query"), _first(form, "update"), _first(form, "format", fmt),
+                             dataset[0] + default, dataset[1] + named)
     if kind == "application/sparql-query":
-        return SparqlRequest(text, None, fmt)
+        return SparqlRequest(text, None, fmt, *dataset)
     if kind == "application/sparql-update":
         return SparqlRequest(None, text, fmt)
     raise ProtocolError(415, f"No supported content Content-Type given: {content_type or 'none'}; use "

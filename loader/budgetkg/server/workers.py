@@ -124,11 +124,17 @@ def _table(kind: str, names: list[str], rows: list, boolean: bool, fmt: str, tru
     return content
 
 
-def _run(store, query: str, max_rows: int, table_format: str, graph_format: str) -> QueryOutcome:
-    from pyoxigraph import QueryBoolean, QuerySolutions, RdfFormat, serialize
+def _run(store, query: str, max_rows: int, table_format: str, graph_format: str,
+         dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> QueryOutcome:
+    from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, serialize
 
+    default_graphs, named_graphs = dataset
     try:
-        result = store.query(query, use_default_graph_as_union=True)
+        if default_graphs or named_graphs:  # the protocol's dataset: only these graphs, even none as default
+            result = store.query(query, default_graph=[NamedNode(g) for g in default_graphs],
+                                 named_graphs=[NamedNode(g) for g in named_graphs] if named_graphs else None)
+        else:
+            result = store.query(query, use_default_graph_as_union=True)
         if isinstance(result, QueryBoolean):
             content = _table("ASK", [], [], bool(result), table_format, False, max_rows)
             return QueryOutcome("table", content, TABLE_FORMATS[table_format][0])
@@ -177,11 +183,11 @@ def _worker(conn: Connection, store_dir: str, in_memory: bool | None) -> None:
                 pass
             continue
         try:
-            query, max_rows, table_format, graph_format = conn.recv()
+            request = conn.recv()
         except EOFError:
             return
         take_up_swap()
-        conn.send(_run(store, query, max_rows, table_format, graph_format))
+        conn.send(_run(store, *request))
 
 
 class _Worker:
@@ -258,13 +264,16 @@ class QueryPool:
         self._replacing.add(task)
         task.add_done_callback(self._replacing.discard)
 
-    async def run(self, query: str, *, max_rows: int, table_format: str = "json",
-                  graph_format: str = "ttl") -> QueryOutcome:
-        """Run a query in a worker; QueryTimeout when it is stopped at the limit."""
+    async def run(self, query: str, *, max_rows: int, table_format: str = "json", graph_format: str = "ttl",
+                  default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = ()) -> QueryOutcome:
+        """Run a query in a worker; QueryTimeout when it is stopped at the limit.
+
+        Without ``default_graphs`` or ``named_graphs``, the default graph is the union of all graphs.
+        """
         assert self._idle is not None, "QueryPool.start() first"
         worker = await self._idle.get()
         try:
-            worker.conn.send((query, max_rows, table_format, graph_format))
+            worker.conn.send((query, max_rows, table_format, graph_format, (default_graphs, named_graphs)))
             if await _readable(worker.conn, self.timeout):
                 # The answer is there (or the worker died): reading it does not wait on the query.
                 outcome = worker.conn.recv()
