@@ -145,10 +145,11 @@ def test_the_protocol_dataset_parameters_choose_the_graphs(server):
     vocabulary = int(count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}")[0]["n"])
     assert 0 < vocabulary < everything
     assert count(COUNT, **{"default-graph-uri": VOCABULARY}) == [{"n": str(vocabulary)}]
+    by_graph = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    assert count(by_graph, **{"default-graph-uri": VOCABULARY}) == []  # and no named graphs
     # Named graphs alone: the default graph is empty, and GRAPH sees only those named.
     assert count(COUNT, **{"named-graph-uri": VOCABULARY}) == [{"n": "0"}]
-    assert count("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-                 **{"named-graph-uri": VOCABULARY}) == [{"g": VOCABULARY, "n": str(vocabulary)}]
+    assert count(by_graph, **{"named-graph-uri": VOCABULARY}) == [{"g": VOCABULARY, "n": str(vocabulary)}]
     # In a form POST too, and through SPARQLWrapper, which sends default-graph-uri.
     form = httpx.post(server + "/sparql", data={"query": COUNT, "default-graph-uri": VOCABULARY},
                       headers={"Accept": RESULTS_JSON})

@@ -130,9 +130,9 @@ def _run(store, query: str, max_rows: int, table_format: str, graph_format: str,
 
     default_graphs, named_graphs = dataset
     try:
-        if default_graphs or named_graphs:  # the protocol's dataset: only these graphs, even none as default
+        if default_graphs or named_graphs:  # the protocol's dataset: these graphs only, none where none is named
             result = store.query(query, default_graph=[NamedNode(g) for g in default_graphs],
-                                 named_graphs=[NamedNode(g) for g in named_graphs] if named_graphs else None)
+                                 named_graphs=[NamedNode(g) for g in named_graphs])
         else:
             result = store.query(query, use_default_graph_as_union=True)
         if isinstance(result, QueryBoolean):
