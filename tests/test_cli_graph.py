@@ -61,6 +61,17 @@ def test_query_errors(built):
     assert syntax.exit_code == 2
 
 
+def test_query_with_from_gets_the_graphs_it_names(built):
+    store, _ = built
+    vocabulary = "https://w3id.org/budgetkg/graph/vocabulary"
+    in_graph = run(store, "query", f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{vocabulary}> {{ ?s ?p ?o }} }}",
+                   "--format", "csv")
+    from_clause = run(store, "query", f"SELECT (COUNT(*) AS ?n) FROM <{vocabulary}> WHERE {{ ?s ?p ?o }}",
+                      "--format", "csv")
+    everything = run(store, "query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv")
+    assert from_clause.exit_code == 0 and from_clause.output == in_graph.output != everything.output
+
+
 def test_query_without_store(tmp_path):
     result = CliRunner().invoke(cli, ["query", "largest-projects", "--store", str(tmp_path / "none")])
     assert result.exit_code == 2 and "budgetkg build" in result.output

@@ -163,6 +163,17 @@ def test_the_protocol_dataset_parameters_choose_the_graphs(server):
     assert bad.status_code == 400 and "default-graph-uri" in bad.json()["error"]
 
 
+def test_a_query_naming_its_dataset_with_from_gets_it(server):
+    def rows(query):
+        r = httpx.post(server + "/sparql", data={"query": query}, headers={"Accept": RESULTS_JSON})
+        return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
+
+    vocabulary = rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}")
+    assert rows(f"SELECT (COUNT(*) AS ?n) FROM <{VOCABULARY}> WHERE {{ ?s ?p ?o }}") == vocabulary
+    assert rows(f"SELECT DISTINCT ?g FROM NAMED <{VOCABULARY}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == [{"g": VOCABULARY}]
+    assert rows(COUNT) != vocabulary  # without FROM: the union of every graph
+
+
 def test_get_post_form_and_direct(server):
     get = httpx.get(server + "/sparql", params={"query": KJC}, headers={"Accept": "text/csv"})
     direct = httpx.post(server + "/sparql", content=KJC.encode(), headers={"Content-Type": "application/sparql-query",

@@ -241,7 +241,8 @@ def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, store:
           user: str | None, password: str | None, auth: str) -> None:
     """Run QUERY on the store: a library name (see `budgetkg queries`), a .rq file or SPARQL text.
 
-    Queries see the union of all named graphs as their default graph.
+    Queries see the union of all named graphs as their default graph, unless they name
+    their own dataset with FROM / FROM NAMED.
     """
     remote = None
     if endpoint:

@@ -189,6 +189,27 @@ class Result:
         return [[display(t, self.labels) for t in row] for row in self.rows]
 
 
+# What cannot hold a keyword: strings, IRIs, comments.
+_NOT_KEYWORDS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+                           r'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+# FROM as a keyword, not part of a prefixed name (ex:from) or a variable (?from).
+_FROM = re.compile(r"(?<![\w:?$.-])FROM(?![\w:.-])", re.IGNORECASE)
+
+
+def union_default_graph(query: str) -> bool:
+    """Whether to run ``query`` with the union of all graphs as its default graph: yes, unless
+    it names its own dataset with FROM or FROM NAMED (pyoxigraph's union option would override it).
+
+    >>> union_default_graph("SELECT * WHERE { ?s ?p ?o }")
+    True
+    >>> union_default_graph("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }")
+    False
+    >>> union_default_graph('SELECT * WHERE { ?from ex:from "FROM" } # FROM <http://a/>')
+    True
+    """
+    return not _FROM.search(_NOT_KEYWORDS.sub(" ", query))
+
+
 def json_term(term) -> dict[str, str]:
     """A term as the SPARQL 1.1 JSON results format writes it."""
     from pyoxigraph import BlankNode
@@ -230,8 +251,8 @@ def _decimal_text(lexical: str) -> str:
 
 def run_select(source: Store | Endpoint | RemoteStore, query: str, *, params: dict[str, str] | None = None,
                lang: str = "zh") -> Result:
-    """Run a library query, a .rq file or query text on the embedded store (union of all graphs)
-    or on a remote endpoint (:class:`budgetkg.remote.Endpoint`)."""
+    """Run a library query, a .rq file or query text on the embedded store (the union of all
+    graphs, unless the query has FROM) or on a remote endpoint (:class:`budgetkg.remote.Endpoint`)."""
     text, lib = resolve(query)
     text = bind(text, lib, params or {})
     try:
@@ -244,7 +265,7 @@ def run_select(source: Store | Endpoint | RemoteStore, query: str, *, params: di
 
 def _select(source: Store | Endpoint | RemoteStore, text: str) -> tuple[list[str], list[list[Any]]]:
     if isinstance(source, Store):
-        solutions = source.query(text, use_default_graph_as_union=True)
+        solutions = source.query(text, use_default_graph_as_union=union_default_graph(text))
         if not isinstance(solutions, QuerySolutions):
             raise QueryError("only SELECT queries give a table; use a CONSTRUCT with `budgetkg export`")
         variables = [v.value for v in solutions.variables]

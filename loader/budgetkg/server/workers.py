@@ -128,13 +128,15 @@ def _run(store, query: str, max_rows: int, table_format: str, graph_format: str,
          dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> QueryOutcome:
     from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, serialize
 
+    from ..queries import union_default_graph
+
     default_graphs, named_graphs = dataset
     try:
         if default_graphs or named_graphs:  # the protocol's dataset: these graphs only, none where none is named
             result = store.query(query, default_graph=[NamedNode(g) for g in default_graphs],
                                  named_graphs=[NamedNode(g) for g in named_graphs])
         else:
-            result = store.query(query, use_default_graph_as_union=True)
+            result = store.query(query, use_default_graph_as_union=union_default_graph(query))
         if isinstance(result, QueryBoolean):
             content = _table("ASK", [], [], bool(result), table_format, False, max_rows)
             return QueryOutcome("table", content, TABLE_FORMATS[table_format][0])
