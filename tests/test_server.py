@@ -174,6 +174,14 @@ def test_a_query_naming_its_dataset_with_from_gets_it(server):
     assert rows(COUNT) != vocabulary  # without FROM: the union of every graph
 
 
+def test_the_format_parameter_takes_a_media_type_too(server):
+    for fmt, media in (("application/sparql-results+json", "application/sparql-results+json"),
+                       ("text/csv", "text/csv"), ("csv", "text/csv")):
+        r = httpx.get(server + "/sparql", params={"query": KJC, "format": fmt})
+        assert r.status_code == 200 and r.headers["content-type"].startswith(media), (fmt, r.text[:200])
+    assert httpx.get(server + "/sparql", params={"query": KJC, "format": "image/png"}).status_code == 406
+
+
 def test_get_post_form_and_direct(server):
     get = httpx.get(server + "/sparql", params={"query": KJC}, headers={"Accept": "text/csv"})
     direct = httpx.post(server + "/sparql", content=KJC.encode(), headers={"Content-Type": "application/sparql-query",

@@ -86,10 +86,12 @@ def read_request(method: str, query_string: str, content_type: str, body: bytes)
 
 def negotiate(accept: str, fmt: str | None) -> tuple[str, str]:
     """(table format, graph format) for a request: the `format` parameter, else the Accept header."""
+    if fmt and "/" in fmt:  # a media type, as Virtuoso's format parameter takes: read it as Accept
+        return negotiate(fmt, None)
     if fmt:
         pair = _FORMAT_PARAM.get(fmt.lower())
         if pair is None:
-            raise ProtocolError(406, f"unknown format {fmt!r}: {', '.join(sorted(_FORMAT_PARAM))}")
+            raise ProtocolError(406, f"unknown format {fmt!r}: {', '.join(sorted(_FORMAT_PARAM))}, or a media type")
         return pair
     ranked = []
     for i, part in enumerate(accept.split(",") if accept else []):
