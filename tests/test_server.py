@@ -313,6 +313,14 @@ def test_query_ui_examples_void_catalogue_dumps(server):
     assert "@prefix" in httpx.get(server + "/ontology", headers={"Accept": "text/turtle"}).text
 
 
+def test_the_ontology_page_leaves_the_server_logging_alone(store_path):
+    # In a fresh process, as a server is: pyLODE configures the root logger when imported.
+    result = subprocess.run([sys.executable, "-m", "budgetkg", "serve", "--store", str(store_path), "--get", "/ontology"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "AccountingIdentity" in result.stdout
+    assert result.stderr == ""
+
+
 def test_labels_are_escaped_in_html(tmp_path, seed_lines):
     lines = list(seed_lines)
     lines[776 - 1] = lines[776 - 1].replace("广州市工贸技师学院入驻科教城购置项目", "<script>alert(1)</script>购置项目", 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -10,8 +11,15 @@ __all__ = ["render"]
 
 def render(turtle: bytes) -> str:
     """HTML documentation of the ontology (pyLODE's OntPub profile)."""
-    from pylode import OntPub
-
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        from pylode import OntPub
+    finally:
+        # pyLODE calls logging.basicConfig(level=DEBUG) when imported: every library's debug
+        # messages would then reach the server's standard error.
+        root.handlers[:] = handlers
+        root.setLevel(level)
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "budgetkg.ttl"
         source.write_bytes(turtle)
