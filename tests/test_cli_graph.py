@@ -59,6 +59,8 @@ def test_query_errors(built):
     assert bad_param.exit_code == 2 and "integer" in bad_param.output
     syntax = run(store, "query", "SELECT WHERE {")
     assert syntax.exit_code == 2
+    ask = run(store, "query", "ASK { ?s ?p ?o }")
+    assert ask.exit_code == 2 and "only SELECT queries give a table" in ask.output and "/sparql" in ask.output
 
 
 def test_query_with_from_gets_the_graphs_it_names(built):

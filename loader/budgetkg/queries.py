@@ -267,7 +267,8 @@ def _select(source: Store | Endpoint | RemoteStore, text: str) -> tuple[list[str
     if isinstance(source, Store):
         solutions = source.query(text, use_default_graph_as_union=union_default_graph(text))
         if not isinstance(solutions, QuerySolutions):
-            raise QueryError("only SELECT queries give a table; use a CONSTRUCT with `budgetkg export`")
+            raise QueryError("only SELECT queries give a table; ask ASK, CONSTRUCT and DESCRIBE at `budgetkg serve`'s "
+                             "/sparql, or in Python with open_store().query()")
         variables = [v.value for v in solutions.variables]
         return variables, [[s[v] for v in variables] for s in solutions]
     return source.select(text)
