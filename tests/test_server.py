@@ -182,6 +182,19 @@ def test_the_format_parameter_takes_a_media_type_too(server):
     assert httpx.get(server + "/sparql", params={"query": KJC, "format": "image/png"}).status_code == 406
 
 
+def test_a_graph_is_read_whole_through_an_endpoint_that_cuts_answers(server, store_path):
+    # This server cuts answers at 100 rows (--max-rows), as Virtuoso cuts them at 10,000.
+    from pyoxigraph import NamedNode
+
+    from budgetkg.remote import Endpoint, RemoteStore
+    from budgetkg.store import open_store
+
+    vocabulary = NamedNode(VOCABULARY)
+    remote = RemoteStore(Endpoint(server + "/sparql")).quads_for_pattern(graph=vocabulary)
+    local = list(open_store(store_path).quads_for_pattern(None, None, None, vocabulary))
+    assert len(local) > 1000 and sorted(map(str, remote)) == sorted(map(str, local))
+
+
 def test_get_post_form_and_direct(server):
     get = httpx.get(server + "/sparql", params={"query": KJC}, headers={"Accept": "text/csv"})
     direct = httpx.post(server + "/sparql", content=KJC.encode(), headers={"Content-Type": "application/sparql-query",

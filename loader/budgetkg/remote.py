@@ -261,13 +261,28 @@ class RemoteStore:
         variables, rows = self.endpoint.select(query, default_graphs=dataset)
         return [dict(zip(variables, row)) for row in rows]
 
+    # Rows asked for at a time: endpoints cut longer answers (budgetkg's and Virtuoso's limit is
+    # 10,000 rows by default), so a graph is read in pages, each as long as the endpoint gives.
+    PAGE = 5_000
+
     def quads_for_pattern(self, subject=None, predicate=None, obj=None, graph=None):
         graphs = [graph] if graph is not None else self.named_graphs()
         terms = {"s": subject, "p": predicate, "o": obj}
         pattern = " ".join(str(t) if t is not None else f"?{name}" for name, t in terms.items())
         out = []
         for g in graphs:
-            rows = self.query(f"SELECT * WHERE {{ GRAPH {g} {{ {pattern} }} }}")
+            where = f"WHERE {{ GRAPH {g} {{ {pattern} }} }}"
+            expected = int(self.query(f"SELECT (COUNT(*) AS ?n) {where}")[0]["n"].value)
+            rows: list[dict] = []
+            while len(rows) < expected:
+                page = self.query(f"SELECT * {where} LIMIT {self.PAGE} OFFSET {len(rows)}")
+                if not page:
+                    break
+                rows += page
+            found = {tuple(row[n] for n in sorted(row)) for row in rows}
+            if len(rows) != expected or len(found) != expected:
+                raise RemoteError(f"{self.endpoint.url}: read {len(found)} distinct of the {expected} triples of "
+                                  f"{g} in pages (an endpoint whose order changes between pages cannot be read so)")
             for row in rows:
                 s, p, o = (terms[n] if terms[n] is not None else row[n] for n in ("s", "p", "o"))
                 out.append(Quad(s, p, o, g))
