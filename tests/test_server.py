@@ -195,6 +195,15 @@ def test_a_graph_is_read_whole_through_an_endpoint_that_cuts_answers(server, sto
     assert len(local) > 1000 and sorted(map(str, remote)) == sorted(map(str, local))
 
 
+def test_an_answer_the_endpoint_cut_is_an_error_not_a_short_table(server):
+    # 214 projects, and this server cuts answers at 100 rows.
+    result = CliRunner().invoke(cli, ["query", "largest-projects", "-p", "limit=1000", "--endpoint", server + "/sparql"])
+    assert result.exit_code == 2
+    assert "the endpoint cut the answer at its row limit (x-budgetkg-truncated)" in result.output
+    few = CliRunner().invoke(cli, ["query", "largest-projects", "-p", "limit=5", "--endpoint", server + "/sparql"])
+    assert few.exit_code == 0 and "(5 rows)" in few.output
+
+
 def test_get_post_form_and_direct(server):
     get = httpx.get(server + "/sparql", params={"query": KJC}, headers={"Accept": "text/csv"})
     direct = httpx.post(server + "/sparql", content=KJC.encode(), headers={"Content-Type": "application/sparql-query",

@@ -76,7 +76,7 @@ class Endpoint:
             self._graphs = sorted(found) + [VOCABULARY_GRAPH.value]
         return self._graphs
 
-    def _raw(self, query: str, *, default_graphs: list[str] | None = None) -> dict:
+    def _raw(self, query: str, *, default_graphs: list[str] | None = None, allow_cut: bool = False) -> dict:
         client = self._client()
         graphs = self.graphs() if default_graphs is None else default_graphs
         # FROM clauses rather than default-graph-uri: the query is sent in a form POST (it can be
@@ -86,7 +86,14 @@ class Endpoint:
         body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
         client.setQuery(with_from(body, graphs) if graphs else body)
         try:
-            return client.query().convert()
+            result = client.query()
+            cut = {name.lower() for name in result.info().keys()} & _CUT_HEADERS
+            if cut and not allow_cut:
+                raise RemoteError(f"{self.url}: the endpoint cut the answer at its row limit ({', '.join(sorted(cut))}): "
+                                  "add LIMIT and OFFSET to the query, or raise the endpoint's limit")
+            return result.convert()
+        except RemoteError:
+            raise
         except urllib.error.HTTPError as exc:
             raise RemoteError(f"{self.url}: HTTP {exc.code} {exc.reason}") from None
         except urllib.error.URLError as exc:  # not reached: say why (refused, unknown host …) and nothing else
@@ -94,13 +101,15 @@ class Endpoint:
         except Exception as exc:  # SPARQLWrapper's own errors
             raise RemoteError(f"{self.url}: {type(exc).__name__}: {str(exc)[:500]}") from None
 
-    def select(self, query: str, *, default_graphs: bool = True) -> tuple[list[str], list[list[object | None]]]:
+    def select(self, query: str, *, default_graphs: bool = True, allow_cut: bool = False
+               ) -> tuple[list[str], list[list[object | None]]]:
         """Variables and rows (pyoxigraph terms) of a SELECT query.
 
         :param default_graphs: name budgetkg's graphs as the default graph; False leaves the
             dataset to the endpoint (needed for queries with ``GRAPH ?g``).
+        :param allow_cut: accept an answer the endpoint cut at its row limit (else a RemoteError).
         """
-        data = self._raw(query, default_graphs=None if default_graphs else [])
+        data = self._raw(query, default_graphs=None if default_graphs else [], allow_cut=allow_cut)
         if "boolean" in data:
             raise RemoteError("only SELECT queries give a table")
         variables = data["head"]["vars"]
@@ -109,6 +118,8 @@ class Endpoint:
 
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+# Response headers by which endpoints say they cut an answer at their row limit.
+_CUT_HEADERS = {"x-budgetkg-truncated", "x-sparql-maxrows"}
 
 
 def with_from(query: str, graphs: list[str]) -> str:
@@ -273,12 +284,13 @@ class RemoteStore:
         for g in graphs:
             where = f"WHERE {{ GRAPH {g} {{ {pattern} }} }}"
             expected = int(self.query(f"SELECT (COUNT(*) AS ?n) {where}")[0]["n"].value)
-            rows: list[dict] = []
-            while len(rows) < expected:
-                page = self.query(f"SELECT * {where} LIMIT {self.PAGE} OFFSET {len(rows)}")
+            rows = []
+            while len(rows) < expected:  # a page the endpoint cuts shorter is fine: the next starts after it
+                names, page = self.endpoint.select(f"SELECT * {where} LIMIT {self.PAGE} OFFSET {len(rows)}",
+                                                   default_graphs=False, allow_cut=True)
                 if not page:
                     break
-                rows += page
+                rows += [dict(zip(names, row)) for row in page]
             found = {tuple(row[n] for n in sorted(row)) for row in rows}
             if len(rows) != expected or len(found) != expected:
                 raise RemoteError(f"{self.endpoint.url}: read {len(found)} distinct of the {expected} triples of "
