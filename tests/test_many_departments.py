@@ -104,8 +104,8 @@ def test_a_year_without_its_own_code_lists_links_to_the_list_it_was_read_with(tm
     build([doc], store=tmp_path / "store")
     store = open_store(tmp_path / "store")
     used = [r["c"].value for r in store.query(
-        f"SELECT DISTINCT ?c WHERE {{ ?o a <http://purl.org/linked-data/cube#Observation> ; ?p ?c . "
-        f"FILTER(STRSTARTS(STR(?c), 'https://w3id.org/budgetkg/codelist/')) }}", use_default_graph_as_union=True)]
+        "SELECT DISTINCT ?c WHERE { ?o a <http://purl.org/linked-data/cube#Observation> ; ?p ?c . "
+        "FILTER(STRSTARTS(STR(?c), 'https://w3id.org/budgetkg/codelist/')) }", use_default_graph_as_union=True)]
     assert used and all("/2024/" in c for c in used)
     unlabelled = list(store.query(
         "SELECT ?c WHERE { ?o a <http://purl.org/linked-data/cube#Observation> ; ?p ?c . "

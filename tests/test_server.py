@@ -135,21 +135,23 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 RESULTS_JSON = "application/sparql-results+json"
 
 
-def test_the_protocol_dataset_parameters_choose_the_graphs(server):
-    def count(query, **params):
-        r = httpx.get(server + "/sparql", params={"query": query, **params}, headers={"Accept": RESULTS_JSON})
-        assert r.status_code == 200, r.text
-        return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
+def values(server, query, **params):
+    """The rows of a SELECT asked with GET (params: protocol parameters), each as {variable: value}."""
+    r = httpx.get(server + "/sparql", params={"query": query, **params}, headers={"Accept": RESULTS_JSON})
+    assert r.status_code == 200, r.text
+    return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
 
-    everything = int(count(COUNT)[0]["n"])
-    vocabulary = int(count(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}")[0]["n"])
+
+def test_the_protocol_dataset_parameters_choose_the_graphs(server):
+    everything = int(values(server, COUNT)[0]["n"])
+    vocabulary = int(values(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}")[0]["n"])
     assert 0 < vocabulary < everything
-    assert count(COUNT, **{"default-graph-uri": VOCABULARY}) == [{"n": str(vocabulary)}]
+    assert values(server, COUNT, **{"default-graph-uri": VOCABULARY}) == [{"n": str(vocabulary)}]
     by_graph = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    assert count(by_graph, **{"default-graph-uri": VOCABULARY}) == []  # and no named graphs
+    assert values(server, by_graph, **{"default-graph-uri": VOCABULARY}) == []  # and no named graphs
     # Named graphs alone: the default graph is empty, and GRAPH sees only those named.
-    assert count(COUNT, **{"named-graph-uri": VOCABULARY}) == [{"n": "0"}]
-    assert count(by_graph, **{"named-graph-uri": VOCABULARY}) == [{"g": VOCABULARY, "n": str(vocabulary)}]
+    assert values(server, COUNT, **{"named-graph-uri": VOCABULARY}) == [{"n": "0"}]
+    assert values(server, by_graph, **{"named-graph-uri": VOCABULARY}) == [{"g": VOCABULARY, "n": str(vocabulary)}]
     # In a form POST too, and through SPARQLWrapper, which sends default-graph-uri.
     form = httpx.post(server + "/sparql", data={"query": COUNT, "default-graph-uri": VOCABULARY},
                       headers={"Accept": RESULTS_JSON})
@@ -164,14 +166,10 @@ def test_the_protocol_dataset_parameters_choose_the_graphs(server):
 
 
 def test_a_query_naming_its_dataset_with_from_gets_it(server):
-    def rows(query):
-        r = httpx.post(server + "/sparql", data={"query": query}, headers={"Accept": RESULTS_JSON})
-        return [{k: v["value"] for k, v in b.items()} for b in r.json()["results"]["bindings"]]
-
-    vocabulary = rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}")
-    assert rows(f"SELECT (COUNT(*) AS ?n) FROM <{VOCABULARY}> WHERE {{ ?s ?p ?o }}") == vocabulary
-    assert rows(f"SELECT DISTINCT ?g FROM NAMED <{VOCABULARY}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == [{"g": VOCABULARY}]
-    assert rows(COUNT) != vocabulary  # without FROM: the union of every graph
+    vocabulary = values(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}")
+    assert values(server, f"SELECT (COUNT(*) AS ?n) FROM <{VOCABULARY}> WHERE {{ ?s ?p ?o }}") == vocabulary
+    assert values(server, f"SELECT DISTINCT ?g FROM NAMED <{VOCABULARY}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == [{"g": VOCABULARY}]
+    assert values(server, COUNT) != vocabulary  # without FROM: the union of every graph
 
 
 def test_the_format_parameter_takes_a_media_type_too(server):

@@ -87,19 +87,18 @@ class Endpoint:
         client.setQuery(with_from(body, graphs) if graphs else body)
         try:
             result = client.query()
-            cut = {name.lower() for name in result.info().keys()} & _CUT_HEADERS
-            if cut and not allow_cut:
-                raise RemoteError(f"{self.url}: the endpoint cut the answer at its row limit ({', '.join(sorted(cut))}): "
-                                  "add LIMIT and OFFSET to the query, or raise the endpoint's limit")
-            return result.convert()
-        except RemoteError:
-            raise
+            data = result.convert()
         except urllib.error.HTTPError as exc:
             raise RemoteError(f"{self.url}: HTTP {exc.code} {exc.reason}") from None
         except urllib.error.URLError as exc:  # not reached: say why (refused, unknown host …) and nothing else
             raise RemoteError(f"{self.url}: {exc.reason}") from None
         except Exception as exc:  # SPARQLWrapper's own errors
             raise RemoteError(f"{self.url}: {type(exc).__name__}: {str(exc)[:500]}") from None
+        cut = {name.lower() for name in result.info().keys()} & _CUT_HEADERS
+        if cut and not allow_cut:
+            raise RemoteError(f"{self.url}: the endpoint cut the answer at its row limit ({', '.join(sorted(cut))}): "
+                              "add LIMIT and OFFSET to the query, or raise the endpoint's limit")
+        return data
 
     def select(self, query: str, *, default_graphs: bool = True, allow_cut: bool = False
                ) -> tuple[list[str], list[list[object | None]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .codes import code_list
@@ -30,7 +31,7 @@ class CheckReport:
     def broken(self) -> list[Identity]:
         return [i for i in self.identities if i.status == "broken"]
 
-    @property
+    @cached_property  # asked for by the text, the JSON and the build's summary
     def codes_not_in_lists(self) -> list[tuple[str, int, Row]]:
         """(scheme, year of the list, row) for each printed code the code list the document
         was read with does not have: its concept in the graph has no label, scheme or parent
