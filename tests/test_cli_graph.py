@@ -7,6 +7,8 @@ from click.testing import CliRunner
 
 from budgetkg.cli import cli
 
+from facts import KJC_NAMES, KJC_PROJECTS
+
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
@@ -59,8 +61,42 @@ def test_query_errors(built):
     assert bad_param.exit_code == 2 and "integer" in bad_param.output
     syntax = run(store, "query", "SELECT WHERE {")
     assert syntax.exit_code == 2
-    ask = run(store, "query", "ASK { ?s ?p ?o }")
-    assert ask.exit_code == 2 and "only SELECT queries give a table" in ask.output and "/sparql" in ask.output
+    graph_as_csv = run(store, "query", KJC_PROJECTS, "--format", "csv")
+    assert graph_as_csv.exit_code == 2 and "a CONSTRUCT query gives a graph: --format ttl, nt" in graph_as_csv.output
+    table_as_turtle = run(store, "query", "largest-projects", "--format", "ttl")
+    assert table_as_turtle.exit_code == 2 and "a SELECT query gives a table" in table_as_turtle.output
+    not_a_query = run(store, "query", "# SELECT\nhello")
+    assert not_a_query.exit_code == 2 and "expected SELECT, ASK, CONSTRUCT or DESCRIBE, found 'hello'" in not_a_query.output
+
+
+def test_query_ask(built):
+    store, _ = built
+    project = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> ASK { ?p rdfs:label \"{}\"@zh }"
+    yes = run(store, "query", project.replace("{}", "广州市公用事业技师学院入驻科教城购置项目"))  # line 869
+    assert yes.exit_code == 0 and yes.output == "true\n"
+    no = run(store, "query", project.replace("{}", "广州市公用事业技师学院入驻月球购置项目"), "--format", "json")
+    assert no.exit_code == 0 and json.loads(no.output) == {"head": {}, "boolean": False}
+
+
+def test_query_construct_in_every_graph_syntax(built):
+    from pyoxigraph import RdfFormat, parse
+
+    store, _ = built
+    syntaxes = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD,
+                "rdfxml": RdfFormat.RDF_XML}
+    for fmt, syntax in syntaxes.items():
+        out = run(store, "query", KJC_PROJECTS, "--format", fmt)
+        assert out.exit_code == 0, out.output
+        triples = list(parse(out.stdout_bytes, format=syntax))
+        assert {t.object.value for t in triples} == KJC_NAMES and len(triples) == len(KJC_NAMES), fmt
+        assert out.stdout_bytes == run(store, "query", KJC_PROJECTS, "--format", fmt).stdout_bytes  # deterministic
+    turtle = run(store, "query", KJC_PROJECTS).output  # the default format gives Turtle
+    assert turtle.startswith("@prefix rdfs:") and "@prefix qb:" not in turtle  # only the prefixes it uses
+    nt = run(store, "query", KJC_PROJECTS, "--format", "nt").output.splitlines()
+    assert nt == sorted(nt)
+    unit = "<https://w3id.org/budgetkg/ontology#BudgetUnit>"
+    described = run(store, "query", f"DESCRIBE {unit}", "--format", "nt").output
+    assert f'{unit} <http://www.w3.org/2000/01/rdf-schema#label> "预算单位"@zh .' in described.splitlines()
 
 
 def test_query_with_from_gets_the_graphs_it_names(built):

@@ -146,7 +146,8 @@ def test_exports_parse_with_rdflib_and_pyoxigraph(store):
 
     n_triples = len(export_bytes(store, "nt").splitlines())
     for fmt, rdflib_format, ox_format in (("ttl", "turtle", RdfFormat.TURTLE), ("nt", "nt", RdfFormat.N_TRIPLES),
-                                          ("jsonld", "json-ld", RdfFormat.JSON_LD)):
+                                          ("jsonld", "json-ld", RdfFormat.JSON_LD),
+                                          ("rdfxml", "xml", RdfFormat.RDF_XML)):
         data = export_bytes(store, fmt)
         g = rdflib.Graph()
         g.parse(data=data, format=rdflib_format)

@@ -14,11 +14,12 @@ from click.testing import CliRunner
 
 from budgetkg.cli import cli
 from budgetkg.graph import build
-from budgetkg.queries import library, run_select
+from budgetkg.queries import library, run_query, run_select
 from budgetkg.remote import Auth, Endpoint, push
 from budgetkg.store import open_store
 from budgetkg.synthetic import generate
 
+from facts import KJC_NAMES, KJC_PROJECTS
 from servers import oxigraph, virtuoso
 
 BKG = "https://w3id.org/budgetkg/ontology#"
@@ -44,6 +45,29 @@ def same_answers(local, remote):
     return differences
 
 
+PREFIXES = "PREFIX bkg: <https://w3id.org/budgetkg/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+
+
+def other_forms(source):
+    """ASK, CONSTRUCT, DESCRIBE and GRAPH patterns, as the embedded store and endpoints answer them."""
+    ask = PREFIXES + 'ASK { ?p rdfs:label "广州市公用事业技师学院入驻科教城购置项目"@zh }'  # line 869
+    construct = KJC_PROJECTS.replace("WHERE {", "{")  # the WHERE keyword left out, as SPARQL allows
+    describe = "DESCRIBE <https://w3id.org/budgetkg/ontology#BudgetUnit>"
+    graphs = PREFIXES + "SELECT ?g WHERE { GRAPH ?g { ?g a bkg:BudgetDataset } }"
+    return (run_query(source, ask), run_query(source, construct), run_query(source, describe),
+            normalised(run_select(source, graphs)))
+
+
+def same_other_forms(local, remote):
+    ask, construct, describe, graphs = other_forms(local)
+    assert ask is True and {t.object.value for t in construct} == KJC_NAMES and len(graphs) == 1
+    label = '<https://w3id.org/budgetkg/ontology#BudgetUnit> <http://www.w3.org/2000/01/rdf-schema#label> "预算单位"@zh'
+    remote_ask, remote_construct, remote_describe, remote_graphs = other_forms(remote)
+    assert (remote_ask, remote_construct, remote_graphs) == (ask, construct, graphs)
+    # What DESCRIBE returns is up to each engine (Virtuoso's differs from Oxigraph's): both hold the label.
+    assert label in map(str, describe) and label in map(str, remote_describe)
+
+
 def graph_sizes(endpoint: Endpoint) -> dict[str, int]:
     _, rows = endpoint.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
                               default_graphs=False)
@@ -60,6 +84,7 @@ def test_oxigraph_server_push_twice_and_same_answers(store, tmp_path):
         push(store, store_url)  # the second push replaces each graph: nothing changes
         assert graph_sizes(Endpoint(query_url)) == sizes == dict(pushed)
         assert same_answers(store, remote) == []
+        same_other_forms(store, remote)
 
 
 def test_stats_export_and_report_against_an_endpoint(store, store_path, tmp_path):
@@ -98,6 +123,7 @@ def test_virtuoso_push_twice_and_same_answers(store, tmp_path):
         remote = Endpoint(query_url)
         assert graph_sizes(remote) == dict(pushed)
         assert same_answers(store, remote) == []
+        same_other_forms(store, remote)
 
 
 def test_cli_push_and_query_against_a_server(store_path, tmp_path):
@@ -108,6 +134,9 @@ def test_cli_push_and_query_against_a_server(store_path, tmp_path):
         answer = runner.invoke(cli, ["query", "kjc-relocation-by-college", "--endpoint", query_url])
         assert answer.exit_code == 0, answer.output
         assert "广州市公用事业技师学院入驻科教城购置项目" in answer.output and "12944.22" in answer.output  # line 869
+        there = runner.invoke(cli, ["query", KJC_PROJECTS, "--format", "nt", "--endpoint", query_url])
+        here = runner.invoke(cli, ["query", KJC_PROJECTS, "--format", "nt", "--store", str(store_path)])
+        assert there.exit_code == 0 and there.output == here.output and len(here.output.splitlines()) == len(KJC_NAMES)
         refused = runner.invoke(cli, ["push", "--endpoint", query_url.replace("/query", "/nowhere"),
                                       "--store", str(store_path)])
         assert refused.exit_code == 2 and "HTTP" in refused.output

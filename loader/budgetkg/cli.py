@@ -164,13 +164,42 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
     sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
 
 
+TABLE_FORMATS = ("table", "csv", "tsv", "json")
+GRAPH_FORMATS = ("ttl", "nt", "jsonld", "rdfxml")
+
+
 def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: str, lang: str,
                  endpoint=None) -> None:
-    from .queries import render_table, resolve, run_select
-    from .store import open_store
+    from .queries import render_table, resolve, run_query
+    from .sparql_text import query_form
 
-    _, lib = resolve(query)
-    result = run_select(endpoint or open_store(store), query, params=params, lang=lang)
+    text, lib = resolve(query)
+    form = query_form(text)
+    graph = form in ("CONSTRUCT", "DESCRIBE")
+    if graph and fmt in ("csv", "tsv"):
+        raise click.UsageError(f"a {form} query gives a graph: --format " + ", ".join(GRAPH_FORMATS)
+                               + " (table gives Turtle, json JSON-LD)")
+    if not graph and fmt in GRAPH_FORMATS:
+        raise click.UsageError(f"a {form} query gives {'true or false' if form == 'ASK' else 'a table'}: "
+                               "--format " + ", ".join(TABLE_FORMATS))
+    source = endpoint
+    if source is None:
+        from .store import open_store
+
+        source = open_store(store)
+    answer = run_query(source, query, params=params, lang=lang)
+    if isinstance(answer, list):
+        from .export import write_statements
+        from .prefixes import prefix_table
+
+        statements = [str(t) for t in answer]
+        used = {p: ns for p, ns in prefix_table().items() if any(ns in s for s in statements)}
+        write_statements(statements, {"table": "ttl", "json": "jsonld"}.get(fmt, fmt), sys.stdout.buffer, prefixes=used)
+        return
+    if isinstance(answer, bool):
+        click.echo(json.dumps({"head": {}, "boolean": answer}) if fmt == "json" else str(answer).lower())
+        return
+    result = answer
     if fmt == "table":
         if lib:
             click.echo(f"# {lib.title_zh if lang == 'zh' else lib.title_en}")
@@ -228,8 +257,11 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @click.argument("query")
 @click.option("--param", "-p", "param_values", multiple=True, metavar="NAME=VALUE",
               help="Bind a parameter of a library query (repeatable); see `budgetkg queries` for each query's parameters.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True,
-              help="table: aligned text with labels; csv/tsv: labels for IRIs; json: SPARQL JSON results, IRIs with labels.")
+@click.option("--format", "fmt", type=click.Choice([*TABLE_FORMATS, *GRAPH_FORMATS]), default="table",
+              show_default=True,
+              help="SELECT: table (aligned text with labels), csv or tsv (labels for IRIs), json (SPARQL JSON "
+                   "results, IRIs with labels). ASK: true or false (json: SPARQL JSON). CONSTRUCT and DESCRIBE: "
+                   "ttl (also for table), nt, jsonld (also for json) or rdfxml, sorted.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the labels shown for IRIs (falls back to the other language).")
 @store_option
@@ -239,7 +271,8 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 @auth_options
 def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, store: Path | None, endpoint: str | None,
           user: str | None, password: str | None, auth: str) -> None:
-    """Run QUERY on the store: a library name (see `budgetkg queries`), a .rq file or SPARQL text.
+    """Run QUERY on the store: a library name (see `budgetkg queries`), a .rq file or SPARQL text
+    (SELECT, ASK, CONSTRUCT or DESCRIBE).
 
     Queries see the union of all named graphs as their default graph, unless they name
     their own dataset with FROM / FROM NAMED.
@@ -265,9 +298,10 @@ def queries(lang: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "graphml", "fdp"]),
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "rdfxml", "graphml", "fdp"]),
               default="nq", show_default=True,
-              help="RDF syntax (ttl and nt hold the union of all graphs; nq and trig keep the named graphs), graphml "
+              help="RDF syntax (ttl, nt, jsonld and rdfxml hold the union of all graphs; nq and trig keep the named "
+                   "graphs), graphml "
                    "for the network of units, projects, codes, funding sources and themes, or fdp for a Fiscal Data "
                    "Package (datapackage.json and CSV; -o names a folder).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,

@@ -19,10 +19,10 @@ from .namespaces import BKG, ORG, QB, RDFS, SKOS
 from .prefixes import prefix_table
 from .store import solutions
 
-__all__ = ["write_export", "export_bytes", "export_file", "atomic_file", "write_atomic", "to_networkx", "store_stats"]
+__all__ = ["write_export", "write_statements", "export_bytes", "export_file", "atomic_file", "write_atomic", "to_networkx", "store_stats"]
 
 RDF_FORMATS = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES, "nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG,
-               "jsonld": RdfFormat.JSON_LD}
+               "jsonld": RdfFormat.JSON_LD, "rdfxml": RdfFormat.RDF_XML}
 
 
 # Sorting happens in runs of about this many bytes of N-Triples text, spilled to temporary
@@ -60,7 +60,7 @@ def _sorted_lines(lines: Iterator[str], folder: Path, *, unique: bool) -> Iterat
 
 
 def write_export(store: Store, fmt: str, out: BinaryIO) -> None:
-    """Write the whole store in ``fmt`` to ``out``: nq/trig keep named graphs, ttl/nt/jsonld hold their union.
+    """Write the whole store in ``fmt`` to ``out``: nq/trig keep named graphs, ttl/nt/jsonld/rdfxml hold their union.
 
     Output is sorted, so the same store gives the same bytes on every run; it is streamed
     (sorted in bounded runs on disk), except GraphML, which networkx builds in memory.
@@ -70,20 +70,31 @@ def write_export(store: Store, fmt: str, out: BinaryIO) -> None:
         return
     quads = store.quads_for_pattern(None, None, None, None)
     keep_graphs = fmt in ("nq", "trig")
-    lines = (str(q) if keep_graphs else str(q.triple) for q in quads)
+    write_statements((str(q) if keep_graphs else str(q.triple) for q in quads), fmt, out)
+
+
+def write_statements(statements: Iterable[str], fmt: str, out: BinaryIO, *,
+                     prefixes: dict[str, str] | None = None) -> None:
+    """Write N-Triples (or, for nq and trig, N-Quads) statements without their final `` .``,
+    sorted and each once, in ``fmt``, streamed through sorted runs on disk.
+
+    :param prefixes: for Turtle and TriG (default: budgetkg's prefix table).
+    """
     with tempfile.TemporaryDirectory(prefix="budgetkg-export-") as folder:
-        ordered = _sorted_lines(lines, Path(folder), unique=not keep_graphs)
+        ordered = _sorted_lines(iter(statements), Path(folder), unique=True)
         if fmt in ("nq", "nt"):
             for line in ordered:
                 out.write(line[:-1] + b" .\n")
             return
-        # Turtle, TriG and JSON-LD: pyoxigraph writes them from the sorted N-Triples/N-Quads.
+        # Turtle, TriG, JSON-LD and RDF/XML: pyoxigraph writes them from the sorted N-Triples/N-Quads.
         sorted_file = Path(folder) / "sorted"
         with open(sorted_file, "wb") as handle:
             for line in ordered:
                 handle.write(line[:-1] + b" .\n")
-        parsed = parse(path=sorted_file, format=RdfFormat.N_QUADS if keep_graphs else RdfFormat.N_TRIPLES)
-        serialize(parsed, out, format=RDF_FORMATS[fmt], prefixes=prefix_table() if fmt in ("ttl", "trig") else None)
+        parsed = parse(path=sorted_file, format=RdfFormat.N_QUADS if fmt == "trig" else RdfFormat.N_TRIPLES)
+        if fmt in ("ttl", "trig") and prefixes is None:
+            prefixes = prefix_table()
+        serialize(parsed, out, format=RDF_FORMATS[fmt], prefixes=prefixes if fmt in ("ttl", "trig") else None)
 
 
 def export_bytes(store: Store, fmt: str) -> bytes:

@@ -16,22 +16,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pyoxigraph import Literal, NamedNode, QuerySolutions, Store
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Triple
 
 from .errors import BudgetkgError
 from .namespaces import XSD
 from .resources import queries_dir
+from .sparql_text import names_dataset, query_form, where_position
 
 if TYPE_CHECKING:
     from .remote import Endpoint, RemoteStore
 
-__all__ = ["Param", "LibraryQuery", "QueryError", "library", "resolve", "run_select", "Result", "render_table"]
+__all__ = ["Param", "LibraryQuery", "QueryError", "library", "resolve", "run_query", "run_select", "Result", "render_table"]
 
 _HEADER = re.compile(r"^#\s*([\w@-]+)\s*:\s*(.*)$")
 
@@ -139,9 +141,6 @@ def _term(param: Param, value: str):
     return Literal(value)
 
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-
-
 def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
     """The query text with the given parameters (defaults for the rest) bound.
 
@@ -169,10 +168,11 @@ def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
         else:
             values.append(f"VALUES ?{name} {{ {term} }}")
     if values:
-        m = _WHERE.search(text)
-        if m is None:
+        at = where_position(text)
+        if at is None:
             raise QueryError("a query with parameters needs a WHERE clause")
-        text = text[: m.end()] + "\n  " + "\n  ".join(values) + text[m.end():]
+        at = text.index("{", at) + 1
+        text = text[:at] + "\n  " + "\n  ".join(values) + text[at:]
     return text
 
 
@@ -189,13 +189,6 @@ class Result:
         return [[display(t, self.labels) for t in row] for row in self.rows]
 
 
-# What cannot hold a keyword: strings, IRIs, comments.
-_NOT_KEYWORDS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-                           r'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
-# FROM as a keyword, not part of a prefixed name (ex:from) or a variable (?from).
-_FROM = re.compile(r"(?<![\w:?$.-])FROM(?![\w:.-])", re.IGNORECASE)
-
-
 def union_default_graph(query: str) -> bool:
     """Whether to run ``query`` with the union of all graphs as its default graph: yes, unless
     it names its own dataset with FROM or FROM NAMED (pyoxigraph's union option would override it).
@@ -204,10 +197,8 @@ def union_default_graph(query: str) -> bool:
     True
     >>> union_default_graph("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }")
     False
-    >>> union_default_graph('SELECT * WHERE { ?from ex:from "FROM" } # FROM <http://a/>')
-    True
     """
-    return not _FROM.search(_NOT_KEYWORDS.sub(" ", query))
+    return not names_dataset(query)
 
 
 def json_term(term) -> dict[str, str]:
@@ -249,29 +240,55 @@ def _decimal_text(lexical: str) -> str:
     return str(value.quantize(Decimal("0.01"))) if isinstance(exponent, int) and exponent > -2 else str(value)
 
 
-def run_select(source: Store | Endpoint | RemoteStore, query: str, *, params: dict[str, str] | None = None,
-               lang: str = "zh") -> Result:
-    """Run a library query, a .rq file or query text on the embedded store (the union of all
-    graphs, unless the query has FROM) or on a remote endpoint (:class:`budgetkg.remote.Endpoint`)."""
+def run_query(source: Store | Endpoint | RemoteStore, query: str, *, params: dict[str, str] | None = None,
+              lang: str = "zh") -> Result | bool | list[Triple]:
+    """Run a library query, a .rq file or query text of any form on the embedded store (the union
+    of all graphs, unless the query has FROM) or on a remote endpoint (:class:`budgetkg.remote.Endpoint`).
+
+    :returns: a :class:`Result` for SELECT, a bool for ASK, and for CONSTRUCT and DESCRIBE
+        the triples, each once and sorted.
+    """
     text, lib = resolve(query)
     text = bind(text, lib, params or {})
     try:
-        variables, rows = _select(source, text)
+        answer = _answer(source, text)
     except SyntaxError as exc:
         raise QueryError(f"{lib.file if lib else 'query'}: {exc}") from None
-    iris = sorted({t.value for row in rows for t in row if isinstance(t, NamedNode)})
-    return Result(variables, rows, labels_for(source, iris, lang))
+    if isinstance(answer, tuple):
+        variables, rows = answer
+        iris = sorted({t.value for row in rows for t in row if isinstance(t, NamedNode)})
+        return Result(variables, rows, labels_for(source, iris, lang))
+    return answer
 
 
-def _select(source: Store | Endpoint | RemoteStore, text: str) -> tuple[list[str], list[list[Any]]]:
+def run_select(source: Store | Endpoint | RemoteStore, query: str, *, params: dict[str, str] | None = None,
+               lang: str = "zh") -> Result:
+    """:func:`run_query` for a SELECT query: its table, with labels for its IRIs in ``lang``."""
+    answer = run_query(source, query, params=params, lang=lang)
+    if not isinstance(answer, Result):
+        raise QueryError(f"only SELECT queries give a table, this is {query_form(resolve(query)[0])}: "
+                         "use run_query")
+    return answer
+
+
+def _answer(source: Store | Endpoint | RemoteStore, text: str
+            ) -> tuple[list[str], list[list[Any]]] | bool | list[Triple]:
     if isinstance(source, Store):
-        solutions = source.query(text, use_default_graph_as_union=union_default_graph(text))
-        if not isinstance(solutions, QuerySolutions):
-            raise QueryError("only SELECT queries give a table; ask ASK, CONSTRUCT and DESCRIBE at `budgetkg serve`'s "
-                             "/sparql, or in Python with open_store().query()")
-        variables = [v.value for v in solutions.variables]
-        return variables, [[s[v] for v in variables] for s in solutions]
-    return source.select(text)
+        result = source.query(text, use_default_graph_as_union=union_default_graph(text))
+        if isinstance(result, QuerySolutions):
+            variables = [v.value for v in result.variables]
+            return variables, [[s[v] for v in variables] for s in result]
+        if isinstance(result, QueryBoolean):
+            return bool(result)
+        triples: Iterable[Triple] = result
+    else:
+        form = query_form(text)
+        if form == "SELECT":
+            return source.select(text)
+        if form == "ASK":
+            return source.ask(text)
+        triples = source.construct(text)
+    return sorted({str(t): t for t in triples}.values(), key=str)
 
 
 def labels_for(source: Store | Endpoint | RemoteStore, iris: list[str], lang: str) -> dict[str, str]:
@@ -285,7 +302,9 @@ def labels_for(source: Store | Endpoint | RemoteStore, iris: list[str], lang: st
         q = ("SELECT ?s ?l WHERE { VALUES ?s { " + values + " } "
              "{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } UNION "
              "{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } }")
-        for s, label in _select(source, q)[1]:
+        answer = _answer(source, q)
+        assert isinstance(answer, tuple)
+        for s, label in answer[1]:
             r = rank.get(label.language or "", 3)
             if s.value not in best or (r, label.value) < best[s.value]:
                 best[s.value] = (r, label.value)

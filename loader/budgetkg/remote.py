@@ -16,18 +16,18 @@ Engines differ, and this module absorbs the differences the query library meets:
 
 from __future__ import annotations
 
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from .errors import BudgetkgError
 from .mapping import VOCABULARY_GRAPH
 from .namespaces import BKG, RDF
+from .sparql_text import names_dataset, query_form, with_dataset
 
 __all__ = ["RemoteError", "Endpoint", "push"]
 
@@ -72,19 +72,27 @@ class Endpoint:
     def graphs(self) -> list[str]:
         if self._graphs is None:
             q = (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF.type.value}> <{BKG.BudgetDataset.value}> }} }}")
-            found = [b["g"]["value"] for b in self._raw(q, default_graphs=[])["results"]["bindings"]]
+            found = [b["g"]["value"] for b in self._json(q, default_graphs=[])["results"]["bindings"]]
             self._graphs = sorted(found) + [VOCABULARY_GRAPH.value]
         return self._graphs
 
-    def _raw(self, query: str, *, default_graphs: list[str] | None = None, allow_cut: bool = False) -> dict:
+    def _raw(self, query: str, *, default_graphs: list[str] | None = None, allow_cut: bool = False,
+             graph: bool = False) -> dict | bytes:
+        """The endpoint's answer: SPARQL JSON results, or Turtle bytes if ``graph`` (CONSTRUCT, DESCRIBE)."""
+        from SPARQLWrapper import TURTLE
+
         client = self._client()
-        graphs = self.graphs() if default_graphs is None else default_graphs
-        # FROM clauses rather than default-graph-uri: the query is sent in a form POST (it can be
-        # long), and Oxigraph refuses a form POST that also carries URL parameters.
+        if graph:
+            client.setReturnFormat(TURTLE)
         # SPARQLWrapper guesses the query form from its text and gets it wrong behind a
         # comment header (it then posts the text as an update): send the query without it.
         body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
-        client.setQuery(with_from(body, graphs) if graphs else body)
+        if not names_dataset(body):
+            graphs = self.graphs() if default_graphs is None else default_graphs
+            # FROM clauses rather than default-graph-uri: the query is sent in a form POST (it can be
+            # long), and Oxigraph refuses a form POST that also carries URL parameters.
+            body = with_dataset(body, graphs) if graphs else body
+        client.setQuery(body)
         try:
             result = client.query()
             data = result.convert()
@@ -98,40 +106,51 @@ class Endpoint:
         if cut and not allow_cut:
             raise RemoteError(f"{self.url}: the endpoint cut the answer at its row limit ({', '.join(sorted(cut))}): "
                               "add LIMIT and OFFSET to the query, or raise the endpoint's limit")
+        if graph and not isinstance(data, bytes):
+            raise RemoteError(f"{self.url}: asked for Turtle, got {result.info().get('content-type')}")
+        return data
+
+    def _json(self, query: str, **options) -> dict:
+        data = self._raw(query, **options)
+        assert isinstance(data, dict)
         return data
 
     def select(self, query: str, *, default_graphs: bool = True, allow_cut: bool = False
                ) -> tuple[list[str], list[list[object | None]]]:
         """Variables and rows (pyoxigraph terms) of a SELECT query.
 
-        :param default_graphs: name budgetkg's graphs as the default graph; False leaves the
-            dataset to the endpoint (needed for queries with ``GRAPH ?g``).
+        Unless the query names its own dataset (FROM), budgetkg's graphs are its default graph
+        and, if it has GRAPH patterns, its named graphs.
+
+        :param default_graphs: False leaves the dataset to the endpoint.
         :param allow_cut: accept an answer the endpoint cut at its row limit (else a RemoteError).
         """
-        data = self._raw(query, default_graphs=None if default_graphs else [], allow_cut=allow_cut)
+        data = self._json(query, default_graphs=None if default_graphs else [], allow_cut=allow_cut)
         if "boolean" in data:
             raise RemoteError("only SELECT queries give a table")
         variables = data["head"]["vars"]
         rows = [[_term(b.get(v)) for v in variables] for b in data["results"]["bindings"]]
         return variables, rows
 
+    def ask(self, query: str) -> bool:
+        """The answer to an ASK query, over budgetkg's graphs (as for :meth:`select`)."""
+        data = self._json(query)
+        if "boolean" not in data:
+            raise RemoteError(f"{self.url}: an ASK query got no boolean answer")
+        return bool(data["boolean"])
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+    def construct(self, query: str) -> list[Triple]:
+        """The triples of a CONSTRUCT or DESCRIBE query, over budgetkg's graphs (as for :meth:`select`)."""
+        data = self._raw(query, graph=True)
+        assert isinstance(data, bytes)
+        try:
+            return [q.triple for q in parse(data, format=RdfFormat.TURTLE)]
+        except SyntaxError as exc:
+            raise RemoteError(f"{self.url}: the answer is not Turtle: {exc}") from None
+
+
 # Response headers by which endpoints say they cut an answer at their row limit.
 _CUT_HEADERS = {"x-budgetkg-truncated", "x-sparql-maxrows"}
-
-
-def with_from(query: str, graphs: list[str]) -> str:
-    """The query with ``FROM <g>`` for each graph, before its first WHERE.
-
-    >>> with_from("SELECT * WHERE { ?s ?p ?o }", ["http://g"])
-    'SELECT * FROM <http://g>\\nWHERE { ?s ?p ?o }'
-    """
-    m = _WHERE.search(query)
-    if m is None:
-        raise RemoteError("a query sent to a remote endpoint needs a WHERE clause")
-    froms = "".join(f"FROM <{g}>\n" for g in graphs)
-    return query[: m.start()] + froms + query[m.start():]
 
 
 def _term(binding: dict | None):
@@ -258,17 +277,20 @@ class RemoteStore:
     def select(self, query: str) -> tuple[list[str], list[list[object | None]]]:
         return self.endpoint.select(query)
 
+    def ask(self, query: str) -> bool:
+        return self.endpoint.ask(query)
+
+    def construct(self, query: str) -> list[Triple]:
+        return self.endpoint.construct(query)
+
     def query(self, query: str, *, use_default_graph_as_union: bool = False, **_ignored):
-        """SELECT: a list of {variable: term}; CONSTRUCT: a list of triples; ASK: a bool."""
-        form = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", query, re.IGNORECASE)
-        kind = form.group(1).upper() if form else "SELECT"
-        # FROM (our default dataset) hides the named graphs from GRAPH patterns: leave such queries alone.
-        dataset = not re.search(r"\bGRAPH\b", query, re.IGNORECASE)
-        if kind == "ASK":
-            return bool(self.endpoint._raw(query, default_graphs=None if dataset else []).get("boolean"))
-        if kind in ("CONSTRUCT", "DESCRIBE"):
-            raise RemoteError("CONSTRUCT over a remote endpoint: use a SELECT of ?s ?p ?o")
-        variables, rows = self.endpoint.select(query, default_graphs=dataset)
+        """SELECT: a list of {variable: term}; CONSTRUCT and DESCRIBE: a list of triples; ASK: a bool."""
+        form = query_form(query)
+        if form == "ASK":
+            return self.ask(query)
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            return self.construct(query)
+        variables, rows = self.select(query)
         return [dict(zip(variables, row)) for row in rows]
 
     # Rows asked for at a time: endpoints cut longer answers (budgetkg's and Virtuoso's limit is
