@@ -103,6 +103,19 @@ def test_declared_empty_table(doc):
     assert not doc.tables[9].declared_empty
 
 
+def test_a_table_emptied_by_a_statement_without_note_prefix(seed_lines, read_lines):
+    # Many departments print an empty table as its header and one sentence, without 注：.
+    lines = list(seed_lines)
+    assert lines[569].startswith("\t合计\t0.00") and lines[571] == "注：本表本年无发生额。"  # lines 570, 572
+    del lines[569]  # 表10 without its 合计 row
+    lines[570] = "本部门2024年无国有资本经营预算收支，故此表为空。"
+    t10 = read_lines(lines).tables[10]
+    assert t10.declared_empty and t10.rows == [] and t10.notes == [lines[570]]
+    lines[570] = "说明：本部门没有国有资本经营预算。"
+    t10 = read_lines(lines).tables[10]
+    assert not t10.declared_empty and t10.notes == [lines[570]]
+
+
 def test_units_per_table(doc):
     # 表11 unit rows, lines 583-666; 表12 unit rows, lines 683-961: 17 each, same units
     units11 = [r.unit for r in doc.tables[11].rows if r.kind == "unit"]

@@ -106,9 +106,9 @@ class TableReader:
         if meta and self._open and not self._open.closed:
             self._meta(line, meta.group(1), meta.group(2))
             return
-        if plain.startswith("注") and self._open and not self._open.closed:
+        if self._open and not self._open.closed and template().is_note(plain):
             self._open.table.notes.append(plain)
-            self._open.table.declared_empty = "本表本年无发生额" in match_key(plain)
+            self._open.table.declared_empty = template().declares_empty(plain)
             self._open.closed = True
             self.kinds[line.no] = "note"
             return

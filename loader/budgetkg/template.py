@@ -68,6 +68,27 @@ class Template:
     key_project_header: tuple[tuple[str, ...], ...]
     three_public_codes: dict[str, str]
     overview_classes: tuple[str, ...]
+    note_prefixes: tuple[str, ...]
+    empty_phrases: tuple[str, ...]
+
+    def is_note(self, line: str) -> bool:
+        """Whether a line without tabs, in a table that has not ended, is the table's closing note.
+
+        >>> template().is_note("注：无。"), template().is_note("本部门无政府性基金预算收支，故此表为空。")
+        (True, True)
+        >>> template().is_note("市公用学院教学场地租赁经费")
+        False
+        """
+        return line.startswith(self.note_prefixes) or self.declares_empty(line)
+
+    def declares_empty(self, note: str) -> bool:
+        """Whether a note says that its table has nothing for the year (本表本年无发生额).
+
+        >>> template().declares_empty("注：本表本年无发生额。"), template().declares_empty("注：无。")
+        (True, False)
+        """
+        key = match_key(note)
+        return any(phrase in key for phrase in self.empty_phrases)
 
     def by_title(self, title: str) -> TableSpec | None:
         key = match_key(strip_ordinal(title))
@@ -105,4 +126,5 @@ def template() -> Template:
         key_project_heading=kp["heading"], key_project_header=tuple(tuple(r) for r in kp["header"]),
         three_public_codes=dict(raw["three_public_codes"]),
         overview_classes=tuple(raw["overview"]["expenditure_classes"]),
+        note_prefixes=tuple(raw["notes"]["prefixes"]), empty_phrases=tuple(raw["notes"]["empty"]),
     )
