@@ -7,6 +7,8 @@ from decimal import Decimal as D
 
 import pytest
 
+from budgetkg.errors import DocumentError
+
 
 def cell(doc, table, row_key, column):
     row = doc.tables[table].row(row_key)
@@ -114,6 +116,24 @@ def test_a_table_emptied_by_a_statement_without_note_prefix(seed_lines, read_lin
     lines[570] = "说明：本部门没有国有资本经营预算。"
     t10 = read_lines(lines).tables[10]
     assert not t10.declared_empty and t10.notes == [lines[570]]
+
+
+def test_the_lines_above_a_header_as_other_departments_print_them(seed_lines, read_lines, doc):
+    assert seed_lines[76:80] == ["### 收支总体情况表", "", "单位名称：广州市人力资源和社会保障局", ""]  # lines 77-80
+    assert seed_lines[80] == "单位：万元"  # line 81
+
+    def figures(document):
+        return [(r.key, {k: c.amount.text for k, c in r.cells.items() if c.amount}) for r in document.tables[1].rows]
+
+    other = list(seed_lines)
+    other[80] = "金额单位：万元"
+    assert figures(read_lines(other)) == figures(doc)
+    one_line = seed_lines[:78] + ["编制单位：广州市人力资源和社会保障局\t\t\t金额单位：万元"] + seed_lines[81:]
+    assert figures(read_lines(one_line)) == figures(doc) != []
+    one_line[78] = "编制单位：广州市人力资源和社会保障局\t\t\t金额单位：元"
+    with pytest.raises(DocumentError) as error:
+        read_lines(one_line)
+    assert (error.value.code, error.value.lineno, error.value.found) == ("bad-header", 79, "金额单位：元")
 
 
 def test_units_per_table(doc):

@@ -24,7 +24,9 @@ __all__ = ["TableReader"]
 _TABLE_LABEL = re.compile(r"^表\s*\d+$")
 _BRACKET_CODE = re.compile(r"^[\[［【]\s*([^\]］】]*?)\s*[\]］】]\s*(.*)$")
 _SPACED_CODE = re.compile(r"^(\d{3,7})\s+(\S.*)$")
-_META = re.compile(r"^(单位名称|编制单位|单位)\s*[:：]\s*(.*)$")
+# The lines above a table's header: who made it, and the unit of its amounts.
+_META = re.compile(r"^(单位名称|编制单位|编制部门|部门名称|金额单位|计量单位|单位)\s*[:：]\s*(.*)$")
+_AMOUNT_UNIT = ("单位", "金额单位", "计量单位")
 
 
 @dataclass
@@ -122,8 +124,8 @@ class TableReader:
 
     def _meta(self, line: Line, name: str, value: str) -> None:
         self.kinds[line.no] = "meta"
-        if name == "单位" and match_key(value) != "万元":
-            raise self._error("bad-header", line, expected="单位：万元", found=f"单位：{value}")
+        if name in _AMOUNT_UNIT and match_key(value) != "万元":
+            raise self._error("bad-header", line, expected=f"{name}：万元", found=f"{name}：{value}")
 
     def _start(self, spec: TableSpec, line: Line) -> None:
         self._close(line)
@@ -155,6 +157,11 @@ class TableReader:
         if o is None or o.closed:
             raise self._error("unplaced-row", line, expected="a table title before any table row", found=text.strip())
         cells = text.split("\t")
+        metas = [_META.match(clean_label(c)) for c in cells if clean_label(c)]
+        if metas and all(metas):  # 编制单位：…<tab>金额单位：万元 on one line
+            for meta in filter(None, metas):
+                self._meta(line, meta.group(1), meta.group(2))
+            return
         tokens = tuple(match_key(c) for c in cells if clean_label(c))
         header = o.spec.header_keys()
         if tokens == header[0]:
