@@ -61,21 +61,24 @@ ServerPort      = 127.0.0.1:{http}
 ServerRoot      = /var/lib/virtuoso-opensource-7/vsp
 ServerThreads   = 10
 [SPARQL]
-ResultSetMaxRows      = 100000
+ResultSetMaxRows      = {max_rows}
 MaxQueryExecutionTime = 120
 """
 
 
 @contextmanager
-def virtuoso(folder: Path):
-    """A Virtuoso 7 instance of our own; yields (query URL, Graph Store URL with digest auth, user, password)."""
+def virtuoso(folder: Path, *, max_rows: int = 100_000):
+    """A Virtuoso 7 instance of our own; yields (query URL, Graph Store URL with digest auth, user, password).
+
+    :param max_rows: where Virtuoso cuts a SELECT answer (``ResultSetMaxRows``).
+    """
     binary = shutil.which("virtuoso-t")
     if binary is None:
         pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run does)")
     db = folder / "db"
     db.mkdir(parents=True)
     isql, http = free_port(), free_port()
-    (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=db, isql=isql, http=http))
+    (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=db, isql=isql, http=http, max_rows=max_rows))
     log = folder / "stdout.log"
     with open(log, "wb") as out:
         process = subprocess.Popen([binary, "+configfile", str(folder / "virtuoso.ini"), "+foreground"],

@@ -153,7 +153,18 @@ class Endpoint:
 _CUT_HEADERS = {"x-budgetkg-truncated", "x-sparql-maxrows"}
 
 
+# Virtuoso writes booleans as 1 and 0, valid but not canonical: read them as Oxigraph writes them,
+# so that an export through any endpoint gives the same triples.
+_CANONICAL_BOOLEAN = {"1": "true", "0": "false"}
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
 def _term(binding: dict | None):
+    """A term of SPARQL JSON results as a pyoxigraph term.
+
+    >>> _term({"type": "typed-literal", "datatype": _BOOLEAN, "value": "1"})
+    <Literal value=true datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#boolean>>
+    """
     if binding is None:
         return None
     kind, value = binding["type"], binding["value"]
@@ -164,6 +175,8 @@ def _term(binding: dict | None):
     if binding.get("xml:lang"):
         return Literal(value, language=binding["xml:lang"])
     if binding.get("datatype"):  # "typed-literal" (Virtuoso) or "literal" with a datatype
+        if binding["datatype"] == _BOOLEAN:
+            value = _CANONICAL_BOOLEAN.get(value, value)
         return Literal(value, datatype=NamedNode(binding["datatype"]))
     return Literal(value)
 
