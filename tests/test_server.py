@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from pyoxigraph import RdfFormat, parse
 from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from budgetkg.cli import cli
@@ -326,6 +327,14 @@ def test_query_ui_examples_void_catalogue_dumps(server):
     lines = gzip.decompress(dump.content).decode("utf-8").splitlines()
     assert len(lines) > 90_000 and lines == sorted(lines)
     assert str(len(dump.content)) in catalogue.text
+    quads = gzip.decompress(httpx.get(server + "/dumps/budgetkg.nq.gz").content).decode("utf-8").splitlines()
+    for name, syntax, count in (("budgetkg.ttl", RdfFormat.TURTLE, len(lines)),
+                                ("budgetkg.trig", RdfFormat.TRIG, len(quads)),
+                                ("budgetkg.jsonld", RdfFormat.JSON_LD, len(lines)),
+                                ("budgetkg.rdf", RdfFormat.RDF_XML, len(lines))):
+        dumped = httpx.get(server + "/dumps/" + name)
+        assert len(list(parse(dumped.content, format=syntax))) == count, name
+        assert str(len(dumped.content)) in catalogue.text, name
     package = httpx.get(server + "/dumps/datapackage.json").json()
     assert package["profile"] == "fiscal-data-package"
     ontology = httpx.get(server + "/ontology", headers={"Accept": "text/html"})

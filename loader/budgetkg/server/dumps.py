@@ -16,16 +16,16 @@ from .describe import Dump
 
 __all__ = ["write_dumps", "DumpFolders"]
 
-_MEDIA = {"ttl": "text/turtle", "jsonld": "application/ld+json", "gz": "application/gzip",
-          "json": "application/json", "csv": "text/csv"}
+_MEDIA = {"ttl": "text/turtle", "trig": "application/trig", "jsonld": "application/ld+json",
+          "rdf": "application/rdf+xml", "gz": "application/gzip", "json": "application/json", "csv": "text/csv"}
 
 
 def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
     """Write the dumps of the store into ``folder``, streamed (a province's store does not fit in memory)."""
     from ..fdp import write_fdp
 
-    export_file(store, "ttl", folder / "budgetkg.ttl")
-    export_file(store, "jsonld", folder / "budgetkg.jsonld")
+    for fmt, suffix in (("ttl", "ttl"), ("trig", "trig"), ("jsonld", "jsonld"), ("rdfxml", "rdf")):
+        export_file(store, fmt, folder / f"budgetkg.{suffix}")
     for fmt in ("nt", "nq"):
         with open(folder / f"budgetkg.{fmt}.gz", "wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as gz:
             write_export(store, fmt, gz)  # type: ignore[arg-type]
