@@ -306,6 +306,13 @@ class RemoteStore:
         variables, rows = self.select(query)
         return [dict(zip(variables, row)) for row in rows]
 
+    def _count(self, where: str) -> int:
+        """How many solutions ``where`` has; it names its graph, so no dataset is added."""
+        _, rows = self.endpoint.select(f"SELECT (COUNT(*) AS ?n) {where}", default_graphs=False)
+        count = rows[0][0]
+        assert isinstance(count, Literal)
+        return int(count.value)
+
     # Rows asked for at a time: endpoints cut longer answers (budgetkg's and Virtuoso's limit is
     # 10,000 rows by default), so a graph is read in pages, each as long as the endpoint gives.
     PAGE = 5_000
@@ -317,7 +324,7 @@ class RemoteStore:
         out = []
         for g in graphs:
             where = f"WHERE {{ GRAPH {g} {{ {pattern} }} }}"
-            expected = int(self.query(f"SELECT (COUNT(*) AS ?n) {where}")[0]["n"].value)
+            expected = self._count(where)
             rows = []
             while len(rows) < expected:  # a page the endpoint cuts shorter is fine: the next starts after it
                 names, page = self.endpoint.select(f"SELECT * {where} LIMIT {self.PAGE} OFFSET {len(rows)}",
@@ -335,8 +342,4 @@ class RemoteStore:
         return out
 
     def __len__(self) -> int:
-        total = 0
-        for g in self.named_graphs():
-            rows = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
-            total += int(rows[0]["n"].value)
-        return total
+        return sum(self._count(f"WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}") for g in self.named_graphs())
