@@ -207,3 +207,28 @@ def test_a_copy_in_memory_is_chosen_for_a_small_store_and_keeps_what_it_copied(s
     ask = 'ASK { <http://example.org/x> ?p "z" }'
     assert open_store(folder).query(ask, use_default_graph_as_union=True)
     assert not small.query(ask, use_default_graph_as_union=True)  # the copy does not see later changes
+
+
+def test_a_code_the_lists_lack_is_described_as_printed(seed_lines, tmp_path):
+    from budgetkg.queries import run_select
+    from budgetkg.resources import ontology_dir
+
+    lines = list(seed_lines)
+    for n in (186, 270, 555):  # 表2, 表3, 表9: 2120805 补助被征地农民支出 9,752.88
+        assert lines[n - 1].startswith("2120805\t补助被征地农民支出\t9,752.88\t0.00\t9,752.88")
+        lines[n - 1] = lines[n - 1].replace("2120805\t补助被征地农民支出", "2120899\t其他国有土地使用权出让收入安排的支出")
+    doc = tmp_path / "unlisted-code.txt"
+    doc.write_text("\n".join(lines), encoding="utf-8")
+    build([doc], store=tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    code = "<https://w3id.org/budgetkg/codelist/functional/2024/2120899>"
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    names = [row[0] for row in run_select(store, f"SELECT ?l WHERE {{ {code} <{skos}prefLabel> ?l }}").rows]
+    assert [(n.value, n.language) for n in names] == [("其他国有土地使用权出让收入安排的支出", "zh")]
+    items = {row[1]: row[2:] for row in run_select(store, "functional-item").values()}
+    assert items["2120899"] == ["9752.88", "0.00", "9752.88"]  # line 270: total, basic, project
+    by_fund = run_select(store, "functional-code-by-fund", params={"code": "2120899"}).values()
+    assert [amount for _, amount in by_fund if amount != "0.00"] == ["9752.88"]  # line 186
+    for name in ("ic-19a.rq", "ic-19b.rq"):  # every dimension value is in its code list
+        ic = ontology_dir().joinpath("integrity-constraints", name).read_text("utf-8")
+        assert not bool(store.query(ic, use_default_graph_as_union=True)), name

@@ -97,3 +97,23 @@ def test_an_identity_status_comes_from_an_identity_status_list(data_graph, shape
     one.set((ident, BKG.identityStatus, rdflib.URIRef(status)))
     _, _, text = pyshacl.validate(one, shacl_graph=shapes, advanced=True)
     assert ("IdentityShape-status" not in text) is allowed, text[:2000]
+
+
+@pytest.mark.parametrize("labels, allowed", [
+    ([("补助被征地农民支出", "zh"), ("Subsidies to farmers whose land was expropriated", "en")], True),
+    ([("其他国有土地使用权出让收入安排的支出", "zh")], True),  # printed in a document, not in the list on file
+    ([("Other expenditure", "en")], False),
+    ([("补助被征地农民支出", "zh"), ("其他国有土地使用权出让收入安排的支出", "zh")], False),
+])
+def test_a_code_has_one_chinese_label_and_at_most_one_english(shapes, labels, allowed):
+    import pyshacl
+
+    SKOS = rdflib.SKOS
+    code = rdflib.URIRef("https://w3id.org/budgetkg/codelist/functional/2024/2120899")
+    one = rdflib.Graph()
+    one.add((code, SKOS.inScheme, rdflib.URIRef("https://w3id.org/budgetkg/codelist/functional/2024")))
+    one.add((code, SKOS.notation, rdflib.Literal("2120899")))
+    for text, lang in labels:
+        one.add((code, SKOS.prefLabel, rdflib.Literal(text, lang=lang)))
+    conforms, _, text = pyshacl.validate(one, shacl_graph=shapes, advanced=True)
+    assert conforms is allowed, text[:2000]

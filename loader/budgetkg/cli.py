@@ -156,8 +156,8 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
                    f"{d.observations} observations, {d.triples} triples; identities {ids['exact']} exact / "
                    f"{ids['rounding']} rounding / {ids['broken']} broken", err=True)
         if d.codes_not_in_lists:
-            click.echo(f"  codes not in the code lists: {d.codes_not_in_lists} (their concepts have no labels; "
-                       f"`budgetkg check {d.file}` lists them)", err=True)
+            click.echo(f"  codes not in the code lists: {d.codes_not_in_lists} (named as printed, without English "
+                       f"labels; `budgetkg check {d.file}` lists them)", err=True)
     click.echo(f"store {result.store}: {result.quads} quads in {len(result.documents) + 1} graphs", err=True)
     if answer or (answer is None and paths is None):
         _print_query(KJC_QUERY, store, {}, "table", "zh")

@@ -7,13 +7,13 @@ from decimal import Decimal
 from pyoxigraph import Literal, NamedNode, Quad
 
 from .codelists import TOTAL
-from .codes import list_year
+from .codes import list_year, parent_code
 from .identities import Identity, Term
-from .iri import DEFAULT_BASE, Minter, concept
+from .iri import DEFAULT_BASE, Minter, concept, scheme
 from .namespaces import BKG, DCAT, DCTERMS, INTERVAL, ORG, PROV, QB, RDF, RDFS, SKOS, VOID, XSD
 from .records import Cell, Document, Row, Table
 from .report import CheckReport
-from .structure import dimensions, structure_iri
+from .structure import collection, dimensions, structure_iri
 from .template import TableSpec, template
 from .themes import themes_for
 
@@ -62,6 +62,34 @@ class _Mapper:
     def traced(self, s: NamedNode, line: int) -> None:
         self.add(s, BKG.sourceLine, _int(line))
         self.add(s, BKG.sourceDocument, self.src)
+
+    def unlisted_codes(self) -> None:
+        """Describe each printed code that the code list on file lacks, as the document prints it
+        (notation, Chinese name, scheme, parent), so that queries by code, level or scheme see its
+        figures; the description is the document's, in its graph, until the code is added to
+        ``ontology/codelists/{scheme}-{year}.csv``."""
+        described: set[NamedNode] = set()
+        for scheme_name, year, row in self.report.codes_not_in_lists:
+            assert row.code is not None
+            c = concept(scheme_name, year, row.code)
+            if c in described:  # printed in several tables: the first name printed
+                continue
+            described.add(c)
+            s = scheme(scheme_name, year)
+            self.add(c, RDF.type, SKOS.Concept)
+            self.add(c, SKOS.notation, Literal(row.code))
+            self.add(c, SKOS.prefLabel, _zh(row.label))
+            self.add(c, SKOS.inScheme, s)
+            self.add(collection(scheme_name), SKOS.member, c)  # the dimension's code list (Data Cube IC-19)
+            parent = parent_code(row.code)
+            if parent:
+                self.add(c, SKOS.broader, concept(scheme_name, year, parent))
+            else:
+                self.add(c, SKOS.topConceptOf, s)
+            self.add(c, SKOS.editorialNote, _zh(f"名称按文件第{row.line}行所印；代码表（{year}年）未收录此代码。"))
+            self.add(c, SKOS.editorialNote, Literal(f"Name as printed on line {row.line} of the document; the "
+                                                    f"{year} code list on file lacks this code.", language="en"))
+            self.add(c, DCTERMS.source, self.src)
 
     # -- organisations ----------------------------------------------------------
     def unit_iri(self, name: str | None) -> NamedNode:
@@ -347,6 +375,7 @@ def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BA
     m.organisations()
     m.project_resources()
     m.tables()
+    m.unlisted_codes()
     m.narrative()
     m.identities(report.identities)
     m.dataset()

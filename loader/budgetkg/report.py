@@ -34,8 +34,9 @@ class CheckReport:
     @cached_property  # asked for by the text, the JSON and the build's summary
     def codes_not_in_lists(self) -> list[tuple[str, int, Row]]:
         """(scheme, year of the list, row) for each printed code the code list the document
-        was read with does not have: its concept in the graph has no label, scheme or parent
-        until the code is added to ``ontology/codelists/{scheme}-{year}.csv``."""
+        was read with does not have: the document's graph describes its concept with the name
+        it prints and no English label, until the code is added to
+        ``ontology/codelists/{scheme}-{year}.csv``."""
         out = []
         for spec in template().tables:
             if spec.codes and spec.number in self.document.tables:

@@ -41,6 +41,11 @@ def dimensions(spec: TableSpec) -> tuple[str, ...]:
     return COMMON + extra
 
 
+def collection(scheme_name: str) -> NamedNode:
+    """The code list of a coded dimension: a skos:Collection of the concepts of every year's scheme."""
+    return NamedNode(f"{CL.base}{scheme_name}")
+
+
 def structure_iri(number: int) -> NamedNode:
     return NamedNode(f"{BKGS.base}table-{number}")
 
@@ -71,13 +76,13 @@ def structure_triples() -> list[Triple]:
     for name, year in codelist_files():
         years.setdefault(name, []).append(year)
     for dim, scheme_name in CODED_DIMENSIONS.items():
-        collection = NamedNode(f"{CL.base}{scheme_name}")
-        out += [Triple(BKG[dim], QB.codeList, collection), Triple(collection, RDF.type, SKOS.Collection),
-                Triple(collection, RDFS.label, Literal(f"{scheme_name} (all years)", language="en"))]
+        members = collection(scheme_name)
+        out += [Triple(BKG[dim], QB.codeList, members), Triple(members, RDF.type, SKOS.Collection),
+                Triple(members, RDFS.label, Literal(f"{scheme_name} (all years)", language="en"))]
         for year in years.get(scheme_name, []):
             for t in scheme_triples(scheme_name, year):
                 if t.predicate == SKOS.inScheme:
-                    out.append(Triple(collection, SKOS.member, t.subject))
+                    out.append(Triple(members, SKOS.member, t.subject))
     for year in sorted({y for ys in years.values() for y in ys}):
         # Fiscal years are reference.data.gov.uk resources; a label lets tables show them.
         out.append(Triple(INTERVAL[str(year)], RDFS.label, Literal(str(year))))
