@@ -136,6 +136,19 @@ def test_the_lines_above_a_header_as_other_departments_print_them(seed_lines, re
     assert (error.value.code, error.value.lineno, error.value.found) == ("bad-header", 79, "金额单位：元")
 
 
+def test_titles_after_the_department_and_year(seed_lines, read_lines, doc):
+    # Many departments print their name and the year before each table's title.
+    lines = list(seed_lines)
+    for n, title in ((77, "### 收支总体情况表"), (122, "## 收入总体情况表"), (574, "## 部门预算基本支出预算表")):
+        assert lines[n - 1] == title
+    lines[76] = "### 广州市人力资源和社会保障局2024年收支总体情况表"
+    lines[121] = "## 2024年度部门收入总体情况表"
+    lines[573] = "## 2024年部门预算基本支出预算表"
+    other = read_lines(lines)
+    for number in (1, 2, 11):
+        assert [(r.key, r.line) for r in other.tables[number].rows] == [(r.key, r.line) for r in doc.tables[number].rows]
+
+
 def test_units_per_table(doc):
     # 表11 unit rows, lines 583-666; 表12 unit rows, lines 683-961: 17 each, same units
     units11 = [r.unit for r in doc.tables[11].rows if r.kind == "unit"]

@@ -60,6 +60,10 @@ class TableSpec:
         return next((v for k, v in self.rows.items() if match_key(k) == key), None)
 
 
+# What departments print before a table's title: their name and the year (广州市教育局2024年…).
+_YEAR_PREFIX = re.compile(r"^.*?\d{4}年度?")
+
+
 @dataclass(frozen=True)
 class Template:
     tables: tuple[TableSpec, ...]
@@ -91,9 +95,20 @@ class Template:
         return any(phrase in key for phrase in self.empty_phrases)
 
     def by_title(self, title: str) -> TableSpec | None:
+        """The table a heading names: its title, or the title after the department and year
+        many departments print before it.
+
+        >>> [template().by_title(t).number for t in ("一、收支总体情况表", "广州市教育局2024年收支总体情况表",
+        ...                                          "2024年部门预算基本支出预算表", "2024年度部门收入总体情况表")]
+        [1, 1, 11, 2]
+        >>> template().by_title("收支总体情况") is None
+        True
+        """
         key = match_key(strip_ordinal(title))
+        after_year = _YEAR_PREFIX.sub("", key, count=1)
+        candidates = (key, after_year, after_year.removeprefix("部门"))
         for spec in self.tables:
-            if key in {match_key(t) for t in (spec.title, *spec.aliases)}:
+            if not {match_key(t) for t in (spec.title, *spec.aliases)}.isdisjoint(candidates):
                 return spec
         return None
 
