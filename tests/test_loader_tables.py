@@ -139,13 +139,15 @@ def test_the_lines_above_a_header_as_other_departments_print_them(seed_lines, re
 def test_titles_after_the_department_and_year(seed_lines, read_lines, doc):
     # Many departments print their name and the year before each table's title.
     lines = list(seed_lines)
-    for n, title in ((77, "### 收支总体情况表"), (122, "## 收入总体情况表"), (574, "## 部门预算基本支出预算表")):
+    for n, title in ((77, "### 收支总体情况表"), (122, "## 收入总体情况表"), (328, "## 一般公共预算支出情况表（按功能分类科目）"),
+                     (574, "## 部门预算基本支出预算表")):
         assert lines[n - 1] == title
     lines[76] = "### 广州市人力资源和社会保障局2024年收支总体情况表"
     lines[121] = "## 2024年度部门收入总体情况表"
+    lines[327] = "## 一般公共预算支出情况表"  # without its classification
     lines[573] = "## 2024年部门预算基本支出预算表"
     other = read_lines(lines)
-    for number in (1, 2, 11):
+    for number in (1, 2, 5, 11):
         assert [(r.key, r.line) for r in other.tables[number].rows] == [(r.key, r.line) for r in doc.tables[number].rows]
 
 
