@@ -143,7 +143,9 @@ def test_titles_after_the_department_and_year(seed_lines, read_lines, doc):
                      (574, "## 部门预算基本支出预算表")):
         assert lines[n - 1] == title
     lines[76] = "### 广州市人力资源和社会保障局2024年收支总体情况表"
-    lines[121] = "## 2024年度部门收入总体情况表"
+    assert lines[74] == "表1"  # line 75
+    lines[74] = "附表1"
+    lines[121] = "## 表2：2024年度部门收入总体情况表"
     lines[327] = "## 一般公共预算支出情况表"  # without its classification
     lines[573] = "## 2024年部门预算基本支出预算表"
     other = read_lines(lines)

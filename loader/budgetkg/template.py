@@ -12,7 +12,7 @@ from .text import match_key
 
 __all__ = ["ColumnSpec", "TableSpec", "Template", "template", "strip_ordinal"]
 
-_ORDINAL = re.compile(r"^(?:表\s*\d+\s*)?(?:其中[:：])?\s*(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]\s*)?")
+_ORDINAL = re.compile(r"^(?:附?表\s*[\d一二三四五六七八九十]+(?:-\d+)?\s*[:：.．、]?\s*)?(?:其中[:：])?\s*(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]\s*)?")
 
 
 def strip_ordinal(label: str) -> str:
@@ -20,6 +20,8 @@ def strip_ordinal(label: str) -> str:
 
     >>> strip_ordinal("其中：（一）因公出国（境）支出"), strip_ordinal("1. 公务用车购置费")
     ('因公出国（境）支出', '公务用车购置费')
+    >>> strip_ordinal("附表1：收支总体情况表"), strip_ordinal("表十二 部门预算项目支出及其他支出预算表")
+    ('收支总体情况表', '部门预算项目支出及其他支出预算表')
     """
     return _ORDINAL.sub("", label.strip(), count=1).strip()
 
