@@ -5,6 +5,8 @@ Line numbers refer to guangzhou-hrss-2024-budget.txt.
 
 from decimal import Decimal as D
 
+import pytest
+
 from budgetkg.queries import library
 
 COLLEGES = ["广州市技师学院", "广州市工贸技师学院", "广州市交通技师学院", "广州市公用事业技师学院"]
@@ -260,3 +262,18 @@ def test_28_narrative_checks(ask):
 def test_29_shared_project_names(ask):
     rows = ask("shared-project-names")
     assert [(r[0], r[1]) for r in rows] == [("机构运行辅助经费", "9"), ("工作经费", "3"), ("购置经费", "3")]
+
+
+def test_run_query_answers_every_form_and_run_select_only_select(store):
+    from budgetkg.queries import QueryError, Result, run_query, run_select
+
+    project = 'ASK { ?p <http://www.w3.org/2000/01/rdf-schema#label> "广州市技师学院入驻科教城搬迁开办项目"@zh }'  # line 791
+    assert run_query(store, project) is True
+    assert run_query(store, project.replace("搬迁开办", "搬迁到月球")) is False
+    unit = "<https://w3id.org/budgetkg/ontology#BudgetUnit>"
+    described = run_query(store, f"DESCRIBE {unit}")
+    assert isinstance(described, list) and described == sorted(described, key=str)
+    assert f'{unit} <http://www.w3.org/2000/01/rdf-schema#label> "预算单位"@zh' in map(str, described)
+    assert isinstance(run_query(store, "largest-projects"), Result)
+    with pytest.raises(QueryError, match="run this ASK query with run_query"):
+        run_select(store, project)

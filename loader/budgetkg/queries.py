@@ -33,7 +33,8 @@ from .sparql_text import names_dataset, query_form, where_position
 if TYPE_CHECKING:
     from .remote import Endpoint, RemoteStore
 
-__all__ = ["Param", "LibraryQuery", "QueryError", "library", "resolve", "run_query", "run_select", "Result", "render_table"]
+__all__ = ["Param", "LibraryQuery", "QueryError", "library", "resolve", "run_query", "run_select", "Result",
+           "render_table"]
 
 _HEADER = re.compile(r"^#\s*([\w@-]+)\s*:\s*(.*)$")
 
@@ -266,8 +267,8 @@ def run_select(source: Store | Endpoint | RemoteStore, query: str, *, params: di
     """:func:`run_query` for a SELECT query: its table, with labels for its IRIs in ``lang``."""
     answer = run_query(source, query, params=params, lang=lang)
     if not isinstance(answer, Result):
-        raise QueryError(f"only SELECT queries give a table, this is {query_form(resolve(query)[0])}: "
-                         "use run_query")
+        raise QueryError(f"only SELECT queries give a table: run this {query_form(resolve(query)[0])} query "
+                         "with run_query()")
     return answer
 
 
