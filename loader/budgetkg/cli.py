@@ -387,11 +387,13 @@ def report(out: Path, store: Path | None, endpoint: str | None, user: str | None
 @click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
               help="Folder for the files synthetic-<seed>.txt (created if needed).")
 def generate(seed: int, count: int, year: int, out: Path) -> None:
-    """Write synthetic department budgets in exactly the template of the bundled document.
+    """Write synthetic department budgets in the template of the bundled document.
 
     Each is a different made-up department with its own units, projects, goals, codes
-    and funding mix, page breaks and repeated headers; its accounting identities hold
-    (rounding differences included, as in real documents). For tests and benchmarks.
+    and funding mix, page breaks and repeated headers, printed in one of the ways
+    departments print the template (words before the titles, the lines above the headers,
+    the note of an empty table); its accounting identities hold (rounding differences
+    included, as in real documents). For tests and benchmarks.
     """
     from .export import write_atomic
     from .synthetic import generate as make

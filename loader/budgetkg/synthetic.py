@@ -1,9 +1,10 @@
-"""Synthetic department budgets in exactly the template of the bundled document.
+"""Synthetic department budgets in the template of the bundled document.
 
 ``generate(seed)`` makes up a department — its sub-units, projects with 绩效目标 texts,
 functional and economic codes drawn from the code lists, funding-source mixes — and
 prints it as a disclosure: all twelve tables with page breaks and repeated headers, the
-narrative part and the glossary.  Amounts are made up to the yuan (four decimals of 万元)
+narrative part and the glossary, in one of the house styles departments print the
+template in (``_HouseStyle``).  Amounts are made up to the yuan (four decimals of 万元)
 and every printed figure is rounded to 0.01 on its own, so the document's identities hold
 with the rounding differences (尾差) real documents have.  The same seed gives the same
 document, byte for byte.  Used by the tests and the benchmarks (``budgetkg generate``).
@@ -40,6 +41,12 @@ GOALS = ["通过开展本项目，保障单位各项业务正常开展，提高�
          "确保信息系统稳定运行，故障处理及时率100%，提升信息安全防护能力。",
          "落实国家、省、市有关政策，按时足额发放补助资金，促进教育公平。",
          "通过购置设备，提升业务能力和工作效率，设备验收合格率100%。"]
+# How departments print what the template leaves open; each generated department takes one
+# of each (the first are the bundled document's): words before every table's title, the
+# word for the amount unit, and the note of an empty table.
+TITLE_PREFIXES = ["", "{department}{year}年", "{year}年度"]
+UNIT_LABELS = ["单位", "金额单位"]
+EMPTY_NOTES = ["注：本表本年无发生额。", "本部门{year}年无{fund}收支，故此表为空。"]
 BASIC_ITEM = {"bureau": "2080101", "centre": "2080150", "college": "2050303", "commission": "2080101"}
 PROJECT_ITEMS = ["2080102", "2080104", "2080108", "2080199", "2050303", "2050399", "2080701", "2080712"]
 BASIC_SECTIONS = {"301": ["30101", "30102", "30103", "30107", "30108", "30113"],
@@ -90,12 +97,36 @@ class Synthetic:
     figures: list[tuple[int, int, str]] = field(default_factory=list)  # (table, line, printed amount)
 
 
+@dataclass(frozen=True)
+class _HouseStyle:
+    title_prefix: str
+    one_meta_line: bool  # 编制单位：…<tab>单位：万元 on one line, not two
+    unit_label: str
+    empty_note: str  # with {fund}
+
+    @staticmethod
+    def of(seed: int, department: str, year: int) -> _HouseStyle:
+        # Its own random stream, so that the document's figures are those of the same seed without it.
+        rng = random.Random(f"house-style-{seed}")
+        return _HouseStyle(rng.choice(TITLE_PREFIXES).format(department=department, year=year), rng.random() < 0.5,
+                           rng.choice(UNIT_LABELS), rng.choice(EMPTY_NOTES).replace("{year}", str(year)))
+
+
 class _Writer:
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, style: _HouseStyle) -> None:
         self.lines: list[str] = []
         self.rng = rng
+        self.style = style
         self.figures: list[tuple[int, int, str]] = []
         self.table = 0
+
+    def title(self, level: str, title: str, department: str) -> None:
+        """A table's title and the lines above its header."""
+        self.add(f"{level} {self.style.title_prefix}{title}", "")
+        if self.style.one_meta_line:
+            self.add(f"编制单位：{department}\t\t\t{self.style.unit_label}：万元", "")
+        else:
+            self.add(f"单位名称：{department}", "", f"{self.style.unit_label}：万元", "")
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -108,7 +139,8 @@ class _Writer:
 
     def table_start(self, number: int, title: str, department: str, header: list[str]) -> None:
         self.table = number
-        self.add(f"## {title}", "", f"单位名称：{department}", "", "单位：万元", "", *header)
+        self.title("##", title, department)
+        self.add(*header)
         self.header = header
         self.since_break = 0
         self.page = self.rng.randint(12, 30)
@@ -183,7 +215,7 @@ def generate(seed: int, *, year: int = 2024) -> Synthetic:
                 item = "2120805"
             projects.append(_Project(unit, name, item, rng.choice(PROJECT_SECTIONS), funds, rng.choice(GOALS)))
 
-    w = _Writer(rng)
+    w = _Writer(rng, _HouseStyle.of(seed, department, year))
     _title_and_parts_one_to_two(w, rng, year, department, units)
     _tables(w, year, department, units, basic, projects, functional, economic, tpl)
     _narrative(w, rng, year, department, basic, projects)
@@ -256,7 +288,8 @@ def _tables(w, year, department, units, basic, projects, functional, economic, t
     # 表1
     spec = tpl.spec(1)
     w.table = 1
-    w.add(f"### {spec.title}", "", f"单位名称：{department}", "", "单位：万元", "", "收入\t\t支出\t", "项目\t预算\t项目\t预算")
+    w.title("###", spec.title, department)
+    w.add("收入\t\t支出\t", "项目\t预算\t项目\t预算")
     classes = tpl.overview_classes
     incomes = [("一、预算拨款", total_gpb + total_gfb), ("二、财政专户拨款", total_special), ("三、其他资金", total_other)]
     for i, klass in enumerate(classes):
@@ -298,7 +331,8 @@ def _tables(w, year, department, units, basic, projects, functional, economic, t
     # 表4
     spec = tpl.spec(4)
     w.table = 4
-    w.add(f"## {spec.title}", "", f"单位名称：{department}", "", "单位：万元", "", "收入\t\t支出\t", "项目\t预算\t项目\t预算")
+    w.title("##", spec.title, department)
+    w.add("收入\t\t支出\t", "项目\t预算\t项目\t预算")
     funds4 = [("一、一般公共预算", total_gpb), ("二、政府性基金预算", total_gfb), ("三、国有资本经营预算", ZERO)]
     for i, klass in enumerate(classes[:24]):
         left = funds4[i] if i < len(funds4) else None
@@ -365,7 +399,7 @@ def _tables(w, year, department, units, basic, projects, functional, economic, t
         w.table_row(["", "合计", _fmt(total), "0.00", _fmt(total)], 2)
         for code in fund_codes:
             w.table_row([code, functional[code][0], _fmt(fsum(code, (fund,))), "0.00", _fmt(fsum(code, (fund,)))], 2)
-        w.table_end("注：本表本年无发生额。" if not fund_codes else "注：无。")
+        w.table_end(w.style.empty_note.format(fund=label.removesuffix("支出")) if not fund_codes else "注：无。")
 
     # 表11: basic expenditure per unit and economic class.
     spec = tpl.spec(11)
