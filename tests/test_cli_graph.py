@@ -184,3 +184,34 @@ def test_build_of_an_unreadable_document_exits_2(tmp_path):
     result = CliRunner().invoke(cli, ["build", str(doc), "--store", str(tmp_path / "s")])
     assert result.exit_code == 2 and "empty.txt:1:1: error[empty-document]" in result.output
     assert not (tmp_path / "s" / "current").exists()
+
+
+def readme_queries() -> list[list[str]]:
+    """The `budgetkg query` examples of the README and docs/queries.md that run on the store alone."""
+    import shlex
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    commands = []
+    for doc in ("README.md", "docs/queries.md"):
+        for block in (root / doc).read_text("utf-8").split("```bash")[1:]:
+            pending = ""
+            for line in block.split("```", 1)[0].splitlines():
+                pending = f"{pending}\n{line}" if pending else line
+                try:
+                    args = shlex.split(pending, comments=True)
+                except ValueError:  # a quoted query going on to the next line
+                    continue
+                pending = ""
+                if args[:2] == ["budgetkg", "query"] and "--endpoint" not in args and not args[2].endswith(".rq"):
+                    commands.append(args[2:])
+    return commands
+
+
+def test_the_documented_query_examples_run(built):
+    store, _ = built
+    commands = readme_queries()
+    assert len(commands) >= 10
+    for args in commands:
+        result = run(store, "query", *args)
+        assert result.exit_code == 0 and result.output.strip(), (args, result.output)
