@@ -19,7 +19,8 @@ from .namespaces import BKG, ORG, QB, RDFS, SKOS
 from .prefixes import prefix_table
 from .store import solutions
 
-__all__ = ["write_export", "write_statements", "export_bytes", "export_file", "atomic_file", "write_atomic", "to_networkx", "store_stats"]
+__all__ = ["write_export", "write_statements", "export_bytes", "export_file", "atomic_file", "write_atomic",
+           "to_networkx", "store_stats"]
 
 RDF_FORMATS = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES, "nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG,
                "jsonld": RdfFormat.JSON_LD, "rdfxml": RdfFormat.RDF_XML}
@@ -30,8 +31,8 @@ RDF_FORMATS = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES, "nq": RdfForm
 SORT_RUN_BYTES = 128 * 2**20
 
 
-def _sorted_lines(lines: Iterator[str], folder: Path, *, unique: bool) -> Iterator[bytes]:
-    """``lines`` sorted (an external merge sort), each encoded with a newline; duplicates dropped if ``unique``.
+def _sorted_lines(lines: Iterable[str], folder: Path) -> Iterator[bytes]:
+    """``lines`` sorted (an external merge sort), each once, encoded with a newline.
 
     UTF-8 keeps code-point order, and N-Triples escapes every character below the newline,
     so sorting the encoded lines gives the order of the strings.
@@ -54,7 +55,7 @@ def _sorted_lines(lines: Iterator[str], folder: Path, *, unique: bool) -> Iterat
             merged = heapq.merge(merged, *(files.enter_context(open(path, "rb")) for path in runs))
         previous = None
         for encoded in merged:
-            if not (unique and encoded == previous):
+            if encoded != previous:
                 yield encoded
             previous = encoded
 
@@ -81,7 +82,7 @@ def write_statements(statements: Iterable[str], fmt: str, out: BinaryIO, *,
     :param prefixes: for Turtle and TriG (default: budgetkg's prefix table).
     """
     with tempfile.TemporaryDirectory(prefix="budgetkg-export-") as folder:
-        ordered = _sorted_lines(iter(statements), Path(folder), unique=True)
+        ordered = _sorted_lines(statements, Path(folder))
         if fmt in ("nq", "nt"):
             for line in ordered:
                 out.write(line[:-1] + b" .\n")
@@ -92,9 +93,11 @@ def write_statements(statements: Iterable[str], fmt: str, out: BinaryIO, *,
             for line in ordered:
                 handle.write(line[:-1] + b" .\n")
         parsed = parse(path=sorted_file, format=RdfFormat.N_QUADS if fmt == "trig" else RdfFormat.N_TRIPLES)
-        if fmt in ("ttl", "trig") and prefixes is None:
+        if fmt not in ("ttl", "trig"):
+            prefixes = None
+        elif prefixes is None:
             prefixes = prefix_table()
-        serialize(parsed, out, format=RDF_FORMATS[fmt], prefixes=prefixes if fmt in ("ttl", "trig") else None)
+        serialize(parsed, out, format=RDF_FORMATS[fmt], prefixes=prefixes)
 
 
 def export_bytes(store: Store, fmt: str) -> bytes:

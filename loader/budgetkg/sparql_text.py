@@ -49,11 +49,16 @@ def query_form(query: str) -> str:
     >>> query_form("PREFIX select: <http://e/#ASK> # CONSTRUCT\\nDESCRIBE <http://e/x>")
     'DESCRIBE'
     """
-    m = _FORM.search(_masked(query))
+    return _form(_masked(query)).group(1).upper()
+
+
+def _form(masked: str) -> re.Match[str]:
+    """The form keyword of a masked query."""
+    m = _FORM.search(masked)
     if m is None:
-        found = " ".join(_masked(query).split())[:40]
+        found = " ".join(masked.split())[:40]
         raise SparqlTextError(f"not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {found!r}")
-    return m.group(1).upper()
+    return m
 
 
 def names_dataset(query: str) -> bool:
@@ -78,10 +83,9 @@ def where_position(query: str) -> int | None:
     >>> q[where_position(q):]
     'WHERE { ?s ?p ?o }'
     """
-    kind = query_form(query)
     masked = _masked(query)
-    form = _FORM.search(masked)
-    assert form is not None  # query_form found it
+    form = _form(masked)
+    kind = form.group(1).upper()
     parens = braces = 0
     # CONSTRUCT's template is the first group; the WHERE clause is the next one.
     in_template = kind == "CONSTRUCT" and masked[form.end():].lstrip().startswith("{")
