@@ -16,12 +16,12 @@ from .codes import CodeList, code_level
 from .errors import DocumentError
 from .records import Amount, Cell, Row, Source, Table
 from .sections import Line, heading_text, is_heading
-from .template import TableSpec, strip_ordinal, template
+from .template import TABLE_NUMBER, TableSpec, strip_ordinal, template
 from .text import clean_label, is_amount, match_key, parse_amount, strip_html
 
 __all__ = ["TableReader"]
 
-_TABLE_LABEL = re.compile(r"^附?表\s*[\d一二三四五六七八九十]+(?:-\d+)?$")  # 表1, 附表1, 表一, 表1-1
+_TABLE_LABEL = re.compile(rf"^{TABLE_NUMBER}$")
 _BRACKET_CODE = re.compile(r"^[\[［【]\s*([^\]］】]*?)\s*[\]］】]\s*(.*)$")
 _SPACED_CODE = re.compile(r"^(\d{3,7})\s+(\S.*)$")
 # The lines above a table's header: who made it, and the unit of its amounts.

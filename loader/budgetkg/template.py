@@ -10,9 +10,11 @@ from importlib import resources
 
 from .text import match_key
 
-__all__ = ["ColumnSpec", "TableSpec", "Template", "template", "strip_ordinal"]
+__all__ = ["ColumnSpec", "TableSpec", "Template", "template", "strip_ordinal", "TABLE_NUMBER"]
 
-_ORDINAL = re.compile(r"^(?:附?表\s*[\d一二三四五六七八九十]+(?:-\d+)?\s*[:：.．、]?\s*)?(?:其中[:：])?\s*(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]\s*)?")
+# A table's number as departments print it, on its own line or before the title: 表1, 附表1, 表一, 表1-1.
+TABLE_NUMBER = r"附?表\s*[\d一二三四五六七八九十]+(?:-\d+)?"
+_ORDINAL = re.compile(rf"^(?:{TABLE_NUMBER}\s*[:：.．、]?\s*)?(?:其中[:：])?\s*(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]\s*)?")
 
 
 def strip_ordinal(label: str) -> str:
