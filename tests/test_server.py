@@ -1,5 +1,6 @@
 """`budgetkg serve` for real: the server runs as a subprocess on 127.0.0.1 and is spoken to over HTTP."""
 
+import asyncio
 import gzip
 import json
 import subprocess
@@ -88,6 +89,29 @@ def test_large_answers_are_read_whole_under_uvloop(store_path):
     for outcome in uvloop.run(answers()):
         assert outcome.kind == "table", outcome.message
         assert len(json.loads(outcome.content)["results"]["bindings"]) == 5000
+
+
+def test_one_client_is_served_by_one_worker_with_warm_caches(store_path):
+    # The worker that answered last answers next; taking workers in turn left every cache cold.
+    from budgetkg.server.workers import QueryPool
+
+    def cpu_ticks(pid: int) -> int:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    async def ticks_per_worker():
+        pool = QueryPool(store_path, size=2, timeout=60, in_memory=False)
+        await pool.start()
+        try:
+            before = {w.process.pid: cpu_ticks(w.process.pid) for w in pool._workers}
+            for _ in range(8):
+                await pool.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", max_rows=1)
+            return sorted(cpu_ticks(pid) - ticks for pid, ticks in before.items())
+        finally:
+            await pool.close()
+
+    idle, busy = asyncio.run(ticks_per_worker())
+    assert busy >= 10 and idle <= busy // 5, (idle, busy)
 
 
 def test_serves_without_uvloop_and_httptools(store_path):
