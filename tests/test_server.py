@@ -2,6 +2,7 @@
 
 import asyncio
 import gzip
+import io
 import json
 import subprocess
 import sys
@@ -70,6 +71,53 @@ def test_workers_on_disk_answer_as_workers_with_a_copy_in_memory(server, store_p
         process.wait(timeout=10)
     assert on_disk == sparql(server, KJC, JSON)["results"]["bindings"]
     assert on_disk[0]["t"]["value"] == "12944.22"  # line 869
+
+
+# Values with what could fool a count of rows in each format: line ends (CSV, TSV), markup
+# (XML), quotes, braces and commas (JSON, CSV).
+TRICKY = ['a "quoted"\nsecond line\r\n}},{"x":{', "<result><binding>&lt;", "plain"]
+
+
+def tricky_store(rows: int):
+    from pyoxigraph import Literal, NamedNode, Quad, Store
+
+    store = Store()
+    for i in range(rows):
+        store.add(Quad(NamedNode(f"http://example.org/s{i:03}"), NamedNode("http://example.org/p"),
+                       Literal(TRICKY[i % len(TRICKY)] * (1 + i % 2), language="zh")))
+    return store
+
+
+def parsed_rows(content: bytes, fmt: str) -> list[tuple[str, str]]:
+    from rdflib.query import Result
+
+    result = Result.parse(io.BytesIO(content), format=fmt)
+    return [(str(row[0]), str(row[1])) for row in result]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+@pytest.mark.parametrize("rows, max_rows", [(12, 12), (13, 12), (12, 400)])
+def test_tables_are_cut_at_the_row_cap_in_every_format(fmt, rows, max_rows, monkeypatch):
+    from budgetkg.server import workers
+
+    if rows <= max_rows:  # a table that fits is written by pyoxigraph, not row by row in Python
+        monkeypatch.setattr(workers, "_table", lambda *args: pytest.fail("written in Python"))
+    query = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s"
+    outcome = workers._run(tricky_store(rows), query, max_rows, fmt, "ttl")
+    assert outcome.kind == "table", outcome.message
+    expected = [(f"http://example.org/s{i:03}", TRICKY[i % len(TRICKY)] * (1 + i % 2)) for i in range(rows)]
+    if fmt == "xml":  # an XML reader reads a line end written as \r\n as \n
+        expected = [(s, o.replace("\r\n", "\n")) for s, o in expected]
+    assert parsed_rows(outcome.content, fmt) == expected[:max_rows]
+    assert outcome.truncated == (rows > max_rows)
+
+
+def test_a_table_too_large_for_pyoxigraph_s_buffer_is_written_whole(monkeypatch):
+    from budgetkg.server import workers
+
+    monkeypatch.setattr(workers, "NATIVE_BYTES_PER_ROW", 16)  # every row is longer: the writing is stopped
+    outcome = workers._run(tricky_store(5), "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s", 5, "json", "ttl")
+    assert len(parsed_rows(outcome.content, "json")) == 5 and not outcome.truncated
 
 
 def test_large_answers_are_read_whole_under_uvloop(store_path):
