@@ -1,6 +1,9 @@
 """Several departments in one store: named graphs, shared code lists, no accidental merges, rebuilds."""
 
+from collections import Counter
+
 import pytest
+from facts import KJC_NAMES
 
 from budgetkg.graph import build
 from budgetkg.queries import run_select
@@ -32,7 +35,78 @@ def multi(docs, tmp_path_factory):
 
 def test_one_named_graph_per_document(multi):
     store = open_store(multi)
-    assert len(list(store.named_graphs())) == 4  # three documents and the vocabulary
+    graphs = sorted(g.value for g in store.named_graphs())
+    datasets = [g for g in graphs if "/dataset/" in g]
+    # three documents, the vocabulary and the organisations they describe
+    assert len(datasets) == 3 and len(graphs) == 5
+    assert {"https://w3id.org/budgetkg/graph/vocabulary", "https://w3id.org/budgetkg/data/graph/organisations"} < set(graphs)
+
+
+def test_two_years_of_one_department_state_its_units_once(seed_lines, tmp_path):
+    # Each year's budget of a department names its units alike.  Stated in each year's graph,
+    # a unit's facts came twice out of the union of graphs, and so did every row joined
+    # through them: the 科教城 question listed each project four times in a two-year store.
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    text = "\n".join(seed_lines)
+    (folder / "2024.txt").write_text(text, encoding="utf-8")
+    (folder / "2025.txt").write_text(text.replace("2024年", "2025年"), encoding="utf-8")
+    build(sorted(folder.glob("*.txt")), store=tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    rows = Counter(tuple(row) for row in run_select(store, "kjc-relocation-by-college").values())
+    assert {project for _, project, _, _ in rows} == KJC_NAMES and len(rows) == 8
+    assert set(rows.values()) == {2}  # once a year
+    assert rows["广州市公用事业技师学院", "广州市公用事业技师学院入驻科教城购置项目", "一般公共预算", "12944.22"] == 2  # line 869
+    units = [r["u"] for r in store.query(f"SELECT ?u WHERE {{ ?u a <{BKG}BudgetUnit> }}", use_default_graph_as_union=True)]
+    assert len(units) == len(set(units)) == 17  # the units of 表1's header (lines 75-92)
+
+
+def test_a_code_two_departments_print_that_the_lists_lack_is_described_once(seed_lines, tmp_path):
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    lines = list(seed_lines)
+    for n in (186, 270, 555):  # 表2, 表3, 表9: 2120805 补助被征地农民支出 9,752.88
+        assert lines[n - 1].startswith("2120805\t补助被征地农民支出\t9,752.88\t0.00\t9,752.88")
+        lines[n - 1] = lines[n - 1].replace("2120805\t补助被征地农民支出", "2120899\t其他国有土地使用权出让收入安排的支出")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    first = "\n".join(lines)
+    # Another department printing the same code, under a shorter name
+    second = first.replace("广州市人力资源和社会保障局", "广州市人力资源和社会保障厅").replace("其他国有土地使用权出让收入安排的支出", "其他土地出让支出")
+    (folder / "a.txt").write_text(first, encoding="utf-8")
+    (folder / "b.txt").write_text(second, encoding="utf-8")
+    build(sorted(folder.glob("*.txt")), store=tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    items = [row[2:] for row in run_select(store, "functional-item").values() if row[1] == "2120899"]
+    assert items == [["9752.88", "0.00", "9752.88"]] * 2  # line 270, once for each department
+    code = "<https://w3id.org/budgetkg/codelist/functional/2024/2120899>"
+    names = {p.rsplit("#", 1)[1]: [r["l"].value for r in store.query(
+        f"SELECT ?l WHERE {{ {code} <{skos}{p.rsplit('#', 1)[1]}> ?l }}", use_default_graph_as_union=True)]
+        for p in (f"{skos}#prefLabel", f"{skos}#altLabel")}
+    # One name whichever document was built first: the first in Unicode order
+    first_name = min("其他国有土地使用权出让收入安排的支出", "其他土地出让支出")
+    assert names["prefLabel"] == [first_name]
+    assert names["altLabel"] == [{"其他国有土地使用权出让收入安排的支出", "其他土地出让支出"}.difference({first_name}).pop()]
+
+
+def test_settling_drops_a_printed_code_the_lists_now_have():
+    from pyoxigraph import Literal, NamedNode, Quad, Store
+
+    from budgetkg.graph import settle_reference_graphs
+    from budgetkg.iri import concept
+    from budgetkg.mapping import CODES_GRAPH, VOCABULARY_GRAPH
+
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    listed, unlisted = concept("functional", 2024, "2080101"), concept("functional", 2024, "2080199")
+    members = NamedNode("https://w3id.org/budgetkg/codelist/functional")
+    store = Store()
+    store.add(Quad(listed, NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), NamedNode(skos + "Concept"),
+                   VOCABULARY_GRAPH))
+    for c in (listed, unlisted):
+        store.add(Quad(c, NamedNode(skos + "prefLabel"), Literal("印的名称", language="zh"), CODES_GRAPH))
+        store.add(Quad(members, NamedNode(skos + "member"), c, CODES_GRAPH))
+    settle_reference_graphs(store)
+    left = {(q.subject.value, q.object.value) for q in store.quads_for_pattern(None, None, None, CODES_GRAPH)}
+    assert left == {(unlisted.value, "印的名称"), (members.value, unlisted.value)}
 
 
 def test_same_unit_name_in_two_departments_is_not_merged(multi, docs):

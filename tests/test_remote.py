@@ -10,12 +10,14 @@ graph holds its system graphs, so queries name budgetkg's graphs as their defaul
 import re
 from decimal import Decimal
 
+import pytest
 from click.testing import CliRunner
+from pyoxigraph import NamedNode, Triple
 
 from budgetkg.cli import cli
 from budgetkg.graph import build
 from budgetkg.queries import library, run_query, run_select
-from budgetkg.remote import Auth, Endpoint, push
+from budgetkg.remote import Auth, Endpoint, RemoteStore, push
 from budgetkg.store import open_store
 from budgetkg.synthetic import generate
 
@@ -172,6 +174,31 @@ def test_an_endpoint_that_does_not_answer_is_a_clear_error():
         result = CliRunner().invoke(cli, [*command, "--endpoint", url])
         assert result.exit_code == 2, result.output
         assert re.search(rf"^error: {re.escape(url)}: \[Errno \d+\] Connection refused$", result.output, re.M)
+
+
+@pytest.mark.parametrize("protocol", ["gsp", "update"])
+def test_two_stores_pushed_to_one_endpoint_add_to_the_reference_graphs(tmp_path, store, protocol):
+    # Each store has its own organisations graph under the same name: a push that replaced it
+    # would leave the units of the store pushed first without names, kinds or department.
+    other = tmp_path / "other.txt"
+    other.write_text(generate(31).text, encoding="utf-8")
+    build([other], store=tmp_path / "other-store")
+    second = open_store(tmp_path / "other-store")
+    organisations = "https://w3id.org/budgetkg/data/graph/organisations"
+
+    def triples(source) -> set[str]:
+        return {str(Triple(q.subject, q.predicate, q.object))
+                for q in source.quads_for_pattern(None, None, None, NamedNode(organisations))}
+
+    with oxigraph(tmp_path / "oxigraph") as (query_url, store_url, update_url):
+        target = store_url if protocol == "gsp" else update_url
+        push(store, target, protocol=protocol)
+        push(second, target, protocol=protocol)
+        push(store, target, protocol=protocol)  # again: nothing changes
+        remote = RemoteStore(Endpoint(query_url))
+        assert triples(remote) == triples(store) | triples(second)
+        answer = run_select(remote, "kjc-relocation-by-college").values()
+    assert sorted(answer) == sorted(run_select(store, "kjc-relocation-by-college").values())
 
 
 def test_federated_join_of_two_departments(tmp_path, store):

@@ -131,8 +131,9 @@ def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
 def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_all: bool, answer: bool | None) -> None:
     """Build disclosures into the embedded store, each into its own named graph.
 
-    DOCS are text files or directories of them (default: the bundled document). The
-    build is atomic: if any document cannot be read, the store stays as it was.
+    DOCS are text files or directories of them (default: the bundled document). What
+    several documents state alike (their organisations, codes the code lists lack) is
+    added to the reference graphs, where it is stated once. The build is atomic: if any document cannot be read, the store stays as it was.
     Exit 1 when some document has a broken identity (the graph is built all the same).
     """
     from .graph import build as build_graph
@@ -158,7 +159,7 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
         if d.codes_not_in_lists:
             click.echo(f"  codes not in the code lists: {d.codes_not_in_lists} (named as printed, without English "
                        f"labels; `budgetkg check {d.file}` lists them)", err=True)
-    click.echo(f"store {result.store}: {result.quads} quads in {len(result.documents) + 1} graphs", err=True)
+    click.echo(f"store {result.store}: {result.quads} quads in {result.graphs} graphs", err=True)
     if answer or (answer is None and paths is None):
         _print_query(KJC_QUERY, store, {}, "table", "zh")
     sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
@@ -333,7 +334,8 @@ def export(fmt: str, output: Path | None, store: Path | None, endpoint: str | No
               help="Where to load the graphs: a Graph Store Protocol URL (Oxigraph: http://HOST:PORT/store; "
                    "Virtuoso: http://HOST:PORT/sparql-graph-crud-auth) or, with --protocol update, a SPARQL Update endpoint.")
 @click.option("--protocol", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
-              help="gsp: one PUT per named graph; update: DROP GRAPH then INSERT DATA in batches.")
+              help="gsp: one PUT per named graph (POST for a reference graph); update: DROP GRAPH "
+                   "(not for a reference graph) then INSERT DATA in batches.")
 @click.option("--graph", "graphs", multiple=True, metavar="IRI",
               help="Push only this named graph (repeatable; default: every graph of the store, vocabulary included).")
 @auth_options
@@ -342,7 +344,9 @@ def push(endpoint: str, protocol: str, graphs: tuple[str, ...], user: str | None
          store: Path | None) -> None:
     """Load each document's named graph (and the vocabulary graph) into a remote SPARQL store.
 
-    Each graph replaces the graph of the same name there, so pushing twice changes nothing.
+    Each graph replaces the graph of the same name there, so pushing twice changes nothing;
+    the reference graphs (organisations, codes as printed) are added to, so that several
+    stores pushed to one endpoint state them once.
     """
     from .remote import Auth
     from .remote import push as push_graphs

@@ -8,20 +8,21 @@ from importlib.abc import Traversable
 from os import PathLike
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
 from .codelists import all_codelist_triples
 from .document import read_document
 from .errors import BudgetkgError
 from .iri import DEFAULT_BASE, Minter
-from .mapping import VOCABULARY_GRAPH, document_quads
+from .mapping import CODES_GRAPH, VOCABULARY_GRAPH, document_quads
 from .pipeline import mapped_in_workers
 from .report import CheckReport, check_document
 from .resources import default_document, ontology_dir
 from .store import BuildResult, rebuild
 from .structure import structure_triples
 
-__all__ = ["DocumentSummary", "BuildSummary", "vocabulary_quads", "document_graph", "summarize", "build"]
+__all__ = ["DocumentSummary", "BuildSummary", "vocabulary_quads", "document_graph", "summarize",
+           "settle_reference_graphs", "build"]
 
 Source = str | PathLike[str] | Traversable
 
@@ -46,6 +47,7 @@ class BuildSummary:
     documents: list[DocumentSummary] = field(default_factory=list)
     vocabulary_triples: int = 0
     quads: int = 0
+    graphs: int = 0  # named graphs in the store: the documents', the vocabulary, the reference graphs
 
 
 def vocabulary_quads() -> list[Quad]:
@@ -77,7 +79,7 @@ def document_graph(source: Source | None = None, *, base: str = DEFAULT_BASE) ->
 
 
 def graph_name(quads: list[Quad]) -> NamedNode:
-    """The named graph of one document's quads (they all share it)."""
+    """The named graph of one document's quads (they come first; see document_quads)."""
     graph = quads[0].graph_name
     assert isinstance(graph, NamedNode)
     return graph
@@ -91,6 +93,29 @@ def summarize(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
     return DocumentSummary(doc.file, graph_name(quads).value, doc.department, doc.year, len(doc.units),
                            len(doc.projects), observations, len(quads), report.counts,
                            len(report.codes_not_in_lists))
+
+
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+# Builds add to the reference graph of codes as printed; what they add is settled each time:
+# a code since added to the code lists is described there instead, and a code printed with
+# several names (by several documents) keeps the first in Unicode order as its name, the others
+# as alternative names, whatever order the documents were built in.
+_SETTLE_CODES = f"""
+PREFIX skos: <{_SKOS}>
+DELETE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c ?p ?o . ?x ?q ?c }} }}
+WHERE {{ GRAPH <{VOCABULARY_GRAPH.value}> {{ ?c a skos:Concept }}
+         GRAPH <{CODES_GRAPH.value}> {{ {{ ?c ?p ?o }} UNION {{ ?x ?q ?c }} }} }} ;
+DELETE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name }} }}
+INSERT {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:altLabel ?name }} }}
+WHERE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name, ?first
+         FILTER(LANG(?first) = LANG(?name) && STR(?first) < STR(?name)) }} }}
+"""
+
+
+def settle_reference_graphs(store: Store) -> None:
+    """Settle what builds added to the reference graph of codes as printed (see _SETTLE_CODES)."""
+    if store.contains_named_graph(CODES_GRAPH):
+        store.update(_SETTLE_CODES)
 
 
 def build(
@@ -143,7 +168,9 @@ def build(
                                 f"year ({graph}): build one of them, or give them different titles")
         graph_of[graph] = source
     replacing = {VOCABULARY_GRAPH.value, *graph_of}
-    result: BuildResult = rebuild(batches(), path=store, replace_all=replace_all, replacing=replacing)
+    result: BuildResult = rebuild(batches(), path=store, replace_all=replace_all, replacing=replacing,
+                                  settle=settle_reference_graphs)
     summary.store = result.path
     summary.quads = result.quads
+    summary.graphs = len(result.graphs)
     return summary

@@ -9,6 +9,7 @@
   - department ``{base}org/{department}``; its units ``{base}org/{department}/unit/{unit}``
     (the department's own level, 本级, is the unit named like the department);
     divisions ``{base}org/{department}/division/{name}``.
+  - the reference graph of the organisations ``{base}graph/organisations``;
   - dataset (= named graph) ``{base}dataset/{department}/{year}``; its tables
     ``…/table/{n}``, observations ``…/table/{n}/{row}/{column}``, projects
     ``{base}org/{department}/unit/{unit}/project/{year}/{name}``.
@@ -101,6 +102,10 @@ class Minter:
 
     def project(self, unit: str, name: str) -> NamedNode:
         return NamedNode(f"{self.base}org/{self._dept}/unit/{_seg(unit)}/project/{self.year}/{_seg(name)}")
+
+    def organisations_graph(self) -> NamedNode:
+        """The reference graph of the organisations that every document built under this base describes."""
+        return NamedNode(f"{self.base}graph/organisations")
 
     def dataset(self) -> NamedNode:
         """The dataset of the document; also the name of its named graph."""

@@ -17,9 +17,15 @@ from .structure import collection, dimensions, structure_iri
 from .template import TableSpec, template
 from .themes import themes_for
 
-__all__ = ["document_quads", "VOCABULARY_GRAPH", "LICENSE"]
+__all__ = ["document_quads", "VOCABULARY_GRAPH", "CODES_GRAPH", "reference_graphs", "LICENSE"]
 
 VOCABULARY_GRAPH = NamedNode("https://w3id.org/budgetkg/graph/vocabulary")
+# What several documents state alike goes to a reference graph that every build adds to, so
+# that it is stated once: Oxigraph's union default graph (like Virtuoso's) repeats a triple
+# stated in two graphs, and every row joined through it.  The organisations (several years of
+# one department) are data, under --base (Minter.organisations_graph); the codes printed that
+# the code lists lack (several departments of one year) join across publishers, like the lists.
+CODES_GRAPH = NamedNode("https://w3id.org/budgetkg/graph/codes-as-printed")
 LICENSE = NamedNode("https://creativecommons.org/licenses/by/4.0/")
 TRUE, FALSE = Literal("true", datatype=XSD.boolean), Literal("false", datatype=XSD.boolean)
 
@@ -44,6 +50,8 @@ class _Mapper:
         self.year = doc.year
         self.graph = self.m.dataset()
         self.quads: list[Quad] = []
+        self.shared: list[Quad] = []  # in the reference graphs
+        self.orgs = self.m.organisations_graph()
         self.subjects: set[NamedNode] = set()  # for VoID's entity count (every subject is an IRI)
         self.src = self.m.source()
         self.obs: dict[tuple[int, str, str], NamedNode] = {}
@@ -53,6 +61,15 @@ class _Mapper:
     def add(self, s: NamedNode, p: NamedNode, o) -> None:
         self.quads.append(Quad(s, p, o, self.graph))
         self.subjects.add(s)
+
+    def state(self, graph: NamedNode, s: NamedNode, p: NamedNode, o) -> None:
+        """A fact other documents may state alike, in the reference graph ``graph``."""
+        self.shared.append(Quad(s, p, o, graph))
+
+    def reference_graph(self, graph: NamedNode, zh: str, en: str) -> None:
+        self.state(graph, graph, RDF.type, BKG.ReferenceGraph)
+        self.state(graph, graph, RDFS.label, _zh(zh))
+        self.state(graph, graph, RDFS.label, Literal(en, language="en"))
 
     def code(self, scheme: str, notation: str) -> NamedNode:
         # The concept of the list the document was read with, which is on file: a 2025
@@ -66,29 +83,35 @@ class _Mapper:
     def unlisted_codes(self) -> None:
         """Describe each printed code that the code list on file lacks, as the document prints it
         (notation, Chinese name, scheme, parent), so that queries by code, level or scheme see its
-        figures; the description is the document's, in its graph, until the code is added to
-        ``ontology/codelists/{scheme}-{year}.csv``."""
+        figures.  The description goes to the reference graph CODES_GRAPH, where each build's
+        settling (graph.settle_reference_graphs) keeps one Chinese name and drops codes since
+        added to ``ontology/codelists/{scheme}-{year}.csv``; the document's graph notes where it
+        printed the code."""
         described: set[NamedNode] = set()
         for scheme_name, year, row in self.report.codes_not_in_lists:
             assert row.code is not None
             c = concept(scheme_name, year, row.code)
             if c in described:  # printed in several tables: the first name printed
                 continue
+            if not described:
+                self.reference_graph(CODES_GRAPH, "文件所印、代码表未收录的代码", "Codes as printed, not in the code lists")
             described.add(c)
             s = scheme(scheme_name, year)
-            self.add(c, RDF.type, SKOS.Concept)
-            self.add(c, SKOS.notation, Literal(row.code))
-            self.add(c, SKOS.prefLabel, _zh(row.label))
-            self.add(c, SKOS.inScheme, s)
-            self.add(collection(scheme_name), SKOS.member, c)  # the dimension's code list (Data Cube IC-19)
+            self.state(CODES_GRAPH, c, RDF.type, SKOS.Concept)
+            self.state(CODES_GRAPH, c, SKOS.notation, Literal(row.code))
+            self.state(CODES_GRAPH, c, SKOS.prefLabel, _zh(row.label))
+            self.state(CODES_GRAPH, c, SKOS.inScheme, s)
+            self.state(CODES_GRAPH, collection(scheme_name), SKOS.member, c)  # the dimension's code list (Data Cube IC-19)
             parent = parent_code(row.code)
             if parent:
-                self.add(c, SKOS.broader, concept(scheme_name, year, parent))
+                self.state(CODES_GRAPH, c, SKOS.broader, concept(scheme_name, year, parent))
             else:
-                self.add(c, SKOS.topConceptOf, s)
-            self.add(c, SKOS.editorialNote, _zh(f"名称按文件第{row.line}行所印；代码表（{year}年）未收录此代码。"))
-            self.add(c, SKOS.editorialNote, Literal(f"Name as printed on line {row.line} of the document; the "
-                                                    f"{year} code list on file lacks this code.", language="en"))
+                self.state(CODES_GRAPH, c, SKOS.topConceptOf, s)
+            self.add(c, SKOS.editorialNote, _zh(f"{self.doc.year}年{self.doc.department}部门预算第{row.line}行印有此代码"
+                                                f"及名称“{row.label}”；代码表（{year}年）未收录此代码。"))
+            self.add(c, SKOS.editorialNote, Literal(f"Printed with the name “{row.label}” on line {row.line} of "
+                                                    f"{self.doc.department}'s {self.doc.year} budget; the {year} code "
+                                                    "list on file lacks this code.", language="en"))
             self.add(c, DCTERMS.source, self.src)
 
     # -- organisations ----------------------------------------------------------
@@ -96,34 +119,38 @@ class _Mapper:
         return self.m.unit(name) if name else self.m.department()
 
     def organisations(self) -> None:
-        d, dept = self.doc, self.m.department()
-        self.add(dept, RDF.type, BKG.Department)
-        self.add(dept, RDF.type, ORG.FormalOrganization)
-        self.add(dept, RDF.type, ORG.Organization)
-        self.add(dept, RDFS.label, _zh(d.department))
-        self.add(dept, SKOS.prefLabel, _zh(d.department))
-        self.add(dept, BKG.unitKind, self.code("unit-kind", d.units[0].kind))
+        """The department, its units and divisions, in the organisations graph (each year's budget
+        of a department names them alike); what this document alone says of them (duties, the
+        lines that list them) in its own graph."""
+        d, dept, orgs = self.doc, self.m.department(), self.orgs
+        self.reference_graph(orgs, "组织机构", "Organisations")
+        self.state(orgs, dept, RDF.type, BKG.Department)
+        self.state(orgs, dept, RDF.type, ORG.FormalOrganization)
+        self.state(orgs, dept, RDF.type, ORG.Organization)
+        self.state(orgs, dept, RDFS.label, _zh(d.department))
+        self.state(orgs, dept, SKOS.prefLabel, _zh(d.department))
+        self.state(orgs, dept, BKG.unitKind, self.code("unit-kind", d.units[0].kind))
         for paragraph in d.duties:
             self.add(dept, BKG.duties, _zh(paragraph))
         for unit in d.units:
             u = self.m.unit(unit.name)
-            self.add(u, RDF.type, BKG.BudgetUnit)
-            self.add(u, RDF.type, ORG.Organization)
-            self.add(u, RDFS.label, _zh(unit.name if not unit.is_department else f"{unit.name}（本级）"))
-            self.add(u, SKOS.prefLabel, _zh(unit.name))
+            self.state(orgs, u, RDF.type, BKG.BudgetUnit)
+            self.state(orgs, u, RDF.type, ORG.Organization)
+            self.state(orgs, u, RDFS.label, _zh(unit.name if not unit.is_department else f"{unit.name}（本级）"))
+            self.state(orgs, u, SKOS.prefLabel, _zh(unit.name))
             for alt in sorted(unit.table_names - {unit.name}):
-                self.add(u, SKOS.altLabel, _zh(alt))
-            self.add(u, BKG.unitKind, self.code("unit-kind", unit.kind))
-            self.add(u, ORG.subOrganizationOf, dept)
-            self.add(dept, ORG.hasSubOrganization, u)
+                self.state(orgs, u, SKOS.altLabel, _zh(alt))
+            self.state(orgs, u, BKG.unitKind, self.code("unit-kind", unit.kind))
+            self.state(orgs, u, ORG.subOrganizationOf, dept)
+            self.state(orgs, dept, ORG.hasSubOrganization, u)
             self.traced(u, unit.line)
         for division in d.divisions:
             v = self.m.division(division.name)
-            self.add(v, RDF.type, BKG.Division)
-            self.add(v, RDF.type, ORG.OrganizationalUnit)
-            self.add(v, RDFS.label, _zh(division.name))
-            self.add(v, ORG.unitOf, dept)
-            self.add(dept, ORG.hasUnit, v)
+            self.state(orgs, v, RDF.type, BKG.Division)
+            self.state(orgs, v, RDF.type, ORG.OrganizationalUnit)
+            self.state(orgs, v, RDFS.label, _zh(division.name))
+            self.state(orgs, v, ORG.unitOf, dept)
+            self.state(orgs, dept, ORG.hasUnit, v)
             self.traced(v, division.line)
 
     # -- tables and observations ------------------------------------------------
@@ -362,14 +389,16 @@ class _Mapper:
 
 
 def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BASE) -> list[Quad]:
-    """The quads of one document, all in the named graph of its dataset.
+    """The quads of one document: first those of the named graph of its dataset, then what it
+    states in the reference graphs (its organisations; the codes it prints that the lists lack).
 
     >>> from budgetkg import read_document
     >>> from budgetkg.report import check_document
     >>> doc = read_document()
     >>> quads = document_quads(doc, check_document(doc))
-    >>> len({q.graph_name for q in quads})
-    1
+    >>> sorted({q.graph_name.value for q in quads})  # doctest: +NORMALIZE_WHITESPACE
+    ['https://w3id.org/budgetkg/data/dataset/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80/2024',
+     'https://w3id.org/budgetkg/data/graph/organisations']
     """
     m = _Mapper(doc, report, base)
     m.organisations()
@@ -381,4 +410,10 @@ def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BA
     m.dataset()
     m.quads = list(dict.fromkeys(m.quads))
     m.statistics()
-    return m.quads
+    return m.quads + list(dict.fromkeys(m.shared))
+
+
+def reference_graphs(store) -> list[str]:
+    """The names of the reference graphs in a store (or a RemoteStore's endpoint)."""
+    query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g a <{BKG.ReferenceGraph.value}> }} }}"
+    return sorted(s["g"].value for s in store.query(query))

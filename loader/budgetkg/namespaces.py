@@ -43,7 +43,7 @@ class Namespace:
 # The terms of ontology/budgetkg.ttl; tests/test_ontology.py checks this list against the file.
 TERMS = frozenset("""
 AccountingIdentity BudgetDataset BudgetTable BudgetUnit Department Division GlossaryEntry KeyProjectStatement
-MissingCell NameDifference NarrativeFigure Project SourceDocument ThemeAssignment
+MissingCell NameDifference NarrativeFigure Project ReferenceGraph SourceDocument ThemeAssignment
 accountingScope budgetPhase economicClassification expenditureType expenseItem fiscalYear
 functionalClassification fundingSource operationCharacter organization project
 amount isSubtotal printedAmount sourceColumn sourceLine unitOfMeasure

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from .errors import BudgetkgError
-from .mapping import VOCABULARY_GRAPH
+from .mapping import VOCABULARY_GRAPH, reference_graphs
 from .namespaces import BKG, RDF
 from .sparql_text import names_dataset, query_form, with_dataset
 
@@ -48,7 +48,7 @@ class Endpoint:
 
     :param url: the query URL (``http://127.0.0.1:7878/query``, ``http://host:8890/sparql``).
     :param graphs: the default graphs of every query; None discovers the budgetkg graphs
-        (the vocabulary and every ``bkg:BudgetDataset``) on first use.
+        (the vocabulary, every ``bkg:BudgetDataset`` and ``bkg:ReferenceGraph``) on first use.
     """
 
     def __init__(self, url: str, *, auth: Auth | None = None, graphs: list[str] | None = None, timeout: int = 120):
@@ -71,7 +71,8 @@ class Endpoint:
 
     def graphs(self) -> list[str]:
         if self._graphs is None:
-            q = (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF.type.value}> <{BKG.BudgetDataset.value}> }} }}")
+            q = (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF.type.value}> ?kind }} "
+                 f"VALUES ?kind {{ <{BKG.BudgetDataset.value}> <{BKG.ReferenceGraph.value}> }} }}")
             found = [b["g"]["value"] for b in self._json(q, default_graphs=[])["results"]["bindings"]]
             self._graphs = sorted(found) + [VOCABULARY_GRAPH.value]
         return self._graphs
@@ -200,7 +201,9 @@ def push(store: Store, url: str, *, protocol: str = "gsp", auth: Auth | None = N
     """Load each named graph of the store into a remote store, replacing the graph there.
 
     Pushing twice changes nothing: each graph is replaced as a whole (GSP ``PUT``, or
-    ``DROP SILENT GRAPH`` followed by ``INSERT DATA`` batches with SPARQL Update).
+    ``DROP SILENT GRAPH`` followed by ``INSERT DATA`` batches with SPARQL Update), but the
+    reference graphs, which several stores pushed to one endpoint state alike, are added
+    to (GSP ``POST``, or ``INSERT DATA`` alone).
 
     :param url: the Graph Store Protocol URL (``…/store`` for Oxigraph,
         ``…/sparql-graph-crud-auth`` for Virtuoso) or, with ``protocol="update"``, the
@@ -210,15 +213,17 @@ def push(store: Store, url: str, *, protocol: str = "gsp", auth: Auth | None = N
     auth = auth or Auth()
     opener = _opener(url, auth)
     names = sorted(g.value for g in store.named_graphs()) if graphs is None else graphs
+    shared = set(reference_graphs(store))
     pushed = []
     for name in names:
         quads = sorted(store.quads_for_pattern(None, None, None, NamedNode(name)), key=str)
         if protocol == "gsp":
             target = f"{url}{'&' if '?' in url else '?'}graph={urllib.parse.quote(name, safe='')}"
-            _send(opener, urllib.request.Request(target, data=_ntriples(quads), method="PUT",
+            _send(opener, urllib.request.Request(target, data=_ntriples(quads), method="POST" if name in shared else "PUT",
                                                  headers={"Content-Type": "text/turtle; charset=utf-8"}), auth)
         elif protocol == "update":
-            _update(opener, url, f"DROP SILENT GRAPH <{name}>", auth)
+            if name not in shared:
+                _update(opener, url, f"DROP SILENT GRAPH <{name}>", auth)
             for start in range(0, len(quads), batch):
                 body = _ntriples(quads[start:start + batch]).decode("utf-8")
                 _update(opener, url, f"INSERT DATA {{ GRAPH <{name}> {{\n{body}}} }}", auth)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
@@ -108,7 +108,7 @@ def _lock(folder: Path) -> Iterator[None]:
 @dataclass(frozen=True)
 class BuildResult:
     path: Path
-    graphs: tuple[str, ...]
+    graphs: tuple[str, ...]  # every named graph of the new database
     quads: int
 
 
@@ -143,11 +143,15 @@ def rebuild(
     path: Path | None = None,
     replace_all: bool = False,
     replacing: set[str] | None = None,
+    settle: Callable[[Store], None] | None = None,
 ) -> BuildResult:
     """Replace named graphs of the store atomically.
 
     :param batches: (graph name, its quads or their N-Quads), each name at most once; each graph
-        replaces the graph of that name, other graphs are kept unless ``replace_all``.
+        replaces the graph of that name, other graphs are kept unless ``replace_all``.  A
+        batch's quads may also name other graphs, which are added to, not replaced (the
+        reference graphs that several documents state alike).
+    :param settle: called on the new database once everything is loaded, before it is swapped in.
     :param path: the store folder (default: :func:`default_store_path`).
     :param replacing: the names of the graphs ``batches`` will write, when known in
         advance: the new database then starts empty and only the graphs that are kept are
@@ -186,13 +190,16 @@ def rebuild(
             pending += [old.quads_for_pattern(None, None, None, g) for g in keep if g.value not in graphs]
         if pending:
             store.bulk_extend(chain.from_iterable(pending))
+        if settle is not None:
+            settle(store)
         store.flush()
         # Compacting once after several bulk loads makes later queries ~30 % faster (measured
         # on the unit × funding-source aggregate) for ~0.1 s per document of build time.
         store.optimize()
         count = len(store)
+        every_graph = tuple(sorted(g.value for g in store.named_graphs()))
         del store, old
-    return BuildResult(folder, tuple(graphs), count)
+    return BuildResult(folder, every_graph, count)
 
 
 def apply_update(update: str, *, path: Path | None = None) -> None:

@@ -58,9 +58,11 @@ def service_description(endpoint: str, graphs: list[str]) -> list[Triple]:
 
 
 def void_description(store, endpoint: str, dumps: dict[str, str]) -> list[Triple]:
-    """The VoID and DCAT descriptions of every dataset in the store, with the endpoint and dumps."""
+    """The VoID and DCAT descriptions of every dataset and reference graph in the store, with the endpoint and dumps."""
     out = []
-    q = ("CONSTRUCT { ?d ?p ?o } WHERE { GRAPH ?d { ?d a <https://w3id.org/budgetkg/ontology#BudgetDataset> ; ?p ?o } }")
+    q = ("CONSTRUCT { ?d ?p ?o } WHERE { GRAPH ?d { ?d a ?kind ; ?p ?o } "
+         "VALUES ?kind { <https://w3id.org/budgetkg/ontology#BudgetDataset> "
+         "<https://w3id.org/budgetkg/ontology#ReferenceGraph> } }")
     for t in store.query(q):
         out.append(t)
         if t.predicate == RDF.type:
