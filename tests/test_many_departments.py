@@ -38,7 +38,7 @@ def test_one_named_graph_per_document(multi):
     graphs = sorted(g.value for g in store.named_graphs())
     datasets = [g for g in graphs if "/dataset/" in g]
     # three documents, the vocabulary and the organisations they describe
-    assert len(datasets) == 3 and len(graphs) == 5
+    assert len(datasets) == 3 and len(graphs) == 5 and not_stated_twice(store)
     assert {"https://w3id.org/budgetkg/graph/vocabulary", "https://w3id.org/budgetkg/data/graph/organisations"} < set(graphs)
 
 
@@ -50,15 +50,28 @@ def test_two_years_of_one_department_state_its_units_once(seed_lines, tmp_path):
     folder.mkdir()
     text = "\n".join(seed_lines)
     (folder / "2024.txt").write_text(text, encoding="utf-8")
-    (folder / "2025.txt").write_text(text.replace("2024年", "2025年"), encoding="utf-8")
+    # 2025 with a line more at the top: each line it prints is one further down
+    (folder / "2025.txt").write_text("\n" + text.replace("2024年", "2025年"), encoding="utf-8")
     build(sorted(folder.glob("*.txt")), store=tmp_path / "store")
     store = open_store(tmp_path / "store")
+    assert not_stated_twice(store)
     rows = Counter(tuple(row) for row in run_select(store, "kjc-relocation-by-college").values())
     assert {project for _, project, _, _ in rows} == KJC_NAMES and len(rows) == 8
     assert set(rows.values()) == {2}  # once a year
     assert rows["广州市公用事业技师学院", "广州市公用事业技师学院入驻科教城购置项目", "一般公共预算", "12944.22"] == 2  # line 869
     units = [r["u"] for r in store.query(f"SELECT ?u WHERE {{ ?u a <{BKG}BudgetUnit> }}", use_default_graph_as_union=True)]
     assert len(units) == len(set(units)) == 17  # the units of 表1's header (lines 75-92)
+    # Where each year lists a unit stays paired with that year's document: line 71 of 2024's
+    listed = {(r["src"].value.rsplit("/", 2)[1], int(r["line"].value)) for r in store.query(
+        """PREFIX bkg: <https://w3id.org/budgetkg/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?src ?line WHERE { ?u <http://www.w3.org/2004/02/skos/core#prefLabel> "广州市技师学院"@zh ;
+            prov:qualifiedDerivation [ prov:entity ?src ; bkg:sourceLine ?line ] }""", use_default_graph_as_union=True)}
+    assert listed == {("2024", 71), ("2025", 72)}
+
+
+def not_stated_twice(store) -> bool:
+    """No triple is in two graphs: the union of graphs would give it, and every row joined through it, twice."""
+    return not bool(store.query("ASK { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(STR(?a) < STR(?b)) }"))
 
 
 def test_a_code_two_departments_print_that_the_lists_lack_is_described_once(seed_lines, tmp_path):
@@ -76,6 +89,7 @@ def test_a_code_two_departments_print_that_the_lists_lack_is_described_once(seed
     (folder / "b.txt").write_text(second, encoding="utf-8")
     build(sorted(folder.glob("*.txt")), store=tmp_path / "store")
     store = open_store(tmp_path / "store")
+    assert not_stated_twice(store)
     items = [row[2:] for row in run_select(store, "functional-item").values() if row[1] == "2120899"]
     assert items == [["9752.88", "0.00", "9752.88"]] * 2  # line 270, once for each department
     code = "<https://w3id.org/budgetkg/codelist/functional/2024/2120899>"

@@ -11,7 +11,8 @@
     divisions ``{base}org/{department}/division/{name}``.
   - the reference graph of the organisations ``{base}graph/organisations``;
   - dataset (= named graph) ``{base}dataset/{department}/{year}``; its tables
-    ``…/table/{n}``, observations ``…/table/{n}/{row}/{column}``, projects
+    ``…/table/{n}``, observations ``…/table/{n}/{row}/{column}``, where it lists a unit or
+    division ``…/derivation/{unit|division}/{name}``, projects
     ``{base}org/{department}/unit/{unit}/project/{year}/{name}``.
 
 Nothing depends on line numbers, so re-split pages give the same IRIs.
@@ -119,6 +120,10 @@ class Minter:
 
     def observation(self, number: int, row_key: str, column: str) -> NamedNode:
         return NamedNode(f"{self.dataset_iri}/table/{number}/{_seg(row_key)}/{_seg(column)}")
+
+    def derivation(self, kind: str, name: str) -> NamedNode:
+        """Where the document lists an organisation (``kind`` unit or division) that other documents list too."""
+        return NamedNode(f"{self.dataset_iri}/derivation/{kind}/{_seg(name)}")
 
     def part(self, kind: str, key: str) -> NamedNode:
         """Other records of the dataset: identities, narrative figures, glossary entries …"""

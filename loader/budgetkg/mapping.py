@@ -80,6 +80,16 @@ class _Mapper:
         self.add(s, BKG.sourceLine, _int(line))
         self.add(s, BKG.sourceDocument, self.src)
 
+    def traced_shared(self, s: NamedNode, line: int, kind: str, name: str) -> None:
+        """Where this document lists a resource other documents list too (an organisation): a
+        qualified derivation of its own, so each line stays paired with its document."""
+        derivation = self.m.derivation(kind, name)
+        self.add(s, BKG.sourceDocument, self.src)
+        self.add(s, PROV.qualifiedDerivation, derivation)
+        self.add(derivation, RDF.type, PROV.Derivation)
+        self.add(derivation, PROV.entity, self.src)
+        self.add(derivation, BKG.sourceLine, _int(line))
+
     def unlisted_codes(self) -> None:
         """Describe each printed code that the code list on file lacks, as the document prints it
         (notation, Chinese name, scheme, parent), so that queries by code, level or scheme see its
@@ -119,9 +129,9 @@ class _Mapper:
         return self.m.unit(name) if name else self.m.department()
 
     def organisations(self) -> None:
-        """The department, its units and divisions, in the organisations graph (each year's budget
-        of a department names them alike); what this document alone says of them (duties, the
-        lines that list them) in its own graph."""
+        """The department (with its duties), its units and divisions, in the organisations graph
+        (each year's budget of a department names them alike); where this document lists them,
+        in its own graph."""
         d, dept, orgs = self.doc, self.m.department(), self.orgs
         self.reference_graph(orgs, "组织机构", "Organisations")
         self.state(orgs, dept, RDF.type, BKG.Department)
@@ -131,7 +141,7 @@ class _Mapper:
         self.state(orgs, dept, SKOS.prefLabel, _zh(d.department))
         self.state(orgs, dept, BKG.unitKind, self.code("unit-kind", d.units[0].kind))
         for paragraph in d.duties:
-            self.add(dept, BKG.duties, _zh(paragraph))
+            self.state(orgs, dept, BKG.duties, _zh(paragraph))
         for unit in d.units:
             u = self.m.unit(unit.name)
             self.state(orgs, u, RDF.type, BKG.BudgetUnit)
@@ -143,7 +153,7 @@ class _Mapper:
             self.state(orgs, u, BKG.unitKind, self.code("unit-kind", unit.kind))
             self.state(orgs, u, ORG.subOrganizationOf, dept)
             self.state(orgs, dept, ORG.hasSubOrganization, u)
-            self.traced(u, unit.line)
+            self.traced_shared(u, unit.line, "unit", unit.name)
         for division in d.divisions:
             v = self.m.division(division.name)
             self.state(orgs, v, RDF.type, BKG.Division)
@@ -151,7 +161,7 @@ class _Mapper:
             self.state(orgs, v, RDFS.label, _zh(division.name))
             self.state(orgs, v, ORG.unitOf, dept)
             self.state(orgs, dept, ORG.hasUnit, v)
-            self.traced(v, division.line)
+            self.traced_shared(v, division.line, "division", division.name)
 
     # -- tables and observations ------------------------------------------------
     def subtotal_rows(self, table: Table, spec: TableSpec) -> set[str]:
