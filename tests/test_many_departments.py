@@ -67,6 +67,26 @@ def test_two_years_of_one_department_state_its_units_once(seed_lines, tmp_path):
         SELECT ?src ?line WHERE { ?u <http://www.w3.org/2004/02/skos/core#prefLabel> "广州市技师学院"@zh ;
             prov:qualifiedDerivation [ prov:entity ?src ; bkg:sourceLine ?line ] }""", use_default_graph_as_union=True)}
     assert listed == {("2024", 71), ("2025", 72)}
+    # Each year's document states the department's duties: line 61 of 2024's
+    stated = [r["src"].value.rsplit("/", 2)[1] for r in store.query(
+        """PREFIX bkg: <https://w3id.org/budgetkg/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        SELECT ?src WHERE { ?d bkg:duties "（十二）完成市委、市政府和上级相关部门交办的其他任务。"@zh ; prov:entity ?src }""",
+        use_default_graph_as_union=True)]
+    assert sorted(stated) == ["2024", "2025"]
+
+
+def test_a_unit_renamed_in_a_rebuilt_document_leaves_the_organisations_graph(seed_lines, tmp_path):
+    doc = tmp_path / "budget.txt"
+    text = "\n".join(seed_lines)
+    doc.write_text(text, encoding="utf-8")
+    build([doc], store=tmp_path / "store")
+    assert "广州市干部和人才健康管理中心" in text  # a unit (line 71)
+    doc.write_text(text.replace("广州市干部和人才健康管理中心", "广州市干部和人才健康服务中心"), encoding="utf-8")
+    build([doc], store=tmp_path / "store")
+    names = [r["n"].value for r in open_store(tmp_path / "store").query(
+        f"SELECT ?n WHERE {{ ?u a <{BKG}BudgetUnit> ; <http://www.w3.org/2004/02/skos/core#prefLabel> ?n }}",
+        use_default_graph_as_union=True)]
+    assert "广州市干部和人才健康服务中心" in names and "广州市干部和人才健康管理中心" not in names and len(names) == 17
 
 
 def not_stated_twice(store) -> bool:

@@ -15,6 +15,7 @@ from .document import read_document
 from .errors import BudgetkgError
 from .iri import DEFAULT_BASE, Minter
 from .mapping import CODES_GRAPH, VOCABULARY_GRAPH, document_quads
+from .namespaces import BKG
 from .pipeline import mapped_in_workers
 from .report import CheckReport, check_document
 from .resources import default_document, ontology_dir
@@ -112,8 +113,22 @@ WHERE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name, ?first
 """
 
 
+# An organisation no document graph lists any more (a unit renamed in a rebuilt document)
+# leaves the organisations graph.
+_SETTLE_ORGANISATIONS = f"""
+PREFIX bkg: <{BKG.base}>
+DELETE {{ GRAPH ?r {{ ?o ?p ?v . ?x ?q ?o }} }}
+WHERE {{ {{ SELECT DISTINCT ?r ?o WHERE {{
+           GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a ?kind }}
+           VALUES ?kind {{ bkg:Department bkg:BudgetUnit bkg:Division }}
+           FILTER NOT EXISTS {{ GRAPH ?g {{ ?o bkg:sourceDocument ?document }} }} }} }}
+         GRAPH ?r {{ {{ ?o ?p ?v }} UNION {{ ?x ?q ?o }} }} }}
+"""
+
+
 def settle_reference_graphs(store: Store) -> None:
-    """Settle what builds added to the reference graph of codes as printed (see _SETTLE_CODES)."""
+    """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS)."""
+    store.update(_SETTLE_ORGANISATIONS)
     if store.contains_named_graph(CODES_GRAPH):
         store.update(_SETTLE_CODES)
 

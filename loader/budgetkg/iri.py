@@ -11,8 +11,8 @@
     divisions ``{base}org/{department}/division/{name}``.
   - the reference graph of the organisations ``{base}graph/organisations``;
   - dataset (= named graph) ``{base}dataset/{department}/{year}``; its tables
-    ``…/table/{n}``, observations ``…/table/{n}/{row}/{column}``, where it lists a unit or
-    division ``…/derivation/{unit|division}/{name}``, projects
+    ``…/table/{n}``, observations ``…/table/{n}/{row}/{column}``, where it lists the department,
+    a unit or a division ``…/derivation/{department|unit|division}/{name}``, projects
     ``{base}org/{department}/unit/{unit}/project/{year}/{name}``.
 
 Nothing depends on line numbers, so re-split pages give the same IRIs.
@@ -122,7 +122,7 @@ class Minter:
         return NamedNode(f"{self.dataset_iri}/table/{number}/{_seg(row_key)}/{_seg(column)}")
 
     def derivation(self, kind: str, name: str) -> NamedNode:
-        """Where the document lists an organisation (``kind`` unit or division) that other documents list too."""
+        """Where the document lists an organisation (``kind`` department, unit or division) that other documents list too."""
         return NamedNode(f"{self.dataset_iri}/derivation/{kind}/{_seg(name)}")
 
     def part(self, kind: str, key: str) -> NamedNode:

@@ -80,7 +80,7 @@ class _Mapper:
         self.add(s, BKG.sourceLine, _int(line))
         self.add(s, BKG.sourceDocument, self.src)
 
-    def traced_shared(self, s: NamedNode, line: int, kind: str, name: str) -> None:
+    def traced_shared(self, s: NamedNode, line: int, kind: str, name: str) -> NamedNode:
         """Where this document lists a resource other documents list too (an organisation): a
         qualified derivation of its own, so each line stays paired with its document."""
         derivation = self.m.derivation(kind, name)
@@ -89,6 +89,7 @@ class _Mapper:
         self.add(derivation, RDF.type, PROV.Derivation)
         self.add(derivation, PROV.entity, self.src)
         self.add(derivation, BKG.sourceLine, _int(line))
+        return derivation
 
     def unlisted_codes(self) -> None:
         """Describe each printed code that the code list on file lacks, as the document prints it
@@ -129,9 +130,9 @@ class _Mapper:
         return self.m.unit(name) if name else self.m.department()
 
     def organisations(self) -> None:
-        """The department (with its duties), its units and divisions, in the organisations graph
-        (each year's budget of a department names them alike); where this document lists them,
-        in its own graph."""
+        """The department, its units and divisions, in the organisations graph (each year's budget
+        of a department names them alike); where this document lists them, and the duties it
+        states, in its own graph."""
         d, dept, orgs = self.doc, self.m.department(), self.orgs
         self.reference_graph(orgs, "组织机构", "Organisations")
         self.state(orgs, dept, RDF.type, BKG.Department)
@@ -140,8 +141,11 @@ class _Mapper:
         self.state(orgs, dept, RDFS.label, _zh(d.department))
         self.state(orgs, dept, SKOS.prefLabel, _zh(d.department))
         self.state(orgs, dept, BKG.unitKind, self.code("unit-kind", d.units[0].kind))
+        # The department is listed where its own level (本级) is.
+        line = next((unit.line for unit in d.units if unit.is_department), d.units[0].line)
+        listed = self.traced_shared(dept, line, "department", d.department)
         for paragraph in d.duties:
-            self.state(orgs, dept, BKG.duties, _zh(paragraph))
+            self.add(listed, BKG.duties, _zh(paragraph))
         for unit in d.units:
             u = self.m.unit(unit.name)
             self.state(orgs, u, RDF.type, BKG.BudgetUnit)
