@@ -224,3 +224,23 @@ def test_a_year_without_its_own_code_lists_links_to_the_list_it_was_read_with(tm
     years = {r["y"].value for r in store.query(f"SELECT DISTINCT ?y WHERE {{ ?o <{BKG}fiscalYear> ?y }}",
                                                use_default_graph_as_union=True)}
     assert years == {"http://reference.data.gov.uk/id/year/2025"}
+
+
+def test_a_store_of_the_earlier_layout_is_refused_not_mixed(tmp_path):
+    # A store built before the reference graphs describes organisations in each document's
+    # graph; adding a document beside it would state them twice.
+    from budgetkg import BudgetkgError
+    from budgetkg.store import apply_update
+
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text(generate(5).text, encoding="utf-8")
+    second.write_text(generate(6).text, encoding="utf-8")
+    build([first], store=tmp_path / "store")
+    graph = next(g.value for g in open_store(tmp_path / "store").named_graphs() if "/dataset/" in g.value)
+    apply_update(f"INSERT DATA {{ GRAPH <{graph}> {{ <http://example.org/u> a <{BKG}BudgetUnit> }} }}",
+                 path=tmp_path / "store")
+    before = sorted(map(str, open_store(tmp_path / "store")))
+    with pytest.raises(BudgetkgError, match="built by an earlier budgetkg.*--replace-all"):
+        build([second], store=tmp_path / "store")
+    assert sorted(map(str, open_store(tmp_path / "store"))) == before
+    build([first, second], store=tmp_path / "store", replace_all=True)

@@ -19,7 +19,7 @@ from .namespaces import BKG
 from .pipeline import mapped_in_workers
 from .report import CheckReport, check_document
 from .resources import default_document, ontology_dir
-from .store import BuildResult, rebuild
+from .store import BuildResult, rebuild, solutions
 from .structure import structure_triples
 
 __all__ = ["DocumentSummary", "BuildSummary", "vocabulary_quads", "document_graph", "summarize",
@@ -126,8 +126,24 @@ WHERE {{ {{ SELECT DISTINCT ?r ?o WHERE {{
 """
 
 
+# Before the reference graphs, each document's graph described its organisations itself.
+_EARLIER_LAYOUT = f"""
+PREFIX bkg: <{BKG.base}>
+SELECT ?g WHERE {{ GRAPH ?g {{ ?g a bkg:BudgetDataset . ?unit a bkg:BudgetUnit }} }} LIMIT 1
+"""
+
+
 def settle_reference_graphs(store: Store) -> None:
-    """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS)."""
+    """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS).
+
+    :raises BudgetkgError: when the store keeps a graph built by an earlier budgetkg, which
+        described the organisations in each document's graph: with the reference graphs
+        beside it, the union of graphs would state them twice.
+    """
+    for row in solutions(store, _EARLIER_LAYOUT):
+        raise BudgetkgError(f"the store keeps {row['g'].value}, built by an earlier budgetkg that described the "
+                            "organisations in each document's graph; build every document again into an empty "
+                            "store: budgetkg build --replace-all DOCS")
     store.update(_SETTLE_ORGANISATIONS)
     if store.contains_named_graph(CODES_GRAPH):
         store.update(_SETTLE_CODES)
