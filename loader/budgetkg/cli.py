@@ -133,7 +133,8 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
 
     DOCS are text files or directories of them (default: the bundled document). What
     several documents state alike (their organisations, codes the code lists lack) is
-    added to the reference graphs, where it is stated once. The build is atomic: if any document cannot be read, the store stays as it was.
+    added to the reference graphs, where it is stated once. The build is atomic: if any
+    document cannot be read, the store stays as it was.
     Exit 1 when some document has a broken identity (the graph is built all the same).
     """
     from .graph import build as build_graph

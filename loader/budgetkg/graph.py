@@ -15,11 +15,11 @@ from .document import read_document
 from .errors import BudgetkgError
 from .iri import DEFAULT_BASE, Minter
 from .mapping import CODES_GRAPH, VOCABULARY_GRAPH, document_quads
-from .namespaces import BKG
+from .namespaces import BKG, SKOS
 from .pipeline import mapped_in_workers
 from .report import CheckReport, check_document
 from .resources import default_document, ontology_dir
-from .store import BuildResult, rebuild, solutions
+from .store import BuildResult, StoreMissing, open_store, rebuild, solutions
 from .structure import structure_triples
 
 __all__ = ["DocumentSummary", "BuildSummary", "vocabulary_quads", "document_graph", "summarize",
@@ -96,13 +96,12 @@ def summarize(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
                            len(report.codes_not_in_lists))
 
 
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
 # Builds add to the reference graph of codes as printed; what they add is settled each time:
 # a code since added to the code lists is described there instead, and a code printed with
 # several names (by several documents) keeps the first in Unicode order as its name, the others
 # as alternative names, whatever order the documents were built in.
 _SETTLE_CODES = f"""
-PREFIX skos: <{_SKOS}>
+PREFIX skos: <{SKOS.base}>
 DELETE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c ?p ?o . ?x ?q ?c }} }}
 WHERE {{ GRAPH <{VOCABULARY_GRAPH.value}> {{ ?c a skos:Concept }}
          GRAPH <{CODES_GRAPH.value}> {{ {{ ?c ?p ?o }} UNION {{ ?x ?q ?c }} }} }} ;
@@ -129,21 +128,27 @@ WHERE {{ {{ SELECT DISTINCT ?r ?o WHERE {{
 # Before the reference graphs, each document's graph described its organisations itself.
 _EARLIER_LAYOUT = f"""
 PREFIX bkg: <{BKG.base}>
-SELECT ?g WHERE {{ GRAPH ?g {{ ?g a bkg:BudgetDataset . ?unit a bkg:BudgetUnit }} }} LIMIT 1
+SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g a bkg:BudgetDataset . ?unit a bkg:BudgetUnit }} }}
 """
 
 
-def settle_reference_graphs(store: Store) -> None:
-    """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS).
+def _refuse_earlier_layout(store: Path | None, replacing: set[str]) -> None:
+    """Refuse, before any work, a store that would keep a graph built by an earlier budgetkg: it
+    describes the organisations itself, and beside the reference graphs the union of graphs
+    would state them twice."""
+    try:
+        old = open_store(store)
+    except StoreMissing:
+        return
+    for row in solutions(old, _EARLIER_LAYOUT):
+        if row["g"].value not in replacing:
+            raise BudgetkgError(f"the store keeps {row['g'].value}, built by an earlier budgetkg that described the "
+                                "organisations in each document's graph; build every document again into an empty "
+                                "store: budgetkg build --replace-all DOCS")
 
-    :raises BudgetkgError: when the store keeps a graph built by an earlier budgetkg, which
-        described the organisations in each document's graph: with the reference graphs
-        beside it, the union of graphs would state them twice.
-    """
-    for row in solutions(store, _EARLIER_LAYOUT):
-        raise BudgetkgError(f"the store keeps {row['g'].value}, built by an earlier budgetkg that described the "
-                            "organisations in each document's graph; build every document again into an empty "
-                            "store: budgetkg build --replace-all DOCS")
+
+def settle_reference_graphs(store: Store) -> None:
+    """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS)."""
     store.update(_SETTLE_ORGANISATIONS)
     if store.contains_named_graph(CODES_GRAPH):
         store.update(_SETTLE_CODES)
@@ -199,6 +204,8 @@ def build(
                                 f"year ({graph}): build one of them, or give them different titles")
         graph_of[graph] = source
     replacing = {VOCABULARY_GRAPH.value, *graph_of}
+    if not replace_all:
+        _refuse_earlier_layout(store, replacing)
     result: BuildResult = rebuild(batches(), path=store, replace_all=replace_all, replacing=replacing,
                                   settle=settle_reference_graphs)
     summary.store = result.path

@@ -17,7 +17,7 @@ from .structure import collection, dimensions, structure_iri
 from .template import TableSpec, template
 from .themes import themes_for
 
-__all__ = ["document_quads", "VOCABULARY_GRAPH", "CODES_GRAPH", "reference_graphs", "LICENSE"]
+__all__ = ["document_quads", "VOCABULARY_GRAPH", "CODES_GRAPH", "GRAPH_KINDS", "reference_graphs", "LICENSE"]
 
 VOCABULARY_GRAPH = NamedNode("https://w3id.org/budgetkg/graph/vocabulary")
 # What several documents state alike goes to a reference graph that every build adds to, so
@@ -26,6 +26,9 @@ VOCABULARY_GRAPH = NamedNode("https://w3id.org/budgetkg/graph/vocabulary")
 # one department) are data, under --base (Minter.organisations_graph); the codes printed that
 # the code lists lack (several departments of one year) join across publishers, like the lists.
 CODES_GRAPH = NamedNode("https://w3id.org/budgetkg/graph/codes-as-printed")
+# The graphs budgetkg writes beside the vocabulary describe themselves as one of these kinds
+# (a SPARQL VALUES clause for ?kind).
+GRAPH_KINDS = f"VALUES ?kind {{ <{BKG.BudgetDataset.value}> <{BKG.ReferenceGraph.value}> }}"
 LICENSE = NamedNode("https://creativecommons.org/licenses/by/4.0/")
 TRUE, FALSE = Literal("true", datatype=XSD.boolean), Literal("false", datatype=XSD.boolean)
 
@@ -428,6 +431,6 @@ def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BA
 
 
 def reference_graphs(store) -> list[str]:
-    """The names of the reference graphs in a store (or a RemoteStore's endpoint)."""
+    """The names of the reference graphs in a store."""
     query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g a <{BKG.ReferenceGraph.value}> }} }}"
     return sorted(s["g"].value for s in store.query(query))

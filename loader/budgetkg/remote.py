@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from .errors import BudgetkgError
-from .mapping import VOCABULARY_GRAPH, reference_graphs
-from .namespaces import BKG, RDF
+from .mapping import GRAPH_KINDS, VOCABULARY_GRAPH, reference_graphs
+from .namespaces import RDF
 from .sparql_text import names_dataset, query_form, with_dataset
 
 __all__ = ["RemoteError", "Endpoint", "push"]
@@ -71,8 +71,7 @@ class Endpoint:
 
     def graphs(self) -> list[str]:
         if self._graphs is None:
-            q = (f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF.type.value}> ?kind }} "
-                 f"VALUES ?kind {{ <{BKG.BudgetDataset.value}> <{BKG.ReferenceGraph.value}> }} }}")
+            q = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g <{RDF.type.value}> ?kind }} {GRAPH_KINDS} }}"
             found = [b["g"]["value"] for b in self._json(q, default_graphs=[])["results"]["bindings"]]
             self._graphs = sorted(found) + [VOCABULARY_GRAPH.value]
         return self._graphs

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Triple
 
+from ..mapping import GRAPH_KINDS
 from ..namespaces import DCAT, DCTERMS, RDF, RDFS, SCHEMA, SD, SH, SPDX, VOID, XSD
 from ..queries import library
 
@@ -60,9 +61,7 @@ def service_description(endpoint: str, graphs: list[str]) -> list[Triple]:
 def void_description(store, endpoint: str, dumps: dict[str, str]) -> list[Triple]:
     """The VoID and DCAT descriptions of every dataset and reference graph in the store, with the endpoint and dumps."""
     out = []
-    q = ("CONSTRUCT { ?d ?p ?o } WHERE { GRAPH ?d { ?d a ?kind ; ?p ?o } "
-         "VALUES ?kind { <https://w3id.org/budgetkg/ontology#BudgetDataset> "
-         "<https://w3id.org/budgetkg/ontology#ReferenceGraph> } }")
+    q = f"CONSTRUCT {{ ?d ?p ?o }} WHERE {{ GRAPH ?d {{ ?d a ?kind ; ?p ?o }} {GRAPH_KINDS} }}"
     for t in store.query(q):
         out.append(t)
         if t.predicate == RDF.type:
