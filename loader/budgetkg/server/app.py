@@ -114,13 +114,14 @@ def create_app(options: ServerOptions) -> Starlette:
 
     async def sparql(request: Request) -> Response:
         length = int(request.headers.get("content-length") or 0)
-        if length > options.max_request_bytes or len(request.url.query) > options.max_request_bytes:
+        query_string = request.scope["query_string"]
+        if length > options.max_request_bytes or len(query_string) > options.max_request_bytes:
             return error(413, f"the request is larger than this endpoint's limit of {options.max_request_bytes} bytes")
         body = await request.body() if request.method == "POST" else b""
         if len(body) > options.max_request_bytes:
             return error(413, f"the request is larger than this endpoint's limit of {options.max_request_bytes} bytes")
         try:
-            req = read_request(request.method, request.url.query, request.headers.get("content-type", ""), body)
+            req = read_request(request.method, query_string, request.headers.get("content-type", ""), body)
         except ProtocolError as exc:
             return error(exc.status, str(exc))
         if req.update is not None:

@@ -365,14 +365,19 @@ class QueryPool:
 async def _readable(conn: Connection, timeout: float) -> bool:
     """Wait until the worker answers, in the event loop rather than a thread per wait; False on timeout."""
     loop = asyncio.get_running_loop()
-    ready = loop.create_future()
-    loop.add_reader(conn.fileno(), lambda: None if ready.done() else ready.set_result(None))
+    ready: asyncio.Future[bool] = loop.create_future()
+
+    def settle(answered: bool) -> None:
+        if not ready.done():
+            ready.set_result(answered)
+
+    # A timer rather than asyncio.wait_for, which wraps the wait in a task of its own.
+    loop.add_reader(conn.fileno(), settle, True)
+    timer = loop.call_later(timeout, settle, False)
     try:
-        await asyncio.wait_for(ready, timeout)
-        return True
-    except TimeoutError:
-        return False
+        return await ready
     finally:
+        timer.cancel()
         loop.remove_reader(conn.fileno())
         # uvloop (which uvicorn uses when it is installed) leaves the socket non-blocking; the
         # answer is read whole with recv(), which needs it blocking, or a large answer that has
