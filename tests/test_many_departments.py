@@ -89,6 +89,30 @@ def test_a_unit_renamed_in_a_rebuilt_document_leaves_the_organisations_graph(see
     assert "广州市干部和人才健康服务中心" in names and "广州市干部和人才健康管理中心" not in names and len(names) == 17
 
 
+def test_an_alternative_unit_name_stays_while_a_document_prints_it(seed_lines, tmp_path):
+    # Line 71 lists 广州市人力资源和社会保障局数据服务中心; 表1 and 表5 print it without 局 (lines 649, 895).
+    listed, printed = "广州市人力资源和社会保障局数据服务中心", "广州市人力资源和社会保障数据服务中心"
+    text = "\n".join(seed_lines)
+    assert text.count(printed + "\t") == 2
+    folder = tmp_path / "docs"
+    folder.mkdir()
+
+    def alternative_names() -> list[str]:
+        return [r["alt"].value for r in open_store(tmp_path / "store").query(
+            f"""SELECT ?alt WHERE {{ ?u <http://www.w3.org/2004/02/skos/core#prefLabel> "{listed}"@zh ;
+                <http://www.w3.org/2004/02/skos/core#altLabel> ?alt }}""", use_default_graph_as_union=True)]
+
+    (folder / "2024.txt").write_text(text, encoding="utf-8")
+    (folder / "2025.txt").write_text(text.replace("2024年", "2025年").replace(printed + "\t", listed + "\t"),
+                                     encoding="utf-8")
+    build(sorted(folder.glob("*.txt")), store=tmp_path / "store")
+    assert alternative_names() == [printed]  # 2024 still prints it
+    (folder / "2024.txt").write_text(text.replace(printed + "\t", listed + "\t"), encoding="utf-8")
+    build([folder / "2024.txt"], store=tmp_path / "store")
+    assert alternative_names() == []  # no document prints it any more
+    assert not_stated_twice(open_store(tmp_path / "store"))
+
+
 def not_stated_twice(store) -> bool:
     """No triple is in two graphs: the union of graphs would give it, and every row joined through it, twice."""
     return not bool(store.query("ASK { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?s ?p ?o } FILTER(STR(?a) < STR(?b)) }"))

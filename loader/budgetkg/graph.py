@@ -15,7 +15,7 @@ from .document import read_document
 from .errors import BudgetkgError
 from .iri import DEFAULT_BASE, Minter
 from .mapping import CODES_GRAPH, VOCABULARY_GRAPH, document_quads
-from .namespaces import BKG, SKOS
+from .namespaces import BKG, PROV, SKOS
 from .pipeline import mapped_in_workers
 from .report import CheckReport, check_document
 from .resources import default_document, ontology_dir
@@ -113,15 +113,21 @@ WHERE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name, ?first
 
 
 # An organisation no document graph lists any more (a unit renamed in a rebuilt document)
-# leaves the organisations graph.
+# leaves the organisations graph; so does an alternative name of a unit that no document's
+# tables print any more (each document notes them on where it lists the unit).
 _SETTLE_ORGANISATIONS = f"""
 PREFIX bkg: <{BKG.base}>
+PREFIX prov: <{PROV.base}>
+PREFIX skos: <{SKOS.base}>
 DELETE {{ GRAPH ?r {{ ?o ?p ?v . ?x ?q ?o }} }}
 WHERE {{ {{ SELECT DISTINCT ?r ?o WHERE {{
            GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a ?kind }}
            VALUES ?kind {{ bkg:Department bkg:BudgetUnit bkg:Division }}
            FILTER NOT EXISTS {{ GRAPH ?g {{ ?o bkg:sourceDocument ?document }} }} }} }}
-         GRAPH ?r {{ {{ ?o ?p ?v }} UNION {{ ?x ?q ?o }} }} }}
+         GRAPH ?r {{ {{ ?o ?p ?v }} UNION {{ ?x ?q ?o }} }} }} ;
+DELETE {{ GRAPH ?r {{ ?o skos:altLabel ?name }} }}
+WHERE {{ GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a bkg:BudgetUnit ; skos:altLabel ?name }}
+         FILTER NOT EXISTS {{ GRAPH ?g {{ ?o prov:qualifiedDerivation ?listed . ?listed bkg:printedName ?name }} }} }}
 """
 
 

@@ -155,12 +155,16 @@ class _Mapper:
             self.state(orgs, u, RDF.type, ORG.Organization)
             self.state(orgs, u, RDFS.label, _zh(unit.name if not unit.is_department else f"{unit.name}（本级）"))
             self.state(orgs, u, SKOS.prefLabel, _zh(unit.name))
-            for alt in sorted(unit.table_names - {unit.name}):
-                self.state(orgs, u, SKOS.altLabel, _zh(alt))
             self.state(orgs, u, BKG.unitKind, self.code("unit-kind", unit.kind))
             self.state(orgs, u, ORG.subOrganizationOf, dept)
             self.state(orgs, dept, ORG.hasSubOrganization, u)
-            self.traced_shared(u, unit.line, "unit", unit.name)
+            listed = self.traced_shared(u, unit.line, "unit", unit.name)
+            # The names this document's tables print for the unit: alternative names in the
+            # organisations graph, and on this document's derivation, by which settling drops
+            # an alternative name that no document prints any more.
+            for alt in sorted(unit.table_names - {unit.name}):
+                self.state(orgs, u, SKOS.altLabel, _zh(alt))
+                self.add(listed, BKG.printedName, _zh(alt))
         for division in d.divisions:
             v = self.m.division(division.name)
             self.state(orgs, v, RDF.type, BKG.Division)
