@@ -96,7 +96,8 @@ def one_document(b: Bench, tmp: Path, runs: int) -> Path:
     b.add("one doc", "bare pyoxigraph bulk load of the same N-Quads (s)", bare, "s")
     b.add("one doc", "ratio budgetkg / bare load", ours / bare, "×", "≤ 3×", ours / bare <= 3)
     exe = [sys.executable, "-m", "budgetkg"]
-    wall_build = _process([*exe, "build", "--store", str(tmp / "cli"), "--no-answer"], runs)
+    # As the Quick start runs it: the build, then the answer to the 科教城 question.
+    wall_build = _process([*exe, "build", "--store", str(tmp / "cli")], runs)
     b.add("one doc", f"`budgetkg build` wall time, median of {runs}", wall_build, "s", "≤ 1.5 s", wall_build <= 1.5)
     wall_query = _process([*exe, "query", "kjc-relocation-by-college", "--store", str(tmp / "cli")], runs)
     b.add("one doc", f"`budgetkg query kjc-relocation-by-college` wall time, median of {runs}", wall_query, "s",
