@@ -103,7 +103,7 @@ def test_a_graph_given_twice_is_refused_and_the_store_kept(tmp_path):
         return [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal(value), g)]
 
     store = tmp_path / "store"
-    rebuild([(g, quads("first"))], path=store)
+    rebuild([((g,), quads("first"))], path=store)
     with pytest.raises(ValueError, match="given twice"):
-        rebuild([(g, quads("second")), (g, quads("third"))], path=store)
+        rebuild([((g,), quads("second")), ((g,), quads("third"))], path=store)
     assert [q.object.value for q in open_store(store)] == ["first"]

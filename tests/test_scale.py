@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from budgetkg import export
 from budgetkg.errors import DocumentError
 from budgetkg.export import export_bytes
 from budgetkg.graph import build
+from budgetkg.pipeline import in_groups
 from budgetkg.store import open_store
 from budgetkg.synthetic import generate
 
@@ -48,6 +50,44 @@ def test_an_error_in_a_worker_names_file_and_line_and_leaves_the_store(three, tm
     assert caught.value.code == "bad-amount" and caught.value.found == "12x.5"
     assert export_bytes(open_store(tmp_path / "s"), "nq") == before
 
+
+
+def test_documents_mapped_while_a_group_loads_make_the_next_group():
+    groups = []
+    for group in in_groups(iter(range(10)), most=4):
+        groups.append(group)
+        time.sleep(0.2)  # a bulk load: meanwhile the thread draws the next items
+    assert [item for group in groups for item in group] == list(range(10))
+    assert all(1 <= len(group) <= 4 for group in groups)
+    assert max(len(group) for group in groups) == 4
+
+
+def test_an_error_drawing_comes_after_the_items_drawn_before_it():
+    def source():
+        yield 1
+        yield 2
+        raise ValueError("the third document is bad")
+
+    got = []
+    with pytest.raises(ValueError, match="third document"):
+        for group in in_groups(source(), most=8):
+            got += group
+    assert got == [1, 2]
+
+
+def test_stopping_early_closes_what_the_groups_are_drawn_from():
+    closed = threading.Event()
+
+    def source():  # the workers' answers: closing it stops the workers
+        try:
+            yield from range(1_000_000)
+        finally:
+            closed.set()
+
+    groups = in_groups(source(), most=2)
+    assert next(groups)[0] == 0
+    groups.close()
+    assert closed.is_set()
 
 @pytest.fixture
 def small_runs(monkeypatch):

@@ -533,7 +533,7 @@ def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
 
     store = tmp_path / "store"  # a small store: writing the bundled document's dumps takes seconds
     g = NamedNode("http://example.org/g")
-    rebuild([(g, [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal("0"), g)])], path=store)
+    rebuild([((g,), [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal("0"), g)])], path=store)
     folders = DumpFolders(store)
     first = folders.current()
     assert folders.current() is first  # no swap, nothing rewritten

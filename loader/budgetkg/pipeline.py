@@ -3,9 +3,13 @@
 A build of many documents spends about as long mapping a document (reading, checking,
 making its quads) as loading it; done in turn, the store waits while Python maps.
 Here worker processes map the next documents while the build process loads the
-current one.  A worker sends a document back as N-Quads bytes (pyoxigraph writes and
+current ones.  A worker sends a document back as N-Quads bytes (pyoxigraph writes and
 reads them in Rust; pickling 30,000 quads costs more than mapping them), and at most
 a few documents are in flight, so memory does not grow with their number.
+
+The build process loads documents in groups (:func:`in_groups`): whatever the workers
+finished while the last group loaded goes into one bulk load.  A bulk load writes its
+own RocksDB files, so fewer, larger loads write and ingest fewer files.
 
 Workers are plain ``python -m budgetkg.pipeline`` processes talking over their standard
 input and output, not :mod:`multiprocessing` ones: those re-import the caller's main
@@ -18,12 +22,14 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import struct
 import subprocess
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from pyoxigraph import NamedNode, RdfFormat, serialize
 
@@ -32,9 +38,11 @@ from .errors import BudgetkgError
 if TYPE_CHECKING:
     from .graph import DocumentSummary
 
-__all__ = ["mapped_in_workers"]
+__all__ = ["mapped_in_workers", "in_groups"]
 
 _HEADER = struct.Struct("!Q")
+
+T = TypeVar("T")
 
 
 def _send(stream: IO[bytes], message: object) -> None:
@@ -119,6 +127,64 @@ def mapped_in_workers(sources: Sequence, base: str, *, workers: int | None = Non
             proc.stdin.close()  # type: ignore[union-attr]
             proc.wait()
             proc.stdout.close()  # type: ignore[union-attr]
+
+
+def in_groups(items: Iterator[T], *, most: int) -> Iterator[list[T]]:
+    """The items, drawn by a thread of their own, in lists of whatever arrived meanwhile (1 to ``most``).
+
+    The thread keeps drawing while the caller works on a list, as long as that work
+    releases the GIL (pyoxigraph's ``bulk_load`` of bytes does), and holds at most
+    ``most`` items besides.  An error drawing an item is raised here, after the items
+    drawn before it; when the caller stops early, the thread closes ``items``.
+    """
+    waiting: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=most)
+    stop = threading.Event()
+
+    def offer(kind: str, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put((kind, value), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def draw() -> None:
+        try:
+            for item in items:
+                if not offer("item", item):
+                    return
+            offer("end", None)
+        except BaseException as exc:  # raised to the caller, in its thread
+            offer("error", exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=draw, name="budgetkg-in-groups", daemon=True)
+    thread.start()
+    try:
+        while True:
+            group: list[T] = []
+            kind, value = waiting.get()
+            while kind == "item":
+                group.append(value)
+                if len(group) == most:
+                    break
+                try:
+                    kind, value = waiting.get_nowait()
+                except queue.Empty:
+                    break
+            if group:
+                yield group
+            if kind == "error":
+                raise value
+            if kind == "end":
+                return
+    finally:
+        stop.set()
+        thread.join()
 
 
 if __name__ == "__main__":
