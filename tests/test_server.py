@@ -392,7 +392,15 @@ def test_resource_pages_with_content_negotiation(server):
     unit = httpx.get(server + unit_link, headers={"Accept": "text/html"})
     assert "<h1>广州市工贸技师学院</h1>" in unit.text
     ttl = httpx.get(server + path, headers={"Accept": "text/turtle"})
-    assert ttl.headers["content-type"].startswith("text/turtle") and "totalAmount" in ttl.text
+    assert ttl.headers["content-type"].startswith("text/turtle")
+    described = set(parse(ttl.content, format=RdfFormat.TURTLE))
+    total = [t.object.value for t in described if t.predicate.value.endswith("#totalAmount")]
+    assert total == ["6924.61"]  # line 776: 6,924.61
+    # The page is read in the server's own process: the same triples as the CONSTRUCT a worker runs.
+    iri = "https://w3id.org/budgetkg/data" + path
+    construct = httpx.post(server + "/sparql", data={"query": f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"},
+                           headers={"Accept": "text/turtle"})
+    assert described == set(parse(construct.content, format=RdfFormat.TURTLE))
     jsonld = httpx.get(server + path, headers={"Accept": "application/ld+json"})
     assert json.loads(jsonld.text)
     nt = httpx.get(server + path + "?format=nt")
@@ -522,6 +530,33 @@ def test_a_worker_that_cannot_open_the_store_is_retried_until_it_can(tmp_path, s
     assert asyncio.run(scenario()) is True
     assert os.path.islink(store / "current")
 
+
+
+def test_a_description_reads_the_union_of_graphs_cut_at_max_rows_and_follows_a_rebuild(tmp_path):
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from budgetkg.server.descriptions import Descriptions
+    from budgetkg.store import rebuild
+
+    store = tmp_path / "store"
+    x, p = NamedNode("http://example.org/x"), NamedNode("http://example.org/p")
+    a, b = NamedNode("http://example.org/a"), NamedNode("http://example.org/b")
+
+    def stated(graph: NamedNode, *values: str) -> list[Quad]:
+        return [Quad(x, p, Literal(v), graph) for v in values]
+
+    rebuild([((a,), stated(a, "1", "2")), ((b,), stated(b, "2", "3"))], path=store)
+    descriptions = Descriptions(store)
+
+    def values(max_rows: int = 100) -> list[str]:
+        return sorted(t.object.value for t in parse(descriptions.describe(x, RdfFormat.N_TRIPLES, max_rows),
+                                                    format=RdfFormat.N_TRIPLES))
+
+    assert values() == ["1", "2", "3"]  # "2" is stated in both graphs: one triple of the union
+    assert len(values(max_rows=2)) == 2
+    assert descriptions.describe(NamedNode("http://example.org/nobody"), RdfFormat.TURTLE, 100) == b""
+    rebuild([((b,), stated(b, "4"))], path=store)  # swaps the database; graph a is kept
+    assert values() == ["1", "2", "4"]
 
 def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
     from budgetkg.server.dumps import DumpFolders

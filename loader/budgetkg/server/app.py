@@ -27,6 +27,7 @@ from ..store import open_store
 from .describe import (Dump, dcat_catalogue, examples, service_description, sparql_examples,
                        void_description)
 from .dumps import DumpFolders
+from .descriptions import Descriptions
 from .pages import resource_response
 from .sparql import ProtocolError, negotiate, read_request, service_targets
 from .workers import GRAPH_FORMATS, QueryFailed, QueryPool, QueryTimeout
@@ -68,6 +69,7 @@ def create_app(options: ServerOptions) -> Starlette:
         return open_store(options.store)
 
     dump_folders = DumpFolders(options.store)
+    descriptions = Descriptions(options.store)
 
     dumps_lock = asyncio.Lock()
 
@@ -206,7 +208,7 @@ def create_app(options: ServerOptions) -> Starlette:
             iri = VOCABULARY_BASE + path.lstrip("/")
         else:
             iri = options.base + path.lstrip("/")
-        return await resource_response(request, iri, pool, templates, options, error)
+        return await resource_response(request, iri, pool, descriptions, templates, options, error)
 
     @asynccontextmanager
     async def lifespan(app):

@@ -13,13 +13,14 @@ import asyncio
 import json
 import re
 
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, RdfFormat
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ..prefixes import prefix_table
+from .descriptions import Descriptions
 from .sparql import ProtocolError, negotiate
-from .workers import QueryFailed, QueryTimeout
+from .workers import GRAPH_FORMATS, QueryFailed, QueryTimeout
 
 __all__ = ["resource_response", "wants_html"]
 
@@ -68,7 +69,8 @@ async def _select(pool, query: str, max_rows: int) -> list[dict]:
     return json.loads(outcome.content)["results"]["bindings"]
 
 
-async def resource_response(request: Request, iri: str, pool, templates, options, error) -> Response:
+async def resource_response(request: Request, iri: str, pool, descriptions: Descriptions, templates, options,
+                            error) -> Response:
     try:
         node = NamedNode(iri)
     except ValueError:
@@ -78,11 +80,11 @@ async def resource_response(request: Request, iri: str, pool, templates, options
     try:
         if fmt or not wants_html(accept):
             _, graph_format = negotiate(accept if not fmt else "", fmt)
-            outcome = await pool.run(f"CONSTRUCT {{ {node} ?p ?o }} WHERE {{ {node} ?p ?o }}",
-                                     max_rows=options.max_rows, graph_format=graph_format)
-            if outcome.kind != "graph" or not outcome.content.strip():
+            media_type, name = GRAPH_FORMATS[graph_format]
+            content = descriptions.describe(node, getattr(RdfFormat, name), options.max_rows)
+            if not content:
                 return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
-            return Response(outcome.content, media_type=outcome.media_type, headers={"Vary": "Accept"})
+            return Response(content, media_type=media_type, headers={"Vary": "Accept"})
         label = "|".join(f"<{p}>" for p in LABELS)
         # Both at once: with a worker free for each, the page waits for one query, not two.
         outgoing, incoming = await asyncio.gather(

@@ -5,7 +5,8 @@ holding its own read-only handle on the store, or its own copy of a small store 
 (see :func:`budgetkg.store.open_store`); a query that outlives the time limit is
 stopped by killing its worker, which is replaced at once.  An idle worker looks every
 second whether a rebuild swapped the database, and opens the new one.  The server's own process
-never runs a query, so it keeps answering other clients meanwhile.  Workers serialize
+never runs a query, so it keeps answering other clients meanwhile (it only looks up the
+triples of one subject for a resource page in RDF, :mod:`budgetkg.server.descriptions`).  Workers serialize
 results themselves, at most ``max_rows`` rows, and say when they cut a result short:
 pyoxigraph writes graphs and every table that fits (10-50× faster than Python); a table
 longer than ``max_rows`` rows is cut and written in Python (rdflib for XML and CSV).
