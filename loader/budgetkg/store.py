@@ -29,7 +29,7 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store
 from .errors import BudgetkgError
 
 __all__ = ["default_store_path", "StoreBusy", "StoreMissing", "open_store", "database_bytes", "IN_MEMORY_AUTO_BYTES",
-           "solutions", "rebuild", "apply_update", "BuildResult"]
+           "LiveStore", "solutions", "rebuild", "apply_update", "BuildResult"]
 
 
 class StoreBusy(BudgetkgError, OSError):
@@ -82,6 +82,24 @@ def open_store(path: Path | None = None, *, in_memory: bool | None = False) -> S
     memory.bulk_extend(disk)
     return memory
 
+
+
+class LiveStore:
+    """The live database of a store for a long-running reader, opened again once a rebuild swaps it."""
+
+    def __init__(self, path: Path, *, in_memory: bool | None = False) -> None:
+        self.path, self.in_memory = path, in_memory
+        self._opened: str | None = None
+        self._store: Store | None = None
+
+    def get(self) -> Store:
+        """The store, opened (or copied into memory, see :func:`open_store`) again if ``current`` moved."""
+        # One readlink a call (realpath took 0.1 ms): a rebuild points `current` at a new
+        # data-<n>, never back at one it left.
+        database = os.readlink(self.path / "current")
+        if self._store is None or database != self._opened:
+            self._store, self._opened = open_store(self.path, in_memory=self.in_memory), database
+        return self._store
 
 def solutions(store: Store, query: str, **options: Any) -> Iterable[Any]:
     """The solutions of a SELECT query: pyoxigraph types ``query()`` for every kind of query.

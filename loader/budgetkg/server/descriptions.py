@@ -11,35 +11,25 @@ the union of graphs.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from pyoxigraph import NamedNode, RdfFormat, Store, Triple, serialize
+from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
 
-from ..store import open_store
+from ..store import LiveStore
 
 __all__ = ["Descriptions"]
 
 
 class Descriptions:
-    """A read-only handle on the store's live database, opened again when a rebuild swaps it."""
+    """Resource descriptions read on a read-only handle of the live database, which follows rebuilds."""
 
     def __init__(self, store_dir: Path) -> None:
-        self.store_dir = store_dir
-        self._opened: str | None = None
-        self._store: Store | None = None
-
-    def _current(self) -> Store:
-        # One readlink a page: a rebuild points `current` at a new data-<n>, never back at one it left.
-        database = os.readlink(self.store_dir / "current")
-        if self._store is None or database != self._opened:
-            self._store, self._opened = open_store(self.store_dir), database
-        return self._store
+        self._live = LiveStore(store_dir)
 
     def describe(self, node: NamedNode, rdf_format: RdfFormat, max_rows: int) -> bytes:
         """The triples about ``node`` (at most ``max_rows``), written in ``rdf_format``; empty when there are none."""
         triples: dict[tuple, Triple] = {}
-        for quad in self._current().quads_for_pattern(node, None, None, None):
+        for quad in self._live.get().quads_for_pattern(node, None, None, None):
             key = (quad.predicate, quad.object)  # a triple stated in several graphs is one triple of the union
             if key not in triples:
                 if len(triples) == max_rows:

@@ -223,26 +223,10 @@ def _run(store, query: str, max_rows: int, table_format: str, graph_format: str,
 
 
 def _worker(conn: Connection, store_dir: str, in_memory: bool | None) -> None:
-    from ..store import open_store
+    from ..store import LiveStore
 
-    current = os.path.join(store_dir, "current")
-
-    def database() -> str:
-        # One readlink a query (realpath took 0.1 ms): a rebuild points `current` at a new
-        # data-<n>, never back at one it left.
-        return os.readlink(current)
-
-    # Opened (or copied into memory) before the worker says it is ready, and again after a swap.
-    opened = database()
-    store = open_store(Path(store_dir), in_memory=in_memory)
-
-    def take_up_swap() -> None:
-        nonlocal store, opened
-        swapped_to = database()
-        if swapped_to != opened:  # a rebuild swapped the database: read the new one
-            store = open_store(Path(store_dir), in_memory=in_memory)
-            opened = swapped_to
-
+    live = LiveStore(Path(store_dir), in_memory=in_memory)
+    live.get()  # opened (or copied into memory) before the worker says it is ready, and again after a swap
     conn.send("ready")
     while True:
         if not conn.poll(IDLE_CHECK_SECONDS):
@@ -250,7 +234,7 @@ def _worker(conn: Connection, store_dir: str, in_memory: bool | None) -> None:
             # (a copy in memory takes seconds).  If the store cannot be opened just now, the
             # next query tries again.
             try:
-                take_up_swap()
+                live.get()
             except Exception:
                 pass
             continue
@@ -258,8 +242,7 @@ def _worker(conn: Connection, store_dir: str, in_memory: bool | None) -> None:
             request = conn.recv()
         except EOFError:
             return
-        take_up_swap()
-        conn.send(_run(store, *request))
+        conn.send(_run(live.get(), *request))
 
 
 class _Worker:
