@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
 from budgetkg import export
 from budgetkg.errors import DocumentError
 from budgetkg.export import export_bytes
 from budgetkg.graph import build
-from budgetkg.pipeline import in_groups
+from budgetkg.pipeline import in_groups, read_in_turn
 from budgetkg.store import open_store
 from budgetkg.synthetic import generate
 
@@ -60,6 +60,36 @@ def test_documents_mapped_while_a_group_loads_make_the_next_group():
     assert [item for group in groups for item in group] == list(range(10))
     assert all(1 <= len(group) <= 4 for group in groups)
     assert max(len(group) for group in groups) == 4
+
+
+def test_groups_and_what_is_held_meanwhile_stay_within_a_budget_by_one_item_at_most():
+    drawn = []
+
+    def source():  # documents of 10 MB each
+        for i in range(12):
+            drawn.append(i)
+            yield i
+
+    groups, held = [], []
+    for group in in_groups(source(), most=8, budget=25, weight=lambda item: 10):
+        groups.append(group)
+        time.sleep(0.2)  # a bulk load: the thread draws until it holds 25 MB or more
+        held.append(len(drawn) - sum(map(len, groups)))
+    assert [item for group in groups for item in group] == list(range(12))
+    assert all(len(group) <= 3 for group in groups) and max(len(group) for group in groups) == 3
+    assert max(held) == 3  # 30 MB: the third item is the one that reaches the budget
+
+
+def test_a_group_is_loaded_from_its_documents_n_quads_in_turn_without_joining_them(tmp_path):
+    lines = [f"<http://example.org/s{i}> <http://example.org/p> \"{i} 万元\" <http://example.org/g{i % 3}> .\n".encode()
+             for i in range(5000)]
+    parts = [b"".join(lines[:10]), b"", b"".join(lines[10:4000]), b"".join(lines[4000:])]
+    assert read_in_turn(parts).read() == b"".join(lines)
+    store = Store(str(tmp_path / "db"))
+    store.bulk_load(read_in_turn(parts), format=RdfFormat.N_QUADS, lenient=True)
+    assert len(store) == 5000
+    assert [q.object for q in store.quads_for_pattern(NamedNode("http://example.org/s4999"), None, None)] == [
+        Literal("4999 万元")]
 
 
 def test_an_error_drawing_comes_after_the_items_drawn_before_it():

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from importlib.abc import Traversable
 from os import PathLike
 from pathlib import Path
-from typing import cast
+from typing import BinaryIO, cast
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
@@ -17,7 +17,7 @@ from .errors import BudgetkgError
 from .iri import DEFAULT_BASE, Minter
 from .mapping import CODES_GRAPH, VOCABULARY_GRAPH, document_quads
 from .namespaces import BKG, PROV, SKOS
-from .pipeline import in_groups, mapped_in_workers
+from .pipeline import in_groups, mapped_in_workers, read_in_turn
 from .report import CheckReport, check_document
 from .resources import default_document, ontology_dir
 from .store import BuildResult, StoreMissing, open_store, rebuild, solutions
@@ -30,9 +30,11 @@ Source = str | PathLike[str] | Traversable
 
 # With many documents, those mapped while the last bulk load ran go into the next one, up to
 # this many: fewer loads write fewer files (100 generated documents: 59-65 s instead of
-# 72-82 s), but the build holds each group's N-Quads about three times (peak 490 MiB
-# instead of 160; 8 a group was no faster and took 740).
+# 72-82 s; 8 a group was no faster).  The build holds about two groups' N-Quads (the group
+# loading, the next one arriving), so groups also end at GROUP_BYTES of N-Quads: the
+# bundled document's are 44 MiB, four times a generated one's.
 GROUP_DOCUMENTS = 4
+GROUP_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -193,13 +195,14 @@ def build(
 
     def mapped() -> Iterator[Sequence[tuple[NamedNode, list[Quad] | bytes, DocumentSummary]]]:
         if len(sources) > 1:
-            yield from in_groups(mapped_in_workers(sources, base), most=GROUP_DOCUMENTS)
+            yield from in_groups(mapped_in_workers(sources, base), most=GROUP_DOCUMENTS, budget=GROUP_BYTES,
+                                 weight=lambda mapped: len(mapped[1]))
             return
         for source in sources:
             report, quads = document_graph(source, base=base)
             yield [(graph_name(quads), quads, summarize(report, quads))]
 
-    def batches() -> Iterator[tuple[Sequence[NamedNode], list[Quad] | bytes]]:
+    def batches() -> Iterator[tuple[Sequence[NamedNode], list[Quad] | bytes | BinaryIO]]:
         vocab = vocabulary_quads()
         summary.vocabulary_triples = len(vocab)
         yield (VOCABULARY_GRAPH,), vocab
@@ -212,7 +215,7 @@ def build(
                 graph, quads, _ = group[0]
                 yield (graph,), quads
             else:
-                yield [graph for graph, _, _ in group], b"".join(cast(bytes, quads) for _, quads, _ in group)
+                yield [graph for graph, _, _ in group], read_in_turn([cast(bytes, quads) for _, quads, _ in group])
 
     graph_of: dict[str, Source] = {}
     for source in sources:

@@ -8,8 +8,10 @@ reads them in Rust; pickling 30,000 quads costs more than mapping them), and at 
 a few documents are in flight, so memory does not grow with their number.
 
 The build process loads documents in groups (:func:`in_groups`): whatever the workers
-finished while the last group loaded goes into one bulk load.  A bulk load writes its
-own RocksDB files, so fewer, larger loads write and ingest fewer files.
+finished while the last group loaded goes into one bulk load, up to a count and a size
+of N-Quads, read in turn from each document's bytes (:func:`read_in_turn`).  A bulk load
+writes its own RocksDB files, so fewer, larger loads write and ingest fewer files; the
+bounds keep the build's memory the same whatever the number and size of the documents.
 
 Workers are plain ``python -m budgetkg.pipeline`` processes talking over their standard
 input and output, not :mod:`multiprocessing` ones: those re-import the caller's main
@@ -20,16 +22,16 @@ input closes, so a killed build leaves none behind.
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
-import queue
 import struct
 import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from pyoxigraph import NamedNode, RdfFormat, serialize
 
@@ -38,7 +40,7 @@ from .errors import BudgetkgError
 if TYPE_CHECKING:
     from .graph import DocumentSummary
 
-__all__ = ["mapped_in_workers", "in_groups"]
+__all__ = ["mapped_in_workers", "in_groups", "read_in_turn"]
 
 _HEADER = struct.Struct("!Q")
 
@@ -129,34 +131,48 @@ def mapped_in_workers(sources: Sequence, base: str, *, workers: int | None = Non
             proc.stdout.close()  # type: ignore[union-attr]
 
 
-def in_groups(items: Iterator[T], *, most: int) -> Iterator[list[T]]:
+def in_groups(items: Iterator[T], *, most: int, budget: int | None = None,
+              weight: Callable[[T], int] | None = None) -> Iterator[list[T]]:
     """The items, drawn by a thread of their own, in lists of whatever arrived meanwhile (1 to ``most``).
 
     The thread keeps drawing while the caller works on a list, as long as that work
-    releases the GIL (pyoxigraph's ``bulk_load`` of bytes does), and holds at most
-    ``most`` items besides.  An error drawing an item is raised here, after the items
-    drawn before it; when the caller stops early, the thread closes ``items``.
+    releases the GIL (pyoxigraph's ``bulk_load`` of bytes does).  It holds at most
+    ``most`` items besides, and, given a ``budget``, draws no more once the items it holds
+    weigh that much; a list ends once it weighs the ``budget`` too (so the items held, and
+    a list, exceed it by one item at most).  An error drawing an item is raised here, after
+    the items drawn before it; when the caller stops early, the thread closes ``items``.
     """
-    waiting: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=most)
+    held: deque[tuple[str, Any, int]] = deque()  # (kind, item or error, weight)
+    changed = threading.Condition()
+    load = [0]  # the weight of the items held
     stop = threading.Event()
 
-    def offer(kind: str, value: Any) -> bool:
-        while not stop.is_set():
-            try:
-                waiting.put((kind, value), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def full() -> bool:
+        return len(held) >= most or (budget is not None and load[0] >= budget)
+
+    def hold(kind: str, value: Any, w: int = 0) -> None:
+        with changed:
+            held.append((kind, value, w))
+            load[0] += w
+            changed.notify_all()
+
+    def room() -> bool:  # wait, before drawing the next item, until there is room for it
+        with changed:
+            while full() and not stop.is_set():
+                changed.wait()
+            return not stop.is_set()
 
     def draw() -> None:
         try:
-            for item in items:
-                if not offer("item", item):
+            while room():
+                try:
+                    item = next(items)
+                except StopIteration:
+                    hold("end", None)
                     return
-            offer("end", None)
+                hold("item", item, weight(item) if weight is not None else 0)
         except BaseException as exc:  # raised to the caller, in its thread
-            offer("error", exc)
+            hold("error", exc)
         finally:
             close = getattr(items, "close", None)
             if close is not None:
@@ -167,24 +183,56 @@ def in_groups(items: Iterator[T], *, most: int) -> Iterator[list[T]]:
     try:
         while True:
             group: list[T] = []
-            kind, value = waiting.get()
-            while kind == "item":
-                group.append(value)
-                if len(group) == most:
-                    break
-                try:
-                    kind, value = waiting.get_nowait()
-                except queue.Empty:
-                    break
+            with changed:
+                while not held:
+                    changed.wait()
+                weighs = 0
+                while held and held[0][0] == "item" and len(group) < most and (budget is None or weighs < budget):
+                    _, item, w = held.popleft()
+                    group.append(item)
+                    weighs += w
+                    load[0] -= w
+                if not group:
+                    kind, value, _ = held.popleft()  # the end, or an error
+                changed.notify_all()
             if group:
                 yield group
-            if kind == "error":
+            elif kind == "error":
                 raise value
-            if kind == "end":
+            else:
                 return
     finally:
         stop.set()
+        with changed:
+            changed.notify_all()
         thread.join()
+
+
+class _Parts(io.RawIOBase):
+    def __init__(self, parts: Sequence[bytes]) -> None:
+        self.parts, self.i, self.at = list(parts), 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self.i < len(self.parts):
+            part = self.parts[self.i]
+            n = min(len(buffer), len(part) - self.at)
+            if n > 0:
+                buffer[:n] = memoryview(part)[self.at:self.at + n]
+                self.at += n
+                return n
+            self.parts[self.i] = b""  # read: let it go
+            self.i, self.at = self.i + 1, 0
+        return 0
+
+
+def read_in_turn(parts: Sequence[bytes]) -> BinaryIO:
+    """The parts (the N-Quads of a group's documents) as one binary file, without copying
+    them into one: joined, a group's N-Quads would be held twice while it loads.  pyoxigraph
+    reads such a file as fast as bytes, and releases the GIL between reads."""
+    return cast(BinaryIO, io.BufferedReader(_Parts(parts), 1 << 16))
 
 
 if __name__ == "__main__":
