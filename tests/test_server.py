@@ -4,6 +4,7 @@ import asyncio
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -504,7 +505,6 @@ def test_behind_a_proxy_for_a_public_base(tmp_path):
 
 def test_a_worker_that_cannot_open_the_store_is_retried_until_it_can(tmp_path, store_path):
     import asyncio
-    import os
     import shutil
 
     from budgetkg.server.workers import QueryFailed, QueryPool
@@ -558,6 +558,69 @@ def test_a_description_reads_the_union_of_graphs_cut_at_max_rows_and_follows_a_r
     rebuild([((b,), stated(b, "4"))], path=store)  # swaps the database; graph a is kept
     assert values() == ["1", "2", "4"]
 
+def databases_open(pid: int, store: Path) -> set[str]:
+    """The database folders of ``store`` whose files process ``pid`` has open (an on-disk store keeps them open)."""
+    found = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = Path(os.readlink(fd).removesuffix(" (deleted)"))
+        except OSError:
+            continue
+        if target.is_relative_to(store):
+            found.add(target.relative_to(store).parts[0])
+    return found
+
+
+def test_an_idle_description_handle_lets_go_of_a_swapped_database(tmp_path):
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    from budgetkg.server.descriptions import Descriptions
+    from budgetkg.store import apply_update, rebuild
+
+    store = tmp_path / "store"
+    x, g = NamedNode("http://example.org/x"), NamedNode("http://example.org/g")
+    rebuild([((g,), [Quad(x, NamedNode("http://example.org/p"), Literal("1"), g)])], path=store)
+    descriptions = Descriptions(store)
+    first = os.readlink(store / "current")
+    assert descriptions.describe(x, RdfFormat.N_TRIPLES, 10)
+    assert first in databases_open(os.getpid(), store)
+    descriptions.let_go_if_moved()  # nothing moved: the handle stays
+    assert first in databases_open(os.getpid(), store)
+    for n in (2, 3):  # the second swap deletes the first database
+        apply_update(f"INSERT DATA {{ GRAPH <{g.value}> {{ <{x.value}> <http://example.org/p> {n} }} }}", path=store)
+    assert not (store / first).exists() and first in databases_open(os.getpid(), store)
+    descriptions.let_go_if_moved()
+    assert first not in databases_open(os.getpid(), store)
+    assert b'"3"^^' in descriptions.describe(x, RdfFormat.N_TRIPLES, 10)  # the next page opens the new database
+
+
+def test_the_server_lets_go_of_a_swapped_database_without_waiting_for_a_page(tmp_path, store_path):
+    import shutil
+
+    from budgetkg.store import apply_update
+
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store, symlinks=True)
+    process, url = start(store, "--on-disk", "--workers", "1")
+    try:
+        first = os.readlink(store / "current")
+        unit = "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+        page = httpx.get(url + unit, headers={"Accept": "text/turtle"}, timeout=30)  # read in the server's process
+        assert "广州市人力资源和社会保障局" in page.text and first in databases_open(process.pid, store)
+        for n in (1, 2):  # the second swap deletes the first database
+            apply_update(f'INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}',
+                         path=store)
+        assert not (store / first).exists()
+        for _ in range(50):  # no request is sent: the server must let go of it itself
+            if first not in databases_open(process.pid, store):
+                break
+            time.sleep(0.2)
+        assert first not in databases_open(process.pid, store)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
     from budgetkg.server.dumps import DumpFolders
     from budgetkg.store import apply_update
@@ -592,7 +655,6 @@ def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
 
 def test_an_idle_worker_takes_up_a_rebuild_before_the_next_query(tmp_path, store_path):
     import asyncio
-    import os
     import shutil
 
     from budgetkg.server.workers import QueryPool
@@ -601,32 +663,20 @@ def test_an_idle_worker_takes_up_a_rebuild_before_the_next_query(tmp_path, store
     store = tmp_path / "store"
     shutil.copytree(store_path, store, symlinks=True)
 
-    def databases_open(pid: int) -> set[str]:
-        # The database folders whose files the worker has open (the on-disk store keeps them open).
-        found = set()
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                target = Path(os.readlink(fd))
-            except OSError:
-                continue
-            if target.is_relative_to(store):
-                found.add(target.relative_to(store).parts[0])
-        return found
-
     async def scenario():
         pool = QueryPool(store, size=1, timeout=30, in_memory=False)
         await pool.start()
         try:
             pid = pool._workers[0].process.pid
-            before = databases_open(pid)
+            before = databases_open(pid, store)
             apply_update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }',
                           path=store)
             new = os.readlink(store / "current")
             for _ in range(100):  # no query is sent: the idle worker must find the swap itself
-                if new in databases_open(pid):
+                if new in databases_open(pid, store):
                     break
                 await asyncio.sleep(0.2)
-            after = databases_open(pid)
+            after = databases_open(pid, store)
             outcome = await pool.run('ASK { <http://example.org/a> ?p "c" }', max_rows=10)
             return before, new, after, json.loads(outcome.content)["boolean"]
         finally:

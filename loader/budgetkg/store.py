@@ -102,6 +102,14 @@ class LiveStore:
             self._store, self._opened = open_store(self.path, in_memory=self.in_memory), database
         return self._store
 
+    def let_go_if_moved(self) -> None:
+        """Close the store if a rebuild has moved ``current`` since it was opened (the next
+        :meth:`get` opens the new one): an idle reader must not keep the files of a database
+        that a later build deletes, or their disk space is not freed."""
+        if self._store is not None and os.readlink(self.path / "current") != self._opened:
+            self._store = self._opened = None
+
+
 def solutions(store: Store, query: str, **options: Any) -> Iterable[Any]:
     """The solutions of a SELECT query: pyoxigraph types ``query()`` for every kind of query.
 

@@ -30,7 +30,7 @@ from .dumps import DumpFolders
 from .descriptions import Descriptions
 from .pages import resource_response
 from .sparql import ProtocolError, negotiate, read_request, service_targets
-from .workers import GRAPH_FORMATS, QueryFailed, QueryPool, QueryTimeout
+from .workers import GRAPH_FORMATS, IDLE_CHECK_SECONDS, QueryFailed, QueryPool, QueryTimeout
 
 __all__ = ["ServerOptions", "create_app", "error"]
 
@@ -210,10 +210,23 @@ def create_app(options: ServerOptions) -> Starlette:
             iri = options.base + path.lstrip("/")
         return await resource_response(request, iri, pool, descriptions, templates, options, error)
 
+    async def let_go_of_swapped_databases() -> None:
+        # Resource pages read the database in this process; without a page for a while, a
+        # handle on a swapped database would keep its files (and disk space) after a later
+        # build deletes them.  The query workers look as often (IDLE_CHECK_SECONDS).
+        while True:
+            await asyncio.sleep(IDLE_CHECK_SECONDS)
+            try:
+                descriptions.let_go_if_moved()
+            except OSError:  # `current` is being swapped or the store was removed: look again later
+                pass
+
     @asynccontextmanager
     async def lifespan(app):
         await pool.start()
+        watcher = asyncio.create_task(let_go_of_swapped_databases())
         yield
+        watcher.cancel()
         await pool.close()
         dump_folders.remove()
 

@@ -26,6 +26,10 @@ class Descriptions:
     def __init__(self, store_dir: Path) -> None:
         self._live = LiveStore(store_dir)
 
+    def let_go_if_moved(self) -> None:
+        """Close the handle if a rebuild swapped the database (see :meth:`LiveStore.let_go_if_moved`)."""
+        self._live.let_go_if_moved()
+
     def describe(self, node: NamedNode, rdf_format: RdfFormat, max_rows: int) -> bytes:
         """The triples about ``node`` (at most ``max_rows``), written in ``rdf_format``; empty when there are none."""
         triples: dict[tuple, Triple] = {}
