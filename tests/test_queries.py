@@ -180,6 +180,18 @@ def test_18_where_is_figure_printed(ask):
     assert all(r[1] == "表12 部门预算项目支出及其他支出预算表" for r in rows)
 
 
+def test_18_binds_its_amount_in_its_sub_query_and_runs_as_written(ask):
+    from budgetkg.queries import bind
+
+    q = next(q for q in library() if q.name == "where-is-figure-printed")
+    # A sub-query does not see bindings around it: the value goes in the block the query writes.
+    assert bind(q.text, q, {"amount": "1,205.37"}).count("VALUES ?amount") == 1
+    rows = ask(q.text)  # the file as it is, as any SPARQL tool would run it: its default, 9594.00
+    assert [(r[2], r[3], r[4]) for r in rows] == [  # line 688, 表12: 总计, 合计 and 一般公共预算 of 9,594.00
+        ("688", "总计", "9,594.00"), ("688", "财政拨款/一般公共预算", "9,594.00"), ("688", "财政拨款/合计", "9,594.00")]
+    assert ask("where-is-figure-printed", amount="9594") == rows
+
+
 def test_19_income_by_funding_source(ask):
     rows = {r[0]: r[1] for r in ask("income-by-funding-source")}
     assert rows == {  # 表2 合计, line 130

@@ -7,8 +7,11 @@ Each library file opens with a comment header::
     # param: name | type | default | description      (zero or more)
 
 A parameter binds the variable of the same name (``?code``) with a ``VALUES`` block
-added at the start of the query's ``WHERE`` clause; the value is written as an RDF
-term by pyoxigraph (escaped), so a parameter can never change the query's shape.
+added at the start of the query's ``WHERE`` clause, or, where the query writes
+``VALUES ?code { default }`` itself (a sub-query that needs the value: a sub-query
+does not see the bindings of the query around it), in place of that block; the value
+is written as an RDF term by pyoxigraph (escaped), so a parameter can never change the
+query's shape.
 The parameter ``limit`` sets the query's ``LIMIT``.
 """
 
@@ -28,7 +31,7 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, 
 from .errors import BudgetkgError
 from .namespaces import XSD
 from .resources import queries_dir
-from .sparql_text import names_dataset, query_form, where_position
+from .sparql_text import names_dataset, query_form, values_block, where_position
 
 if TYPE_CHECKING:
     from .remote import Endpoint, RemoteStore
@@ -164,8 +167,11 @@ def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
             # validated by NamedNode, so writing it into the text cannot change the query.
             text = service.sub(lambda m: f"SERVICE {m.group(1) or ''}{term}", text)
             continue
+        written = values_block(text, name)
         if name == "limit":
             text = re.sub(r"\bLIMIT\s+\d+", f"LIMIT {int(value)}", text, flags=re.IGNORECASE)
+        elif written:  # the query binds it where it is needed (in a sub-query, say): the value goes there
+            text = text[:written[0]] + f"VALUES ?{name} {{ {term} }}" + text[written[1]:]
         else:
             values.append(f"VALUES ?{name} {{ {term} }}")
     if values:

@@ -1,9 +1,10 @@
 """What budgetkg needs to know about a SPARQL query's text before an engine sees it.
 
-The engines parse queries; budgetkg only has to find three things in the text: the
+The engines parse queries; budgetkg only has to find four things in the text: the
 query's form (to ask a remote endpoint for the right kind of answer), whether it names
-its own dataset (``FROM`` / ``FROM NAMED``), and where its WHERE clause starts (to add
-the dataset or parameter bindings there). Keywords are looked for after strings, IRIs
+its own dataset (``FROM`` / ``FROM NAMED``), where its WHERE clause starts (to add
+the dataset or parameter bindings there), and a ``VALUES`` block the query writes for a
+parameter itself (to bind the parameter there instead). Keywords are looked for after strings, IRIs
 and comments are blanked out, so ``ex:from``, ``"SELECT"`` or ``# FROM`` never count.
 """
 
@@ -13,7 +14,7 @@ import re
 
 from .errors import BudgetkgError
 
-__all__ = ["SparqlTextError", "query_form", "names_dataset", "where_position", "with_dataset"]
+__all__ = ["SparqlTextError", "query_form", "names_dataset", "where_position", "values_block", "with_dataset"]
 
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
@@ -71,6 +72,21 @@ def names_dataset(query: str) -> bool:
     """
     # Most queries have no "from" at all: that is found without masking (30 µs for a library query).
     return "from" in query.lower() and bool(_FROM.search(_masked(query)))
+
+
+def values_block(query: str, variable: str) -> tuple[int, int] | None:
+    """Where the query writes ``VALUES ?variable { … }`` (start and end of the block), or None.
+
+    >>> q = 'SELECT * WHERE { { SELECT ?o WHERE { VALUES ?a { "}" } ?o ?p ?a } } }'
+    >>> start, end = values_block(q, "a")
+    >>> q[start:end]
+    'VALUES ?a { "}" }'
+    >>> values_block(q, "ab") is None
+    True
+    """
+    pattern = re.compile(_keyword("VALUES") + rf"\s*[?$]{re.escape(variable)}(?![\w])\s*\{{[^{{}}]*\}}", re.IGNORECASE)
+    m = pattern.search(_masked(query))
+    return (m.start(), m.end()) if m else None
 
 
 def where_position(query: str) -> int | None:
