@@ -151,10 +151,17 @@ def triples(nt: bytes) -> set:
 
 
 def test_cli_push_and_query_against_a_server(store_path, tmp_path):
-    with oxigraph(tmp_path / "oxigraph") as (query_url, store_url, _):
+    with oxigraph(tmp_path / "oxigraph") as (query_url, store_url, update_url):
         runner = CliRunner()
         pushed = runner.invoke(cli, ["push", "--endpoint", store_url, "--store", str(store_path)])
         assert pushed.exit_code == 0, pushed.output
+        assert "not settled" in pushed.output
+        pushed = runner.invoke(cli, ["push", "--endpoint", store_url, "--update-endpoint", update_url,
+                                     "--store", str(store_path)])
+        assert pushed.exit_code == 0 and "not settled" not in pushed.output, pushed.output
+        settle_refused = runner.invoke(cli, ["push", "--endpoint", store_url, "--update-endpoint", query_url,
+                                             "--store", str(store_path)])  # a query endpoint takes no update
+        assert settle_refused.exit_code == 2 and "HTTP" in settle_refused.output
         answer = runner.invoke(cli, ["query", "kjc-relocation-by-college", "--endpoint", query_url])
         assert answer.exit_code == 0, answer.output
         assert "广州市公用事业技师学院入驻科教城购置项目" in answer.output and "12944.22" in answer.output  # line 869
@@ -199,6 +206,47 @@ def test_two_stores_pushed_to_one_endpoint_add_to_the_reference_graphs(tmp_path,
         assert triples(remote) == triples(store) | triples(second)
         answer = run_select(remote, "kjc-relocation-by-college").values()
     assert sorted(answer) == sorted(run_select(store, "kjc-relocation-by-college").values())
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "virtuoso"])
+def test_a_push_settles_the_reference_graphs_when_told_where_to_update(tmp_path, store, engine):
+    # A department rebuilds its document with a unit renamed and pushes it again: added to,
+    # the organisations graph would keep the old unit, which no document lists any more.
+    first = generate(31)
+    old_name, new_name = "阳江市轻工技师学院", "阳江市轻工职业学院"
+    assert old_name in first.units and not any(old_name in u for u in first.units if u != old_name)
+    (tmp_path / "before.txt").write_text(first.text, encoding="utf-8")
+    (tmp_path / "after.txt").write_text(first.text.replace(old_name, new_name), encoding="utf-8")
+    build([tmp_path / "before.txt"], store=tmp_path / "before")
+    build([tmp_path / "after.txt"], store=tmp_path / "after")
+    before, after = open_store(tmp_path / "before"), open_store(tmp_path / "after")
+    organisations = NamedNode("https://w3id.org/budgetkg/data/graph/organisations")
+
+    def triples(source) -> set[str]:
+        return {str(Triple(q.subject, q.predicate, q.object)) for q in source.quads_for_pattern(None, None, None, organisations)}
+
+    def names(source) -> set[str]:
+        return {q.object.value for q in source.quads_for_pattern(None, None, None, organisations)
+                if q.predicate.value.endswith("#prefLabel")}
+
+    if engine == "oxigraph":
+        server = oxigraph(tmp_path / "oxigraph")
+    else:
+        server = virtuoso(tmp_path / "virtuoso")
+    with server as (query_url, store_url, *rest):
+        if engine == "oxigraph":
+            auth, update_url = Auth(), rest[0]
+        else:
+            auth, update_url = Auth(rest[0], rest[1], "digest"), query_url + "-auth"
+        push(store, store_url, auth=auth)
+        push(before, store_url, auth=auth)
+        push(after, store_url, auth=auth)  # not settled: the old unit stays
+        remote = RemoteStore(Endpoint(query_url))
+        assert old_name in names(remote) and new_name in names(remote)
+        push(after, store_url, auth=auth, settle_at=update_url)
+        assert old_name not in names(remote) and new_name in names(remote)
+        assert "广州市技师学院" in names(remote)  # the other department's units stay
+        assert triples(remote) == triples(store) | triples(after)
 
 
 def test_federated_join_of_two_departments(tmp_path, store):

@@ -339,23 +339,34 @@ def export(fmt: str, output: Path | None, store: Path | None, endpoint: str | No
                    "(not for a reference graph) then INSERT DATA in batches.")
 @click.option("--graph", "graphs", multiple=True, metavar="IRI",
               help="Push only this named graph (repeatable; default: every graph of the store, vocabulary included).")
+@click.option("--update-endpoint", metavar="URL",
+              help="The store's SPARQL Update endpoint, on which to settle the reference graphs after the push "
+                   "(Oxigraph: http://HOST:PORT/update; Virtuoso: http://HOST:PORT/sparql-auth; default: "
+                   "--endpoint with --protocol update, else not settled).")
 @auth_options
 @store_option
-def push(endpoint: str, protocol: str, graphs: tuple[str, ...], user: str | None, password: str | None, auth: str,
-         store: Path | None) -> None:
+def push(endpoint: str, protocol: str, graphs: tuple[str, ...], update_endpoint: str | None, user: str | None,
+         password: str | None, auth: str, store: Path | None) -> None:
     """Load each document's named graph (and the vocabulary graph) into a remote SPARQL store.
 
     Each graph replaces the graph of the same name there, so pushing twice changes nothing;
     the reference graphs (organisations, codes as printed) are added to, so that several
-    stores pushed to one endpoint state them once.
+    stores pushed to one endpoint state them once. Then they are settled, as a build settles
+    them, where a SPARQL Update endpoint is known: organisations that no document graph
+    there lists any more (a unit renamed in a rebuilt document) leave them, and so do
+    printed codes the code lists now have.
     """
     from .remote import Auth
     from .remote import push as push_graphs
     from .store import open_store
 
+    settle_at = update_endpoint or (endpoint if protocol == "update" else None)
     for graph, count in push_graphs(open_store(store), endpoint, protocol=protocol, auth=Auth(user, password, auth),
-                                    graphs=list(graphs) or None):
+                                    graphs=list(graphs) or None, settle_at=settle_at):
         click.echo(f"{graph}\t{count} triples", err=True)
+    if settle_at is None:
+        click.echo("the reference graphs were added to, not settled: what a rebuilt document no longer states stays "
+                   "there until a push with --update-endpoint", err=True)
 
 
 @cli.command()

@@ -24,7 +24,7 @@ from .store import BuildResult, StoreMissing, open_store, rebuild, solutions
 from .structure import structure_triples
 
 __all__ = ["DocumentSummary", "BuildSummary", "vocabulary_quads", "document_graph", "summarize",
-           "settle_reference_graphs", "build"]
+           "settle_reference_graphs", "SETTLE_OPERATIONS", "build"]
 
 Source = str | PathLike[str] | Traversable
 
@@ -109,35 +109,43 @@ def summarize(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
 # a code since added to the code lists is described there instead, and a code printed with
 # several names (by several documents) keeps the first in Unicode order as its name, the others
 # as alternative names, whatever order the documents were built in.
-_SETTLE_CODES = f"""
+_SETTLE_CODES = (f"""
 PREFIX skos: <{SKOS.base}>
 DELETE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c ?p ?o . ?x ?q ?c }} }}
 WHERE {{ GRAPH <{VOCABULARY_GRAPH.value}> {{ ?c a skos:Concept }}
-         GRAPH <{CODES_GRAPH.value}> {{ {{ ?c ?p ?o }} UNION {{ ?x ?q ?c }} }} }} ;
+         GRAPH <{CODES_GRAPH.value}> {{ {{ ?c ?p ?o }} UNION {{ ?x ?q ?c }} }} }}
+""", f"""
+PREFIX skos: <{SKOS.base}>
 DELETE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name }} }}
 INSERT {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:altLabel ?name }} }}
 WHERE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name, ?first
          FILTER(LANG(?first) = LANG(?name) && STR(?first) < STR(?name)) }} }}
-"""
+""")
 
 
 # An organisation no document graph lists any more (a unit renamed in a rebuilt document)
 # leaves the organisations graph; so does an alternative name of a unit that no document's
 # tables print any more (each document notes them on where it lists the unit).
-_SETTLE_ORGANISATIONS = f"""
+_SETTLE_ORGANISATIONS = (f"""
 PREFIX bkg: <{BKG.base}>
-PREFIX prov: <{PROV.base}>
-PREFIX skos: <{SKOS.base}>
 DELETE {{ GRAPH ?r {{ ?o ?p ?v . ?x ?q ?o }} }}
 WHERE {{ {{ SELECT DISTINCT ?r ?o WHERE {{
            GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a ?kind }}
            VALUES ?kind {{ bkg:Department bkg:BudgetUnit bkg:Division }}
            FILTER NOT EXISTS {{ GRAPH ?g {{ ?o bkg:sourceDocument ?document }} }} }} }}
-         GRAPH ?r {{ {{ ?o ?p ?v }} UNION {{ ?x ?q ?o }} }} }} ;
+         GRAPH ?r {{ {{ ?o ?p ?v }} UNION {{ ?x ?q ?o }} }} }}
+""", f"""
+PREFIX bkg: <{BKG.base}>
+PREFIX prov: <{PROV.base}>
+PREFIX skos: <{SKOS.base}>
 DELETE {{ GRAPH ?r {{ ?o skos:altLabel ?name }} }}
 WHERE {{ GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a bkg:BudgetUnit ; skos:altLabel ?name }}
          FILTER NOT EXISTS {{ GRAPH ?g {{ ?o prov:qualifiedDerivation ?listed . ?listed bkg:printedName ?name }} }} }}
-"""
+""")
+
+# Every operation of the settling, in order, one SPARQL Update operation each: what
+# budgetkg.remote.settle sends to an endpoint that several stores were pushed to.
+SETTLE_OPERATIONS = (*_SETTLE_ORGANISATIONS, *_SETTLE_CODES)
 
 
 # Before the reference graphs, each document's graph described its organisations itself.
@@ -164,9 +172,8 @@ def _refuse_earlier_layout(store: Path | None, replacing: set[str]) -> None:
 
 def settle_reference_graphs(store: Store) -> None:
     """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS)."""
-    store.update(_SETTLE_ORGANISATIONS)
-    if store.contains_named_graph(CODES_GRAPH):
-        store.update(_SETTLE_CODES)
+    for operation in (*_SETTLE_ORGANISATIONS, *(_SETTLE_CODES if store.contains_named_graph(CODES_GRAPH) else ())):
+        store.update(operation)
 
 
 def build(

@@ -196,17 +196,20 @@ def _ntriples(quads: Iterable[Quad]) -> bytes:
 
 
 def push(store: Store, url: str, *, protocol: str = "gsp", auth: Auth | None = None,
-         graphs: list[str] | None = None, batch: int = 5000) -> list[tuple[str, int]]:
+         graphs: list[str] | None = None, batch: int = 5000, settle_at: str | None = None) -> list[tuple[str, int]]:
     """Load each named graph of the store into a remote store, replacing the graph there.
 
     Pushing twice changes nothing: each graph is replaced as a whole (GSP ``PUT``, or
     ``DROP SILENT GRAPH`` followed by ``INSERT DATA`` batches with SPARQL Update), but the
     reference graphs, which several stores pushed to one endpoint state alike, are added
-    to (GSP ``POST``, or ``INSERT DATA`` alone).
+    to (GSP ``POST``, or ``INSERT DATA`` alone).  What a rebuilt document no longer
+    states stays in them until they are settled (``settle_at``, :func:`settle`).
 
     :param url: the Graph Store Protocol URL (``…/store`` for Oxigraph,
         ``…/sparql-graph-crud-auth`` for Virtuoso) or, with ``protocol="update"``, the
         SPARQL Update endpoint.
+    :param settle_at: a SPARQL Update endpoint of the same store on which to settle the
+        reference graphs once every graph is pushed.
     :returns: (graph, number of triples) of every graph pushed.
     """
     auth = auth or Auth()
@@ -229,7 +232,25 @@ def push(store: Store, url: str, *, protocol: str = "gsp", auth: Auth | None = N
         else:
             raise BudgetkgError(f"unknown protocol {protocol!r}: gsp or update")
         pushed.append((name, len(quads)))
+    if settle_at is not None:
+        settle(settle_at, auth=auth)
     return pushed
+
+
+def settle(url: str, *, auth: Auth | None = None) -> None:
+    """Settle the reference graphs of a remote store, as each build settles the embedded
+    store's (:func:`budgetkg.graph.settle_reference_graphs`): an organisation that no
+    document graph there lists any more leaves them (a unit renamed in a rebuilt and pushed
+    document), and so does a printed code that the code lists now have.
+
+    :param url: the store's SPARQL Update endpoint; each operation is one request.
+    """
+    from .graph import SETTLE_OPERATIONS
+
+    auth = auth or Auth()
+    opener = _opener(url, auth)
+    for operation in SETTLE_OPERATIONS:
+        _update(opener, url, operation, auth)
 
 
 def _update(opener: urllib.request.OpenerDirector, url: str, update: str, auth: Auth) -> None:

@@ -84,7 +84,6 @@ def open_store(path: Path | None = None, *, in_memory: bool | None = False) -> S
     return memory
 
 
-
 class LiveStore:
     """The live database of a store for a long-running reader, opened again once a rebuild swaps it."""
 
