@@ -209,6 +209,8 @@ def in_groups(items: Iterator[T], *, most: int, budget: int | None = None,
 
 
 class _Parts(io.RawIOBase):
+    """Byte strings read one after another, as one raw binary file."""
+
     def __init__(self, parts: Sequence[bytes]) -> None:
         self.parts, self.i, self.at = list(parts), 0, 0
 
@@ -223,7 +225,6 @@ class _Parts(io.RawIOBase):
                 buffer[:n] = memoryview(part)[self.at:self.at + n]
                 self.at += n
                 return n
-            self.parts[self.i] = b""  # read: let it go
             self.i, self.at = self.i + 1, 0
         return 0
 

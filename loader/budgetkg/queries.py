@@ -167,10 +167,9 @@ def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
             # validated by NamedNode, so writing it into the text cannot change the query.
             text = service.sub(lambda m: f"SERVICE {m.group(1) or ''}{term}", text)
             continue
-        written = values_block(text, name)
         if name == "limit":
             text = re.sub(r"\bLIMIT\s+\d+", f"LIMIT {int(value)}", text, flags=re.IGNORECASE)
-        elif written:  # the query binds it where it is needed (in a sub-query, say): the value goes there
+        elif written := values_block(text, name):  # the query binds it where it is needed (a sub-query)
             text = text[:written[0]] + f"VALUES ?{name} {{ {term} }}" + text[written[1]:]
         else:
             values.append(f"VALUES ?{name} {{ {term} }}")
