@@ -84,10 +84,11 @@ def test_a_group_is_loaded_from_its_documents_n_quads_in_turn_without_joining_th
     lines = [f"<http://example.org/s{i}> <http://example.org/p> \"{i} 万元\" <http://example.org/g{i % 3}> .\n".encode()
              for i in range(5000)]
     parts = [b"".join(lines[:10]), b"", b"".join(lines[10:4000]), b"".join(lines[4000:])]
-    assert read_in_turn(parts).read() == b"".join(lines)
+    assert read_in_turn(list(parts)).read() == b"".join(lines)
     store = Store(str(tmp_path / "db"))
     store.bulk_load(read_in_turn(parts), format=RdfFormat.N_QUADS, lenient=True)
     assert len(store) == 5000
+    assert parts == [b""] * 4  # each document's N-Quads let go once read
     assert [q.object for q in store.quads_for_pattern(NamedNode("http://example.org/s4999"), None, None)] == [
         Literal("4999 万元")]
 

@@ -219,10 +219,13 @@ def build(
                 if progress:
                     progress(s)
             if len(group) == 1:
-                graph, quads, _ = group[0]
-                yield (graph,), quads
+                yield (group[0][0],), group[0][1]
             else:
-                yield [graph for graph, _, _ in group], read_in_turn([cast(bytes, quads) for _, quads, _ in group])
+                names, parts = [graph for graph, _, _ in group], [cast(bytes, quads) for _, quads, _ in group]
+                # in_groups' own list: emptied, it leaves the reader alone holding the N-Quads, and
+                # the reader lets each document's go once read.
+                cast(list, group).clear()
+                yield names, read_in_turn(parts)
 
     graph_of: dict[str, Source] = {}
     for source in sources:

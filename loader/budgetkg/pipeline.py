@@ -188,10 +188,10 @@ def in_groups(items: Iterator[T], *, most: int, budget: int | None = None,
                     changed.wait()
                 weighs = 0
                 while held and held[0][0] == "item" and len(group) < most and (budget is None or weighs < budget):
-                    _, item, w = held.popleft()
-                    group.append(item)
-                    weighs += w
-                    load[0] -= w
+                    # No local names the item: once the caller is done with the group, nothing here holds it.
+                    group.append(held[0][1])
+                    weighs += held[0][2]
+                    load[0] -= held.popleft()[2]
                 if not group:
                     kind, value, _ = held.popleft()  # the end, or an error
                 changed.notify_all()
@@ -209,10 +209,10 @@ def in_groups(items: Iterator[T], *, most: int, budget: int | None = None,
 
 
 class _Parts(io.RawIOBase):
-    """Byte strings read one after another, as one raw binary file."""
+    """Byte strings read one after another, as one raw binary file; each is let go once read."""
 
-    def __init__(self, parts: Sequence[bytes]) -> None:
-        self.parts, self.i, self.at = list(parts), 0, 0
+    def __init__(self, parts: list[bytes]) -> None:
+        self.parts, self.i, self.at = parts, 0, 0
 
     def readable(self) -> bool:
         return True
@@ -225,14 +225,17 @@ class _Parts(io.RawIOBase):
                 buffer[:n] = memoryview(part)[self.at:self.at + n]
                 self.at += n
                 return n
+            self.parts[self.i] = b""
             self.i, self.at = self.i + 1, 0
         return 0
 
 
-def read_in_turn(parts: Sequence[bytes]) -> BinaryIO:
+def read_in_turn(parts: list[bytes]) -> BinaryIO:
     """The parts (the N-Quads of a group's documents) as one binary file, without copying
     them into one: joined, a group's N-Quads would be held twice while it loads.  pyoxigraph
-    reads such a file as fast as bytes, and releases the GIL between reads."""
+    reads such a file as fast as bytes, and releases the GIL between reads.  The file takes
+    the list over and empties each entry once read, so that, held nowhere else, each
+    document's N-Quads leave memory as soon as pyoxigraph has parsed them."""
     return cast(BinaryIO, io.BufferedReader(_Parts(parts), 1 << 16))
 
 
