@@ -144,16 +144,14 @@ def in_groups(items: Iterator[T], *, most: int, budget: int | None = None,
     """
     held: deque[tuple[str, Any, int]] = deque()  # (kind, item or error, weight)
     changed = threading.Condition()
-    load = [0]  # the weight of the items held
     stop = threading.Event()
 
-    def full() -> bool:
-        return len(held) >= most or (budget is not None and load[0] >= budget)
+    def full() -> bool:  # at most `most` items are held: summing their weights costs nothing
+        return len(held) >= most or (budget is not None and sum(w for _, _, w in held) >= budget)
 
     def hold(kind: str, value: Any, w: int = 0) -> None:
         with changed:
             held.append((kind, value, w))
-            load[0] += w
             changed.notify_all()
 
     def room() -> bool:  # wait, before drawing the next item, until there is room for it
@@ -190,8 +188,7 @@ def in_groups(items: Iterator[T], *, most: int, budget: int | None = None,
                 while held and held[0][0] == "item" and len(group) < most and (budget is None or weighs < budget):
                     # No local names the item: once the caller is done with the group, nothing here holds it.
                     group.append(held[0][1])
-                    weighs += held[0][2]
-                    load[0] -= held.popleft()[2]
+                    weighs += held.popleft()[2]
                 if not group:
                     kind, value, _ = held.popleft()  # the end, or an error
                 changed.notify_all()
