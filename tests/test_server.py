@@ -532,7 +532,8 @@ def test_a_worker_that_cannot_open_the_store_is_retried_until_it_can(tmp_path, s
 
 
 
-def test_a_description_reads_the_union_of_graphs_cut_at_max_rows_and_follows_a_rebuild(tmp_path):
+@pytest.mark.parametrize("in_memory", [False, True], ids=["on-disk", "in-memory"])
+def test_a_description_reads_the_union_of_graphs_cut_at_max_rows_and_follows_a_rebuild(tmp_path, in_memory):
     from pyoxigraph import Literal, NamedNode, Quad
 
     from budgetkg.server.descriptions import Descriptions
@@ -546,15 +547,17 @@ def test_a_description_reads_the_union_of_graphs_cut_at_max_rows_and_follows_a_r
         return [Quad(x, p, Literal(v), graph) for v in values]
 
     rebuild([((a,), stated(a, "1", "2")), ((b,), stated(b, "2", "3"))], path=store)
-    descriptions = Descriptions(store)
+    descriptions = Descriptions(store, in_memory=in_memory)
 
     def values(max_rows: int = 100) -> list[str]:
-        return sorted(t.object.value for t in parse(descriptions.describe(x, RdfFormat.N_TRIPLES, max_rows),
+        return sorted(t.object.value for t in parse(asyncio.run(descriptions.describe(x, RdfFormat.N_TRIPLES, max_rows)),
                                                     format=RdfFormat.N_TRIPLES))
 
     assert values() == ["1", "2", "3"]  # "2" is stated in both graphs: one triple of the union
+    # a copy in memory keeps no file of the database open; a read-only handle does
+    assert (os.readlink(store / "current") in databases_open(os.getpid(), store)) is not in_memory
     assert len(values(max_rows=2)) == 2
-    assert descriptions.describe(NamedNode("http://example.org/nobody"), RdfFormat.TURTLE, 100) == b""
+    assert asyncio.run(descriptions.describe(NamedNode("http://example.org/nobody"), RdfFormat.TURTLE, 100)) == b""
     rebuild([((b,), stated(b, "4"))], path=store)  # swaps the database; graph a is kept
     assert values() == ["1", "2", "4"]
 
@@ -582,7 +585,7 @@ def test_an_idle_description_handle_lets_go_of_a_swapped_database(tmp_path):
     rebuild([((g,), [Quad(x, NamedNode("http://example.org/p"), Literal("1"), g)])], path=store)
     descriptions = Descriptions(store)
     first = os.readlink(store / "current")
-    assert descriptions.describe(x, RdfFormat.N_TRIPLES, 10)
+    assert asyncio.run(descriptions.describe(x, RdfFormat.N_TRIPLES, 10))
     assert first in databases_open(os.getpid(), store)
     descriptions.let_go_if_moved()  # nothing moved: the handle stays
     assert first in databases_open(os.getpid(), store)
@@ -591,7 +594,7 @@ def test_an_idle_description_handle_lets_go_of_a_swapped_database(tmp_path):
     assert not (store / first).exists() and first in databases_open(os.getpid(), store)
     descriptions.let_go_if_moved()
     assert first not in databases_open(os.getpid(), store)
-    assert b'"3"^^' in descriptions.describe(x, RdfFormat.N_TRIPLES, 10)  # the next page opens the new database
+    assert b'"3"^^' in asyncio.run(descriptions.describe(x, RdfFormat.N_TRIPLES, 10))  # the next page opens the new database
 
 
 def test_the_server_lets_go_of_a_swapped_database_without_waiting_for_a_page(tmp_path, store_path):

@@ -441,9 +441,9 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
               help="Accept SPARQL updates carrying Authorization: Bearer TOKEN (default: read-only, updates refused).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Query worker processes.")
 @click.option("--in-memory/--on-disk", "in_memory", default=None,
-              help="Whether each query worker copies the store into memory (faster queries, about 7× the "
-                   "store's size on disk in memory per worker) or reads it on disk. Default: in memory when "
-                   "the store is at most 64 MiB on disk (about six documents).")
+              help="Whether each query worker, and the server's process for resource pages, copies the store "
+                   "into memory (faster answers, about 7× the store's size on disk in memory per copy) or reads "
+                   "it on disk. Default: in memory when the store is at most 64 MiB on disk (about six documents).")
 @click.option("--get", "get_path", default=None, metavar="PATH",
               help="Run one GET request in-process, print the response and exit (no socket; for scripts and tests).")
 @store_option

@@ -89,24 +89,36 @@ class LiveStore:
 
     def __init__(self, path: Path, *, in_memory: bool | None = False) -> None:
         self.path, self.in_memory = path, in_memory
-        self._opened: str | None = None
-        self._store: Store | None = None
+        # (the data-<n> folder `current` pointed at, the store opened there): one attribute, so
+        # that a thread opening the next one never shows a reader a store with another's name.
+        self._open: tuple[str, Store] | None = None
 
     def get(self) -> Store:
         """The store, opened (or copied into memory, see :func:`open_store`) again if ``current`` moved."""
         # One readlink a call (realpath took 0.1 ms): a rebuild points `current` at a new
         # data-<n>, never back at one it left.
         database = os.readlink(self.path / "current")
-        if self._store is None or database != self._opened:
-            self._store, self._opened = open_store(self.path, in_memory=self.in_memory), database
-        return self._store
+        opened = self._open
+        if opened is not None and opened[0] == database:
+            return opened[1]
+        store = open_store(self.path, in_memory=self.in_memory)
+        self._open = (database, store)
+        return store
+
+    def if_current(self) -> Store | None:
+        """The store if it is open and ``current`` has not moved since, else None (:meth:`get` would open it)."""
+        opened = self._open
+        if opened is not None and os.readlink(self.path / "current") == opened[0]:
+            return opened[1]
+        return None
 
     def let_go_if_moved(self) -> None:
         """Close the store if a rebuild has moved ``current`` since it was opened (the next
         :meth:`get` opens the new one): an idle reader must not keep the files of a database
         that a later build deletes, or their disk space is not freed."""
-        if self._store is not None and os.readlink(self.path / "current") != self._opened:
-            self._store = self._opened = None
+        opened = self._open
+        if opened is not None and os.readlink(self.path / "current") != opened[0]:
+            self._open = None
 
 
 def solutions(store: Store, query: str, **options: Any) -> Iterable[Any]:

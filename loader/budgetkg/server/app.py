@@ -69,7 +69,7 @@ def create_app(options: ServerOptions) -> Starlette:
         return open_store(options.store)
 
     dump_folders = DumpFolders(options.store)
-    descriptions = Descriptions(options.store)
+    descriptions = Descriptions(options.store, in_memory=options.in_memory)
 
     dumps_lock = asyncio.Lock()
 
@@ -224,6 +224,7 @@ def create_app(options: ServerOptions) -> Starlette:
     @asynccontextmanager
     async def lifespan(app):
         await pool.start()
+        await descriptions.store()  # the first resource page need not wait for the copy into memory
         watcher = asyncio.create_task(let_go_of_swapped_databases())
         yield
         watcher.cancel()

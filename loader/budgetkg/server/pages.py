@@ -81,7 +81,7 @@ async def resource_response(request: Request, iri: str, pool, descriptions: Desc
         if fmt or not wants_html(accept):
             _, graph_format = negotiate(accept if not fmt else "", fmt)
             media_type, name = GRAPH_FORMATS[graph_format]
-            content = descriptions.describe(node, getattr(RdfFormat, name), options.max_rows)
+            content = await descriptions.describe(node, getattr(RdfFormat, name), options.max_rows)
             if not content:
                 return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
             return Response(content, media_type=media_type, headers={"Vary": "Accept"})
