@@ -504,7 +504,7 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
 @click.option("--sizes", default="1,10,100,1000", show_default=True, callback=_sizes,
               help="Numbers of generated documents to build (comma-separated; empty to skip).")
 @click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True, help="Runs per timed step (the median is kept).")
-@click.option("--requests", type=click.IntRange(min=1), default=200, show_default=True, help="Requests per serving load run.")
+@click.option("--requests", type=click.IntRange(min=1), default=200, show_default=True, help="Requests per serving load run (three runs a server, in turn with the Oxigraph server).")
 @click.option("--no-serve", is_flag=True, help="Skip the serving comparison with the Oxigraph server.")
 @click.option("--queries", "query_limit", type=click.IntRange(min=1), default=None,
               help="Compare only the first N library queries with rdflib (default: all).")
