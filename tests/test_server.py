@@ -19,6 +19,7 @@ from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from budgetkg.cli import cli
 from budgetkg.graph import build
+from budgetkg.iri import DEFAULT_BASE
 from budgetkg.oxigraph_server import free_port, wait_until_answers
 
 KJC = ('SELECT ?p ?t WHERE { ?p <https://w3id.org/budgetkg/ontology#theme>/<http://www.w3.org/2004/02/skos/core#notation> '
@@ -478,13 +479,20 @@ def test_updates_with_the_token(tmp_path):
     build(store=store)
     process, url = start(store, "--update-token", "s3cret")
     try:
-        insert = 'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }'
+        department = "org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+        page = httpx.get(f"{url}/{department}", headers={"Accept": "text/turtle"}, timeout=30)
+        assert "广州市人力资源和社会保障局" in page.text and "http://example.org/b" not in page.text
+        insert = ('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" . '
+                  f'<{DEFAULT_BASE}{department}> <http://example.org/b> "c" }} }}')
         assert httpx.post(url + "/sparql", data={"update": insert}).status_code == 401
         ok = httpx.post(url + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer s3cret"})
         assert ok.status_code == 204
         ask = httpx.get(url + "/sparql", params={"query": 'ASK { <http://example.org/a> ?p "c" }'},
                         headers={"Accept": "application/json"})
         assert ask.json()["boolean"] is True
+        # the server's own copy of the store, which RDF pages read, follows the update too
+        page = httpx.get(f"{url}/{department}", headers={"Accept": "text/turtle"}, timeout=30)
+        assert "<http://example.org/b>" in page.text and '"c"' in page.text
     finally:
         process.terminate()
         process.wait(timeout=10)
