@@ -273,8 +273,8 @@ def _load_runs(b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Ca
         long on a shared one) then weighs on every server alike."""
         latencies: list[list[float]] = [[] for _ in servers]
         elapsed, errors = [0.0] * len(servers), [0] * len(servers)
+        order = list(enumerate(servers))
         for n in range(SERVING_ROUNDS):
-            order = list(enumerate(servers))
             for k, server in (order if n % 2 == 0 else order[::-1]):
                 seconds, taken, failed = asyncio.run(load(server, clients))
                 elapsed[k] += seconds

@@ -95,18 +95,17 @@ class LiveStore:
 
     def get(self) -> Store:
         """The store, opened (or copied into memory, see :func:`open_store`) again if ``current`` moved."""
-        # One readlink a call (realpath took 0.1 ms): a rebuild points `current` at a new
-        # data-<n>, never back at one it left.
-        database = os.readlink(self.path / "current")
-        opened = self._open
-        if opened is not None and opened[0] == database:
-            return opened[1]
-        store = open_store(self.path, in_memory=self.in_memory)
-        self._open = (database, store)
+        store = self.if_current()
+        if store is None:
+            database = os.readlink(self.path / "current")
+            store = open_store(self.path, in_memory=self.in_memory)
+            self._open = (database, store)
         return store
 
     def if_current(self) -> Store | None:
         """The store if it is open and ``current`` has not moved since, else None (:meth:`get` would open it)."""
+        # One readlink a call (realpath took 0.1 ms): a rebuild points `current` at a new
+        # data-<n>, never back at one it left.
         opened = self._open
         if opened is not None and os.readlink(self.path / "current") == opened[0]:
             return opened[1]
