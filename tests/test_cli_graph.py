@@ -185,7 +185,9 @@ def test_build_of_an_unreadable_document_exits_2(tmp_path):
     doc.write_bytes(b"")
     result = CliRunner().invoke(cli, ["build", str(doc), "--store", str(tmp_path / "s")])
     assert result.exit_code == 2 and "empty.txt:1:1: error[empty-document]" in result.output
-    assert not (tmp_path / "s" / "current").exists()
+    assert not (tmp_path / "s").exists()  # a first build that fails leaves no store folder behind
+    result = CliRunner().invoke(cli, ["build", str(doc), "--store", str(tmp_path / "new" / "s")])
+    assert result.exit_code == 2 and list(tmp_path.iterdir()) == [doc]
 
 
 def readme_queries() -> list[list[str]]:
