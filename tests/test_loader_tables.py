@@ -210,3 +210,46 @@ def test_project_goal_and_truncated_name(doc):
     assert p.truncated_name  # line 822 ends in "…改造项"
     assert p.row.goal.startswith("广州市机电技师学院智慧校园管理系统升级改造项目将对本校教务系统")
     assert p.row.line == 822
+
+
+@pytest.mark.parametrize(
+    "lineno, printed, new, column",
+    [
+        # 表5 [2080150] 事业运行: 一般公共预算支出 14,113.68 = 基本支出 2,620.11 + 项目支出 11,493.57 (line 359)
+        (359, "2,620.11", "", ("一般公共预算支出", "其中：基本支出")),
+        (359, "2,620.11", "-", ("一般公共预算支出", "其中：基本支出")),
+        # 表1 十九、住房保障支出 14,445.74 (line 103), a row of the two-sided table
+        (103, "14,445.74", "—", ("支出", "预算")),
+    ],
+)
+def test_an_empty_cell_or_a_dash_where_an_amount_belongs_is_recorded_as_missing(
+        report, seed_lines, read_lines, lineno, printed, new, column):
+    from budgetkg.report import check_document
+
+    lines = list(seed_lines)
+    assert lines[lineno - 1].count(printed) == 1
+    lines[lineno - 1] = lines[lineno - 1].replace(printed, new)
+    doc = read_lines(lines)
+    [missing] = [c for t in doc.tables.values() for r in t.rows for c in r.cells.values()
+                 if c.source.line == lineno and c.source.column == column]
+    assert missing.amount is None and missing.printed == new
+    what = f'printed as "{new}"' if new else "empty"
+    assert any(f":{lineno}: " in q and f"{'/'.join(column)} is {what}; recorded as missing" in q for q in doc.quirks)
+    # The figure is not taken as zero silently: the identities it was part of no longer add up.
+    before = {i.id for i in report.identities if i.involves(lineno, column)}
+    broken = {i.id for i in check_document(doc).broken}
+    assert broken and broken <= before
+
+
+def test_a_dash_cell_keeps_what_was_printed_in_the_graph(seed_lines):
+    from budgetkg.graph import document_graph
+
+    lines = list(seed_lines)
+    lines[356 - 1] = lines[356 - 1].replace("\t0.00\t", "\t-\t")  # 表5 [2080114] 基本支出 0.00
+    _, quads = document_graph("\n".join(lines).encode("utf-8"))
+    bkg = "https://w3id.org/budgetkg/ontology#"
+    missing = {q.subject for q in quads if q.predicate.value == f"{bkg}sourceLine" and q.object.value == "356"} & {
+        q.subject for q in quads if q.object.value == f"{bkg}MissingCell"}
+    assert len(missing) == 1
+    printed = [q.object.value for q in quads if q.subject in missing and q.predicate.value == f"{bkg}printedAmount"]
+    assert printed == ["-"]

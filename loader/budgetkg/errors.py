@@ -45,7 +45,7 @@ class DocumentError(BudgetkgError, ValueError):
     >>> e = DocumentError("bad-amount", "doc.txt", 12, expected="an amount", found="1.2x", offset=3)
     >>> print(e)
     doc.txt:12:3: error[bad-amount] expected an amount, found "1.2x"
-      hint: amounts are digits with an optional decimal point and thousands separators
+      hint: amounts are digits with an optional decimal point and thousands separators; an empty cell or a dash (-, —) is read as no amount
     """
 
     def __init__(

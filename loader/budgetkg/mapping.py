@@ -203,7 +203,7 @@ class _Mapper:
             for row in table.rows:
                 for col_key, cell in row.cells.items():
                     if cell.amount is None:
-                        self.missing(spec, t, row, col_key, cell.source.line)
+                        self.missing(spec, t, row, col_key, cell)
                         continue
                     self.observation(spec, t, row, col_key, cell, row.key in subtotals or col_key in total_columns,
                                      scopes.get(row.key, ""))
@@ -220,13 +220,15 @@ class _Mapper:
                     scope = "all"
         return out
 
-    def missing(self, spec: TableSpec, t: NamedNode, row: Row, col_key: str, line: int) -> None:
+    def missing(self, spec: TableSpec, t: NamedNode, row: Row, col_key: str, cell: Cell) -> None:
         missing = self.m.observation(spec.number, row.key, col_key)
         self.add(missing, RDF.type, BKG.MissingCell)
         self.add(missing, RDFS.label, _zh(f"表{spec.number} {row.label} · {'/'.join(spec.column(col_key).path)}（缺失）"))
         self.add(missing, DCTERMS.isPartOf, t)
         self.add(missing, BKG.sourceColumn, Literal("/".join(spec.column(col_key).path)))
-        self.traced(missing, line)
+        if cell.printed:
+            self.add(missing, BKG.printedAmount, Literal(cell.printed))
+        self.traced(missing, cell.source.line)
 
     def observation(self, spec: TableSpec, t: NamedNode, row: Row, col_key: str, cell: Cell, subtotal: bool,
                     scope: str) -> None:

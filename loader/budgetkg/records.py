@@ -45,11 +45,13 @@ class Source:
 
 @dataclass(frozen=True)
 class Cell:
-    """One printed amount of a table, or a cell the conversion left empty (``amount`` None)."""
+    """One printed amount of a table, or a cell with none (``amount`` None): left empty by the
+    conversion or by the document, or printed as a dash (``printed``)."""
 
     column: str
     amount: Amount | None
     source: Source
+    printed: str = ""  # the dash printed where there is no amount
 
 
 @dataclass

@@ -69,7 +69,7 @@ class CheckReport:
             out += [f"  {n.printed_at.file}:{n.printed_at.line}: {n.what} “{n.printed}” → “{n.resolved_to}” "
                     f"(line {n.resolved_at.line}, similarity {n.similarity})" for n in self.document.name_differences]
         if self.document.quirks:
-            out += ["", "conversion quirks handled:"] + [f"  {q}" for q in self.document.quirks]
+            out += ["", "quirks handled (of the conversion, or cells with no amount):"] + [f"  {q}" for q in self.document.quirks]
         if self.codes_not_in_lists:
             out += ["", "codes not in the code lists (add them to ontology/codelists/SCHEME-YEAR.csv):"]
             out += [f"  {self.document.file}:{row.line}: 表{row.table} {scheme} {row.code} {row.label} "

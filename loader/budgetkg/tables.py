@@ -17,7 +17,7 @@ from .errors import DocumentError
 from .records import Amount, Cell, Row, Source, Table
 from .sections import Line, heading_text, is_heading
 from .template import TABLE_NUMBER, TableSpec, strip_ordinal, template
-from .text import clean_label, is_amount, match_key, parse_amount, strip_html
+from .text import clean_label, is_amount, is_no_amount, match_key, parse_amount, strip_html
 
 __all__ = ["TableReader"]
 
@@ -190,7 +190,8 @@ class TableReader:
         """Parse the amount cells ``cells[first:]`` into the given columns.
 
         The conversion sometimes drops the last cell of a row; exactly one missing
-        trailing cell is accepted and recorded as missing, never as zero.
+        trailing cell is accepted and recorded as missing, never as zero.  So is an empty
+        cell between amounts, or a dash printed for no amount (see :meth:`_no_amount`).
         """
         values = cells[first : first + len(columns)]
         extra = [c for c in cells[first + len(columns) :] if c.strip()]
@@ -219,11 +220,22 @@ class TableReader:
                 self.quirks.append(f"{self.filename}:{line.no}: 表{spec.number} the last cell ({'/'.join(col.path)}) is missing; recorded as missing")
                 out[key] = Cell(key, None, source)
                 continue
+            if not raw or is_no_amount(raw):
+                out[key] = self._no_amount(key, raw, source, spec, col.path, line)
+                continue
             if not is_amount(raw):
                 raise self._error("bad-amount", line, expected=f"an amount in column {'/'.join(col.path)}",
                                   found=raw, offset=first + i + 1)
             out[key] = Cell(key, Amount(raw, parse_amount(raw)), source)
         return out
+
+    def _no_amount(self, key: str, raw: str, source: Source, spec: TableSpec, path: tuple[str, ...], line: Line) -> Cell:
+        """A cell between amounts that is empty, or a dash: no amount is printed there.  It is
+        recorded as missing, never as zero, and noted; an identity it belongs to is checked on
+        the amounts that are printed, so a figure lost this way still shows as a difference."""
+        what = f'printed as "{raw}"' if raw else "empty"
+        self.quirks.append(f"{self.filename}:{line.no}: 表{spec.number} the cell {'/'.join(path)} is {what}; recorded as missing")
+        return Cell(key, None, source, raw)
 
     def _add(self, o: _Open, line: Line, row: Row) -> None:
         if row.key in o.keys:
@@ -343,10 +355,13 @@ class TableReader:
                 raise self._error("unknown-row", line, expected=f"an {side} item of 表{spec.number}", found=label, offset=offset)
             col = spec.column(column)
             raw = amount_cell.strip()
-            if not is_amount(raw):
+            source = Source(self.filename, line.no, spec.number, spec.title, col.path)
+            if not raw or is_no_amount(raw):
+                cell = self._no_amount(column, raw, source, spec, col.path, line)
+            elif is_amount(raw):
+                cell = Cell(column, Amount(raw, parse_amount(raw)), source)
+            else:
                 raise self._error("bad-amount", line, expected=f"an amount for {label}", found=raw, offset=offset + 1)
-            cell = Cell(column, Amount(raw, parse_amount(raw)),
-                        Source(self.filename, line.no, spec.number, spec.title, col.path))
             if code:
                 key, kind, row_attrs = f"{side}:{code}", "code", {"side": side}
             else:

@@ -94,6 +94,20 @@ def is_amount(text: str) -> bool:
     return _AMOUNT.fullmatch(text.strip()) is not None
 
 
+# Dashes that tables print in an amount cell to say there is no amount (-, full-width －, en and em
+# dashes, the doubled em dash ——, the horizontal bar).
+_NO_AMOUNT = re.compile(r"[-－–—―]{1,2}")
+
+
+def is_no_amount(text: str) -> bool:
+    """True when ``text`` is a dash printed where a table has no amount.
+
+    >>> is_no_amount("-"), is_no_amount("——"), is_no_amount("-1.00")
+    (True, True, False)
+    """
+    return _NO_AMOUNT.fullmatch(text.strip()) is not None
+
+
 def parse_amount(text: str) -> Decimal:
     """The exact value of a printed amount (thousands separators dropped).
 
