@@ -221,7 +221,7 @@ class TableReader:
                 out[key] = Cell(key, None, source)
                 continue
             if not raw or is_no_amount(raw):
-                out[key] = self._no_amount(key, raw, source, spec, col.path, line)
+                out[key] = self._no_amount(key, raw, source)
                 continue
             if not is_amount(raw):
                 raise self._error("bad-amount", line, expected=f"an amount in column {'/'.join(col.path)}",
@@ -229,12 +229,13 @@ class TableReader:
             out[key] = Cell(key, Amount(raw, parse_amount(raw)), source)
         return out
 
-    def _no_amount(self, key: str, raw: str, source: Source, spec: TableSpec, path: tuple[str, ...], line: Line) -> Cell:
+    def _no_amount(self, key: str, raw: str, source: Source) -> Cell:
         """A cell between amounts that is empty, or a dash: no amount is printed there.  It is
         recorded as missing, never as zero, and noted; an identity it belongs to is checked on
         the amounts that are printed, so a figure lost this way still shows as a difference."""
         what = f'printed as "{raw}"' if raw else "empty"
-        self.quirks.append(f"{self.filename}:{line.no}: 表{spec.number} the cell {'/'.join(path)} is {what}; recorded as missing")
+        self.quirks.append(f"{source.file}:{source.line}: 表{source.table} the cell {'/'.join(source.column)} is {what}; "
+                           "recorded as missing")
         return Cell(key, None, source, raw)
 
     def _add(self, o: _Open, line: Line, row: Row) -> None:
@@ -357,7 +358,7 @@ class TableReader:
             raw = amount_cell.strip()
             source = Source(self.filename, line.no, spec.number, spec.title, col.path)
             if not raw or is_no_amount(raw):
-                cell = self._no_amount(column, raw, source, spec, col.path, line)
+                cell = self._no_amount(column, raw, source)
             elif is_amount(raw):
                 cell = Cell(column, Amount(raw, parse_amount(raw)), source)
             else:
