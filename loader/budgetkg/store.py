@@ -130,6 +130,9 @@ def solutions(store: Store, query: str, **options: Any) -> Iterable[Any]:
 
 @contextmanager
 def _lock(folder: Path) -> Iterator[None]:
+    # The folders made here (the store's, and any parent missing): a first build that fails
+    # removes them again, so that it leaves nothing behind.
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "build.lock", "a+") as handle:
         try:
@@ -138,6 +141,15 @@ def _lock(folder: Path) -> Iterator[None]:
             raise StoreBusy(f"another budgetkg build is running on {folder}; try again when it has finished") from None
         try:
             yield
+        except BaseException:
+            if made:
+                (folder / "build.lock").unlink(missing_ok=True)
+                for empty in made:  # innermost first; a folder something else wrote into stays
+                    try:
+                        empty.rmdir()
+                    except OSError:
+                        break
+            raise
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -156,9 +168,6 @@ def _next_database(folder: Path) -> Iterator[tuple[Path, Path]]:
     When the block ends without an error, ``current`` is swapped to the new database in one
     atomic rename; on any error (or a kill) the new folder is removed and ``current`` is as it was.
     """
-    # The folders this build makes (the store's, and any parent missing): a first build that
-    # fails removes them again, so that it leaves nothing behind.
-    made = [p for p in (folder, *folder.parents) if not p.exists()]
     with _lock(folder):
         current = folder / "current"
         n = 1 + max((int(p.name[5:]) for p in folder.glob("data-*") if p.name[5:].isdigit()), default=0)
@@ -170,13 +179,6 @@ def _next_database(folder: Path) -> Iterator[tuple[Path, Path]]:
         except BaseException:
             shutil.rmtree(new, ignore_errors=True)
             tmp_link.unlink(missing_ok=True)
-            if made:
-                (folder / "build.lock").unlink(missing_ok=True)
-                for empty in made:  # innermost first; a folder something else wrote into stays
-                    try:
-                        empty.rmdir()
-                    except OSError:
-                        break
             raise
         # Keep the previous database too: a reader that opened it before the swap may still use it.
         databases = sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
