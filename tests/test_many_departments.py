@@ -58,6 +58,9 @@ def test_two_years_of_one_department_state_its_units_once(seed_lines, tmp_path):
     rows = Counter(tuple(row) for row in run_select(store, "kjc-relocation-by-college").values())
     assert {project for _, project, _, _ in rows} == KJC_NAMES and len(rows) == 8
     assert set(rows.values()) == {2}  # once a year
+    # 表6 and 表7 of the same year: one row a year for 30209, not one for each pair of years
+    sections = [row[2:] for row in run_select(store, "economic-sections").values() if row[1] == "30209"]
+    assert sections == [["807.80", "7609.48"]] * 2  # lines 429, 485
     assert rows["广州市公用事业技师学院", "广州市公用事业技师学院入驻科教城购置项目", "一般公共预算", "12944.22"] == 2  # line 869
     units = [r["u"] for r in store.query(f"SELECT ?u WHERE {{ ?u a <{BKG}BudgetUnit> }}", use_default_graph_as_union=True)]
     assert len(units) == len(set(units)) == 17  # the units of 表1's header (lines 75-92)

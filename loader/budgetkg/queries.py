@@ -8,9 +8,10 @@ Each library file opens with a comment header::
 
 A parameter binds the variable of the same name (``?code``) with a ``VALUES`` block
 added at the start of the query's ``WHERE`` clause, or, where the query writes
-``VALUES ?code { default }`` itself (a sub-query that needs the value: a sub-query
-does not see the bindings of the query around it), in place of that block; the value
-is written as an RDF term by pyoxigraph (escaped), so a parameter can never change the
+``VALUES ?code { default }`` itself, in place of each such block: a sub-query does not
+see the bindings of the query around it, and Oxigraph evaluates an ``OPTIONAL`` group on
+its own before joining it, so both name the value where they need it. The value is
+written as an RDF term by pyoxigraph (escaped), so a parameter can never change the
 query's shape.
 The parameter ``limit`` sets the query's ``LIMIT``.
 """
@@ -31,7 +32,7 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, 
 from .errors import BudgetkgError
 from .namespaces import XSD
 from .resources import queries_dir
-from .sparql_text import names_dataset, query_form, values_block, where_position
+from .sparql_text import names_dataset, query_form, values_blocks, where_position
 
 if TYPE_CHECKING:
     from .remote import Endpoint, RemoteStore
@@ -169,8 +170,11 @@ def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
             continue
         if name == "limit":
             text = re.sub(r"\bLIMIT\s+\d+", f"LIMIT {int(value)}", text, flags=re.IGNORECASE)
-        elif written := values_block(text, name):  # the query binds it where it is needed (a sub-query)
-            text = text[:written[0]] + f"VALUES ?{name} {{ {term} }}" + text[written[1]:]
+        elif written := values_blocks(text, name):
+            # The query binds it where it is needed: in a sub-query, which does not see the
+            # bindings around it, or in an OPTIONAL, which Oxigraph evaluates on its own.
+            for start, end in reversed(written):
+                text = text[:start] + f"VALUES ?{name} {{ {term} }}" + text[end:]
         else:
             values.append(f"VALUES ?{name} {{ {term} }}")
     if values:

@@ -14,7 +14,7 @@ import re
 
 from .errors import BudgetkgError
 
-__all__ = ["SparqlTextError", "query_form", "names_dataset", "where_position", "values_block", "with_dataset"]
+__all__ = ["SparqlTextError", "query_form", "names_dataset", "where_position", "values_blocks", "with_dataset"]
 
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
@@ -74,19 +74,17 @@ def names_dataset(query: str) -> bool:
     return "from" in query.lower() and bool(_FROM.search(_masked(query)))
 
 
-def values_block(query: str, variable: str) -> tuple[int, int] | None:
-    """Where the query writes ``VALUES ?variable { … }`` (start and end of the block), or None.
+def values_blocks(query: str, variable: str) -> list[tuple[int, int]]:
+    """Where the query writes ``VALUES ?variable { … }``: start and end of each such block.
 
-    >>> q = 'SELECT * WHERE { { SELECT ?o WHERE { VALUES ?a { "}" } ?o ?p ?a } } }'
-    >>> start, end = values_block(q, "a")
-    >>> q[start:end]
-    'VALUES ?a { "}" }'
-    >>> values_block(q, "ab") is None
-    True
+    >>> q = 'SELECT * WHERE { { SELECT ?o WHERE { VALUES ?a { "}" } ?o ?p ?a } } OPTIONAL { VALUES ?a { 1 } } }'
+    >>> [q[start:end] for start, end in values_blocks(q, "a")]
+    ['VALUES ?a { "}" }', 'VALUES ?a { 1 }']
+    >>> values_blocks(q, "ab")
+    []
     """
     pattern = re.compile(_keyword("VALUES") + rf"\s*[?$]{re.escape(variable)}(?![\w])\s*\{{[^{{}}]*\}}", re.IGNORECASE)
-    m = pattern.search(_masked(query))
-    return (m.start(), m.end()) if m else None
+    return [(m.start(), m.end()) for m in pattern.finditer(_masked(query))]
 
 
 def where_position(query: str) -> int | None:
