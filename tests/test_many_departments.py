@@ -61,6 +61,14 @@ def test_two_years_of_one_department_state_its_units_once(seed_lines, tmp_path):
     # 表6 and 表7 of the same year: one row a year for 30209, not one for each pair of years
     sections = [row[2:] for row in run_select(store, "economic-sections").values() if row[1] == "30209"]
     assert sections == [["807.80", "7609.48"]] * 2  # lines 429, 485
+    # A unit's figures of each year stay apart: paired and summed within a year, not across
+    basic_project = [row[1:] for row in run_select(store, "unit-basic-vs-project").values() if row[0] == "广州市技师学院"]
+    assert basic_project == [["25946.33", "12721.29"]] * 2  # 表11 line 613, 表12
+    funds = [row[2] for row in run_select(store, "unit-budget-by-funding-source").values()
+             if row[:2] == ["广州市交通技师学院", "财政专户拨款"]]
+    assert funds == ["5990.00"] * 2  # line 628
+    names = Counter((row[0], row[1]) for row in run_select(store, "shared-project-names").values())
+    assert names == {("机构运行辅助经费", "9"): 2, ("工作经费", "3"): 2, ("购置经费", "3"): 2}
     assert rows["广州市公用事业技师学院", "广州市公用事业技师学院入驻科教城购置项目", "一般公共预算", "12944.22"] == 2  # line 869
     units = [r["u"] for r in store.query(f"SELECT ?u WHERE {{ ?u a <{BKG}BudgetUnit> }}", use_default_graph_as_union=True)]
     assert len(units) == len(set(units)) == 17  # the units of 表1's header (lines 75-92)
