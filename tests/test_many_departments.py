@@ -6,7 +6,7 @@ import pytest
 from facts import KJC_NAMES
 
 from budgetkg.graph import build
-from budgetkg.queries import run_select
+from budgetkg.queries import library, run_select
 from budgetkg.store import open_store
 from budgetkg.synthetic import generate
 
@@ -42,7 +42,7 @@ def test_one_named_graph_per_document(multi):
     assert {"https://w3id.org/budgetkg/graph/vocabulary", "https://w3id.org/budgetkg/data/graph/organisations"} < set(graphs)
 
 
-def test_two_years_of_one_department_state_its_units_once(seed_lines, tmp_path):
+def test_two_years_of_one_department_state_its_units_once(seed_lines, tmp_path, store):
     # Each year's budget of a department names its units alike.  Stated in each year's graph,
     # a unit's facts came twice out of the union of graphs, and so did every row joined
     # through them: the 科教城 question listed each project four times in a two-year store.
@@ -53,37 +53,43 @@ def test_two_years_of_one_department_state_its_units_once(seed_lines, tmp_path):
     # 2025 with a line more at the top: each line it prints is one further down
     (folder / "2025.txt").write_text("\n" + text.replace("2024年", "2025年"), encoding="utf-8")
     build(sorted(folder.glob("*.txt")), store=tmp_path / "store")
-    store = open_store(tmp_path / "store")
-    assert not_stated_twice(store)
-    rows = Counter(tuple(row) for row in run_select(store, "kjc-relocation-by-college").values())
+    years = open_store(tmp_path / "store")
+    assert not_stated_twice(years)
+    rows = Counter(tuple(row) for row in run_select(years, "kjc-relocation-by-college").values())
     assert {project for _, project, _, _ in rows} == KJC_NAMES and len(rows) == 8
     assert set(rows.values()) == {2}  # once a year
     # 表6 and 表7 of the same year: one row a year for 30209, not one for each pair of years
-    sections = [row[2:] for row in run_select(store, "economic-sections").values() if row[1] == "30209"]
+    sections = [row[2:] for row in run_select(years, "economic-sections").values() if row[1] == "30209"]
     assert sections == [["807.80", "7609.48"]] * 2  # lines 429, 485
     # A unit's figures of each year stay apart: paired and summed within a year, not across
-    basic_project = [row[1:] for row in run_select(store, "unit-basic-vs-project").values() if row[0] == "广州市技师学院"]
+    basic_project = [row[1:] for row in run_select(years, "unit-basic-vs-project").values() if row[0] == "广州市技师学院"]
     assert basic_project == [["25946.33", "12721.29"]] * 2  # 表11 line 613, 表12
-    funds = [row[2] for row in run_select(store, "unit-budget-by-funding-source").values()
+    funds = [row[2] for row in run_select(years, "unit-budget-by-funding-source").values()
              if row[:2] == ["广州市交通技师学院", "财政专户拨款"]]
     assert funds == ["5990.00"] * 2  # line 628
-    names = Counter((row[0], row[1]) for row in run_select(store, "shared-project-names").values())
+    names = Counter((row[0], row[1]) for row in run_select(years, "shared-project-names").values())
     assert names == {("机构运行辅助经费", "9"): 2, ("工作经费", "3"): 2, ("购置经费", "3"): 2}
     assert rows["广州市公用事业技师学院", "广州市公用事业技师学院入驻科教城购置项目", "一般公共预算", "12944.22"] == 2  # line 869
-    units = [r["u"] for r in store.query(f"SELECT ?u WHERE {{ ?u a <{BKG}BudgetUnit> }}", use_default_graph_as_union=True)]
+    units = [r["u"] for r in years.query(f"SELECT ?u WHERE {{ ?u a <{BKG}BudgetUnit> }}", use_default_graph_as_union=True)]
     assert len(units) == len(set(units)) == 17  # the units of 表1's header (lines 75-92)
     # Where each year lists a unit stays paired with that year's document: line 71 of 2024's
-    listed = {(r["src"].value.rsplit("/", 2)[1], int(r["line"].value)) for r in store.query(
+    listed = {(r["src"].value.rsplit("/", 2)[1], int(r["line"].value)) for r in years.query(
         """PREFIX bkg: <https://w3id.org/budgetkg/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?src ?line WHERE { ?u <http://www.w3.org/2004/02/skos/core#prefLabel> "广州市技师学院"@zh ;
             prov:qualifiedDerivation [ prov:entity ?src ; bkg:sourceLine ?line ] }""", use_default_graph_as_union=True)}
     assert listed == {("2024", 71), ("2025", 72)}
     # Each year's document states the department's duties: line 61 of 2024's
-    stated = [r["src"].value.rsplit("/", 2)[1] for r in store.query(
+    stated = [r["src"].value.rsplit("/", 2)[1] for r in years.query(
         """PREFIX bkg: <https://w3id.org/budgetkg/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
         SELECT ?src WHERE { ?d bkg:duties "（十二）完成市委、市政府和上级相关部门交办的其他任务。"@zh ; prov:entity ?src }""",
         use_default_graph_as_union=True)]
     assert sorted(stated) == ["2024", "2025"]
+    # Every library query about one document gives each year's answer: twice the rows of the
+    # one-year store (the session's), neither paired across years (more) nor summed (fewer).
+    for q in library():
+        if "cross-department" in q.keywords or any(p.name == "limit" for p in q.params):
+            continue
+        assert len(run_select(years, q.slug).rows) == 2 * len(run_select(store, q.slug).rows), q.slug
 
 
 def test_a_unit_renamed_in_a_rebuilt_document_leaves_the_organisations_graph(seed_lines, tmp_path):
