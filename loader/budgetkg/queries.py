@@ -9,8 +9,9 @@ Each library file opens with a comment header::
 A parameter binds the variable of the same name (``?code``) with a ``VALUES`` block
 added at the start of the query's ``WHERE`` clause, or, where the query writes
 ``VALUES ?code { default }`` itself, in place of each such block: a sub-query does not
-see the bindings of the query around it, and Oxigraph evaluates an ``OPTIONAL`` group on
-its own before joining it, so both name the value where they need it. The value is
+see the bindings of the query around it, and Oxigraph orders the patterns of an
+``OPTIONAL`` group as if nothing were bound before it, so both name the value where they
+need it. The value is
 written as an RDF term by pyoxigraph (escaped), so a parameter can never change the
 query's shape.
 The parameter ``limit`` sets the query's ``LIMIT``.
@@ -172,7 +173,8 @@ def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
             text = re.sub(r"\bLIMIT\s+\d+", f"LIMIT {int(value)}", text, flags=re.IGNORECASE)
         elif written := values_blocks(text, name):
             # The query binds it where it is needed: in a sub-query, which does not see the
-            # bindings around it, or in an OPTIONAL, which Oxigraph evaluates on its own.
+            # bindings around it, or in an OPTIONAL group, whose patterns Oxigraph orders as
+            # if nothing were bound before it.
             for start, end in reversed(written):
                 text = text[:start] + f"VALUES ?{name} {{ {term} }}" + text[end:]
         else:
