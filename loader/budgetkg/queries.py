@@ -11,9 +11,8 @@ added at the start of the query's ``WHERE`` clause, or, where the query writes
 ``VALUES ?code { default }`` itself, in place of each such block: a sub-query does not
 see the bindings of the query around it, and Oxigraph orders the patterns of an
 ``OPTIONAL`` group as if nothing were bound before it, so both name the value where they
-need it. The value is
-written as an RDF term by pyoxigraph (escaped), so a parameter can never change the
-query's shape.
+need it. The value is written as an RDF term by pyoxigraph (escaped), so a parameter can
+never change the query's shape.
 The parameter ``limit`` sets the query's ``LIMIT``.
 """
 

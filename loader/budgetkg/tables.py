@@ -220,7 +220,7 @@ class TableReader:
                 self.quirks.append(f"{self.filename}:{line.no}: 表{spec.number} the last cell ({'/'.join(col.path)}) is missing; recorded as missing")
                 out[key] = Cell(key, None, source)
                 continue
-            if not raw or is_no_amount(raw):
+            if is_no_amount(raw):
                 out[key] = self._no_amount(key, raw, source)
                 continue
             if not is_amount(raw):
@@ -357,7 +357,7 @@ class TableReader:
             col = spec.column(column)
             raw = amount_cell.strip()
             source = Source(self.filename, line.no, spec.number, spec.title, col.path)
-            if not raw or is_no_amount(raw):
+            if is_no_amount(raw):
                 cell = self._no_amount(column, raw, source)
             elif is_amount(raw):
                 cell = Cell(column, Amount(raw, parse_amount(raw)), source)

@@ -94,16 +94,16 @@ def is_amount(text: str) -> bool:
     return _AMOUNT.fullmatch(text.strip()) is not None
 
 
-# Dashes that tables print in an amount cell to say there is no amount (-, full-width －, en and em
-# dashes, the doubled em dash ——, the horizontal bar).
-_NO_AMOUNT = re.compile(r"[-－–—―]{1,2}")
+# What an amount cell holds when it has no amount: nothing, or a dash (-, full-width －, en and
+# em dashes, the doubled em dash ——, the horizontal bar).
+_NO_AMOUNT = re.compile(r"[-－–—―]{0,2}")
 
 
 def is_no_amount(text: str) -> bool:
-    """True when ``text`` is a dash printed where a table has no amount.
+    """True when ``text`` is an amount cell with no amount: empty, or a dash.
 
-    >>> is_no_amount("-"), is_no_amount("——"), is_no_amount("-1.00")
-    (True, True, False)
+    >>> is_no_amount("-"), is_no_amount("——"), is_no_amount(" "), is_no_amount("-1.00")
+    (True, True, True, False)
     """
     return _NO_AMOUNT.fullmatch(text.strip()) is not None
 
