@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.abc import Traversable
 from os import PathLike
@@ -81,11 +83,30 @@ def dataset_graph(source: Source | None, *, base: str = DEFAULT_BASE) -> str:
     return Minter(base, department, year).dataset_iri
 
 
+@contextmanager
+def _cycles_collected_after() -> Iterator[None]:
+    """Pause Python's cycle collector for the block; it runs again, as it was set, afterwards.
+
+    Reading and mapping a document makes about half a million objects that all live until the
+    store has loaded them: the collector would go over them again and again as they pile up
+    (a fifth of the bundled document's mapping time, 0.95-0.99 s against 0.65-0.78 s) and
+    find nothing to free.  Any cycle made meanwhile is freed at its next run.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def document_graph(source: Source | None = None, *, base: str = DEFAULT_BASE) -> tuple[CheckReport, list[Quad]]:
     """Read, check and map one document: its report and the quads of its named graph."""
-    doc = read_document(source)
-    report = check_document(doc)
-    return report, document_quads(doc, report, base=base)
+    with _cycles_collected_after():
+        doc = read_document(source)
+        report = check_document(doc)
+        return report, document_quads(doc, report, base=base)
 
 
 def graph_name(quads: list[Quad]) -> NamedNode:
