@@ -1,11 +1,13 @@
 """The RDF mapping: IRIs, provenance, subtotals, named graphs, dataset descriptions, determinism."""
 
+import gc
 from decimal import Decimal as D
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from budgetkg import read_document
+from budgetkg.errors import DocumentError
 from budgetkg.export import export_bytes, to_networkx
 from budgetkg.graph import build, document_graph
 from budgetkg.mapping import VOCABULARY_GRAPH
@@ -110,6 +112,27 @@ def test_projects_scoped_by_unit():
     assert len(projects) == 214
     assert sum("project/2024/%E6%9C%BA%E6%9E%84%E8%BF%90%E8%A1%8C%E8%BE%85%E5%8A%A9%E7%BB%8F%E8%B4%B9" in p
                for p in projects) == 9  # 机构运行辅助经费 in nine units
+
+
+def test_mapping_leaves_the_cycle_collector_as_it_found_it(tmp_path, seed_lines):
+    # document_graph pauses Python's cycle collector while it maps (docs/benchmarks.md); the
+    # caller's setting must come back, also when the document cannot be read.
+    bad = tmp_path / "bad.txt"
+    lines = list(seed_lines)
+    lines[420] = "[30201]办公费\t55O.24"
+    bad.write_text("\n".join(lines), encoding="utf-8")
+    assert gc.isenabled()
+    _, quads = document_graph()
+    assert gc.isenabled() and len(quads) > 80_000
+    with pytest.raises(DocumentError, match="55O.24"):
+        document_graph(bad)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        document_graph()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_failed_build_leaves_the_store_as_it_was(tmp_path, seed_lines):
