@@ -3,10 +3,12 @@
 from collections import Counter
 
 import pytest
+from click.testing import CliRunner
 from facts import KJC_NAMES
 
+from budgetkg.cli import cli
 from budgetkg.graph import build
-from budgetkg.queries import library, run_select
+from budgetkg.queries import QueryError, library, run_select
 from budgetkg.store import open_store
 from budgetkg.synthetic import generate
 
@@ -42,18 +44,23 @@ def test_one_named_graph_per_document(multi):
     assert {"https://w3id.org/budgetkg/graph/vocabulary", "https://w3id.org/budgetkg/data/graph/organisations"} < set(graphs)
 
 
-def test_two_years_of_one_department_state_its_units_once(seed_lines, tmp_path, store):
+@pytest.fixture(scope="module")
+def two_years(seed_lines, tmp_path_factory):
+    """The bundled document as 2024's budget, and again as 2025's with a line more at the top
+    (each line it prints is one further down), in one store."""
+    folder = tmp_path_factory.mktemp("years")
+    text = "\n".join(seed_lines)
+    (folder / "2024.txt").write_text(text, encoding="utf-8")
+    (folder / "2025.txt").write_text("\n" + text.replace("2024年", "2025年"), encoding="utf-8")
+    build(sorted(folder.glob("*.txt")), store=folder / "store")
+    return folder / "store"
+
+
+def test_two_years_of_one_department_state_its_units_once(two_years, store):
     # Each year's budget of a department names its units alike.  Stated in each year's graph,
     # a unit's facts came twice out of the union of graphs, and so did every row joined
     # through them: the 科教城 question listed each project four times in a two-year store.
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    text = "\n".join(seed_lines)
-    (folder / "2024.txt").write_text(text, encoding="utf-8")
-    # 2025 with a line more at the top: each line it prints is one further down
-    (folder / "2025.txt").write_text("\n" + text.replace("2024年", "2025年"), encoding="utf-8")
-    build(sorted(folder.glob("*.txt")), store=tmp_path / "store")
-    years = open_store(tmp_path / "store")
+    years = open_store(two_years)
     assert not_stated_twice(years)
     rows = Counter(tuple(row) for row in run_select(years, "kjc-relocation-by-college").values())
     assert {project for _, project, _, _ in rows} == KJC_NAMES and len(rows) == 8
@@ -90,6 +97,35 @@ def test_two_years_of_one_department_state_its_units_once(seed_lines, tmp_path, 
         if "cross-department" in q.keywords or any(p.name == "limit" for p in q.params):
             continue
         assert len(run_select(years, q.slug).rows) == 2 * len(run_select(store, q.slug).rows), q.slug
+
+
+def test_a_query_asked_of_one_document_answers_for_it_alone(two_years, store):
+    years = open_store(two_years)
+    # By title, by file name (a path is matched by its last part), by graph IRI
+    by_title = run_select(years, "unit-basic-vs-project", documents=["广州市人力资源和社会保障局2025年部门预算"])
+    assert [row[1:] for row in by_title.values() if row[0] == "广州市技师学院"] == [["25946.33", "12721.29"]]  # line 613
+    graph_2024 = next(g.value for g in years.named_graphs() if g.value.endswith("/2024"))
+    for name in ("2024.txt", "/elsewhere/2024.txt", graph_2024):
+        funds = [row[2] for row in run_select(years, "unit-budget-by-funding-source", documents=[name]).values()
+                 if row[:2] == ["广州市交通技师学院", "财政专户拨款"]]
+        assert funds == ["5990.00"], name  # line 628
+    both = run_select(years, "kjc-relocation-by-college", documents=["2024.txt", "2025.txt"])
+    assert len(both.rows) == 16  # eight projects a year (lines 869-876)
+    # Asked of 2024 alone, every library query about one document answers as in the one-year store
+    for q in library():
+        if "cross-department" in q.keywords or any(p.name == "limit" for p in q.params):
+            continue
+        assert run_select(years, q.slug, documents=["2024.txt"]).rows == run_select(store, q.slug).rows, q.slug
+    with pytest.raises(QueryError, match="2024.txt, 2025.txt"):  # what the store holds
+        run_select(years, "unit-basic-vs-project", documents=["2026.txt"])
+    with pytest.raises(QueryError, match="FROM"):
+        run_select(years, f"SELECT * FROM <{graph_2024}> WHERE {{ ?s ?p ?o }} LIMIT 1", documents=["2024.txt"])
+    result = CliRunner().invoke(cli, ["query", "kjc-relocation-by-college", "--store", str(two_years),
+                                      "--document", "2025.txt", "--format", "csv"])
+    assert result.exit_code == 0 and result.output.count("\n") == 9 and "12944.22" in result.output  # line 869
+    result = CliRunner().invoke(cli, ["query", "kjc-relocation-by-college", "--store", str(two_years),
+                                      "--document", "2026.txt"])
+    assert result.exit_code == 2 and "no document '2026.txt'" in result.output
 
 
 def test_a_unit_renamed_in_a_rebuilt_document_leaves_the_organisations_graph(seed_lines, tmp_path):

@@ -130,6 +130,11 @@ def test_virtuoso_push_twice_and_same_answers(store, tmp_path):
         assert graph_sizes(remote) == dict(pushed)
         assert same_answers(store, remote) == []
         same_other_forms(store, remote)
+        # One document asked alone, named by its file: its graph, the vocabulary and the reference graphs
+        funds = [row[2] for row in run_select(remote, "unit-budget-by-funding-source",
+                                              documents=["guangzhou-hrss-2024-budget.txt"]).values()
+                 if row[:2] == ["广州市交通技师学院", "财政专户拨款"]]
+        assert funds == ["5990.00"]  # line 628
         runner = CliRunner()
         cut = runner.invoke(cli, ["query", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", query_url])
         assert cut.exit_code == 2 and "the endpoint cut the answer at its row limit (x-sparql-maxrows)" in cut.output
@@ -165,6 +170,9 @@ def test_cli_push_and_query_against_a_server(store_path, tmp_path):
         answer = runner.invoke(cli, ["query", "kjc-relocation-by-college", "--endpoint", query_url])
         assert answer.exit_code == 0, answer.output
         assert "广州市公用事业技师学院入驻科教城购置项目" in answer.output and "12944.22" in answer.output  # line 869
+        scoped = runner.invoke(cli, ["query", "kjc-relocation-by-college", "--endpoint", query_url, "--format", "csv",
+                                     "--document", "广州市人力资源和社会保障局2024年部门预算"])
+        assert scoped.exit_code == 0 and scoped.output.count("\n") == 9 and "12944.22" in scoped.output, scoped.output
         there = runner.invoke(cli, ["query", KJC_PROJECTS, "--format", "nt", "--endpoint", query_url])
         here = runner.invoke(cli, ["query", KJC_PROJECTS, "--format", "nt", "--store", str(store_path)])
         assert there.exit_code == 0 and there.output == here.output and len(here.output.splitlines()) == len(KJC_NAMES)

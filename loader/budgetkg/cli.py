@@ -171,7 +171,7 @@ GRAPH_FORMATS = ("ttl", "nt", "jsonld", "rdfxml")
 
 
 def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: str, lang: str,
-                 endpoint=None) -> None:
+                 endpoint=None, documents: tuple[str, ...] = ()) -> None:
     from .queries import render_table, resolve, run_query
     from .sparql_text import query_form
 
@@ -189,7 +189,7 @@ def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: st
         from .store import open_store
 
         source = open_store(store)
-    answer = run_query(source, query, params=params, lang=lang)
+    answer = run_query(source, query, params=params, lang=lang, documents=documents)
     if isinstance(answer, list):
         from .export import write_statements
         from .prefixes import prefix_table
@@ -266,25 +266,31 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
                    "ttl (also for table), nt, jsonld (also for json) or rdfxml, sorted.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="Language of the labels shown for IRIs (falls back to the other language).")
+@click.option("--document", "documents", multiple=True, metavar="NAME",
+              help="Ask only this document (repeatable): its graph IRI or title, as `budgetkg stats` lists them, or "
+                   "the name of the file it was built from. Its graph, the vocabulary and the reference graphs are "
+                   "then the default graph.")
 @store_option
 @click.option("--endpoint", metavar="URL", default=None,
               help="Ask a remote SPARQL 1.1 query endpoint instead of the embedded store (through SPARQLWrapper); "
                    "its budgetkg graphs are the default graph.")
 @auth_options
-def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, store: Path | None, endpoint: str | None,
-          user: str | None, password: str | None, auth: str) -> None:
+def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, documents: tuple[str, ...],
+          store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str) -> None:
     """Run QUERY on the store: a library name (see `budgetkg queries`), a .rq file or SPARQL text
     (SELECT, ASK, CONSTRUCT or DESCRIBE).
 
     Queries see the union of all named graphs as their default graph, unless they name
-    their own dataset with FROM / FROM NAMED.
+    their own dataset with FROM / FROM NAMED, or --document names the documents to ask: in a
+    store of several departments or years, a query about one document then answers for it
+    alone, without reading the others.
     """
     remote = None
     if endpoint:
         from .remote import Auth, Endpoint
 
         remote = Endpoint(endpoint, auth=Auth(user, password, auth))
-    _print_query(query, store, _params(param_values), fmt, lang, remote)
+    _print_query(query, store, _params(param_values), fmt, lang, remote, documents)
 
 
 @cli.command()

@@ -32,13 +32,13 @@ from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, 
 from .errors import BudgetkgError
 from .namespaces import XSD
 from .resources import queries_dir
-from .sparql_text import names_dataset, query_form, values_blocks, where_position
+from .sparql_text import names_dataset, query_form, values_blocks, where_position, with_dataset
 
 if TYPE_CHECKING:
     from .remote import Endpoint, RemoteStore
 
 __all__ = ["Param", "LibraryQuery", "QueryError", "library", "resolve", "run_query", "run_select", "Result",
-           "render_table"]
+           "render_table", "document_dataset"]
 
 _HEADER = re.compile(r"^#\s*([\w@-]+)\s*:\s*(.*)$")
 
@@ -251,16 +251,75 @@ def _decimal_text(lexical: str) -> str:
     return str(value.quantize(Decimal("0.01"))) if isinstance(exponent, int) and exponent > -2 else str(value)
 
 
+# Each document graph and reference graph of a store, by every name a user may give it: its
+# titles and labels, and a document's file name (dcterms:identifier of its source).
+_GRAPH_NAMES = """
+PREFIX bkg: <https://w3id.org/budgetkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?g ?kind ?name ?file WHERE {
+  GRAPH ?g {
+    ?g a ?kind . VALUES ?kind { bkg:BudgetDataset bkg:ReferenceGraph }
+    { ?g dcterms:title ?name } UNION { ?g rdfs:label ?name }
+    UNION { ?g dcterms:source ?s . ?s dcterms:identifier ?name BIND(true AS ?file) }
+  }
+}"""
+
+
+def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable[str]) -> list[str]:
+    """The graphs a query about some documents of the store reads: each document's named graph,
+    then the vocabulary and reference graphs that every document's figures lean on (codes,
+    organisations).
+
+    :param documents: each document's graph IRI, one of its titles, or the name of the file it
+        was built from (a path is matched by its last part), as ``budgetkg stats`` lists them.
+    :raises QueryError: when a name matches no document, or several files of that name.
+    """
+    from .mapping import VOCABULARY_GRAPH
+
+    answer = _answer(source, _GRAPH_NAMES)
+    assert isinstance(answer, tuple)
+    names: dict[str, set[str]] = {}
+    files: dict[str, str] = {}
+    reference: set[str] = set()
+    for graph, kind, name, file in answer[1]:
+        if kind.value.endswith("#ReferenceGraph"):
+            reference.add(graph.value)
+            continue
+        names.setdefault(graph.value, {graph.value}).add(name.value)
+        if file is not None:
+            files[graph.value] = name.value
+    chosen: list[str] = []
+    for document in documents:
+        found = [g for g, known in names.items() if document in known or Path(document).name in known]
+        if not found:
+            listed = ", ".join(sorted(files.get(g, g) for g in names)) or "none"
+            raise QueryError(f"no document {document!r} in the store (give its graph IRI or title, as `budgetkg "
+                             f"stats` lists them, or the name of its file); its documents' files: {listed}")
+        if len(found) > 1:
+            raise QueryError(f"{document!r} names {len(found)} documents: give one's graph IRI or title instead: "
+                             + ", ".join(sorted(found)))
+        chosen += [g for g in found if g not in chosen]
+    return chosen + [VOCABULARY_GRAPH.value] + sorted(reference)
+
+
 def run_query(source: Store | Endpoint | RemoteStore, query: str, *, params: dict[str, str] | None = None,
-              lang: str = "zh") -> Result | bool | list[Triple]:
+              lang: str = "zh", documents: Iterable[str] = ()) -> Result | bool | list[Triple]:
     """Run a library query, a .rq file or query text of any form on the embedded store (the union
     of all graphs, unless the query has FROM) or on a remote endpoint (:class:`budgetkg.remote.Endpoint`).
 
+    :param documents: ask only these documents (see :func:`document_dataset`): in a store of
+        several, one answer for them instead of one per document, and no reading of the others.
     :returns: a :class:`Result` for SELECT, a bool for ASK, and for CONSTRUCT and DESCRIBE
         the triples, each once and sorted.
     """
     text, lib = resolve(query)
     text = bind(text, lib, params or {})
+    documents = list(documents)
+    if documents:
+        if names_dataset(text):
+            raise QueryError("the query names its own dataset (FROM): it cannot also be asked of some documents")
+        text = with_dataset(text, document_dataset(source, documents))
     try:
         answer = _answer(source, text)
     except SyntaxError as exc:
@@ -273,9 +332,9 @@ def run_query(source: Store | Endpoint | RemoteStore, query: str, *, params: dic
 
 
 def run_select(source: Store | Endpoint | RemoteStore, query: str, *, params: dict[str, str] | None = None,
-               lang: str = "zh") -> Result:
+               lang: str = "zh", documents: Iterable[str] = ()) -> Result:
     """:func:`run_query` for a SELECT query: its table, with labels for its IRIs in ``lang``."""
-    answer = run_query(source, query, params=params, lang=lang)
+    answer = run_query(source, query, params=params, lang=lang, documents=documents)
     if not isinstance(answer, Result):
         raise QueryError(f"only SELECT queries give a table: run this {query_form(resolve(query)[0])} query "
                          "with run_query()")
