@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Triple
 
 from .errors import BudgetkgError
-from .namespaces import XSD
+from .namespaces import BKG, DCTERMS, RDFS, XSD
 from .resources import queries_dir
 from .sparql_text import names_dataset, query_form, values_blocks, where_position, with_dataset
 
@@ -253,17 +253,17 @@ def _decimal_text(lexical: str) -> str:
 
 # Each document graph and reference graph of a store, by every name a user may give it: its
 # titles and labels, and a document's file name (dcterms:identifier of its source).
-_GRAPH_NAMES = """
-PREFIX bkg: <https://w3id.org/budgetkg/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?g ?kind ?name ?file WHERE {
-  GRAPH ?g {
-    ?g a ?kind . VALUES ?kind { bkg:BudgetDataset bkg:ReferenceGraph }
-    { ?g dcterms:title ?name } UNION { ?g rdfs:label ?name }
-    UNION { ?g dcterms:source ?s . ?s dcterms:identifier ?name BIND(true AS ?file) }
-  }
-}"""
+_GRAPH_NAMES = f"""
+PREFIX bkg: <{BKG.base}>
+PREFIX dcterms: <{DCTERMS.base}>
+PREFIX rdfs: <{RDFS.base}>
+SELECT ?g ?kind ?name ?file WHERE {{
+  GRAPH ?g {{
+    ?g a ?kind . VALUES ?kind {{ bkg:BudgetDataset bkg:ReferenceGraph }}
+    {{ ?g dcterms:title ?name }} UNION {{ ?g rdfs:label ?name }}
+    UNION {{ ?g dcterms:source ?s . ?s dcterms:identifier ?name BIND(true AS ?file) }}
+  }}
+}}"""
 
 
 def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable[str]) -> list[str]:
@@ -271,8 +271,8 @@ def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable
     then the vocabulary and reference graphs that every document's figures lean on (codes,
     organisations).
 
-    :param documents: each document's graph IRI, one of its titles, or the name of the file it
-        was built from (a path is matched by its last part), as ``budgetkg stats`` lists them.
+    :param documents: each document's graph IRI or one of its titles (``budgetkg stats`` lists
+        both), or the name of the file it was built from (a path is matched by its last part).
     :raises QueryError: when a name matches no document, or several files of that name.
     """
     from .mapping import VOCABULARY_GRAPH
@@ -283,7 +283,7 @@ def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable
     files: dict[str, str] = {}
     reference: set[str] = set()
     for graph, kind, name, file in answer[1]:
-        if kind.value.endswith("#ReferenceGraph"):
+        if kind == BKG.ReferenceGraph:
             reference.add(graph.value)
             continue
         names.setdefault(graph.value, {graph.value}).add(name.value)
