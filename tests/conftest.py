@@ -49,6 +49,20 @@ def store_path(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def two_years(seed_lines, tmp_path_factory):
+    """The bundled document as 2024's budget, and again as 2025's with a line more at the top
+    (each line it prints is one further down), built into one store (its folder)."""
+    from budgetkg.graph import build
+
+    folder = tmp_path_factory.mktemp("years")
+    text = "\n".join(seed_lines)
+    (folder / "2024.txt").write_text(text, encoding="utf-8")
+    (folder / "2025.txt").write_text("\n" + text.replace("2024年", "2025年"), encoding="utf-8")
+    build(sorted(folder.glob("*.txt")), store=folder / "store")
+    return folder / "store"
+
+
+@pytest.fixture(scope="session")
 def store(store_path):
     from budgetkg.store import open_store
 

@@ -44,18 +44,6 @@ def test_one_named_graph_per_document(multi):
     assert {"https://w3id.org/budgetkg/graph/vocabulary", "https://w3id.org/budgetkg/data/graph/organisations"} < set(graphs)
 
 
-@pytest.fixture(scope="module")
-def two_years(seed_lines, tmp_path_factory):
-    """The bundled document as 2024's budget, and again as 2025's with a line more at the top
-    (each line it prints is one further down), in one store."""
-    folder = tmp_path_factory.mktemp("years")
-    text = "\n".join(seed_lines)
-    (folder / "2024.txt").write_text(text, encoding="utf-8")
-    (folder / "2025.txt").write_text("\n" + text.replace("2024年", "2025年"), encoding="utf-8")
-    build(sorted(folder.glob("*.txt")), store=folder / "store")
-    return folder / "store"
-
-
 def test_two_years_of_one_department_state_its_units_once(two_years, store):
     # Each year's budget of a department names its units alike.  Stated in each year's graph,
     # a unit's facts came twice out of the union of graphs, and so did every row joined

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,10 +65,10 @@ def _short(name: str) -> str:
     return name.removeprefix("广州市")
 
 
-def funding_mix_by_unit(store: Store) -> Figure:
+def funding_mix_by_unit(store: Store, *, documents: Sequence[str] = ()) -> Figure:
     """100 % stacked bars: the share of each funding source in each unit's budget (basic + project)."""
-    df = query_frame(store, "unit-budget-by-funding-source")
-    en = query_frame(store, "unit-budget-by-funding-source", lang="en")
+    df = query_frame(store, "unit-budget-by-funding-source", documents=documents)
+    en = query_frame(store, "unit-budget-by-funding-source", documents=documents, lang="en")
     names = dict(zip(df["fund"], en["fund"]))
     table = df.pivot_table(index="unit", columns="fund", values="total", aggfunc="sum", fill_value=Decimal(0))
     totals = table.sum(axis=1)
@@ -88,9 +89,9 @@ def funding_mix_by_unit(store: Store) -> Figure:
     return fig
 
 
-def basic_vs_project(store: Store) -> Figure:
+def basic_vs_project(store: Store, *, documents: Sequence[str] = ()) -> Figure:
     """Grouped bars: basic and project expenditure per unit."""
-    df = query_frame(store, "unit-basic-vs-project")
+    df = query_frame(store, "unit-basic-vs-project", documents=documents)
     fig, ax = _figure(11, 7)
     units = [_short(u) for u in df["unit"]]
     y = range(len(units))
@@ -105,14 +106,14 @@ def basic_vs_project(store: Store) -> Figure:
     return fig
 
 
-def functional_treemap(store: Store) -> Figure:
+def functional_treemap(store: Store, *, documents: Sequence[str] = ()) -> Figure:
     """Treemap of expenditure by functional item (项), grouped and coloured by class (类)."""
     import matplotlib
     import matplotlib.pyplot as plt
     import squarify
 
-    items = query_frame(store, "functional-item")
-    classes = query_frame(store, "functional-class")
+    items = query_frame(store, "functional-item", documents=documents)
+    classes = query_frame(store, "functional-class", documents=documents)
     class_name = dict(zip(classes["notation"], classes["code"]))
     items = items[items["total"] > 0].sort_values("total", ascending=False)
     palette = matplotlib.color_sequences["tab20"]
@@ -129,9 +130,9 @@ def functional_treemap(store: Store) -> Figure:
     return fig
 
 
-def largest_projects(store: Store, limit: int = 15) -> Figure:
+def largest_projects(store: Store, limit: int = 15, *, documents: Sequence[str] = ()) -> Figure:
     """The largest projects by total."""
-    df = query_frame(store, "largest-projects", limit=str(limit))
+    df = query_frame(store, "largest-projects", documents=documents, limit=str(limit))
     fig, ax = _figure(11, 7)
     ax.barh([f"{p}（{_short(u)}）" for p, u in zip(df["project"], df["unit"])], [float(v) for v in df["total"]])
     ax.invert_yaxis()
@@ -188,11 +189,11 @@ def sankey(ax, stages: list[list[str]], flows: list[tuple[str, str, float]], *, 
     ax.axis("off")
 
 
-def money_flow(store: Store) -> Figure:
+def money_flow(store: Store, *, documents: Sequence[str] = ()) -> Figure:
     """Sankey: funding sources → units → economic classes of basic spending, and project spending."""
-    funds = query_frame(store, "unit-budget-by-funding-source")
-    basic = query_frame(store, "basic-by-unit-and-economic-class")
-    totals = query_frame(store, "unit-basic-vs-project")
+    funds = query_frame(store, "unit-budget-by-funding-source", documents=documents)
+    basic = query_frame(store, "basic-by-unit-and-economic-class", documents=documents)
+    totals = query_frame(store, "unit-basic-vs-project", documents=documents)
     flows = [(f, u, float(v)) for f, u, v in zip(funds["fund"], funds["unit"], funds["total"]) if v > 0]
     flows += [(u, c, float(v)) for u, c, v in zip(basic["unit"], basic["class"], basic["amount"]) if v > 0]
     flows += [(u, "项目支出 Project expenditure", float(v)) for u, v in zip(totals["unit"], totals["project"]) if v > 0]
@@ -205,9 +206,9 @@ def money_flow(store: Store) -> Figure:
     return fig
 
 
-def kjc_by_college(store: Store) -> Figure:
+def kjc_by_college(store: Store, *, documents: Sequence[str] = ()) -> Figure:
     """Stacked bars: each college's 科教城 relocation and move-in projects."""
-    df = query_frame(store, "kjc-relocation-by-college")
+    df = query_frame(store, "kjc-relocation-by-college", documents=documents)
     fig, ax = _figure(10, 5)
     left: defaultdict[str, float] = defaultdict(float)
     for unit, project, amount in zip(df["unit"], df["project"], df["amount"]):
@@ -234,8 +235,12 @@ CHARTS = {
 }
 
 
-def write_report(store: Store, out: Path) -> list[Path]:
-    """Save every chart as ``out/<name>.png``; return the files written."""
+def write_report(store: Store, out: Path, *, documents: Sequence[str] = ()) -> list[Path]:
+    """Save every chart as ``out/<name>.png``; return the files written.
+
+    ``documents``: draw only these documents of the store (see :func:`budgetkg.queries.document_dataset`);
+    in a store of several, the charts otherwise add their figures together.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -244,7 +249,7 @@ def write_report(store: Store, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, chart in CHARTS.items():
-        fig = chart(store)
+        fig = chart(store, documents=documents)
         path = out / f"{name}.png"
         fig.savefig(path, dpi=120)
         plt.close(fig)

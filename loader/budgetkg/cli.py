@@ -378,17 +378,21 @@ def push(endpoint: str, protocol: str, graphs: tuple[str, ...], update_endpoint:
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path), default=Path("budgetkg-report"), show_default=True,
               help="Folder for the PNG files (created if needed; existing charts are overwritten).")
+@click.option("--document", "documents", multiple=True, metavar="NAME",
+              help="Draw only this document (repeatable), named as for `budgetkg query --document`.")
 @store_option
 @endpoint_option
 @auth_options
-def report(out: Path, store: Path | None, endpoint: str | None, user: str | None, password: str | None,
-           auth: str) -> None:
+def report(out: Path, documents: tuple[str, ...], store: Path | None, endpoint: str | None, user: str | None,
+           password: str | None, auth: str) -> None:
     """Draw the charts of “where the money goes” as PNG files, for people who do not use Jupyter.
 
     Funding-source composition per unit, basic vs project spending, the functional
     classification as a treemap, the largest projects, the flow from funding sources
     through units to spending (Sankey), and the 科教城 spending per college. Needs the
     plotting extras (pip install "budgetkg[notebooks]") and a CJK font for the labels.
+    In a store of several documents, the charts add their figures together: draw one
+    with --document.
     """
     try:  # the plotting extras, which charts.py imports only where it draws
         import matplotlib  # noqa: F401
@@ -398,7 +402,7 @@ def report(out: Path, store: Path | None, endpoint: str | None, user: str | None
         raise click.UsageError(f"{exc.name} is not installed: pip install \"budgetkg[notebooks]\"") from None
     from .charts import write_report
 
-    for path in write_report(_source(store, endpoint, user, password, auth), out):
+    for path in write_report(_source(store, endpoint, user, password, auth), out, documents=documents):
         click.echo(str(path))
 
 

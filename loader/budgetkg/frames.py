@@ -6,6 +6,7 @@ stay exact ``decimal.Decimal`` values; ``to_float`` converts chosen columns for 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,11 @@ __all__ = ["query_frame", "to_float"]
 _NUMERIC = {XSD.decimal.value, XSD.integer.value}
 
 
-def query_frame(store: Store, query: str, *, lang: str = "zh", **params: str) -> pd.DataFrame:
+def query_frame(store: Store, query: str, *, lang: str = "zh", documents: Sequence[str] = (),
+                **params: str) -> pd.DataFrame:
     """Run a library query (or a .rq file, or text) and return a DataFrame.
+
+    ``documents``: ask only these documents of the store (see :func:`budgetkg.queries.document_dataset`).
 
     >>> from budgetkg.graph import document_graph, vocabulary_quads
     >>> store = Store(); store.extend(document_graph()[1]); store.extend(vocabulary_quads())
@@ -32,7 +36,7 @@ def query_frame(store: Store, query: str, *, lang: str = "zh", **params: str) ->
     """
     import pandas as pd
 
-    result = run_select(store, query, params=params, lang=lang)
+    result = run_select(store, query, params=params, lang=lang, documents=documents)
     columns: dict[str, list[object]] = {}
     for i, name in enumerate(result.variables):
         values = [row[i] for row in result.rows]
