@@ -8,7 +8,7 @@ from facts import KJC_NAMES
 
 from budgetkg.cli import cli
 from budgetkg.graph import build
-from budgetkg.queries import QueryError, library, run_select
+from budgetkg.queries import QueryError, document_dataset, library, run_select
 from budgetkg.store import open_store
 from budgetkg.synthetic import generate
 
@@ -114,6 +114,21 @@ def test_a_query_asked_of_one_document_answers_for_it_alone(two_years, store):
     result = CliRunner().invoke(cli, ["query", "kjc-relocation-by-college", "--store", str(two_years),
                                       "--document", "2026.txt"])
     assert result.exit_code == 2 and "no document '2026.txt'" in result.output
+
+
+def test_a_file_name_two_documents_were_built_from_names_neither(tmp_path):
+    a, b = generate(31), generate(32)
+    for folder, doc in (("first", a), ("second", b)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "budget.txt").write_text(doc.text, encoding="utf-8")
+    build([tmp_path / "first" / "budget.txt", tmp_path / "second" / "budget.txt"], store=tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    for name in ("budget.txt", str(tmp_path / "first" / "budget.txt")):  # a path is matched by its last part
+        with pytest.raises(QueryError, match="budget.txt' names 2 documents"):
+            run_select(store, "overview", documents=[name])
+    # by title, each is its own document
+    first, second = (document_dataset(store, [f"{doc.department}2024年部门预算"])[0] for doc in (a, b))
+    assert first != second and {first, second} < {g.value for g in store.named_graphs()}
 
 
 def test_a_unit_renamed_in_a_rebuilt_document_leaves_the_organisations_graph(seed_lines, tmp_path):
