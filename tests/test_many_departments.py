@@ -44,6 +44,13 @@ def test_one_named_graph_per_document(multi):
     assert {"https://w3id.org/budgetkg/graph/vocabulary", "https://w3id.org/budgetkg/data/graph/organisations"} < set(graphs)
 
 
+def one_document_queries() -> list[str]:
+    """The library queries about one document whose every row a store of several documents repeats
+    for each: not the cross-department ones, nor those that keep the first rows (``limit``)."""
+    return [q.slug for q in library()
+            if "cross-department" not in q.keywords and not any(p.name == "limit" for p in q.params)]
+
+
 def test_two_years_of_one_department_state_its_units_once(two_years, store):
     # Each year's budget of a department names its units alike.  Stated in each year's graph,
     # a unit's facts came twice out of the union of graphs, and so did every row joined
@@ -81,10 +88,8 @@ def test_two_years_of_one_department_state_its_units_once(two_years, store):
     assert sorted(stated) == ["2024", "2025"]
     # Every library query about one document gives each year's answer: twice the rows of the
     # one-year store (the session's), neither paired across years (more) nor summed (fewer).
-    for q in library():
-        if "cross-department" in q.keywords or any(p.name == "limit" for p in q.params):
-            continue
-        assert len(run_select(years, q.slug).rows) == 2 * len(run_select(store, q.slug).rows), q.slug
+    for slug in one_document_queries():
+        assert len(run_select(years, slug).rows) == 2 * len(run_select(store, slug).rows), slug
 
 
 def test_a_query_asked_of_one_document_answers_for_it_alone(two_years, store):
@@ -100,10 +105,8 @@ def test_a_query_asked_of_one_document_answers_for_it_alone(two_years, store):
     both = run_select(years, "kjc-relocation-by-college", documents=["2024.txt", "2025.txt"])
     assert len(both.rows) == 16  # eight projects a year (lines 869-876)
     # Asked of 2024 alone, every library query about one document answers as in the one-year store
-    for q in library():
-        if "cross-department" in q.keywords or any(p.name == "limit" for p in q.params):
-            continue
-        assert run_select(years, q.slug, documents=["2024.txt"]).rows == run_select(store, q.slug).rows, q.slug
+    for slug in one_document_queries():
+        assert run_select(years, slug, documents=["2024.txt"]).rows == run_select(store, slug).rows, slug
     with pytest.raises(QueryError, match="2024.txt, 2025.txt"):  # what the store holds
         run_select(years, "unit-basic-vs-project", documents=["2026.txt"])
     with pytest.raises(QueryError, match="FROM"):

@@ -251,21 +251,6 @@ def _decimal_text(lexical: str) -> str:
     return str(value.quantize(Decimal("0.01"))) if isinstance(exponent, int) and exponent > -2 else str(value)
 
 
-# Each document graph and reference graph of a store, by every name a user may give it: its
-# titles and labels, and a document's file name (dcterms:identifier of its source).
-_GRAPH_NAMES = f"""
-PREFIX bkg: <{BKG.base}>
-PREFIX dcterms: <{DCTERMS.base}>
-PREFIX rdfs: <{RDFS.base}>
-SELECT ?g ?kind ?name ?file WHERE {{
-  GRAPH ?g {{
-    ?g a ?kind . VALUES ?kind {{ bkg:BudgetDataset bkg:ReferenceGraph }}
-    {{ ?g dcterms:title ?name }} UNION {{ ?g rdfs:label ?name }}
-    UNION {{ ?g dcterms:source ?s . ?s dcterms:identifier ?name BIND(true AS ?file) }}
-  }}
-}}"""
-
-
 def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable[str]) -> list[str]:
     """The graphs a query about some documents of the store reads: each document's named graph,
     then the vocabulary and reference graphs that every document's figures lean on (codes,
@@ -275,9 +260,20 @@ def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable
         both), or the name of the file it was built from (a path is matched by its last part).
     :raises QueryError: when a name matches no document, or several files of that name.
     """
-    from .mapping import VOCABULARY_GRAPH
+    from .mapping import GRAPH_KINDS, VOCABULARY_GRAPH
 
-    answer = _answer(source, _GRAPH_NAMES)
+    # Each document graph and reference graph of the store, by every name a user may give it: its
+    # titles and labels, and a document's file name (dcterms:identifier of its source).
+    answer = _answer(source, f"""
+        PREFIX dcterms: <{DCTERMS.base}>
+        PREFIX rdfs: <{RDFS.base}>
+        SELECT ?g ?kind ?name ?file WHERE {{
+          GRAPH ?g {{
+            ?g a ?kind . {GRAPH_KINDS}
+            {{ ?g dcterms:title ?name }} UNION {{ ?g rdfs:label ?name }}
+            UNION {{ ?g dcterms:source ?s . ?s dcterms:identifier ?name BIND(true AS ?file) }}
+          }}
+        }}""")
     assert isinstance(answer, tuple)
     names: dict[str, set[str]] = {}
     files: dict[str, str] = {}
