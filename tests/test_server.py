@@ -316,6 +316,27 @@ def test_service_description_and_cors(server):
     assert r.headers["access-control-allow-origin"] == "*"
 
 
+def test_cors_on_every_answer_of_the_endpoint_and_preflight(server):
+    origin = {"Origin": "http://example.org"}
+    for path in ("/sparql", "/query"):
+        answer = httpx.post(server + path, data={"query": KJC}, headers={"Accept": "text/csv", **origin})
+        assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == "*"
+        assert "12944.22" in answer.text  # line 869
+        refused = httpx.post(server + path, data={"query": "SELECT WHERE {"}, headers=origin)
+        assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*"
+        # A browser asks first whether it may POST a query from another site.
+        preflight = httpx.options(server + path, headers={**origin, "Access-Control-Request-Method": "POST",
+                                                          "Access-Control-Request-Headers": "Content-Type"})
+        assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+
+
+def test_head_is_answered_as_get_without_a_body(server):
+    head = httpx.head(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"].startswith("application/sparql-results+json")
+
+
 def test_updates_and_service_refused(server):
     r = httpx.post(server + "/sparql", data={"update": "DROP ALL"})
     assert r.status_code == 403 and "read-only" in r.json()["error"]
@@ -361,6 +382,10 @@ def test_syntax_error_and_limits(server):
     assert r.status_code == 400 and "1:" in r.json()["error"]
     r = httpx.post(server + "/sparql", data={"query": "SELECT * WHERE { ?s ?p ?o } #" + "x" * 30000})
     assert r.status_code == 413
+    # Sent in chunks, without a Content-Length to refuse it by: it is refused once read past the limit.
+    r = httpx.post(server + "/sparql", content=iter([b"query=ASK+%7B%7D+%23", b"x" * 15000, b"x" * 15000]),
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413 and "20000 bytes" in r.json()["error"]
     r = httpx.post(server + "/sparql", content=b"x", headers={"Content-Type": "text/plain"})
     assert r.status_code == 415
     r = httpx.get(server + "/sparql", params={"query": "ASK {}"}, headers={"Accept": "image/png"})

@@ -496,7 +496,8 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     import uvicorn
 
     click.echo(f"budgetkg serving {path} at http://{host}:{port}/ (SPARQL: /sparql)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", limit_max_requests=None,
+    # No access log: at the warning level it is never shown, yet uvicorn would still make each line's parts.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, limit_max_requests=None,
                 h11_max_incomplete_event_size=max_request_bytes + 16_384)
 
 

@@ -89,6 +89,8 @@ class LiveStore:
 
     def __init__(self, path: Path, *, in_memory: bool | None = False) -> None:
         self.path, self.in_memory = path, in_memory
+        # Made once: joining paths at each query cost as much as reading the link.
+        self._current = str(path / "current")
         # (the data-<n> folder `current` pointed at, the store opened there): one attribute, so
         # that a thread opening the next one never shows a reader a store with another's name.
         self._open: tuple[str, Store] | None = None
@@ -97,7 +99,7 @@ class LiveStore:
         """The store, opened (or copied into memory, see :func:`open_store`) again if ``current`` moved."""
         store = self.if_current()
         if store is None:
-            database = os.readlink(self.path / "current")
+            database = os.readlink(self._current)
             store = open_store(self.path, in_memory=self.in_memory)
             self._open = (database, store)
         return store
@@ -107,7 +109,7 @@ class LiveStore:
         # One readlink a call (realpath took 0.1 ms): a rebuild points `current` at a new
         # data-<n>, never back at one it left.
         opened = self._open
-        if opened is not None and os.readlink(self.path / "current") == opened[0]:
+        if opened is not None and os.readlink(self._current) == opened[0]:
             return opened[1]
         return None
 
@@ -116,7 +118,7 @@ class LiveStore:
         :meth:`get` opens the new one): an idle reader must not keep the files of a database
         that a later build deletes, or their disk space is not freed."""
         opened = self._open
-        if opened is not None and os.readlink(self.path / "current") != opened[0]:
+        if opened is not None and os.readlink(self._current) != opened[0]:
             self._open = None
 
 
