@@ -8,6 +8,7 @@ from facts import KJC_NAMES
 
 from budgetkg.cli import cli
 from budgetkg.graph import build
+from budgetkg.mapping import VOCABULARY_GRAPH
 from budgetkg.queries import QueryError, document_dataset, library, run_select
 from budgetkg.store import open_store
 from budgetkg.synthetic import generate
@@ -104,6 +105,14 @@ def test_a_query_asked_of_one_document_answers_for_it_alone(two_years, store):
         assert funds == ["5990.00"], name  # line 628
     both = run_select(years, "kjc-relocation-by-college", documents=["2024.txt", "2025.txt"])
     assert len(both.rows) == 16  # eight projects a year (lines 869-876)
+    # Named by graph IRI, a document is looked up directly; the graphs read are the same
+    reference = sorted(g.value for g in years.named_graphs() if "/graph/" in g.value and g != VOCABULARY_GRAPH)
+    assert reference  # the organisations, at least
+    assert (document_dataset(years, [graph_2024]) == document_dataset(years, ["2024.txt"])
+            == [graph_2024, VOCABULARY_GRAPH.value, *reference])
+    for not_a_document in (graph_2024.replace("/2024", "/2026"), reference[0]):
+        with pytest.raises(QueryError, match="2024.txt, 2025.txt"):
+            document_dataset(years, [graph_2024, not_a_document])
     # Asked of 2024 alone, every library query about one document answers as in the one-year store
     for slug in one_document_queries():
         assert run_select(years, slug, documents=["2024.txt"]).rows == run_select(store, slug).rows, slug

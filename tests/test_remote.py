@@ -16,7 +16,7 @@ from pyoxigraph import NamedNode, Triple
 
 from budgetkg.cli import cli
 from budgetkg.graph import build
-from budgetkg.queries import library, run_query, run_select
+from budgetkg.queries import document_dataset, library, run_query, run_select
 from budgetkg.remote import Auth, Endpoint, RemoteStore, push
 from budgetkg.store import open_store
 from budgetkg.synthetic import generate
@@ -135,6 +135,9 @@ def test_virtuoso_push_twice_and_same_answers(store, tmp_path):
                                               documents=["guangzhou-hrss-2024-budget.txt"]).values()
                  if row[:2] == ["广州市交通技师学院", "财政专户拨款"]]
         assert funds == ["5990.00"]  # line 628
+        # Named by its graph IRI it is looked up directly: the same graphs
+        by_file = document_dataset(remote, ["guangzhou-hrss-2024-budget.txt"])
+        assert document_dataset(remote, [by_file[0]]) == by_file and by_file[0].endswith("/2024")
         runner = CliRunner()
         cut = runner.invoke(cli, ["query", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", query_url])
         assert cut.exit_code == 2 and "the endpoint cut the answer at its row limit (x-sparql-maxrows)" in cut.output

@@ -262,6 +262,10 @@ def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable
     """
     from .mapping import GRAPH_KINDS, VOCABULARY_GRAPH
 
+    documents = list(documents)
+    by_iri = _documents_by_iri(source, documents)
+    if by_iri is not None:
+        return by_iri
     # Each document graph and reference graph of the store, by every name a user may give it: its
     # titles and labels, and a document's file name (dcterms:identifier of its source).
     answer = _answer(source, f"""
@@ -297,6 +301,36 @@ def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable
                              + ", ".join(sorted(found)))
         chosen += [g for g in found if g not in chosen]
     return chosen + [VOCABULARY_GRAPH.value] + sorted(reference)
+
+
+def _documents_by_iri(source: Store | Endpoint | RemoteStore, documents: list[str]) -> list[str] | None:
+    """document_dataset when every document is named by its graph IRI, as ``budgetkg.charts.write_report``
+    names them once it has found them: two lookups, where listing every name of every graph
+    grows with the store (21 ms at 100 documents).  None when a name is not a document graph's IRI."""
+    from .mapping import VOCABULARY_GRAPH
+
+    if not documents or not all(_is_iri(d) for d in documents):
+        return None
+    answer = _answer(source, f"""
+        SELECT ?g ?kind WHERE {{
+          {{ VALUES ?g {{ {" ".join(f"<{d}>" for d in documents)} }} GRAPH ?g {{ ?g a <{BKG.BudgetDataset.value}> }}
+             BIND(<{BKG.BudgetDataset.value}> AS ?kind) }}
+          UNION {{ GRAPH ?g {{ ?g a <{BKG.ReferenceGraph.value}> }} BIND(<{BKG.ReferenceGraph.value}> AS ?kind) }}
+        }}""")
+    assert isinstance(answer, tuple)
+    found = {graph.value for graph, kind in answer[1] if kind == BKG.BudgetDataset}
+    if not found.issuperset(documents):
+        return None
+    reference = sorted(graph.value for graph, kind in answer[1] if kind == BKG.ReferenceGraph)
+    return list(dict.fromkeys(documents)) + [VOCABULARY_GRAPH.value] + reference
+
+
+def _is_iri(name: str) -> bool:
+    try:
+        NamedNode(name)
+    except ValueError:
+        return False
+    return True
 
 
 def run_query(source: Store | Endpoint | RemoteStore, query: str, *, params: dict[str, str] | None = None,
