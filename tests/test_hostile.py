@@ -63,6 +63,10 @@ def test_malformed_http_and_encodings(hostile):
         s.sendall(b"NONSENSE \x00\xff HTTP/9.9\r\n\r\n")
         answer = s.recv(200)
     assert answer.startswith(b"HTTP/1.1 400") or answer == b""
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: many\r\n\r\nquery=ASK+%7B%7D")
+        answer = s.recv(200)
+    assert answer.startswith(b"HTTP/1.1 400")
     r = httpx.post(hostile + "/sparql", content=b"query=\xff\xfe", headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 400
     r = httpx.post(hostile + "/sparql", content=b"\xff\xfe", headers={"Content-Type": "application/sparql-query"})

@@ -73,7 +73,8 @@ class BudgetkgApp(Starlette):
     application spent on a cheap query (the worker's answer stubbed; median of 20,000
     requests, five runs in turn): the endpoint reads the ASGI messages itself instead
     (:mod:`budgetkg.server.asgi`).  A CORS preflight (OPTIONS) still goes through
-    Starlette's CORS middleware.
+    Starlette's CORS middleware; any other middleware given to Starlette here does not see
+    the endpoint's requests.
     """
 
     def __init__(self, sparql: ASGIApp, **kwargs: Any) -> None:
