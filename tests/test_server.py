@@ -397,9 +397,9 @@ def test_every_error_has_the_json_shape(server):
     missing = httpx.get(server + "/static/no-such-file.js")
     assert missing.status_code == 404 and missing.json() == {"ok": False, "status": 404, "error": "Not Found",
                                                            "errors": ["Not Found"]}
-    put = httpx.put(server + "/sparql", content=b"ASK {}")
-    assert put.status_code == 405 and put.json()["status"] == 405
-    assert set(put.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
+    for refused in (httpx.put(server + "/sparql", content=b"ASK {}"), httpx.options(server + "/query")):
+        assert refused.status_code == 405 and refused.json()["status"] == 405  # an OPTIONS that is no CORS preflight
+        assert set(refused.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
 
 
 def resource_path(server, label):
