@@ -260,12 +260,17 @@ def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable
         both), or the name of the file it was built from (a path is matched by its last part).
     :raises QueryError: when a name matches no document, or several files of that name.
     """
-    from .mapping import GRAPH_KINDS, VOCABULARY_GRAPH
+    from .mapping import VOCABULARY_GRAPH
 
     documents = list(documents)
-    by_iri = _documents_by_iri(source, documents)
-    if by_iri is not None:
-        return by_iri
+    chosen, reference = _documents_by_iri(source, documents) or _documents_by_name(source, documents)
+    return chosen + [VOCABULARY_GRAPH.value] + reference
+
+
+def _documents_by_name(source: Store | Endpoint | RemoteStore, documents: list[str]) -> tuple[list[str], list[str]]:
+    """The graphs of the documents (see document_dataset) and the reference graphs, found by every name of every graph."""
+    from .mapping import GRAPH_KINDS
+
     # Each document graph and reference graph of the store, by every name a user may give it: its
     # titles and labels, and a document's file name (dcterms:identifier of its source).
     answer = _answer(source, f"""
@@ -300,15 +305,14 @@ def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable
             raise QueryError(f"{document!r} names {len(found)} documents: give one's graph IRI or title instead: "
                              + ", ".join(sorted(found)))
         chosen += [g for g in found if g not in chosen]
-    return chosen + [VOCABULARY_GRAPH.value] + sorted(reference)
+    return chosen, sorted(reference)
 
 
-def _documents_by_iri(source: Store | Endpoint | RemoteStore, documents: list[str]) -> list[str] | None:
-    """document_dataset when every document is named by its graph IRI, as ``budgetkg.charts.write_report``
+def _documents_by_iri(source: Store | Endpoint | RemoteStore, documents: list[str]
+                      ) -> tuple[list[str], list[str]] | None:
+    """_documents_by_name when every document is named by its graph IRI, as ``budgetkg.charts.write_report``
     names them once it has found them: two lookups, where listing every name of every graph
     grows with the store (21 ms at 100 documents).  None when a name is not a document graph's IRI."""
-    from .mapping import VOCABULARY_GRAPH
-
     if not documents or not all(_is_iri(d) for d in documents):
         return None
     answer = _answer(source, f"""
@@ -322,7 +326,7 @@ def _documents_by_iri(source: Store | Endpoint | RemoteStore, documents: list[st
     if not found.issuperset(documents):
         return None
     reference = sorted(graph.value for graph, kind in answer[1] if kind == BKG.ReferenceGraph)
-    return list(dict.fromkeys(documents)) + [VOCABULARY_GRAPH.value] + reference
+    return list(dict.fromkeys(documents)), reference
 
 
 def _is_iri(name: str) -> bool:
