@@ -3,9 +3,11 @@ It asserts nothing about speed; docs/benchmarks.md has the figures of a full run
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from budgetkg.cli import cli
+from budgetkg.errors import BudgetkgError
 
 
 def test_small_benchmark_run(tmp_path):
@@ -36,3 +38,24 @@ def test_missing_serving_baseline_fails_before_measuring(tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     assert 'pip install "budgetkg[bench]"' in result.output and "--no-serve" in result.output
     assert "machine:" not in result.output and not (tmp_path / "bench.json").exists()
+
+
+def test_each_engine_times_queries_in_a_process_of_its_own(store_path, tmp_path):
+    from budgetkg.bench import _timed_engine
+    from budgetkg.export import export_file
+    from budgetkg.store import open_store
+
+    nt = tmp_path / "data.nt"
+    export_file(open_store(store_path), "nt", nt)
+    trivial = "SELECT ?x WHERE { BIND(1 AS ?x) }"
+    for kind in ("rdflib", "on disk", "in memory"):
+        with _timed_engine(kind, store_path, nt) as timed:
+            assert timed(trivial) > 0
+    # A query the engine cannot run stops the benchmark, naming the engine and the error.
+    with _timed_engine("on disk", store_path) as timed:
+        with pytest.raises(BudgetkgError, match="the on disk engine could not run a query: .*Syntax"):
+            timed("SELECT WHERE")
+    # An engine that cannot load stops it too, with what the process said.
+    with pytest.raises(BudgetkgError, match=r"the on disk engine stopped \(exit code 1\):(.|\n)*no budgetkg store"):
+        with _timed_engine("on disk", tmp_path / "nothing-here"):
+            pass

@@ -14,10 +14,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import RdfFormat, Store
 
@@ -51,29 +53,59 @@ class Bench:
         self.log(f"{section:10} {name:58} {value:>12,.3f} {unit:8} {goal}{mark}")
 
 
-def _median(f: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def _medians_in_turn(runs: dict[str, tuple[Callable[[], object], int]]) -> dict[str, float]:
-    """The median time of each function, each given (function, how many runs): run one at a time
-    in turn with the others, the order reversed every round, so that a slow spell of the machine
-    (a shared one here runs the same query 1.5-2× slower for seconds at a time) weighs on every
-    function alike and the ratios between them keep."""
+def _medians_in_turn(runs: dict[str, tuple[Callable[[], float], int]]) -> dict[str, float]:
+    """The median time of each function, each given (function, how many runs) and returning the
+    seconds it measured: run one at a time in turn with the others, the order reversed every
+    round, so that a slow spell of the machine (a shared one here runs the same query 1.5-2×
+    slower for seconds at a time) weighs on every function alike and the ratios between them keep."""
     times: dict[str, list[float]] = {name: [] for name in runs}
     order = list(runs.items())
     for n in range(max(count for _, count in runs.values())):
         for name, (f, count) in (order if n % 2 == 0 else order[::-1]):
             if n < count:
-                t = time.perf_counter()
-                f()
-                times[name].append(time.perf_counter() - t)
+                times[name].append(f())
     return {name: statistics.median(taken) for name, taken in times.items()}
+
+
+@contextmanager
+def _timed_engine(kind: str, store_dir: Path, ntriples: Path | None = None) -> Iterator[Callable[..., float]]:
+    """A query engine in a process of its own (:mod:`budgetkg.timed_engine`, which says why);
+    yields ``timed(query, default_graph=None)``, the seconds the engine took to run the query once."""
+    args = [sys.executable, "-m", "budgetkg.timed_engine", kind, str(store_dir), *([str(ntriples)] if ntriples else [])]
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+                                   text=True, encoding="utf-8")
+        assert process.stdin is not None and process.stdout is not None
+        stdin, stdout = process.stdin, process.stdout
+
+        def answer() -> dict[str, Any]:
+            line = stdout.readline()
+            if not line:
+                process.wait()
+                errors.seek(0)
+                raise BudgetkgError(f"the {kind} engine stopped (exit code {process.returncode}):\n"
+                                    + errors.read().decode(errors="replace")[-2000:])
+            return json.loads(line)
+
+        def timed(query: str, default_graph: list[str] | None = None) -> float:
+            stdin.write(json.dumps({"query": query, "default_graph": default_graph}) + "\n")
+            stdin.flush()
+            got = answer()
+            if "error" in got:
+                raise BudgetkgError(f"the {kind} engine could not run a query: {got['error']}")
+            return float(got["seconds"])
+
+        try:
+            answer()  # {"ready": true}, once the engine is loaded
+            yield timed
+        finally:
+            with suppress(OSError):  # the engine may have stopped already
+                stdin.close()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _dump(store_dir: Path, file: Path) -> Path:
@@ -164,51 +196,48 @@ def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
 
 
 def queries(b: Bench, store_dir: Path, runs: int, limit: int | None = None) -> None:
-    """Every library query on the on-disk store and on its copy in memory, against an rdflib Graph."""
-    import rdflib
-
-    from .export import export_bytes
+    """Every library query on the on-disk store and on its copy in memory, against an rdflib Graph
+    holding the same triples; each engine in a process of its own (see :mod:`budgetkg.timed_engine`)."""
+    from .export import export_file
     from .queries import bind, library
     from .store import open_store
+    from .timed_engine import KINDS
 
-    disk = open_store(store_dir, in_memory=False)
-    memory = open_store(store_dir, in_memory=True)
-    graph = rdflib.Graph()
-    graph.parse(data=export_bytes(disk, "nt"), format="nt")
+    ntriples = store_dir.parent / f"{store_dir.name}.nt"
+    export_file(open_store(store_dir), "nt", ntriples)
+    texts = [(q.slug, bind(q.text, q, {})) for q in library() if q.name != "federated-comparison"][:limit]
     ratios: dict[str, list[float]] = {"on disk": [], "in memory": []}
-    for q in [q for q in library() if q.name != "federated-comparison"][:limit]:
-        text = bind(q.text, q, {})
-        medians = _medians_in_turn({
-            "rdflib": (lambda: list(graph.query(text)), max(1, min(runs, 3))),
-            "on disk": (lambda: list(solutions(disk, text, use_default_graph_as_union=True)), runs),
-            "in memory": (lambda: list(solutions(memory, text, use_default_graph_as_union=True)), runs),
-        })
-        for where in ratios:
-            ratios[where].append(medians["rdflib"] / medians[where])
-            b.add("queries", f"{q.slug}: rdflib / pyoxigraph {where}", medians["rdflib"] / medians[where], "×")
+    with ExitStack() as engines:
+        timed = {kind: engines.enter_context(_timed_engine(kind, store_dir, ntriples)) for kind in KINDS}
+        for slug, text in texts:
+            medians = _medians_in_turn({
+                kind: (partial(run, text), max(1, min(runs, 3)) if kind == "rdflib" else runs)
+                for kind, run in timed.items()})
+            for where in ratios:
+                ratios[where].append(medians["rdflib"] / medians[where])
+                b.add("queries", f"{slug}: rdflib / pyoxigraph {where}", medians["rdflib"] / medians[where], "×")
     for where, found in ratios.items():
         median = statistics.median(found)
         b.add("queries", f"median speed-up over the library, store {where}", median, "×", "≥ 20×", median >= 20)
 
 
 def scoped_queries(b: Bench, store_dir: Path, runs: int) -> None:
-    from pyoxigraph import NamedNode
-
     from .mapping import VOCABULARY_GRAPH, reference_graphs
     from .queries import bind, library
 
     store = Store.read_only(str((store_dir / "current").resolve()))
-    shared = [VOCABULARY_GRAPH, *map(NamedNode, reference_graphs(store))]
-    graphs = sorted(g.value for g in store.named_graphs() if g not in shared)
-    one = NamedNode(graphs[len(graphs) // 2])
-    q = next(q for q in library() if q.name == "unit-basic-vs-project")
-    text = bind(q.text, q, {})
-    scoped = _median(lambda: list(solutions(store, text, default_graph=[one, *shared])), runs)
+    shared = [VOCABULARY_GRAPH.value, *reference_graphs(store)]
+    graphs = sorted(g.value for g in store.named_graphs() if g.value not in shared)
+    del store
+    one = graphs[len(graphs) // 2]
+    by_name = {q.name: q for q in library()}
+    scoped_query, across_query = (bind(by_name[name].text, by_name[name], {})
+                                  for name in ("unit-basic-vs-project", "funding-mix-by-department"))
+    with _timed_engine("on disk", store_dir) as timed:
+        scoped = statistics.median([timed(scoped_query, [one, *shared]) for _ in range(runs)])
+        across = statistics.median([timed(across_query) for _ in range(max(1, runs // 2))])
     b.add(f"{len(graphs)} docs", "one department's query, scoped to its graph and the shared ones (ms)", scoped * 1000, "ms",
           "≤ 100 ms", scoped <= 0.1)
-    q = next(q for q in library() if q.name == "funding-mix-by-department")
-    text = bind(q.text, q, {})
-    across = _median(lambda: list(solutions(store, text, use_default_graph_as_union=True)), max(1, runs // 2))
     b.add(f"{len(graphs)} docs", "cross-department aggregation: funding mix (ms)", across * 1000, "ms")
 
 
