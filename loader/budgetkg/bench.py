@@ -88,8 +88,9 @@ def _timed_engine(kind: str, store_dir: Path, ntriples: Path | None = None) -> I
             return json.loads(line)
 
         def timed(query: str, default_graph: list[str] | None = None) -> float:
-            stdin.write(json.dumps({"query": query, "default_graph": default_graph}) + "\n")
-            stdin.flush()
+            with suppress(OSError):  # the engine stopped: answer() says how
+                stdin.write(json.dumps({"query": query, "default_graph": default_graph}) + "\n")
+                stdin.flush()
             got = answer()
             if "error" in got:
                 raise BudgetkgError(f"the {kind} engine could not run a query: {got['error']}")
