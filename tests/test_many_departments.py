@@ -9,7 +9,7 @@ from facts import KJC_NAMES
 from budgetkg.cli import cli
 from budgetkg.graph import build
 from budgetkg.mapping import VOCABULARY_GRAPH
-from budgetkg.queries import QueryError, document_dataset, library, run_select
+from budgetkg.queries import QueryError, document_dataset, document_graphs, library, run_select
 from budgetkg.store import open_store
 from budgetkg.synthetic import generate
 
@@ -110,6 +110,8 @@ def test_a_query_asked_of_one_document_answers_for_it_alone(two_years, store):
     assert reference  # the organisations, at least
     assert (document_dataset(years, [graph_2024]) == document_dataset(years, ["2024.txt"])
             == [graph_2024, VOCABULARY_GRAPH.value, *reference])
+    graph_2025 = graph_2024.removesuffix("/2024") + "/2025"
+    assert document_graphs(years, ["2025.txt", graph_2024]) == [graph_2025, graph_2024]  # in the order named
     for not_a_document in (graph_2024.replace("/2024", "/2026"), reference[0]):
         with pytest.raises(QueryError, match="2024.txt, 2025.txt"):
             document_dataset(years, [graph_2024, not_a_document])

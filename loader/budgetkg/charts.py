@@ -249,11 +249,9 @@ def write_report(store: Store, out: Path, *, documents: Sequence[str] = ()) -> l
     if documents:
         # Found once by whatever names they were given; each chart then names them by graph IRI,
         # which document_dataset looks up directly instead of listing every graph's names.
-        from .mapping import VOCABULARY_GRAPH
-        from .queries import document_dataset
+        from .queries import document_graphs
 
-        dataset = document_dataset(store, documents)
-        documents = dataset[:dataset.index(VOCABULARY_GRAPH.value)]
+        documents = document_graphs(store, documents)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, chart in CHARTS.items():

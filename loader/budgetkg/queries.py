@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .remote import Endpoint, RemoteStore
 
 __all__ = ["Param", "LibraryQuery", "QueryError", "library", "resolve", "run_query", "run_select", "Result",
-           "render_table", "document_dataset"]
+           "render_table", "document_dataset", "document_graphs"]
 
 _HEADER = re.compile(r"^#\s*([\w@-]+)\s*:\s*(.*)$")
 
@@ -262,9 +262,21 @@ def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable
     """
     from .mapping import VOCABULARY_GRAPH
 
-    documents = list(documents)
-    chosen, reference = _documents_by_iri(source, documents) or _documents_by_name(source, documents)
+    chosen, reference = _documents(source, list(documents))
     return chosen + [VOCABULARY_GRAPH.value] + reference
+
+
+def document_graphs(source: Store | Endpoint | RemoteStore, documents: Iterable[str]) -> list[str]:
+    """The named graphs of the documents, in the order named (see :func:`document_dataset` for the
+    names a document goes by): each then named by its graph IRI, which is looked up directly.
+
+    :raises QueryError: when a name matches no document, or several files of that name.
+    """
+    return _documents(source, list(documents))[0]
+
+
+def _documents(source: Store | Endpoint | RemoteStore, documents: list[str]) -> tuple[list[str], list[str]]:
+    return _documents_by_iri(source, documents) or _documents_by_name(source, documents)
 
 
 def _documents_by_name(source: Store | Endpoint | RemoteStore, documents: list[str]) -> tuple[list[str], list[str]]:
