@@ -53,17 +53,16 @@ class Bench:
         self.log(f"{section:10} {name:58} {value:>12,.3f} {unit:8} {goal}{mark}")
 
 
-def _medians_in_turn(runs: dict[str, tuple[Callable[[], float], int]]) -> dict[str, float]:
-    """The median time of each function, each given (function, how many runs) and returning the
-    seconds it measured: run one at a time in turn with the others, the order reversed every
-    round, so that a slow spell of the machine (a shared one here runs the same query 1.5-2×
-    slower for seconds at a time) weighs on every function alike and the ratios between them keep."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    order = list(runs.items())
-    for n in range(max(count for _, count in runs.values())):
-        for name, (f, count) in (order if n % 2 == 0 else order[::-1]):
-            if n < count:
-                times[name].append(f())
+def _medians_in_turn(functions: dict[str, Callable[[], float]], runs: int) -> dict[str, float]:
+    """The median of ``runs`` runs of each function, each returning the seconds it measured: run
+    one at a time in turn with the others, the order reversed every round, so that a slow spell
+    of the machine (a shared one here runs the same query 1.5-2× slower for seconds at a time)
+    weighs on every function alike and the ratios between them keep."""
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    order = list(functions.items())
+    for n in range(runs):
+        for name, f in (order if n % 2 == 0 else order[::-1]):
+            times[name].append(f())
     return {name: statistics.median(taken) for name, taken in times.items()}
 
 
@@ -211,9 +210,7 @@ def queries(b: Bench, store_dir: Path, runs: int, limit: int | None = None) -> N
     with ExitStack() as engines:
         timed = {kind: engines.enter_context(_timed_engine(kind, store_dir, ntriples)) for kind in KINDS}
         for slug, text in texts:
-            medians = _medians_in_turn({
-                kind: (partial(run, text), max(1, min(runs, 3)) if kind == "rdflib" else runs)
-                for kind, run in timed.items()})
+            medians = _medians_in_turn({kind: partial(run, text) for kind, run in timed.items()}, runs)
             for where in ratios:
                 ratios[where].append(medians["rdflib"] / medians[where])
                 b.add("queries", f"{slug}: rdflib / pyoxigraph {where}", medians["rdflib"] / medians[where], "×")
