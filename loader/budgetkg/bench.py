@@ -293,23 +293,32 @@ def _load_runs(b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Ca
                requests: int) -> None:
     import asyncio
 
-    import httpx
+    # aiohttp, not httpx: the load generator shares the two cores with the servers, and
+    # httpx's client spent 3.3-3.6 ms of CPU a request at 8 clients and 8.6-8.9 ms at 32,
+    # a whole core, so every server seemed to serve about 250 and 115 req/s; aiohttp's
+    # spends 0.8-0.9 ms, and the same budgetkg server then answered 630-710 req/s
+    # (the cheap query, 2026-11-30; docs/benchmarks.md).
+    import aiohttp
+    from yarl import URL
 
     async def load(request: Callable[[int], Request], clients: int) -> tuple[float, list[float], int]:
         latencies, errors = [], 0
         sem = asyncio.Semaphore(clients)
 
-        async def one(http: httpx.AsyncClient, i: int) -> None:
+        async def one(http: aiohttp.ClientSession, i: int) -> None:
             nonlocal errors
             method, url, form, accept = request(i)
             async with sem:
                 t = time.perf_counter()
-                r = await http.request(method, url, data=form, headers={"Accept": accept})
+                # encoded=True: sent as written; yarl would otherwise decode the %3A and %2F of the IRIs
+                async with http.request(method, URL(url, encoded=True), data=form, headers={"Accept": accept}) as r:
+                    await r.read()
                 latencies.append(time.perf_counter() - t)
-                errors += r.status_code != 200
+                errors += r.status != 200
 
         t = time.perf_counter()
-        async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=clients)) as http:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients),
+                                         timeout=aiohttp.ClientTimeout(total=120)) as http:
             await asyncio.gather(*(one(http, i) for i in range(requests)))
         return time.perf_counter() - t, latencies, errors
 
@@ -365,10 +374,14 @@ def _machine() -> str:
 
 def _require_serving_baselines() -> None:
     """Fail before an hour of measuring, not at its end, when the serving baselines are missing."""
+    from importlib.util import find_spec
+
     from .oxigraph_server import oxigraph_binary
 
-    if oxigraph_binary() is None:
-        raise BudgetkgError('the serving benchmark needs the Oxigraph server: pip install "budgetkg[bench]" '
+    missing = [what for what, found in (("the Oxigraph server", oxigraph_binary() is not None),
+                                        ("aiohttp (the load generator)", find_spec("aiohttp") is not None)) if not found]
+    if missing:
+        raise BudgetkgError(f'the serving benchmark needs {" and ".join(missing)}: pip install "budgetkg[bench]" '
                             "(or pass --no-serve)")
 
 
