@@ -22,6 +22,9 @@ def test_small_benchmark_run(tmp_path):
     serving = [f["name"] for f in figures if f["section"] == "serving"]
     assert any("resource pages, Turtle" in n and "share of oxigraph" in n for n in serving)
     assert any("cheap library query" in n for n in serving) and any("aggregate library query" in n for n in serving)
+    # Every request of the load runs was answered (a page URL the client re-encoded would be a 404).
+    answered = [f for f in figures if f["goal"] == "0 errors"]
+    assert len(answered) == 12 and all(f["met"] for f in answered), [f["name"] for f in answered if not f["met"]]
     assert "goals:" in result.output
     machine = next(line for line in result.output.splitlines() if line.startswith("machine:"))
     assert "cores" in machine and "budgetkg " in machine and "pyoxigraph 0.5." in machine

@@ -515,9 +515,8 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
 @click.option("--sizes", default="1,10,100,1000", show_default=True, callback=_sizes,
               help="Numbers of generated documents to build (comma-separated; empty to skip).")
 @click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True, help="Runs per timed step (the median is kept).")
-# 600 requests a load run: with 200, 32 clients sent about 6 each, and a run's opening (32 new
-# connections) and tail (the last requests, most clients done) swung the cheap query's share of
-# the Oxigraph server at 32 clients between 75 and 126 % from run to run (runs P-U).
+# 600 requests a load run: at 32 clients about 19 requests each, so that a run's opening (32 new
+# connections) and its tail (the last requests, most clients done) weigh little (with 200, about 6 each).
 @click.option("--requests", type=click.IntRange(min=1), default=600, show_default=True, help="Requests per serving load run (three runs a server, in turn with the Oxigraph server).")
 @click.option("--no-serve", is_flag=True, help="Skip the serving comparison with the Oxigraph server.")
 @click.option("--queries", "query_limit", type=click.IntRange(min=1), default=None,
