@@ -295,7 +295,7 @@ def _load_runs(b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Ca
 
     # aiohttp, not httpx: the load generator shares the two cores with the servers, and
     # httpx's client spent 3.4-3.6 ms of CPU a request at 8 clients and 8.6-8.9 ms at 32,
-    # a whole core, so every server seemed to serve about 250 and 115 req/s; aiohttp's
+    # a whole core, so every server seemed to serve 250-340 and 112-123 req/s; aiohttp's
     # spends 0.8-0.9 ms, and the same budgetkg server then answered 630-710 req/s
     # (the cheap query, 2026-11-30; docs/benchmarks.md).
     import aiohttp
