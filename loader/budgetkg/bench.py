@@ -385,10 +385,13 @@ def _require_serving_baselines() -> None:
                             "(or pass --no-serve)")
 
 
-def run_benchmarks(*, sizes: list[int], runs: int = 5, requests: int = 600, out: Path | None = None,
+def run_benchmarks(*, sizes: list[int], runs: int = 5, requests: int, out: Path | None = None,
                    serve: bool = True, query_limit: int | None = None,
                    log: Callable[[str], None] = print) -> list[Figure]:
-    """Run every benchmark in one process run; print the table, write JSON to ``out``."""
+    """Run every benchmark in one process run; print the table, write JSON to ``out``.
+
+    :param requests: requests a serving load run (``budgetkg bench --requests`` holds the default).
+    """
     if serve:
         _require_serving_baselines()
     b = Bench(log=log)
