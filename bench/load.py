@@ -5,7 +5,7 @@
 Starts `budgetkg serve` on 127.0.0.1 (unless --url names a running one), sends a bounded
 number of requests from concurrent clients (loopback only), and prints throughput, p50/p99
 latency, errors, wrong answers (a sample compared with the embedded store) and the
-server's memory (its process and query workers).  Exit status 1 when any request failed
+server's memory (its processes).  Exit status 1 when any request failed
 or any answer was wrong.
 """
 
@@ -188,7 +188,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--duration", type=float, default=120, help="stop after this many seconds")
-    parser.add_argument("--workers", type=int, default=2, help="query workers of the server")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (serve --workers)")
     parser.add_argument("--store", default=None)
     parser.add_argument("--url", default=None, help="a running server (default: start one)")
     parser.add_argument("--check", type=float, default=0.3, help="share of query answers compared with the store")

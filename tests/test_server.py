@@ -27,14 +27,26 @@ KJC = ('SELECT ?p ?t WHERE { ?p <https://w3id.org/budgetkg/ontology#theme>/<http
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def start(store: Path, *args: str, launcher: tuple[str, ...] = ("-m", "budgetkg")):
-    """`budgetkg serve` on a free port; ``launcher`` is what Python runs (the module, or `-c` code calling the CLI)."""
+def start(store: Path, *args: str, env: dict[str, str] | None = None):
+    """`budgetkg serve` on a free port."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, *launcher, "serve", "--store", str(store), "--port",
-                                str(port), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store), "--port",
+                                str(port), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     url = f"http://127.0.0.1:{port}"
     wait_until_answers(url + "/sparql", process, timeout=60)
     return process, url
+
+
+def server_processes(pid: int) -> list[int]:
+    """The server processes that `budgetkg serve` (process ``pid``) runs: its spawned children."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def pid_maps_no(pid: int, *names: str) -> bool:
+    """Whether process ``pid`` has loaded no library or module file whose name starts with one of ``names``."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return not any(f"/{name}" in maps for name in names)
 
 
 @pytest.fixture(scope="module")
@@ -100,12 +112,12 @@ def parsed_rows(content: bytes, fmt: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
 @pytest.mark.parametrize("rows, max_rows", [(12, 12), (13, 12), (12, 400)])
 def test_tables_are_cut_at_the_row_cap_in_every_format(fmt, rows, max_rows, monkeypatch):
-    from budgetkg.server import workers
+    from budgetkg.server import answers
 
     if rows <= max_rows:  # a table that fits is written by pyoxigraph, not row by row in Python
-        monkeypatch.setattr(workers, "_table", lambda *args: pytest.fail("written in Python"))
+        monkeypatch.setattr(answers, "_table", lambda *args: pytest.fail("written in Python"))
     query = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s"
-    outcome = workers._run(tricky_store(rows), query, max_rows, fmt, "ttl")
+    outcome = answers.answer(tricky_store(rows), query, max_rows, fmt, "ttl")
     assert outcome.kind == "table", outcome.message
     expected = [(f"http://example.org/s{i:03}", TRICKY[i % len(TRICKY)] * (1 + i % 2)) for i in range(rows)]
     if fmt == "xml":  # an XML reader reads a line end written as \r\n as \n
@@ -115,60 +127,89 @@ def test_tables_are_cut_at_the_row_cap_in_every_format(fmt, rows, max_rows, monk
 
 
 def test_a_table_too_large_for_pyoxigraph_s_buffer_is_written_whole(monkeypatch):
-    from budgetkg.server import workers
+    from budgetkg.server import answers
 
-    monkeypatch.setattr(workers, "NATIVE_BYTES_PER_ROW", 16)  # every row is longer: the writing is stopped
-    outcome = workers._run(tricky_store(5), "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s", 5, "json", "ttl")
+    monkeypatch.setattr(answers, "NATIVE_BYTES_PER_ROW", 16)  # every row is longer: the writing is stopped
+    outcome = answers.answer(tricky_store(5), "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s", 5, "json", "ttl")
     assert len(parsed_rows(outcome.content, "json")) == 5 and not outcome.truncated
 
 
-def test_large_answers_are_read_whole_under_uvloop(store_path):
-    # uvicorn runs on uvloop when it is installed, and uvloop leaves the worker's socket non-blocking.
+def blocking_runner(monkeypatch, timeout: float):
+    """A QueryRunner of one thread whose query "long" runs until ``release`` is set; ``runaways`` counts on_runaway's calls."""
+    from budgetkg.server import runner
+
+    release = threading.Event()
+    ran: list[str] = []
+
+    def answer(store, query, *args):
+        ran.append(query)
+        if query == "long":
+            release.wait(60)
+        return runner.QueryOutcome("table", query.encode(), "text/plain")
+
+    monkeypatch.setattr(runner, "answer", answer)
+    runaways: list[int] = []
+    return runner.QueryRunner(timeout=timeout, on_runaway=lambda: runaways.append(1), threads=1), release, ran, runaways
+
+
+def test_a_query_past_the_limit_is_answered_503_and_stops_its_process_once(monkeypatch):
     import uvloop
 
-    from budgetkg.server.workers import QueryPool
+    from budgetkg.server.runner import QueryTimeout
 
-    async def answers():
-        pool = QueryPool(store_path, size=1, timeout=60, in_memory=False)
-        await pool.start()
-        try:
-            return [await pool.run("SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5000", max_rows=10_000) for _ in range(3)]
-        finally:
-            await pool.close()
+    queries, release, ran, runaways = blocking_runner(monkeypatch, timeout=0.5)
 
-    for outcome in uvloop.run(answers()):
-        assert outcome.kind == "table", outcome.message
-        assert len(json.loads(outcome.content)["results"]["bindings"]) == 5000
+    async def scenario():
+        queries.start()
+        long = asyncio.ensure_future(queries.run(None, "long", max_rows=1))
+        waiting = asyncio.ensure_future(queries.run(None, "waiting", max_rows=1))  # no thread is free for it
+        results = await asyncio.gather(long, waiting, return_exceptions=True)
+        runaway = queries.runaway
+        release.set()
+        again = await queries.run(None, "again", max_rows=1)  # the thread is free once the long query ends
+        queries.close()
+        return results, runaway, again
 
-
-def test_one_client_is_served_by_one_worker_with_warm_caches(store_path):
-    # The worker that answered last answers next; taking workers in turn left every cache cold.
-    from budgetkg.server.workers import QueryPool
-
-    def cpu_ticks(pid: int) -> int:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
-
-    async def ticks_per_worker():
-        pool = QueryPool(store_path, size=2, timeout=60, in_memory=False)
-        await pool.start()
-        try:
-            before = {w.process.pid: cpu_ticks(w.process.pid) for w in pool._workers}
-            for _ in range(8):
-                await pool.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", max_rows=1)
-            return sorted(cpu_ticks(pid) - ticks for pid, ticks in before.items())
-        finally:
-            await pool.close()
-
-    idle, busy = asyncio.run(ticks_per_worker())
-    assert busy >= 10 and idle <= busy // 5, (idle, busy)
+    started = time.monotonic()
+    (long, waiting), runaway, again = uvloop.run(scenario())
+    assert isinstance(long, QueryTimeout) and isinstance(waiting, QueryTimeout)
+    assert time.monotonic() - started < 5
+    assert runaway and runaways == [1]  # the process is stopped once, for the query still running
+    assert ran == ["long", "again"]  # the query that waited until the limit never ran
+    assert again.content == b"again"
 
 
-def test_serves_without_uvloop_and_httptools(store_path):
-    # Where they are not installed (uvloop has no Windows build), uvicorn falls back to asyncio and h11.
-    code = ("import sys; sys.modules['uvloop'] = sys.modules['httptools'] = None; "
-            "from budgetkg.cli import cli; cli(prog_name='budgetkg')")
-    process, url = start(store_path, "--workers", "1", launcher=("-c", code))
+def test_a_query_whose_client_went_away_is_still_watched_at_the_limit(monkeypatch):
+    queries, release, ran, runaways = blocking_runner(monkeypatch, timeout=0.5)
+
+    async def scenario():
+        queries.start()
+        client = asyncio.ensure_future(queries.run(None, "long", max_rows=1))
+        dropped = asyncio.ensure_future(queries.run(None, "dropped", max_rows=1))
+        await asyncio.sleep(0.1)
+        client.cancel()  # both clients disconnected: the query that runs runs on, the other is dropped
+        dropped.cancel()
+        await asyncio.sleep(1)
+        runaway = queries.runaway
+        release.set()
+        await asyncio.sleep(0.2)
+        queries.close()
+        return runaway
+
+    assert asyncio.run(scenario()) is True
+    assert ran == ["long"] and runaways == [1]
+
+
+def test_serves_without_uvloop_and_httptools(store_path, tmp_path):
+    # Where they are not installed (uvloop has no Windows build), uvicorn falls back to asyncio
+    # and h11.  Hidden from the server processes too: they are spawned, and read PYTHONPATH.
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    for name in ("uvloop", "httptools"):
+        (hidden / f"{name}.py").write_text(f"raise ImportError('{name} is hidden by the test')\n")
+    process, url = start(store_path, "--workers", "1",
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(hidden), *sys.path])})
+    assert all(pid_maps_no(pid, "uvloop", "httptools") for pid in server_processes(process.pid))
     try:
         big = httpx.post(url + "/sparql", data={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5000"},
                          headers={"Accept": "application/sparql-results+json"}, timeout=60)
@@ -365,7 +406,27 @@ def test_long_query_stopped_while_others_are_answered(server):
     assert r.status_code == 503 and "stopped after 3 s" in r.json()["error"]
     assert outcome["seconds"] < 20
     again = httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"})
-    assert again.json()["boolean"] is True  # the stopped worker was replaced
+    assert again.json()["boolean"] is True
+
+
+def test_a_runaway_query_s_process_is_replaced_and_lets_go_of_the_cpu(store_path):
+    process, url = start(store_path, "--timeout", "2", "--workers", "1")
+    try:
+        [first] = server_processes(process.pid)
+        r = httpx.post(url + "/sparql", data={"query": SLOW}, timeout=60)
+        assert r.status_code == 503 and "stopped after 2 s" in r.json()["error"]
+        for _ in range(150):  # the process that ran it stops, and the supervisor starts a fresh one
+            if not Path(f"/proc/{first}").exists() and server_processes(process.pid):
+                break
+            time.sleep(0.2)
+        assert not Path(f"/proc/{first}").exists()
+        ask = httpx.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"},
+                        timeout=60)
+        assert ask.json()["boolean"] is True
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert b"cannot be stopped; server process" in process.stderr.read()
 
 
 def test_row_cap_is_reported(server):
@@ -536,40 +597,41 @@ def test_behind_a_proxy_for_a_public_base(tmp_path):
     assert page.exit_code == 0 and "<h1>广州市技师学院</h1>" in page.output
 
 
-def test_a_worker_that_cannot_open_the_store_is_retried_until_it_can(tmp_path, store_path):
-    import asyncio
+def test_a_database_that_cannot_be_opened_is_let_go_of_and_tried_again(tmp_path, store_path):
     import shutil
 
-    from budgetkg.server.workers import QueryFailed, QueryPool
+    from budgetkg.server.database import Database
+    from budgetkg.store import apply_update
 
     store = tmp_path / "store"
     shutil.copytree(store_path, store, symlinks=True)
+    database = Database(store, in_memory=False)
+    first = os.readlink(store / "current")
 
     async def scenario():
-        pool = QueryPool(store, size=1, timeout=30, in_memory=False)
-        await pool.start()
-        try:
-            (store / "current").rename(store / "away")  # the store is gone while the worker is replaced
-            pool._workers[0].process.kill()
-            with pytest.raises(QueryFailed):
-                await pool.run("ASK { ?s ?p ?o }", max_rows=10)
-            await asyncio.sleep(1.5)  # the replacement has failed to open the store at least once
-            (store / "away").rename(store / "current")
-            outcome = await asyncio.wait_for(pool.run("ASK { ?s ?p ?o }", max_rows=10), 60)
-            return json.loads(outcome.content)["boolean"]
-        finally:
-            await pool.close()
+        assert len(await database.store()) > 0
+        apply_update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }',
+                     path=store)
+        (store / "current").rename(store / "away")  # the store is gone while the server follows the rebuild
+        await database.follow()
+        held = databases_open(os.getpid(), store)
+        with pytest.raises(OSError):
+            await database.store()
+        (store / "away").rename(store / "current")
+        await database.follow()
+        answer = (await database.store()).query('ASK { <http://example.org/a> ?p "c" }', use_default_graph_as_union=True)
+        return held, bool(answer)
 
-    assert asyncio.run(scenario()) is True
-    assert os.path.islink(store / "current")
-
+    held, found = asyncio.run(scenario())
+    assert first not in held and found
 
 
 @pytest.mark.parametrize("in_memory", [False, True], ids=["on-disk", "in-memory"])
 def test_a_description_reads_the_union_of_graphs_cut_at_max_rows_and_follows_a_rebuild(tmp_path, in_memory):
     from pyoxigraph import Literal, NamedNode, Quad
 
-    from budgetkg.server.descriptions import Descriptions
+    from budgetkg.server.database import Database
+    from budgetkg.server.descriptions import describe
     from budgetkg.store import rebuild
 
     store = tmp_path / "store"
@@ -580,19 +642,23 @@ def test_a_description_reads_the_union_of_graphs_cut_at_max_rows_and_follows_a_r
         return [Quad(x, p, Literal(v), graph) for v in values]
 
     rebuild([((a,), stated(a, "1", "2")), ((b,), stated(b, "2", "3"))], path=store)
-    descriptions = Descriptions(store, in_memory=in_memory)
+    database = Database(store, in_memory=in_memory)
+
+    def described(node: NamedNode, rdf_format: RdfFormat, max_rows: int) -> bytes:
+        return describe(asyncio.run(database.store()), node, rdf_format, max_rows)
 
     def values(max_rows: int = 100) -> list[str]:
-        return sorted(t.object.value for t in parse(asyncio.run(descriptions.describe(x, RdfFormat.N_TRIPLES, max_rows)),
+        return sorted(t.object.value for t in parse(described(x, RdfFormat.N_TRIPLES, max_rows),
                                                     format=RdfFormat.N_TRIPLES))
 
     assert values() == ["1", "2", "3"]  # "2" is stated in both graphs: one triple of the union
     # a copy in memory keeps no file of the database open; a read-only handle does
     assert (os.readlink(store / "current") in databases_open(os.getpid(), store)) is not in_memory
     assert len(values(max_rows=2)) == 2
-    assert asyncio.run(descriptions.describe(NamedNode("http://example.org/nobody"), RdfFormat.TURTLE, 100)) == b""
+    assert described(NamedNode("http://example.org/nobody"), RdfFormat.TURTLE, 100) == b""
     rebuild([((b,), stated(b, "4"))], path=store)  # swaps the database; graph a is kept
     assert values() == ["1", "2", "4"]
+
 
 def databases_open(pid: int, store: Path) -> set[str]:
     """The database folders of ``store`` whose files process ``pid`` has open (an on-disk store keeps them open)."""
@@ -607,30 +673,29 @@ def databases_open(pid: int, store: Path) -> set[str]:
     return found
 
 
-def test_an_idle_description_handle_lets_go_of_a_swapped_database(tmp_path):
+def test_following_a_rebuild_lets_go_of_the_swapped_database(tmp_path):
     from pyoxigraph import Literal, NamedNode, Quad
 
-    from budgetkg.server.descriptions import Descriptions
+    from budgetkg.server.database import Database
     from budgetkg.store import apply_update, rebuild
 
     store = tmp_path / "store"
     x, g = NamedNode("http://example.org/x"), NamedNode("http://example.org/g")
     rebuild([((g,), [Quad(x, NamedNode("http://example.org/p"), Literal("1"), g)])], path=store)
-    descriptions = Descriptions(store)
+    database = Database(store)
     first = os.readlink(store / "current")
-    assert asyncio.run(descriptions.describe(x, RdfFormat.N_TRIPLES, 10))
-    assert first in databases_open(os.getpid(), store)
-    descriptions.let_go_if_moved()  # nothing moved: the handle stays
+    asyncio.run(database.store())
+    asyncio.run(database.follow())  # nothing moved: the handle stays
     assert first in databases_open(os.getpid(), store)
     for n in (2, 3):  # the second swap deletes the first database
         apply_update(f"INSERT DATA {{ GRAPH <{g.value}> {{ <{x.value}> <http://example.org/p> {n} }} }}", path=store)
     assert not (store / first).exists() and first in databases_open(os.getpid(), store)
-    descriptions.let_go_if_moved()
-    assert first not in databases_open(os.getpid(), store)
-    assert b'"3"^^' in asyncio.run(descriptions.describe(x, RdfFormat.N_TRIPLES, 10))  # the next page opens the new database
+    asyncio.run(database.follow())
+    held = databases_open(os.getpid(), store)
+    assert first not in held and os.readlink(store / "current") in held
 
 
-def test_the_server_lets_go_of_a_swapped_database_without_waiting_for_a_page(tmp_path, store_path):
+def test_the_server_takes_up_a_rebuild_without_waiting_for_a_request(tmp_path, store_path):
     import shutil
 
     from budgetkg.store import apply_update
@@ -639,19 +704,24 @@ def test_the_server_lets_go_of_a_swapped_database_without_waiting_for_a_page(tmp
     shutil.copytree(store_path, store, symlinks=True)
     process, url = start(store, "--on-disk", "--workers", "1")
     try:
+        [server] = server_processes(process.pid)
         first = os.readlink(store / "current")
         unit = "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
-        page = httpx.get(url + unit, headers={"Accept": "text/turtle"}, timeout=30)  # read in the server's process
-        assert "广州市人力资源和社会保障局" in page.text and first in databases_open(process.pid, store)
+        page = httpx.get(url + unit, headers={"Accept": "text/turtle"}, timeout=30)
+        assert "广州市人力资源和社会保障局" in page.text and first in databases_open(server, store)
         for n in (1, 2):  # the second swap deletes the first database
             apply_update(f'INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}',
                          path=store)
         assert not (store / first).exists()
-        for _ in range(50):  # no request is sent: the server must let go of it itself
-            if first not in databases_open(process.pid, store):
+        last = os.readlink(store / "current")
+        for _ in range(50):  # no request is sent: the server must take up the rebuild itself
+            if databases_open(server, store) == {last}:
                 break
             time.sleep(0.2)
-        assert first not in databases_open(process.pid, store)
+        assert databases_open(server, store) == {last}
+        ask = httpx.get(url + "/sparql", params={"query": "ASK { <http://example.org/a> <http://example.org/b> 2 }"},
+                        headers={"Accept": "application/json"})
+        assert ask.json()["boolean"] is True
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -689,35 +759,33 @@ def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
     assert not any(d.path.exists() for d in [*second.values(), *third.values()])
 
 
-def test_an_idle_worker_takes_up_a_rebuild_before_the_next_query(tmp_path, store_path):
-    import asyncio
-    import shutil
+def test_the_server_processes_share_one_folder_of_dumps_written_once(tmp_path):
+    from pyoxigraph import Literal, NamedNode, Quad
 
-    from budgetkg.server.workers import QueryPool
-    from budgetkg.store import apply_update
+    from budgetkg.server.dumps import DumpFolders
+    from budgetkg.store import apply_update, rebuild
 
-    store = tmp_path / "store"
-    shutil.copytree(store_path, store, symlinks=True)
+    store, shared = tmp_path / "store", tmp_path / "dumps"
+    shared.mkdir()
+    g = NamedNode("http://example.org/g")
+    rebuild([((g,), [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal("0"), g)])], path=store)
+    one, two = DumpFolders(store, shared=shared), DumpFolders(store, shared=shared)
+    first = one.current()
+    written = {name: d.path.stat().st_mtime_ns for name, d in first.items()}
+    assert {name: d.path for name, d in two.current().items()} == {name: d.path for name, d in first.items()}
+    assert {name: d.path.stat().st_mtime_ns for name, d in first.items()} == written  # not written again
+    def insert(n: int) -> None:
+        apply_update(f'INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}',
+                     path=store)
 
-    async def scenario():
-        pool = QueryPool(store, size=1, timeout=30, in_memory=False)
-        await pool.start()
-        try:
-            pid = pool._workers[0].process.pid
-            before = databases_open(pid, store)
-            apply_update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }',
-                          path=store)
-            new = os.readlink(store / "current")
-            for _ in range(100):  # no query is sent: the idle worker must find the swap itself
-                if new in databases_open(pid, store):
-                    break
-                await asyncio.sleep(0.2)
-            after = databases_open(pid, store)
-            outcome = await pool.run('ASK { <http://example.org/a> ?p "c" }', max_rows=10)
-            return before, new, after, json.loads(outcome.content)["boolean"]
-        finally:
-            await pool.close()
+    insert(1)
+    second = two.current()
+    insert(2)
+    third = one.current()
+    assert b"<http://example.org/a>" in gzip.decompress(third["budgetkg.nq.gz"].path.read_bytes())
+    # the previous generation stays until the one after, as a process alone keeps it
+    assert not any(d.path.exists() for d in first.values())
+    assert all(d.path.exists() for d in [*second.values(), *third.values()])
+    one.remove()  # the command that made the shared folder removes it, not a server process
+    assert all(d.path.exists() for d in third.values())
 
-    before, new, after, answer = asyncio.run(scenario())
-    assert new not in before and new in after
-    assert answer is True

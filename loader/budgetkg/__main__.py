@@ -2,6 +2,6 @@
 
 from .cli import cli
 
-# Guarded: the query workers of `serve` are spawned processes, which import this module again.
+# Guarded: the server processes of `serve` are spawned processes, which import this module again.
 if __name__ == "__main__":
     cli(prog_name="budgetkg")

@@ -310,9 +310,13 @@ def _load_runs(b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Ca
             method, url, form, accept = request(i)
             async with sem:
                 t = time.perf_counter()
-                # encoded=True: sent as written; yarl would otherwise decode the %3A and %2F of the IRIs
-                async with http.request(method, URL(url, encoded=True), data=form, headers={"Accept": accept}) as r:
-                    await r.read()
+                try:
+                    # encoded=True: sent as written; yarl would otherwise decode the %3A and %2F of the IRIs
+                    async with http.request(method, URL(url, encoded=True), data=form, headers={"Accept": accept}) as r:
+                        await r.read()
+                except (aiohttp.ClientError, asyncio.TimeoutError):  # a dropped connection is an error to count
+                    errors += 1
+                    return
                 latencies.append(time.perf_counter() - t)
                 errors += r.status != 200
 

@@ -439,7 +439,8 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
               help="Public base of the data IRIs: a request for /PATH describes BASE+PATH (default: "
                    "https://w3id.org/budgetkg/data/, the base `build` uses). Set it when a proxy serves a public base.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
-              help="Seconds a query may run; a longer one is stopped (its worker process is killed) and answered 503.")
+              help="Seconds a query may run; a longer one is answered 503, and the server process running it is "
+                   "replaced by a fresh one (a query cannot be stopped otherwise).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Rows (or triples) per answer; a longer answer is cut and says so (X-Budgetkg-Truncated header, "
                    "and a \"budgetkg\" member in JSON results).")
@@ -449,11 +450,12 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
               help="An endpoint that queries may call with SERVICE (repeatable; default: none, SERVICE is refused).")
 @click.option("--update-token", envvar="BUDGETKG_UPDATE_TOKEN", default=None,
               help="Accept SPARQL updates carrying Authorization: Bearer TOKEN (default: read-only, updates refused).")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Query worker processes.")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Server processes; each answers requests and runs their queries, two at a time.")
 @click.option("--in-memory/--on-disk", "in_memory", default=None,
-              help="Whether each query worker, and the server's process for resource pages, copies the store "
-                   "into memory (faster answers, about 7× the store's size on disk in memory per copy) or reads "
-                   "it on disk. Default: in memory when the store is at most 64 MiB on disk (about six documents).")
+              help="Whether each server process copies the store into memory (faster answers, about 7× the "
+                   "store's size on disk in memory per copy) or reads it on disk. Default: in memory when the "
+                   "store is at most 64 MiB on disk (about six documents).")
 @click.option("--get", "get_path", default=None, metavar="PATH",
               help="Run one GET request in-process, print the response and exit (no socket; for scripts and tests).")
 @store_option
@@ -477,14 +479,15 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     options = ServerOptions(store=path, base=base or DEFAULT_BASE, timeout=timeout, max_rows=max_rows,
                             max_request_bytes=max_request_bytes, allow_service=allow_service,
                             update_token=update_token, workers=workers, in_memory=in_memory)
-    app = create_app(options)
     if get_path is not None:
         import asyncio
 
         import httpx
 
+        app = create_app(options)
+
         async def fetch() -> httpx.Response:
-            # The app answers in this process (its lifespan starts and stops the query workers).
+            # The app answers in this process (its lifespan opens the store and starts the query threads).
             async with app.router.lifespan_context(app):
                 async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client:
                     # as a browser asks: pages as HTML, anything else as the server likes
@@ -493,12 +496,12 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
         response = asyncio.run(fetch())
         click.echo(response.text, nl=False)
         sys.exit(EXIT_OK if response.status_code < 400 else EXIT_PROBLEMS)
-    import uvicorn
+    from .server.run import run_server
 
     click.echo(f"budgetkg serving {path} at http://{host}:{port}/ (SPARQL: /sparql)", err=True)
-    # No access log: at the warning level it is never shown, yet uvicorn would still make each line's parts.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, limit_max_requests=None,
-                h11_max_incomplete_event_size=max_request_bytes + 16_384)
+    if not run_server(options, host=host, port=port):
+        click.echo("budgetkg: a server process could not start (its error is above)", err=True)
+        sys.exit(EXIT_PROBLEMS)
 
 
 def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:

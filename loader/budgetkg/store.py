@@ -113,13 +113,11 @@ class LiveStore:
             return opened[1]
         return None
 
-    def let_go_if_moved(self) -> None:
-        """Close the store if a rebuild has moved ``current`` since it was opened (the next
-        :meth:`get` opens the new one): an idle reader must not keep the files of a database
-        that a later build deletes, or their disk space is not freed."""
-        opened = self._open
-        if opened is not None and os.readlink(self._current) != opened[0]:
-            self._open = None
+    def let_go(self) -> None:
+        """Close the store (the next :meth:`get` opens it again): a reader that cannot open a
+        rebuild's database must not keep the files of the old one, which a later build deletes
+        (their disk space would not be freed)."""
+        self._open = None
 
 
 def solutions(store: Store, query: str, **options: Any) -> Iterable[Any]:
@@ -260,7 +258,7 @@ def rebuild(
 def apply_update(update: str, *, path: Path | None = None) -> None:
     """Apply a SPARQL Update atomically: on a copy of the live database, swapped in when done.
 
-    Readers (the server's query workers) see the old or the new database, never a mix.
+    Readers (the server's processes) see the old or the new database, never a mix.
 
     :raises SyntaxError: when the update is not valid SPARQL.
     :raises StoreBusy: when a build holds the store.

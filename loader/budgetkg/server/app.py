@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import os
+import signal
+import sys
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,13 +30,14 @@ from ..prefixes import prefix_table
 from ..resources import ontology_dir
 from ..store import open_store
 from .asgi import ClientGone, read_body, request_headers
+from .answers import GRAPH_FORMATS
+from .database import FOLLOW_SECONDS, Database
 from .describe import (Dump, dcat_catalogue, examples, service_description, sparql_examples,
                        void_description)
 from .dumps import DumpFolders
-from .descriptions import Descriptions
 from .pages import resource_response
+from .runner import QueryRunner, QueryTimeout
 from .sparql import ProtocolError, negotiate, read_request, service_targets
-from .workers import GRAPH_FORMATS, IDLE_CHECK_SECONDS, QueryFailed, QueryPool, QueryTimeout
 
 __all__ = ["ServerOptions", "BudgetkgApp", "create_app", "error"]
 
@@ -51,9 +55,15 @@ class ServerOptions:
     max_request_bytes: int = 100_000
     allow_service: tuple[str, ...] = ()
     update_token: str | None = None
-    workers: int = 2
+    workers: int = 2  # server processes (see budgetkg.server.run)
     in_memory: bool | None = None  # None: copy small stores into memory (see budgetkg.store.open_store)
     extra: dict[str, str] = field(default_factory=dict)
+    # Set by budgetkg.server.run, whose supervisor starts a fresh process when one stops: a
+    # process then stops itself when a query outlives the time limit, and the processes share
+    # one folder of dumps.  Unset (the app in a test's or `serve --get`'s process), a runaway
+    # query keeps its thread until it ends.
+    supervised: bool = False
+    dumps_dir: Path | None = None
 
 
 def error(status: int, message: str, *, errors: list[str] | None = None, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -100,14 +110,22 @@ def _too_large(limit: int) -> JSONResponse:
 def create_app(options: ServerOptions) -> BudgetkgApp:
     templates = Environment(loader=PackageLoader("budgetkg.server", "templates"),
                             autoescape=select_autoescape(["html"]))
-    pool = QueryPool(options.store, size=options.workers, timeout=options.timeout, in_memory=options.in_memory)
     state: dict[str, object] = {}
+
+    def stop_this_process() -> None:
+        # A graceful stop, as on SIGTERM: no new connection, the requests held are answered
+        # (uvicorn waits for them, up to timeout_graceful_shutdown), then the lifespan's end.
+        print(f"budgetkg: a query ran past the {options.timeout:g} s limit and cannot be stopped; "
+              f"server process {os.getpid()} stops, and a fresh one takes its place", file=sys.stderr, flush=True)
+        signal.raise_signal(signal.SIGTERM)
+
+    queries = QueryRunner(timeout=options.timeout, on_runaway=stop_this_process if options.supervised else lambda: None)
 
     def store() -> Store:
         return open_store(options.store)
 
-    dump_folders = DumpFolders(options.store)
-    descriptions = Descriptions(options.store, in_memory=options.in_memory)
+    dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
+    database = Database(options.store, in_memory=options.in_memory)
 
     dumps_lock = asyncio.Lock()
 
@@ -135,13 +153,12 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             return error(403, f"SERVICE to {', '.join(refused)} is refused: not on this endpoint's allow-list "
                               "(start the server with --allow-service URL)")
         try:
-            outcome = await pool.run(query, max_rows=options.max_rows, table_format=table_format,
-                                     graph_format=graph_format, default_graphs=dataset[0], named_graphs=dataset[1])
+            outcome = await queries.run(await database.store(), query, max_rows=options.max_rows,
+                                        table_format=table_format, graph_format=graph_format,
+                                        default_graphs=dataset[0], named_graphs=dataset[1])
         except QueryTimeout:
             return error(503, f"the query was stopped after {options.timeout:g} s, this endpoint's time limit",
                          headers={"Retry-After": "1"})
-        except QueryFailed:
-            return error(500, "the query worker failed; the query was not answered")
         if outcome.kind == "syntax-error":
             return error(400, f"SPARQL syntax error: {outcome.message}")
         if outcome.kind == "error":
@@ -265,28 +282,36 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             iri = VOCABULARY_BASE + path.lstrip("/")
         else:
             iri = options.base + path.lstrip("/")
-        return await resource_response(request, iri, pool, descriptions, templates, options, error)
+        return await resource_response(request, iri, queries, database, templates, options, error)
 
-    async def let_go_of_swapped_databases() -> None:
-        # Resource pages read the database in this process; without a page for a while, a
-        # handle on a swapped database would keep its files (and disk space) after a later
-        # build deletes them.  The query workers look as often (IDLE_CHECK_SECONDS).
+    async def follow_rebuilds() -> None:
+        # Without a request for a while, this process would keep a swapped database's files
+        # (and disk space) after a later build deletes them, and the next request would wait
+        # for the new copy in memory.
         while True:
-            await asyncio.sleep(IDLE_CHECK_SECONDS)
-            try:
-                descriptions.let_go_if_moved()
-            except OSError:  # `current` is being swapped or the store was removed: look again later
-                pass
+            await asyncio.sleep(FOLLOW_SECONDS)
+            await database.follow()
 
     @asynccontextmanager
     async def lifespan(app):
-        await pool.start()
-        await descriptions.store()  # the first resource page need not wait for the copy into memory
-        watcher = asyncio.create_task(let_go_of_swapped_databases())
+        try:
+            await database.store()  # the first request need not wait for the copy into memory
+        except Exception:
+            # A process started while a rebuild swaps the store: its first request opens the
+            # database (and answers the error if it still cannot), rather than the supervisor
+            # giving up on a process that failed to start.
+            pass
+        queries.start()
+        watcher = asyncio.create_task(follow_rebuilds())
         yield
         watcher.cancel()
-        await pool.close()
+        queries.close()
         dump_folders.remove()
+        if queries.runaway and options.supervised:
+            # Python would wait at exit for the dumps' threads, and a runaway query can hold
+            # anything: the process ends here, and the supervisor starts a fresh one.
+            sys.stderr.flush()
+            os._exit(0)
 
     routes = [
         Route("/", index),

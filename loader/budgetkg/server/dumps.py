@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -34,37 +36,66 @@ def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
 
 
 class DumpFolders:
-    """The dumps of the live database of a store, each generation in its own temporary folder.
+    """The dumps of the live database of a store, each generation in a folder of its own.
 
     A build or an update swaps the store's ``current`` database; the next call writes the
     new dumps.  The previous generation is kept until the one after, as the store keeps its
     previous database: a request that looked up a dump just before a swap still finds its
-    file when it opens it.  Not thread-safe: the server calls it under a lock.
+    file when it opens it.
+
+    Alone, a server process writes its dumps into temporary folders of its own.  With
+    ``shared``, the server processes of one ``budgetkg serve`` share that folder: the first
+    to need a generation writes it (named after the database, ``data-<n>``) while the others
+    wait for it under a lock, and the folder is removed by the command that made it.  Not
+    thread-safe: the server calls it under a lock.
     """
 
-    def __init__(self, store_dir: Path) -> None:
+    def __init__(self, store_dir: Path, *, shared: Path | None = None) -> None:
         self.store_dir = store_dir
+        self.shared = shared
         self._database: str | None = None
         self._dumps: dict[str, Dump] = {}
-        self._folders: list[Path] = []  # oldest first; at most two
+        self._folders: list[Path] = []  # oldest first; at most two (alone)
 
     def current(self) -> dict[str, Dump]:
         database = os.path.realpath(self.store_dir / "current")
         if database != self._database:
-            folder = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
-            try:
-                self._dumps = write_dumps(open_store(self.store_dir), folder)
-            except BaseException:
-                shutil.rmtree(folder, ignore_errors=True)
-                raise
+            self._dumps = self._shared(database) if self.shared else self._alone()
             self._database = database
-            self._folders.append(folder)
-            while len(self._folders) > 2:
-                shutil.rmtree(self._folders.pop(0), ignore_errors=True)
         return self._dumps
 
+    def _alone(self) -> dict[str, Dump]:
+        folder = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
+        try:
+            dumps = write_dumps(open_store(self.store_dir), folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self._folders.append(folder)
+        while len(self._folders) > 2:
+            shutil.rmtree(self._folders.pop(0), ignore_errors=True)
+        return dumps
+
+    def _shared(self, database: str) -> dict[str, Dump]:
+        assert self.shared is not None
+        name = Path(database).name
+        folder = self.shared / name
+        with open(self.shared / "lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, or the process ends
+            if not folder.exists():
+                # Written beside, then renamed: a process stopped while writing leaves no
+                # generation that looks whole (what it leaves goes with the shared folder).
+                partial = Path(tempfile.mkdtemp(prefix=f"{name}-", suffix=".partial", dir=self.shared))
+                write_dumps(open_store(self.store_dir), partial)
+                partial.rename(folder)
+                generations = sorted((p for p in self.shared.iterdir() if re.fullmatch(r"data-\d+", p.name)),
+                                     key=lambda p: int(p.name.split("-")[1]))
+                for old in generations[:-2]:
+                    shutil.rmtree(old, ignore_errors=True)
+        return {p.name: Dump(p.name, _MEDIA[p.suffix[1:]], p) for p in sorted(folder.iterdir())}
+
     def remove(self) -> None:
-        """Delete every generation (the server is stopping)."""
+        """Delete every generation this process wrote alone (the server is stopping)."""
         for folder in self._folders:
             shutil.rmtree(folder, ignore_errors=True)
         self._folders.clear()

@@ -13,14 +13,16 @@ import asyncio
 import json
 import re
 
-from pyoxigraph import NamedNode, RdfFormat
+from pyoxigraph import NamedNode, RdfFormat, Store
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ..prefixes import prefix_table
-from .descriptions import Descriptions
+from .answers import GRAPH_FORMATS
+from .database import Database
+from .descriptions import describe
+from .runner import QueryRunner, QueryTimeout
 from .sparql import ProtocolError, negotiate
-from .workers import GRAPH_FORMATS, QueryFailed, QueryTimeout
 
 __all__ = ["resource_response", "wants_html"]
 
@@ -62,15 +64,15 @@ def _short(iri: str) -> str:
     return f"{prefix}:{iri[len(ns):]}"
 
 
-async def _select(pool, query: str, max_rows: int) -> list[dict]:
-    outcome = await pool.run(query, max_rows=max_rows, table_format="json")
+async def _select(queries: QueryRunner, store: Store, query: str, max_rows: int) -> list[dict]:
+    outcome = await queries.run(store, query, max_rows=max_rows, table_format="json")
     if outcome.kind != "table":
         raise ProtocolError(500, outcome.message or "the description could not be read")
     return json.loads(outcome.content)["results"]["bindings"]
 
 
-async def resource_response(request: Request, iri: str, pool, descriptions: Descriptions, templates, options,
-                            error) -> Response:
+async def resource_response(request: Request, iri: str, queries: QueryRunner, database: Database, templates,
+                            options, error) -> Response:
     try:
         node = NamedNode(iri)
     except ValueError:
@@ -81,23 +83,22 @@ async def resource_response(request: Request, iri: str, pool, descriptions: Desc
         if fmt or not wants_html(accept):
             _, graph_format = negotiate(accept if not fmt else "", fmt)
             media_type, name = GRAPH_FORMATS[graph_format]
-            content = await descriptions.describe(node, getattr(RdfFormat, name), options.max_rows)
+            content = describe(await database.store(), node, getattr(RdfFormat, name), options.max_rows)
             if not content:
                 return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
             return Response(content, media_type=media_type, headers={"Vary": "Accept"})
         label = "|".join(f"<{p}>" for p in LABELS)
-        # Both at once: with a worker free for each, the page waits for one query, not two.
+        store = await database.store()
+        # Both at once: with a query thread free for each, the page waits for one query, not two.
         outgoing, incoming = await asyncio.gather(
-            _select(pool, f"""SELECT ?p ?o ?ol WHERE {{ {node} ?p ?o .
+            _select(queries, store, f"""SELECT ?p ?o ?ol WHERE {{ {node} ?p ?o .
                 OPTIONAL {{ ?o {label} ?ol FILTER(LANG(?ol) IN ("zh", "")) }} }}""", options.max_rows),
-            _select(pool, f"""SELECT ?s ?p ?sl WHERE {{ ?s ?p {node} .
+            _select(queries, store, f"""SELECT ?s ?p ?sl WHERE {{ ?s ?p {node} .
                 OPTIONAL {{ ?s {label} ?sl FILTER(LANG(?sl) IN ("zh", "")) }} }} LIMIT 201""", 201))
     except ProtocolError as exc:
         return error(exc.status, str(exc))
     except QueryTimeout:
         return error(503, "the description took longer than this endpoint's time limit")
-    except QueryFailed:
-        return error(500, "the query worker failed")
     if not outgoing and not incoming:
         return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
     base = options.base

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from .workers import GRAPH_FORMATS, TABLE_FORMATS
+from .answers import GRAPH_FORMATS, TABLE_FORMATS
 
 __all__ = ["SparqlRequest", "ProtocolError", "read_request", "read_form", "negotiate", "service_targets"]
 
