@@ -789,3 +789,33 @@ def test_the_server_processes_share_one_folder_of_dumps_written_once(tmp_path):
     one.remove()  # the command that made the shared folder removes it, not a server process
     assert all(d.path.exists() for d in third.values())
 
+
+
+def test_a_store_that_cannot_be_read_just_now_is_answered_503_until_it_can(tmp_path, store_path):
+    import shutil
+
+    from budgetkg.server import ServerOptions, create_app
+
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store, symlinks=True)
+    app = create_app(ServerOptions(store=store, in_memory=False))
+    unit = "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+
+    async def scenario():
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client:
+                async def ask() -> httpx.Response:
+                    return await client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"},
+                                            headers={"Accept": "application/json"})
+
+                (store / "current").rename(store / "away")  # removed, or in the middle of a swap
+                gone = [await ask(), await client.get(unit, headers={"Accept": "text/turtle"}),
+                        await client.get(unit, headers={"Accept": "text/html"})]
+                (store / "away").rename(store / "current")
+                return gone, await ask()
+
+    gone, back = asyncio.run(scenario())
+    for r in gone:
+        assert r.status_code == 503 and r.headers["retry-after"] == "1"
+        assert r.json()["error"].startswith("the store cannot be read just now")
+    assert back.json()["boolean"] is True

@@ -7,7 +7,6 @@ import hmac
 import os
 import signal
 import sys
-from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,10 +35,11 @@ from .describe import (Dump, dcat_catalogue, examples, service_description, spar
                        void_description)
 from .dumps import DumpFolders
 from .pages import resource_response
+from .responses import error, unreadable
 from .runner import QueryRunner, QueryTimeout
 from .sparql import ProtocolError, negotiate, read_request, service_targets
 
-__all__ = ["ServerOptions", "BudgetkgApp", "create_app", "error"]
+__all__ = ["ServerOptions", "BudgetkgApp", "create_app"]
 
 VOCABULARY_BASE = "https://w3id.org/budgetkg/"
 
@@ -64,12 +64,6 @@ class ServerOptions:
     # query keeps its thread until it ends.
     supervised: bool = False
     dumps_dir: Path | None = None
-
-
-def error(status: int, message: str, *, errors: list[str] | None = None, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    """Every error of the server has this one JSON shape."""
-    return JSONResponse({"ok": False, "status": status, "error": message, "errors": errors or [message]},
-                        status_code=status, headers=headers)
 
 
 # The SPARQL endpoint's paths (/query as some clients expect it): BudgetkgApp answers them itself.
@@ -153,7 +147,11 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             return error(403, f"SERVICE to {', '.join(refused)} is refused: not on this endpoint's allow-list "
                               "(start the server with --allow-service URL)")
         try:
-            outcome = await queries.run(await database.store(), query, max_rows=options.max_rows,
+            store = await database.store()
+        except OSError as exc:
+            return unreadable(exc)
+        try:
+            outcome = await queries.run(store, query, max_rows=options.max_rows,
                                         table_format=table_format, graph_format=graph_format,
                                         default_graphs=dataset[0], named_graphs=dataset[1])
         except QueryTimeout:
@@ -282,7 +280,7 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             iri = VOCABULARY_BASE + path.lstrip("/")
         else:
             iri = options.base + path.lstrip("/")
-        return await resource_response(request, iri, queries, database, templates, options, error)
+        return await resource_response(request, iri, queries, database, templates, options)
 
     async def follow_rebuilds() -> None:
         # Without a request for a while, this process would keep a swapped database's files

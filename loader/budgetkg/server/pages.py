@@ -21,6 +21,7 @@ from ..prefixes import prefix_table
 from .answers import GRAPH_FORMATS
 from .database import Database
 from .descriptions import describe
+from .responses import error, unreadable
 from .runner import QueryRunner, QueryTimeout
 from .sparql import ProtocolError, negotiate
 
@@ -72,7 +73,7 @@ async def _select(queries: QueryRunner, store: Store, query: str, max_rows: int)
 
 
 async def resource_response(request: Request, iri: str, queries: QueryRunner, database: Database, templates,
-                            options, error) -> Response:
+                            options) -> Response:
     try:
         node = NamedNode(iri)
     except ValueError:
@@ -99,6 +100,8 @@ async def resource_response(request: Request, iri: str, queries: QueryRunner, da
         return error(exc.status, str(exc))
     except QueryTimeout:
         return error(503, "the description took longer than this endpoint's time limit")
+    except OSError as exc:
+        return unreadable(exc)
     if not outgoing and not incoming:
         return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
     base = options.base

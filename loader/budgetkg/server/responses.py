@@ -1,0 +1,20 @@
+"""The server's error answers: one JSON shape for every error."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.responses import JSONResponse
+
+__all__ = ["error", "unreadable"]
+
+
+def error(status: int, message: str, *, errors: list[str] | None = None, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """Every error of the server has this one JSON shape."""
+    return JSONResponse({"ok": False, "status": status, "error": message, "errors": errors or [message]},
+                        status_code=status, headers=headers)
+
+
+def unreadable(exc: OSError) -> JSONResponse:
+    """The answer when the store cannot be opened just now: a rebuild is swapping it, or it was removed."""
+    return error(503, f"the store cannot be read just now: {exc}", headers={"Retry-After": "1"})
