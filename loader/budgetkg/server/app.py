@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from pyoxigraph import RdfFormat, Store, serialize
+from pyoxigraph import RdfFormat, serialize
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -27,7 +27,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..iri import DEFAULT_BASE
 from ..prefixes import prefix_table
 from ..resources import ontology_dir
-from ..store import open_store
 from .asgi import ClientGone, read_body, request_headers
 from .answers import GRAPH_FORMATS
 from .database import FOLLOW_SECONDS, Database
@@ -115,9 +114,6 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
 
     queries = QueryRunner(timeout=options.timeout, on_runaway=stop_this_process if options.supervised else lambda: None)
 
-    def store() -> Store:
-        return open_store(options.store)
-
     dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
     database = Database(options.store, in_memory=options.in_memory)
 
@@ -201,7 +197,7 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         if req.update is not None:
             return await update(headers.get("authorization", ""), req.update)
         if not req.query:
-            return describe_service(Request(scope), req.format)
+            return await describe_service(Request(scope), req.format)
         return await run(headers.get("accept", ""), req.query, req.format, (req.default_graphs, req.named_graphs))
 
     async def update(authorization: str, text: str) -> Response:
@@ -220,9 +216,9 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             return error(400, f"SPARQL syntax error: {exc}")
         return Response(status_code=204)
 
-    def describe_service(request: Request, fmt: str | None) -> Response:
+    async def describe_service(request: Request, fmt: str | None) -> Response:
         _, endpoint = urls(request)
-        graphs = sorted(g.value for g in store().named_graphs())
+        graphs = sorted(g.value for g in (await database.store()).named_graphs())
         return rdf_response(request, service_description(endpoint, graphs), fmt)
 
     def rdf_response(request: Request, triples, fmt: str | None) -> Response:
@@ -247,12 +243,13 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             return rdf_response(request, sparql_examples(base_url, endpoint), request.query_params.get("format"))
         if what == "void":
             links = {name: f"{base_url}dumps/{name}" for name in await dumps()}
-            return rdf_response(request, void_description(store(), endpoint, links), request.query_params.get("format"))
+            return rdf_response(request, void_description(await database.store(), endpoint, links),
+                                request.query_params.get("format"))
         return error(404, f"no /.well-known/{what} here; see /.well-known/void and /.well-known/sparql-examples")
 
     async def catalog(request: Request) -> Response:
         base_url, endpoint = urls(request)
-        return rdf_response(request, dcat_catalogue(store(), base_url, endpoint, await dumps()),
+        return rdf_response(request, dcat_catalogue(await database.store(), base_url, endpoint, await dumps()),
                             request.query_params.get("format"))
 
     async def dump(request: Request) -> Response:

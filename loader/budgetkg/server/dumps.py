@@ -32,6 +32,11 @@ def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
         with open(folder / f"budgetkg.{fmt}.gz", "wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as gz:
             write_export(store, fmt, gz)  # type: ignore[arg-type]
     write_fdp(store, folder)
+    return _listed(folder)
+
+
+def _listed(folder: Path) -> dict[str, Dump]:
+    """The dumps written into ``folder``, by file name."""
     return {p.name: Dump(p.name, _MEDIA[p.suffix[1:]], p) for p in sorted(folder.iterdir())}
 
 
@@ -92,7 +97,7 @@ class DumpFolders:
                                      key=lambda p: int(p.name.split("-")[1]))
                 for old in generations[:-2]:
                     shutil.rmtree(old, ignore_errors=True)
-        return {p.name: Dump(p.name, _MEDIA[p.suffix[1:]], p) for p in sorted(folder.iterdir())}
+        return _listed(folder)
 
     def remove(self) -> None:
         """Delete every generation this process wrote alone (the server is stopping)."""

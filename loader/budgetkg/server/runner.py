@@ -42,7 +42,6 @@ class QueryTimeout(Exception):
 class _Job:
     args: tuple
     future: asyncio.Future[QueryOutcome]
-    loop: asyncio.AbstractEventLoop
     timer: asyncio.TimerHandle | None = None
     # Both set under the runner's lock: a thread takes up a job only if it was not dropped.
     started: bool = False
@@ -85,7 +84,7 @@ class QueryRunner:
         """
         loop = asyncio.get_running_loop()
         job = _Job((store, query, max_rows, table_format, graph_format, (default_graphs, named_graphs)),
-                   loop.create_future(), loop)
+                   loop.create_future())
         # Armed for the job, not for this coroutine: when the client goes away, a query that
         # runs on still has to be found at the limit.
         job.timer = loop.call_later(self.timeout, self._expire, job)
@@ -114,7 +113,7 @@ class QueryRunner:
                 outcome = QueryOutcome("error", message=f"{type(exc).__name__}: {exc}")
             with self._lock:
                 job.finished = True
-            job.loop.call_soon_threadsafe(self._settle, job, outcome)
+            job.future.get_loop().call_soon_threadsafe(self._settle, job, outcome)
 
     @staticmethod
     def _settle(job: _Job, outcome: QueryOutcome) -> None:
