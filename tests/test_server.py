@@ -5,6 +5,7 @@ import gzip
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -427,6 +428,17 @@ def test_a_runaway_query_s_process_is_replaced_and_lets_go_of_the_cpu(store_path
         process.terminate()
         process.wait(timeout=30)
     assert b"cannot be stopped; server process" in process.stderr.read()
+
+
+def test_a_port_in_use_is_an_error_before_any_server_process_starts(store_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "budgetkg", "serve", "--store", str(store_path), "--port", str(port)],
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
 def test_row_cap_is_reported(server):

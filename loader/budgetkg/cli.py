@@ -496,10 +496,11 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
         response = asyncio.run(fetch())
         click.echo(response.text, nl=False)
         sys.exit(EXIT_OK if response.status_code < 400 else EXIT_PROBLEMS)
-    from .server.run import run_server
+    from .server.run import listen, run_server
 
+    sock = listen(host, port)
     click.echo(f"budgetkg serving {path} at http://{host}:{port}/ (SPARQL: /sparql)", err=True)
-    if not run_server(options, host=host, port=port):
+    if not run_server(options, sock):
         click.echo("budgetkg: a server process could not start (its error is above)", err=True)
         sys.exit(EXIT_PROBLEMS)
 

@@ -11,18 +11,38 @@ from __future__ import annotations
 
 import functools
 import shutil
+import socket
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from ..errors import BudgetkgError
 from .app import ServerOptions, create_app
 
-__all__ = ["run_server"]
+__all__ = ["listen", "run_server"]
 
 
-def run_server(options: ServerOptions, *, host: str, port: int) -> bool:
-    """Serve until SIGINT or SIGTERM; False when a server process could not start (the
-    supervisor then stops, and the reason is in the log)."""
+def listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound as uvicorn binds one.
+
+    Bound here rather than by uvicorn, which logs the reason and exits with its own code.
+
+    :raises BudgetkgError: when the port is taken or the host cannot be bound.
+    """
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise BudgetkgError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_server(options: ServerOptions, sock: socket.socket) -> bool:
+    """Serve on ``sock`` (see :func:`listen`) until SIGINT or SIGTERM; False when a server
+    process could not start (the supervisor then stops, and the reason is in the log)."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
@@ -32,13 +52,13 @@ def run_server(options: ServerOptions, *, host: str, port: int) -> bool:
         supervised = replace(options, supervised=True, dumps_dir=dumps_dir)
         config = uvicorn.Config(
             # Made in each server process (they are spawned): the options travel pickled.
-            functools.partial(create_app, supervised), factory=True, host=host, port=port, workers=options.workers,
+            functools.partial(create_app, supervised), factory=True, workers=options.workers,
             # No access log: at the warning level it is never shown, yet uvicorn would still make each line's parts.
             log_level="warning", access_log=False,
             h11_max_incomplete_event_size=options.max_request_bytes + 16_384,
             # A stopping process answers what it holds: each query within the time limit.
             timeout_graceful_shutdown=int(options.timeout) + 5)
-        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor = Multiprocess(config, sockets=[sock])
         supervisor.run()
         return not any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
     finally:
