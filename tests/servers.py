@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import os
+import random
 import shutil
+import socket
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from budgetkg.oxigraph_server import free_port, wait_until_answers
+from budgetkg.oxigraph_server import wait_until_answers
 from budgetkg.oxigraph_server import oxigraph_binary as installed_oxigraph
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now, from a range of this pytest-xdist worker's own below the
+    kernel's ephemeral ports (32768 and up).
+
+    A port the kernel hands out (bind to port 0) is free only until the server binds it: a
+    server that another worker starts meanwhile could take it, and the test would then speak
+    to that server.  Ranges of their own keep the workers, and every client socket, apart.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    low = 20_000 + 1_000 * (int(worker) % 12 if worker.isdigit() else 0)
+    for port in random.sample(range(low, low + 1_000), 1_000):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:  # taken, or a closed connection's port still waiting (TIME_WAIT)
+                continue
+            return port
+    raise RuntimeError(f"no free port on 127.0.0.1 in {low}-{low + 999}")
 
 
 def oxigraph_binary() -> str:
@@ -77,7 +100,8 @@ def virtuoso(folder: Path, *, max_rows: int = 100_000):
         pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run does)")
     db = folder / "db"
     db.mkdir(parents=True)
-    isql, http = free_port(), free_port()
+    isql = free_port()
+    http = next(p for p in iter(free_port, None) if p != isql)
     (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=db, isql=isql, http=http, max_rows=max_rows))
     log = folder / "stdout.log"
     with open(log, "wb") as out:

@@ -22,7 +22,7 @@ from budgetkg.store import open_store
 from budgetkg.synthetic import generate
 
 from facts import KJC_NAMES, KJC_PROJECTS
-from servers import oxigraph, virtuoso
+from servers import free_port, oxigraph, virtuoso
 
 BKG = "https://w3id.org/budgetkg/ontology#"
 
@@ -185,7 +185,6 @@ def test_cli_push_and_query_against_a_server(store_path, tmp_path):
 
 
 def test_an_endpoint_that_does_not_answer_is_a_clear_error():
-    from budgetkg.oxigraph_server import free_port
 
     url = f"http://127.0.0.1:{free_port()}/query"  # nothing listens there
     for command in (["query", "kjc-relocation-by-college"], ["stats"], ["export", "--format", "nt"]):

@@ -21,7 +21,8 @@ from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from budgetkg.cli import cli
 from budgetkg.graph import build
 from budgetkg.iri import DEFAULT_BASE
-from budgetkg.oxigraph_server import free_port, wait_until_answers
+from budgetkg.oxigraph_server import wait_until_answers
+from servers import free_port
 
 KJC = ('SELECT ?p ?t WHERE { ?p <https://w3id.org/budgetkg/ontology#theme>/<http://www.w3.org/2004/02/skos/core#notation> '
        '"kjc-relocation" ; <https://w3id.org/budgetkg/ontology#totalAmount> ?t } ORDER BY DESC(?t)')
