@@ -499,7 +499,8 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     from .server.run import listen, run_server
 
     sock = listen(host, port)
-    click.echo(f"budgetkg serving {path} at http://{host}:{port}/ (SPARQL: /sparql)", err=True)
+    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address is bracketed in a URL
+    click.echo(f"budgetkg serving {path} at http://{authority}/ (SPARQL: /sparql)", err=True)
     if not run_server(options, sock):
         click.echo("budgetkg: a server process could not start (its error is above)", err=True)
         sys.exit(EXIT_PROBLEMS)
