@@ -29,7 +29,7 @@ from ..prefixes import prefix_table
 from ..resources import ontology_dir
 from .asgi import ClientGone, read_body, request_headers
 from .answers import GRAPH_FORMATS
-from .database import FOLLOW_SECONDS, Database
+from .database import FOLLOW_SECONDS, Database, StoreUnreadable
 from .describe import (Dump, dcat_catalogue, examples, service_description, sparql_examples,
                        void_description)
 from .dumps import DumpFolders
@@ -143,11 +143,7 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             return error(403, f"SERVICE to {', '.join(refused)} is refused: not on this endpoint's allow-list "
                               "(start the server with --allow-service URL)")
         try:
-            store = await database.store()
-        except OSError as exc:
-            return unreadable(exc)
-        try:
-            outcome = await queries.run(store, query, max_rows=options.max_rows,
+            outcome = await queries.run(await database.store(), query, max_rows=options.max_rows,
                                         table_format=table_format, graph_format=graph_format,
                                         default_graphs=dataset[0], named_graphs=dataset[1])
         except QueryTimeout:
@@ -170,6 +166,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             response = await sparql_response(scope, receive)
         except ClientGone:
             return
+        except StoreUnreadable as exc:
+            response = unreadable(exc)
         except Exception:  # as Starlette's ServerErrorMiddleware: answer, then let the server log it
             await error(500, "Internal Server Error")(scope, receive, send)
             raise
@@ -242,9 +240,9 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         if what == "sparql-examples":
             return rdf_response(request, sparql_examples(base_url, endpoint), request.query_params.get("format"))
         if what == "void":
+            store = await database.store()  # before the dumps: a store that cannot be read is answered 503
             links = {name: f"{base_url}dumps/{name}" for name in await dumps()}
-            return rdf_response(request, void_description(await database.store(), endpoint, links),
-                                request.query_params.get("format"))
+            return rdf_response(request, void_description(store, endpoint, links), request.query_params.get("format"))
         return error(404, f"no /.well-known/{what} here; see /.well-known/void and /.well-known/sparql-examples")
 
     async def catalog(request: Request) -> Response:
@@ -326,5 +324,9 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         assert isinstance(exc, HTTPException)
         return error(exc.status_code, exc.detail, headers=exc.headers)
 
+    async def store_unreadable(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StoreUnreadable)
+        return unreadable(exc)
+
     return BudgetkgApp(sparql, routes=routes, middleware=middleware, lifespan=lifespan,
-                       exception_handlers={HTTPException: http_error})
+                       exception_handlers={HTTPException: http_error, StoreUnreadable: store_unreadable})

@@ -9,10 +9,18 @@ from pyoxigraph import Store
 
 from ..store import LiveStore
 
-__all__ = ["Database", "FOLLOW_SECONDS"]
+__all__ = ["Database", "FOLLOW_SECONDS", "StoreUnreadable"]
 
 # How often an idle server looks whether a rebuild swapped the database.
 FOLLOW_SECONDS = 1.0
+
+
+class StoreUnreadable(OSError):
+    """The live database cannot be opened just now: a rebuild is swapping it, or the store was removed.
+
+    Every request that reads the store answers it the same way (503, try again), whichever
+    handler asked: the server maps this one exception, not each handler its own OSError.
+    """
 
 
 class Database:
@@ -25,14 +33,20 @@ class Database:
 
     async def store(self) -> Store:
         """The live database; when a rebuild has moved it, opened again in a thread, since a
-        copy into memory takes seconds that the event loop must spend serving others."""
-        store = self._live.if_current()
-        if store is not None:
-            return store
-        async with self._opening:
-            while (store := self._live.if_current()) is None:
-                await asyncio.to_thread(self._open)
-            return store
+        copy into memory takes seconds that the event loop must spend serving others.
+
+        :raises StoreUnreadable: when it cannot be opened just now.
+        """
+        try:
+            store = self._live.if_current()
+            if store is not None:
+                return store
+            async with self._opening:
+                while (store := self._live.if_current()) is None:
+                    await asyncio.to_thread(self._open)
+                return store
+        except OSError as exc:
+            raise StoreUnreadable(str(exc)) from exc
 
     def _open(self) -> None:
         # Returns nothing: a future whose result is the store kept it (and the files of its

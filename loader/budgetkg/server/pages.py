@@ -21,7 +21,7 @@ from ..prefixes import prefix_table
 from .answers import GRAPH_FORMATS
 from .database import Database
 from .descriptions import describe
-from .responses import error, unreadable
+from .responses import error
 from .runner import QueryRunner, QueryTimeout
 from .sparql import ProtocolError, negotiate
 
@@ -100,8 +100,6 @@ async def resource_response(request: Request, iri: str, queries: QueryRunner, da
         return error(exc.status, str(exc))
     except QueryTimeout:
         return error(503, "the description took longer than this endpoint's time limit")
-    except OSError as exc:
-        return unreadable(exc)
     if not outgoing and not incoming:
         return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
     base = options.base

@@ -16,5 +16,5 @@ def error(status: int, message: str, *, errors: list[str] | None = None, headers
 
 
 def unreadable(exc: OSError) -> JSONResponse:
-    """The answer when the store cannot be opened just now: a rebuild is swapping it, or it was removed."""
+    """The answer when the store cannot be opened just now (see :class:`budgetkg.server.database.StoreUnreadable`)."""
     return error(503, f"the store cannot be read just now: {exc}", headers={"Retry-After": "1"})
