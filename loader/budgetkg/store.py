@@ -30,7 +30,7 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store
 from .errors import BudgetkgError
 
 __all__ = ["default_store_path", "StoreBusy", "StoreMissing", "open_store", "database_bytes", "IN_MEMORY_AUTO_BYTES",
-           "LiveStore", "solutions", "rebuild", "apply_update", "BuildResult"]
+           "LiveStore", "solutions", "rebuild", "apply_update", "BuildResult", "generations"]
 
 
 class StoreBusy(BudgetkgError, OSError):
@@ -161,6 +161,12 @@ class BuildResult:
     quads: int
 
 
+def generations(folder: Path) -> list[Path]:
+    """The ``data-<n>`` folders in ``folder``, oldest (lowest n) first: a store's databases, or
+    the server's dumps of them, which are named alike."""
+    return sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
+
+
 @contextmanager
 def _next_database(folder: Path) -> Iterator[tuple[Path, Path]]:
     """Hold the build lock and yield (the live ``current`` link, a new database folder).
@@ -170,7 +176,7 @@ def _next_database(folder: Path) -> Iterator[tuple[Path, Path]]:
     """
     with _lock(folder):
         current = folder / "current"
-        n = 1 + max((int(p.name[5:]) for p in folder.glob("data-*") if p.name[5:].isdigit()), default=0)
+        n = 1 + max((int(p.name[5:]) for p in generations(folder)), default=0)
         new, tmp_link = folder / f"data-{n}", folder / f".current-{n}"
         try:
             yield current, new
@@ -181,8 +187,7 @@ def _next_database(folder: Path) -> Iterator[tuple[Path, Path]]:
             tmp_link.unlink(missing_ok=True)
             raise
         # Keep the previous database too: a reader that opened it before the swap may still use it.
-        databases = sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
-        for stale in databases[:-2]:
+        for stale in generations(folder)[:-2]:
             shutil.rmtree(stale, ignore_errors=True)
 
 

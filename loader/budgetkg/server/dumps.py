@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import gzip
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from ..export import export_file, write_export
-from ..store import open_store
+from ..store import generations, open_store
 from .describe import Dump
 
 __all__ = ["write_dumps", "DumpFolders"]
@@ -93,9 +92,7 @@ class DumpFolders:
                 partial = Path(tempfile.mkdtemp(prefix=f"{name}-", suffix=".partial", dir=self.shared))
                 write_dumps(open_store(self.store_dir), partial)
                 partial.rename(folder)
-                generations = sorted((p for p in self.shared.iterdir() if re.fullmatch(r"data-\d+", p.name)),
-                                     key=lambda p: int(p.name.split("-")[1]))
-                for old in generations[:-2]:
+                for old in generations(self.shared)[:-2]:
                     shutil.rmtree(old, ignore_errors=True)
         return _listed(folder)
 
