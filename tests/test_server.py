@@ -825,7 +825,8 @@ def test_a_store_that_cannot_be_read_just_now_is_answered_503_until_it_can(tmp_p
                 gone = [await ask(), await client.get(unit, headers={"Accept": "text/turtle"}),
                         await client.get(unit, headers={"Accept": "text/html"}),
                         await client.get("/sparql", headers={"Accept": "text/turtle"}),  # the service description
-                        await client.get("/.well-known/void"), await client.get("/catalog")]
+                        await client.get("/.well-known/void"), await client.get("/catalog"),
+                        await client.get("/dumps/budgetkg.ttl")]
                 (store / "away").rename(store / "current")
                 return gone, await ask()
 

@@ -13,6 +13,7 @@ from pyoxigraph import Store
 
 from ..export import export_file, write_export
 from ..store import generations, open_store
+from .database import StoreUnreadable
 from .describe import Dump
 
 __all__ = ["write_dumps", "DumpFolders"]
@@ -62,6 +63,11 @@ class DumpFolders:
         self._folders: list[Path] = []  # oldest first; at most two (alone)
 
     def current(self) -> dict[str, Dump]:
+        """The dumps of the live database, written first if this generation has none yet.
+
+        :raises StoreUnreadable: when the live database cannot be opened just now (a rebuild
+            is swapping it, or the store was removed): answered 503 like every other reader's.
+        """
         database = os.path.realpath(self.store_dir / "current")
         if database != self._database:
             self._dumps = self._shared(database) if self.shared else self._alone()
@@ -71,7 +77,7 @@ class DumpFolders:
     def _alone(self) -> dict[str, Dump]:
         folder = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
         try:
-            dumps = write_dumps(open_store(self.store_dir), folder)
+            dumps = write_dumps(self._open(), folder)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -90,11 +96,19 @@ class DumpFolders:
                 # Written beside, then renamed: a process stopped while writing leaves no
                 # generation that looks whole (what it leaves goes with the shared folder).
                 partial = Path(tempfile.mkdtemp(prefix=f"{name}-", suffix=".partial", dir=self.shared))
-                write_dumps(open_store(self.store_dir), partial)
+                write_dumps(self._open(), partial)
                 partial.rename(folder)
                 for old in generations(self.shared)[:-2]:
                     shutil.rmtree(old, ignore_errors=True)
         return _listed(folder)
+
+    def _open(self) -> Store:
+        # Only the opening is the store's state: an OSError while writing (a full disk) is
+        # the server's own failure, and stays a 500.
+        try:
+            return open_store(self.store_dir)
+        except OSError as exc:
+            raise StoreUnreadable(str(exc)) from exc
 
     def remove(self) -> None:
         """Delete every generation this process wrote alone (the server is stopping)."""
