@@ -107,3 +107,28 @@ def test_a_graph_given_twice_is_refused_and_the_store_kept(tmp_path):
     with pytest.raises(ValueError, match="given twice"):
         rebuild([((g,), quads("second")), ((g,), quads("third"))], path=store)
     assert [q.object.value for q in open_store(store)] == ["first"]
+
+
+def test_n_quads_loaded_side_by_side_all_land_and_a_bad_load_leaves_the_store(tmp_path):
+    import pytest
+    from pyoxigraph import NamedNode
+
+    from budgetkg.store import LOADS_AT_ONCE, rebuild
+
+    def nquads(graph: int, count: int = 5000) -> bytes:
+        return "".join(f'<http://example.org/s{n}> <http://example.org/p> "{n}" <http://example.org/g{graph}> .\n'
+                       for n in range(count)).encode()
+
+    graphs = [NamedNode(f"http://example.org/g{i}") for i in range(2 * LOADS_AT_ONCE + 1)]
+    store = tmp_path / "store"
+    rebuild([((g,), nquads(i)) for i, g in enumerate(graphs)], path=store)
+    built = open_store(store)
+    assert sorted(g.value for g in built.named_graphs()) == sorted(g.value for g in graphs)
+    assert len(built) == 5000 * len(graphs)
+
+    batches = [((g,), nquads(i, 10)) for i, g in enumerate(graphs)]
+    batches[1] = ((graphs[1],), b"<http://example.org/s> <http://example.org/p> oops .\n")  # beside good loads
+    with pytest.raises(SyntaxError):
+        rebuild(batches, path=store, replace_all=True)
+    assert len(open_store(store)) == 5000 * len(graphs)
+    assert [p.name for p in store.iterdir() if p.name.startswith("data-")] == [store.joinpath("current").resolve().name]

@@ -12,6 +12,8 @@ finished while the last group loaded goes into one bulk load, up to a count and 
 of N-Quads, read in turn from each document's bytes (:func:`read_in_turn`).  A bulk load
 writes its own RocksDB files, so fewer, larger loads write and ingest fewer files; the
 bounds keep the build's memory the same whatever the number and size of the documents.
+Two groups load at a time (:data:`budgetkg.store.LOADS_AT_ONCE`): pyoxigraph loads a
+group on one core.
 
 Workers are plain ``python -m budgetkg.pipeline`` processes talking over their standard
 input and output, not :mod:`multiprocessing` ones: those re-import the caller's main
