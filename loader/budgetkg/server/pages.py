@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ..prefixes import prefix_table
+from .accept import media_ranges
 from .answers import GRAPH_FORMATS
 from .database import Database
 from .descriptions import describe
@@ -35,9 +36,9 @@ VOCAB = "https://w3id.org/budgetkg/"
 def wants_html(accept: str) -> bool:
     """True when the client prefers HTML to every RDF syntax we serve (browsers)."""
     best_html = best_rdf = -1.0
-    for part in accept.split(","):
-        media, *opts = [p.strip() for p in part.split(";")]
-        q = next((float(o[2:]) for o in opts if o.startswith("q=")), 1.0) if opts else 1.0
+    for media, q in media_ranges(accept):
+        if q == 0:  # "not acceptable" (RFC 9110, section 12.4.2)
+            continue
         if media in ("text/html", "application/xhtml+xml"):
             best_html = max(best_html, q)
         elif media in ("text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml"):

@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
+from .accept import media_ranges
 from .answers import GRAPH_FORMATS, TABLE_FORMATS
 
-__all__ = ["SparqlRequest", "ProtocolError", "read_request", "read_form", "negotiate", "service_targets"]
+__all__ = ["SparqlRequest", "ProtocolError", "MAX_FORM_FIELDS", "read_request", "read_form", "negotiate", "service_targets"]
 
 _MEDIA = {media: name for name, (media, _) in TABLE_FORMATS.items()}
 _GRAPH_MEDIA = {media: name for name, (media, _) in GRAPH_FORMATS.items()}
@@ -21,6 +22,11 @@ _FORMAT_PARAM = {
     "ntriples": ("json", "nt"), "jsonld": ("json", "jsonld"), "json-ld": ("json", "jsonld"),
     "rdfxml": ("xml", "rdfxml"), "rdf+xml": ("xml", "rdfxml"), "rdf": ("xml", "rdfxml"),
 }
+
+
+# Fields a query string or form may have: a request has a few (query, format, the graphs of
+# its dataset); each default-graph-uri is one more graph the query's dataset is made of.
+MAX_FORM_FIELDS = 1_000
 
 
 class ProtocolError(Exception):
@@ -58,7 +64,12 @@ def read_form(data: bytes) -> dict[str, list[str]]:
 
     >>> read_form(b"query=ASK+%7B%7D&default-graph-uri=a&default-graph-uri=b&format")
     {'query': ['ASK {}'], 'default-graph-uri': ['a', 'b'], 'format': ['']}
+
+    :raises ProtocolError: 400 when it has more than :data:`MAX_FORM_FIELDS` fields (its
+        ``&`` counted: the pairs, empty or not, as urllib's ``max_num_fields`` counts them).
     """
+    if data.count(b"&") >= MAX_FORM_FIELDS:
+        raise ProtocolError(400, f"the request has more than {MAX_FORM_FIELDS} fields in its query string or form")
     fields: dict[str, list[str]] = {}
     for pair in data.split(b"&"):
         if pair:
@@ -112,35 +123,51 @@ def read_request(method: str, query_string: bytes, content_type: str, body: byte
 
 
 def negotiate(accept: str, fmt: str | None) -> tuple[str, str]:
-    """(table format, graph format) for a request: the `format` parameter, else the Accept header."""
+    """(table format, graph format) for a request: the `format` parameter, else the Accept header.
+
+    Each of the two is the format of the media range with the highest weight, the first
+    such range on a tie; ``*/*``, ``application/*`` and ``text/*`` stand for the first
+    format of its kind that no range refuses (weight 0).  A header without any valid range is
+    read as none at all (any format), see :mod:`budgetkg.server.accept`.
+
+    :raises ProtocolError: 406 when no format the header accepts is served, or the
+        `format` parameter names none.
+    """
     if fmt and "/" in fmt:  # a media type, as Virtuoso's format parameter takes: read it as Accept
         return negotiate(fmt, None)
     if fmt:
         pair = _FORMAT_PARAM.get(fmt.lower())
         if pair is None:
-            raise ProtocolError(406, f"unknown format {fmt!r}: {', '.join(sorted(_FORMAT_PARAM))}, or a media type")
+            raise ProtocolError(406, f"unknown format {_cut(fmt)!r}: {', '.join(sorted(_FORMAT_PARAM))}, or a media type")
         return pair
-    ranked = []
-    for i, part in enumerate(accept.split(",") if accept else []):
-        media, *opts = [p.strip() for p in part.split(";")]
-        q = next((float(o[2:]) for o in opts if o.startswith("q=") and re.fullmatch(r"q=[01](\.\d+)?", o)), 1.0)
-        ranked.append((-q, i, media.lower()))
-    table = graph = None
-    for _, _, media in sorted(ranked):
-        name = _MEDIA.get(media) or _ALIASES.get(media)
-        if table is None and name in TABLE_FORMATS:
-            table = name
-        gname = _GRAPH_MEDIA.get(media) or _ALIASES.get(media)
-        if graph is None and gname in GRAPH_FORMATS:
-            graph = gname
-        if media in ("*/*", "application/*", "text/*"):
-            table, graph = table or "json", graph or "ttl"
-    if not ranked:
+    ranges = list(media_ranges(accept))
+    if not ranges:
         return "json", "ttl"
-    if table is None and graph is None:
-        raise ProtocolError(406, f"none of the formats in Accept: {accept} is served; use one of "
+    refused = {_MEDIA.get(media) or _GRAPH_MEDIA.get(media) or _ALIASES.get(media) for media, q in ranges if q == 0}
+    table = next(name for name in [*TABLE_FORMATS, "json"] if name not in refused)
+    graph = next(name for name in [*GRAPH_FORMATS, "ttl"] if name not in refused)
+    best_table: tuple[float, str] | None = None
+    best_graph: tuple[float, str] | None = None
+    for media, q in ranges:
+        if q == 0:  # "not acceptable" (RFC 9110, section 12.4.2)
+            continue
+        name = _MEDIA.get(media) or _ALIASES.get(media)
+        gname = _GRAPH_MEDIA.get(media) or _ALIASES.get(media)
+        if media in ("*/*", "application/*", "text/*"):
+            name, gname = table, graph
+        if name in TABLE_FORMATS and (best_table is None or q > best_table[0]):
+            best_table = (q, name)
+        if gname in GRAPH_FORMATS and (best_graph is None or q > best_graph[0]):
+            best_graph = (q, gname)
+    if best_table is None and best_graph is None:
+        raise ProtocolError(406, f"none of the formats in Accept: {_cut(accept)} is served; use one of "
                                  + ", ".join(m for m, _ in [*TABLE_FORMATS.values(), *GRAPH_FORMATS.values()]))
-    return table or "json", graph or "ttl"
+    return best_table[1] if best_table else "json", best_graph[1] if best_graph else "ttl"
+
+
+def _cut(text: str, length: int = 200) -> str:
+    """``text`` as an error message quotes it: at most ``length`` characters of what a client sent."""
+    return text if len(text) <= length else text[:length] + "…"
 
 
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
