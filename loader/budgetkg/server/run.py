@@ -12,14 +12,22 @@ from __future__ import annotations
 import functools
 import shutil
 import socket
+import string
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from pyoxigraph import NamedNode
 
 from ..errors import BudgetkgError
 from .app import ServerOptions, create_app
+from .connections import ConnectionLimits
+from .security import security_headers
 
-__all__ = ["listen", "run_server"]
+__all__ = ["listen", "run_server", "public_url"]
+
+_HOST_CHARACTERS = frozenset(string.ascii_letters + string.digits + ".-:[]")
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -40,6 +48,32 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def public_url(url: str | None, host: str, port: int) -> str:
+    """The address clients reach the server at, ending in ``/``: ``url`` (a proxy's, say),
+    else ``http://HOST:PORT/`` as the server listens.
+
+    :raises ValueError: when ``url`` is not an absolute http(s) URL of a host, or carries a
+        user, a query or a fragment.
+    """
+    if url is None:
+        return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"  # an IPv6 address is bracketed
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (read for the ValueError of a port that is not a number)
+    except ValueError:
+        raise ValueError(f"{url!r} has a port that is not a number") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or not _HOST_CHARACTERS.issuperset(parts.netloc):
+        raise ValueError(f"{url!r} is not an http:// or https:// URL of a host")
+    if parts.username is not None or parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ValueError(f"{url!r} has a user, a query or a fragment; give the address of the server only")
+    url = url if url.endswith("/") else url + "/"
+    try:
+        NamedNode(url)  # the endpoint's IRI in the descriptions
+    except ValueError as exc:
+        raise ValueError(f"{url!r} is not an absolute IRI ({exc})") from None
+    return url
+
+
 def run_server(options: ServerOptions, sock: socket.socket) -> bool:
     """Serve on ``sock`` (see :func:`listen`) until SIGINT or SIGTERM; False when a server
     process could not start (the supervisor then stops, and the reason is in the log)."""
@@ -50,12 +84,19 @@ def run_server(options: ServerOptions, sock: socket.socket) -> bool:
     dumps_dir = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
     try:
         supervised = replace(options, supervised=True, dumps_dir=dumps_dir)
+        limits = ConnectionLimits(max_request_bytes=options.max_request_bytes, max_header_bytes=options.max_header_bytes,
+                                  request_timeout=options.request_timeout, max_connections=options.max_connections,
+                                  headers=tuple(security_headers(options.public_url)))
         config = uvicorn.Config(
             # Made in each server process (they are spawned): the options travel pickled.
             functools.partial(create_app, supervised), factory=True, workers=options.workers,
             # No access log: at the warning level it is never shown, yet uvicorn would still make each line's parts.
             log_level="warning", access_log=False,
-            h11_max_incomplete_event_size=options.max_request_bytes + 16_384,
+            # Each connection's protocol bounds the request's head, the time it takes to arrive, and
+            # the connections held (see budgetkg.server.connections); h11's own bound on a head, where
+            # uvicorn reads with h11, is the same.
+            http=limits,  # type: ignore[arg-type]  # uvicorn calls it as it calls a protocol class
+            h11_max_incomplete_event_size=limits.max_head_bytes,
             # A stopping process answers what it holds: each query within the time limit.
             timeout_graceful_shutdown=int(options.timeout) + 5)
         supervisor = Multiprocess(config, sockets=[sock])
