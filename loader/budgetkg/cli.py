@@ -432,6 +432,33 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
         click.echo(f"{path}\t{doc.department}\t{len(doc.units)} units\t{len(doc.projects)} projects")
 
 
+def _token_on_command_line(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    # The option that took the token itself is gone: a command line is visible to every local user (ps).
+    if value is not None:
+        raise click.UsageError("the update token is not taken on the command line, where every local user can "
+                               "read it (ps): put it in a file readable only by you and give --update-token-file "
+                               "PATH, or set the environment variable BUDGETKG_UPDATE_TOKEN", ctx)
+
+
+def _update_token(path: Path | None) -> str | None:
+    """The token `serve` accepts updates with: the first line of ``path``, else $BUDGETKG_UPDATE_TOKEN.
+
+    :raises click.UsageError: when both are given, or the token is empty.
+    """
+    import os
+
+    given = os.environ.get("BUDGETKG_UPDATE_TOKEN")
+    if path is not None and given is not None:
+        raise click.UsageError("the update token is given twice: by --update-token-file and by BUDGETKG_UPDATE_TOKEN; "
+                               "give one")
+    if path is not None:
+        with open(path, encoding="utf-8") as handle:
+            given = handle.readline(4096).rstrip("\r\n")
+    if given is not None and not given.strip():
+        raise click.UsageError("the update token is empty")
+    return given.strip() if given is not None else None
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only by default).")
 @click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True, help="Port to listen on.")
@@ -448,8 +475,22 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
               help="Largest query or update accepted; a larger request is answered 413.")
 @click.option("--allow-service", multiple=True, metavar="URL",
               help="An endpoint that queries may call with SERVICE (repeatable; default: none, SERVICE is refused).")
-@click.option("--update-token", envvar="BUDGETKG_UPDATE_TOKEN", default=None,
-              help="Accept SPARQL updates carrying Authorization: Bearer TOKEN (default: read-only, updates refused).")
+@click.option("--update-token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              metavar="PATH",
+              help="Accept SPARQL updates carrying Authorization: Bearer TOKEN, the token being the first line of "
+                   "this file; or set the environment variable BUDGETKG_UPDATE_TOKEN to the token (default: "
+                   "read-only, updates refused). Never on the command line, which every local user can read.")
+@click.option("--update-token", hidden=True, default=None, expose_value=False, callback=_token_on_command_line)
+@click.option("--public-url", default=None, metavar="URL",
+              help="Address clients reach the server at, as the descriptions and the query page give the endpoint "
+                   "(default: http://HOST:PORT/ as the server listens). Set it behind a proxy.")
+@click.option("--max-header-bytes", type=click.IntRange(min=1024), default=32_768, show_default=True,
+              help="Bytes of header fields a request may have (and at most 100 of them); past it, 431.")
+@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              help="Seconds a connection may take to send a request whole, from its opening or the last answer; "
+                   "past it the connection is closed (408 when part of a request came).")
+@click.option("--max-connections", type=click.IntRange(min=1), default=256, show_default=True,
+              help="Connections each server process holds at once; a connection past it is answered 503 and closed.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="Server processes; each answers requests and runs their queries, two at a time.")
 @click.option("--in-memory/--on-disk", "in_memory", default=None,
@@ -460,8 +501,9 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
               help="Run one GET request in-process, print the response and exit (no socket; for scripts and tests).")
 @store_option
 def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int, max_request_bytes: int,
-          allow_service: tuple[str, ...], update_token: str | None, workers: int, in_memory: bool | None,
-          get_path: str | None, store: Path | None) -> None:
+          allow_service: tuple[str, ...], update_token_file: Path | None, public_url: str | None,
+          max_header_bytes: int, request_timeout: float, max_connections: int, workers: int,
+          in_memory: bool | None, get_path: str | None, store: Path | None) -> None:
     """Serve the store: SPARQL endpoint with query UI, resource pages, dumps, VoID and DCAT.
 
     /sparql is the SPARQL 1.1 Protocol endpoint (GET and POST; JSON, XML, CSV, TSV results;
@@ -472,13 +514,20 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     """
     from .iri import DEFAULT_BASE
     from .server import ServerOptions, create_app
+    from .server.run import public_url as server_url
     from .store import default_store_path, open_store
 
+    try:
+        address = server_url(public_url, host, port)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--public-url'") from None
     path = Path(store or default_store_path())
     open_store(path)  # fail now, clearly, when nothing has been built
     options = ServerOptions(store=path, base=base or DEFAULT_BASE, timeout=timeout, max_rows=max_rows,
                             max_request_bytes=max_request_bytes, allow_service=allow_service,
-                            update_token=update_token, workers=workers, in_memory=in_memory)
+                            update_token=_update_token(update_token_file), workers=workers, in_memory=in_memory,
+                            public_url=address, max_header_bytes=max_header_bytes, request_timeout=request_timeout,
+                            max_connections=max_connections)
     if get_path is not None:
         import asyncio
 
@@ -499,8 +548,7 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     from .server.run import listen, run_server
 
     sock = listen(host, port)
-    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address is bracketed in a URL
-    click.echo(f"budgetkg serving {path} at http://{authority}/ (SPARQL: /sparql)", err=True)
+    click.echo(f"budgetkg serving {path} at {address} (SPARQL: {address}sparql)", err=True)
     if not run_server(options, sock):
         click.echo("budgetkg: a server process could not start (its error is above)", err=True)
         sys.exit(EXIT_PROBLEMS)

@@ -36,11 +36,14 @@ from .dumps import DumpFolders
 from .pages import resource_response
 from .responses import error, unreadable
 from .runner import QueryRunner, QueryTimeout
+from .security import security_headers, with_headers
 from .sparql import ProtocolError, negotiate, read_request, service_targets
 
-__all__ = ["ServerOptions", "BudgetkgApp", "create_app"]
+__all__ = ["ServerOptions", "BudgetkgApp", "create_app", "DEFAULT_PUBLIC_URL"]
 
 VOCABULARY_BASE = "https://w3id.org/budgetkg/"
+# The server's address when `serve` runs with its default host and port.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:7878/"
 
 
 @dataclass
@@ -63,6 +66,13 @@ class ServerOptions:
     # query keeps its thread until it ends.
     supervised: bool = False
     dumps_dir: Path | None = None
+    # Where clients reach the server: the endpoint's address in the descriptions and on the
+    # query page (never the request's Host header, which any client writes).
+    public_url: str = DEFAULT_PUBLIC_URL
+    # Each connection's bounds (see budgetkg.server.connections).
+    max_header_bytes: int = 32_768
+    request_timeout: float = 10.0
+    max_connections: int = 256
 
 
 # The SPARQL endpoint's paths (/query as some clients expect it): BudgetkgApp answers them itself.
@@ -80,11 +90,14 @@ class BudgetkgApp(Starlette):
     requests.
     """
 
-    def __init__(self, sparql: ASGIApp, **kwargs: Any) -> None:
+    def __init__(self, sparql: ASGIApp, headers: list[tuple[bytes, bytes]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.sparql = sparql
+        self.headers = headers  # on every answer, the endpoint's and Starlette's
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            send = with_headers(send, self.headers)
         if scope["type"] == "http" and scope["path"] in SPARQL_PATHS and not _preflight(scope):
             await self.sparql(scope, receive, send)
         else:
@@ -124,9 +137,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         async with dumps_lock:
             return await asyncio.to_thread(dump_folders.current)
 
-    def urls(request: Request) -> tuple[str, str]:
-        base_url = str(request.base_url)
-        return base_url, base_url + "sparql"
+    def urls() -> tuple[str, str]:
+        return options.public_url, options.public_url + "sparql"
 
     async def run(accept: str, query: str, fmt: str | None, dataset: tuple[tuple[str, ...], tuple[str, ...]]
                   ) -> Response:
@@ -200,8 +212,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
 
     async def update(authorization: str, text: str) -> Response:
         if not options.update_token:
-            return error(403, "this endpoint is read-only: updates are refused (start the server with --update-token "
-                              "to accept authenticated updates)")
+            return error(403, "this endpoint is read-only: updates are refused (start the server with "
+                              "--update-token-file to accept authenticated updates)")
         given = authorization.removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), options.update_token.encode()):
             return error(401, "updates need the token: Authorization: Bearer TOKEN",
@@ -215,7 +227,7 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         return Response(status_code=204)
 
     async def describe_service(request: Request, fmt: str | None) -> Response:
-        _, endpoint = urls(request)
+        _, endpoint = urls()
         graphs = sorted(g.value for g in (await database.store()).named_graphs())
         return rdf_response(request, service_description(endpoint, graphs), fmt)
 
@@ -230,12 +242,12 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         return Response(content, media_type=media, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"})
 
     async def index(request: Request) -> Response:
-        _, endpoint = urls(request)
+        _, endpoint = urls()
         html = templates.get_template("index.html").render(endpoint=endpoint, examples=examples())
         return HTMLResponse(html)
 
     async def well_known(request: Request) -> Response:
-        base_url, endpoint = urls(request)
+        base_url, endpoint = urls()
         what = request.path_params["what"]
         if what == "sparql-examples":
             return rdf_response(request, sparql_examples(base_url, endpoint), request.query_params.get("format"))
@@ -246,7 +258,7 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         return error(404, f"no /.well-known/{what} here; see /.well-known/void and /.well-known/sparql-examples")
 
     async def catalog(request: Request) -> Response:
-        base_url, endpoint = urls(request)
+        base_url, endpoint = urls()
         return rdf_response(request, dcat_catalogue(await database.store(), base_url, endpoint, await dumps()),
                             request.query_params.get("format"))
 
@@ -328,5 +340,11 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         assert isinstance(exc, StoreUnreadable)
         return unreadable(exc)
 
-    return BudgetkgApp(sparql, routes=routes, middleware=middleware, lifespan=lifespan,
-                       exception_handlers={HTTPException: http_error, StoreUnreadable: store_unreadable})
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        # Anything else that raises, in the one error shape (Starlette's ServerErrorMiddleware
+        # answers with it, then raises the exception again for the server to log).
+        return error(500, "Internal Server Error")
+
+    return BudgetkgApp(sparql, security_headers(options.public_url), routes=routes, middleware=middleware,
+                       lifespan=lifespan, exception_handlers={HTTPException: http_error, StoreUnreadable: store_unreadable,
+                                                              Exception: internal_error})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
 from starlette.responses import JSONResponse
@@ -16,5 +17,9 @@ def error(status: int, message: str, *, errors: list[str] | None = None, headers
 
 
 def unreadable(exc: OSError) -> JSONResponse:
-    """The answer when the store cannot be opened just now (see :class:`budgetkg.server.database.StoreUnreadable`)."""
-    return error(503, f"the store cannot be read just now: {exc}", headers={"Retry-After": "1"})
+    """The answer when the store cannot be opened just now (see :class:`budgetkg.server.database.StoreUnreadable`).
+
+    The reason names the store's files: it goes to the server's log, not to the client.
+    """
+    print(f"budgetkg: the store cannot be read just now: {exc}", file=sys.stderr, flush=True)
+    return error(503, "the store cannot be read just now; try again shortly", headers={"Retry-After": "1"})
