@@ -21,6 +21,7 @@ def browser():
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                  "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, read by csp_refusals
     b = webdriver.Chrome(service=Service(driver), options=options)
     b.set_page_load_timeout(60)
     yield b
@@ -47,6 +48,21 @@ def test_query_ui_runs_an_example(browser, site):
     wait.until(lambda b: "12944.22" in b.find_element(By.CSS_SELECTOR, ".yasr").text)  # line 869
     text = browser.find_element(By.CSS_SELECTOR, ".yasr").text
     assert "5470.45" in text  # line 845
+    assert csp_refusals(browser) == []  # the server's Content-Security-Policy lets the page do all it does
+
+
+def csp_refusals(browser) -> list[str]:
+    """The console's messages since the last call that say the Content-Security-Policy refused something."""
+    return [entry["message"] for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]]
+
+
+def test_the_ontology_page_is_styled_under_the_policy(browser, site):
+    from selenium.webdriver.common.by import By
+
+    csp_refusals(browser)
+    browser.get(site + "/ontology")
+    assert "AccountingIdentity" in browser.find_element(By.TAG_NAME, "body").text
+    assert csp_refusals(browser) == []
 
 
 def test_project_page_links_to_its_unit(browser, site):

@@ -576,7 +576,7 @@ def test_labels_are_escaped_in_html(tmp_path, seed_lines):
 def test_updates_with_the_token(tmp_path):
     store = tmp_path / "store"
     build(store=store)
-    process, url = start(store, "--update-token", "s3cret")
+    process, url = start(store, env={**os.environ, "BUDGETKG_UPDATE_TOKEN": "s3cret"})
     try:
         department = "org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
         page = httpx.get(f"{url}/{department}", headers={"Accept": "text/turtle"}, timeout=30)
