@@ -480,7 +480,8 @@ def _update_token(path: Path | None) -> str | None:
               help="Accept SPARQL updates carrying Authorization: Bearer TOKEN, the token being the first line of "
                    "this file; or set the environment variable BUDGETKG_UPDATE_TOKEN to the token (default: "
                    "read-only, updates refused). Never on the command line, which every local user can read.")
-@click.option("--update-token", hidden=True, default=None, expose_value=False, callback=_token_on_command_line)
+@click.option("--update-token", hidden=True, default=None, expose_value=False, callback=_token_on_command_line,
+              help="Refused (a usage error): the token on the command line is visible to every local user.")
 @click.option("--public-url", default=None, metavar="URL",
               help="Address clients reach the server at, as the descriptions and the query page give the endpoint "
                    "(default: http://HOST:PORT/ as the server listens). Set it behind a proxy.")
