@@ -142,6 +142,33 @@ def test_slow_and_idle_connections_are_closed_and_cannot_shut_out_a_client(serve
     assert_responsive(url)
 
 
+def tcp_state(local_port: int, remote_port: int) -> str | None:
+    """The state of the IPv4 TCP socket from ``local_port`` to ``remote_port`` on this machine
+    (``01``: established), None when there is none."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if (int(fields[1].split(":")[1], 16), int(fields[2].split(":")[1], 16)) == (local_port, remote_port):
+            return fields[3]
+    return None
+
+
+def test_a_client_that_reads_nothing_of_an_answer_is_cut(server):
+    url, _ = server
+    host, port = url.removeprefix("http://").split(":")
+    assert httpx.get(url + "/dumps/budgetkg.rdf", timeout=120).status_code == 200  # written, and larger than the buffers
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((host, int(port)))
+        sock.sendall(b"GET /dumps/budgetkg.rdf HTTP/1.1\r\nHost: x\r\n\r\n")
+        mine = sock.getsockname()[1]
+        deadline = time.monotonic() + 60
+        while tcp_state(int(port), mine) == "01" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        # The server let go of the connection (what its kernel still holds to send is the kernel's).
+        assert tcp_state(int(port), mine) != "01"
+    assert_responsive(url)
+
+
 def test_a_request_with_too_many_form_fields_is_refused_400(server):
     url, _ = server
     r = httpx.post(url + "/sparql", content="&".join(["query=ASK%7B%7D"] + ["default-graph-uri=urn:x"] * 1_500),

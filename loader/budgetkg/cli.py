@@ -488,8 +488,9 @@ def _update_token(path: Path | None) -> str | None:
 @click.option("--max-header-bytes", type=click.IntRange(min=1024), default=32_768, show_default=True,
               help="Bytes of header fields a request may have (and at most 100 of them); past it, 431.")
 @click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              help="Seconds a connection may take to send a request whole, from its opening or the last answer; "
-                   "past it the connection is closed (408 when part of a request came).")
+              help="Seconds a connection may wait on its client: for a request to arrive whole (from the "
+                   "connection's opening or the last answer; past it, 408 or closed) or for it to read on when an "
+                   "answer fills the send buffers (past it, the connection is cut).")
 @click.option("--max-connections", type=click.IntRange(min=1), default=256, show_default=True,
               help="Connections each server process holds at once; a connection past it is answered 503 and closed.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,

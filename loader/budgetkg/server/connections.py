@@ -12,6 +12,9 @@ Here each connection
 - is closed when a request has not arrived whole (head and body) ``request_timeout``
   seconds after the connection opened or its last answer was sent: with 408 when part of
   one came, without a word when nothing did;
+- is cut when its client reads nothing of an answer for ``request_timeout`` seconds once
+  the answer fills the send buffers (a dump asked for and never read held its connection,
+  and its place among the connections, for ever);
 - is one of at most ``max_connections`` connections of this server process, so that idle
   ones cannot take every file descriptor: a connection past the limit closes the one that
   has waited longest for its request (as the timeout would, only sooner), or is answered
@@ -89,6 +92,7 @@ class _Bounds(_Protocol):
         self._field_bytes = 0
         self._refusal: tuple[int, str] | None = None  # why the parser was stopped
         self._deadline: asyncio.TimerHandle | None = None
+        self._stalled: asyncio.TimerHandle | None = None  # the answer waits for the client to read
 
     def _reading_head(self) -> bool:
         return self._in_head
@@ -129,7 +133,24 @@ class _Bounds(_Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._unstall()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self._unstall()
+        # Closing would wait for the buffer to be sent: aborted, the connection goes at once.
+        self._stalled = self.loop.call_later(self.limits.request_timeout, self.transport.abort)
+
+    def resume_writing(self) -> None:
+        self._unstall()
+        super().resume_writing()
+
+    def _unstall(self) -> None:
+        """The client reads again (or is gone): its answer is no longer stalled."""
+        if self._stalled is not None:
+            self._stalled.cancel()
+            self._stalled = None
 
     # uvicorn's protocol
 
