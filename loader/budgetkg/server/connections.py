@@ -32,6 +32,8 @@ import http
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import h11
+
 from .responses import error
 
 if TYPE_CHECKING:  # the bounds sit over either of uvicorn's protocols; they are typed over httptools'
@@ -245,8 +247,6 @@ class _H11Bounds(_Bounds):
     """
 
     def _reading_head(self) -> bool:
-        import h11
-
         return self.conn.their_state is h11.IDLE  # type: ignore[attr-defined]
 
 
