@@ -446,6 +446,16 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
                    "and a \"budgetkg\" member in JSON results).")
 @click.option("--max-request-bytes", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Largest query or update accepted; a larger request is answered 413.")
+@click.option("--max-answer-bytes", type=click.IntRange(min=1), default=16_000_000, show_default=True,
+              help="Largest answer sent, in bytes; a query whose answer is larger is answered 413 (it is not "
+                   "built whole first).")
+@click.option("--max-memory", type=click.IntRange(min=64), default=1024, show_default=True, metavar="MIB",
+              help="MiB of memory a server process may hold while it runs queries (the store's copy in memory "
+                   "included); past it, the queries it runs are answered 503 and it is replaced by a fresh one.")
+@click.option("--max-client-queries", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Queries one client address may have running or waiting in a server process; past it, 503 "
+                   "with Retry-After. Clients without a recent quick answer run one query at a time, and never "
+                   "on a process's last free thread.")
 @click.option("--allow-service", multiple=True, metavar="URL",
               help="An endpoint that queries may call with SERVICE (repeatable; default: none, SERVICE is refused).")
 @click.option("--update-token", envvar="BUDGETKG_UPDATE_TOKEN", default=None,
@@ -460,7 +470,7 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
               help="Run one GET request in-process, print the response and exit (no socket; for scripts and tests).")
 @store_option
 def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int, max_request_bytes: int,
-          allow_service: tuple[str, ...], update_token: str | None, workers: int, in_memory: bool | None,
+          max_answer_bytes: int, max_memory: int, max_client_queries: int, allow_service: tuple[str, ...], update_token: str | None, workers: int, in_memory: bool | None,
           get_path: str | None, store: Path | None) -> None:
     """Serve the store: SPARQL endpoint with query UI, resource pages, dumps, VoID and DCAT.
 
@@ -477,7 +487,8 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     path = Path(store or default_store_path())
     open_store(path)  # fail now, clearly, when nothing has been built
     options = ServerOptions(store=path, base=base or DEFAULT_BASE, timeout=timeout, max_rows=max_rows,
-                            max_request_bytes=max_request_bytes, allow_service=allow_service,
+                            max_request_bytes=max_request_bytes, max_answer_bytes=max_answer_bytes,
+                            max_memory=max_memory, max_client_queries=max_client_queries, allow_service=allow_service,
                             update_token=update_token, workers=workers, in_memory=in_memory)
     if get_path is not None:
         import asyncio
