@@ -461,7 +461,7 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
 @click.option("--update-token", envvar="BUDGETKG_UPDATE_TOKEN", default=None,
               help="Accept SPARQL updates carrying Authorization: Bearer TOKEN (default: read-only, updates refused).")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Server processes; each answers requests and runs their queries, two at a time.")
+              help="Server processes; each answers requests and runs their queries, three at a time.")
 @click.option("--in-memory/--on-disk", "in_memory", default=None,
               help="Whether each server process copies the store into memory (faster answers, about 7× the "
                    "store's size on disk in memory per copy) or reads it on disk. Default: in memory when the "

@@ -114,6 +114,9 @@ class Standing:
         _SLOT.pack_into(self._map, offset, good_until, barred_until)
 
 
+_REPLACED = "this server process is being replaced (a query passed a limit); try again"
+
+
 class Refused(Exception):
     """The query is not admitted: answer 503 with this message and Retry-After."""
 
@@ -145,6 +148,7 @@ class Admission:
         self._running_other = 0  # of clients not in good standing
         self._running_barred = 0
         self._waiting: list[Ticket] = []
+        self._lost = 0  # threads lost to queries past the time limit, until the process is replaced
         self._stopping = False
 
     def _may_run(self, ticket: Ticket) -> bool:
@@ -168,14 +172,14 @@ class Admission:
         :raises Refused: past the client's or the queue's limit, after ``wait`` seconds, or
             when the process is stopping.
         """
-        if self._stopping:
-            raise Refused("this server process is being replaced (a query passed a limit); try again")
         if self._held.get(client, 0) >= self.per_client:
             raise Refused(f"this client address has {self.per_client} queries running or waiting in this server "
                           "process, this endpoint's limit; wait for their answers")
         ticket = Ticket(client, *self.standing.standing(client))
         if self._may_run(ticket):
             self._start(ticket)
+        elif self._stopping or self._stranded(ticket):  # no thread here will be free for it: another process
+            raise Refused(_REPLACED)
         elif len(self._waiting) >= QUEUE_LIMIT:
             raise Refused("the server is busy: too many queries are waiting; try again")
         else:
@@ -228,16 +232,24 @@ class Admission:
                 self._start(waiting)
                 waiting.future.set_result(None)
 
+    def _stranded(self, ticket: Ticket) -> bool:
+        """Whether no thread of this process will be free for ``ticket`` before it is replaced."""
+        return self._lost >= self.threads or (not ticket.good and self._lost >= max(1, self.threads - 1))
+
     def lose_thread(self) -> None:
         """A query thread is lost for good (its query ran past the time limit, its process waits
         for a replacement): it counts as running, for no client, and not on the kept thread."""
+        self._lost += 1
         self._running_total += 1
         self._running_other += 1
+        self._refuse(self._stranded)
 
     def stop(self) -> None:
-        """The process is stopping: refuse what waits and what comes."""
+        """The process is stopping: refuse what waits, and what comes that cannot run at once."""
         self._stopping = True
+        self._refuse(lambda ticket: True)
+
+    def _refuse(self, which) -> None:
         for ticket in list(self._waiting):
-            if not ticket.future.done():
-                ticket.future.set_exception(Refused("this server process is being replaced (a query passed a "
-                                                    "limit); try again"))
+            if not ticket.future.done() and which(ticket):
+                ticket.future.set_exception(Refused(_REPLACED))

@@ -120,7 +120,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
 
     def stop_now() -> None:
         # A graceful stop, as on SIGTERM: no new connection, the requests held are answered
-        # (uvicorn waits for them, up to timeout_graceful_shutdown), then the lifespan's end.
+        # (uvicorn waits for them, up to timeout_graceful_shutdown), then the lifespan's end;
+        # the queries waiting for a thread are answered 503 at once, to try again elsewhere.
         admission.stop()
         signal.raise_signal(signal.SIGTERM)
 
