@@ -176,3 +176,36 @@ def test_the_client_is_the_tcp_peer(scope, client):
     from budgetkg.server.admission import client_of
 
     assert client_of(scope) == client
+
+
+def test_admission_keeps_a_thread_for_clients_in_good_standing():
+    from budgetkg.server.admission import Admission, Refused, Standing
+
+    async def scenario() -> None:
+        standing = Standing()
+        standing.record("good", seconds=0.01, stopped=False)  # a quick answer: good standing
+        standing.record("barred", seconds=30, stopped=True)  # a query stopped at a limit
+        admission = Admission(threads=3, per_client=2, wait=0.2, standing=standing)
+        barred = await admission.enter("barred")
+        newcomer = await admission.enter("new")  # the second thread for clients not in good standing
+        with pytest.raises(Refused, match="no query thread was free"):
+            await admission.enter("other")  # the third is kept
+        waiting = asyncio.ensure_future(admission.enter("barred"))  # one at a time, one thread for all barred
+        await asyncio.sleep(0)
+        with pytest.raises(Refused, match="2 queries running or waiting"):
+            await admission.enter("barred")
+        with pytest.raises(Refused, match="no query thread was free"):
+            await waiting
+        good = await admission.enter("good")  # the kept thread
+        admission.leave(newcomer, stopped=False)
+        assert standing.standing("new") == (True, False)  # answered quickly: good standing now
+        admission.leave(barred, stopped=True)
+        assert standing.standing("barred") == (False, True)
+        admission.lose_thread()  # the barred client's query runs on, its thread is lost
+        admission.lose_thread()
+        with pytest.raises(Refused, match="being replaced"):  # no thread here will be free for it
+            await admission.enter("other")
+        admission.leave(good, stopped=False)
+        assert (await admission.enter("good")).running  # the kept thread serves on
+
+    asyncio.run(scenario())
