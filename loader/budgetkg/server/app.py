@@ -38,7 +38,7 @@ from .describe import (Dump, dcat_catalogue, examples, service_description, spar
 from .dumps import DumpFolders
 from .pages import resource_response
 from .responses import error, unreadable
-from .runner import QueryRunner, QueryStopped
+from .runner import QueryRunner, QueryStopped, resident_bytes
 from .sparql import ProtocolError, negotiate, read_request, service_targets
 
 __all__ = ["ServerOptions", "BudgetkgApp", "create_app"]
@@ -352,6 +352,13 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             # giving up on a process that failed to start.
             pass
         queries.start()
+        held = resident_bytes()
+        if held is not None and held > options.max_memory * 2**20 // 2:
+            # Every query would find the process near its limit, and a second copy of the store
+            # (taken up after a rebuild) would pass it.
+            print(f"budgetkg: server process {os.getpid()} holds {held // 2**20} MiB with the store open, over half "
+                  f"of --max-memory {options.max_memory}: raise it, or serve the store --on-disk",
+                  file=sys.stderr, flush=True)
         if options.supervised:
             from .run import REPLACED_SIGNAL
 
