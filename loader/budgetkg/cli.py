@@ -473,6 +473,16 @@ def _update_token(path: Path | None) -> str | None:
                    "and a \"budgetkg\" member in JSON results).")
 @click.option("--max-request-bytes", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Largest query or update accepted; a larger request is answered 413.")
+@click.option("--max-answer-bytes", type=click.IntRange(min=1), default=16_000_000, show_default=True,
+              help="Largest answer sent, in bytes; a query whose answer is larger is answered 413 (it is not "
+                   "built whole first).")
+@click.option("--max-memory", type=click.IntRange(min=64), default=1024, show_default=True, metavar="MIB",
+              help="MiB of memory a server process may hold while it runs queries (the store's copy in memory "
+                   "included); past it, the queries it runs are answered 503 and it is replaced by a fresh one.")
+@click.option("--max-client-queries", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Queries one client address may have running or waiting in a server process; past it, 503 "
+                   "with Retry-After. Clients without a recent quick answer run one query at a time, and never "
+                   "on a process's last free thread.")
 @click.option("--allow-service", multiple=True, metavar="URL",
               help="An endpoint that queries may call with SERVICE (repeatable; default: none, SERVICE is refused).")
 @click.option("--update-token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -494,7 +504,7 @@ def _update_token(path: Path | None) -> str | None:
 @click.option("--max-connections", type=click.IntRange(min=1), default=256, show_default=True,
               help="Connections each server process holds at once; a connection past it is answered 503 and closed.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Server processes; each answers requests and runs their queries, two at a time.")
+              help="Server processes; each answers requests and runs their queries, three at a time.")
 @click.option("--in-memory/--on-disk", "in_memory", default=None,
               help="Whether each server process copies the store into memory (faster answers, about 7× the "
                    "store's size on disk in memory per copy) or reads it on disk. Default: in memory when the "
@@ -503,6 +513,7 @@ def _update_token(path: Path | None) -> str | None:
               help="Run one GET request in-process, print the response and exit (no socket; for scripts and tests).")
 @store_option
 def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int, max_request_bytes: int,
+          max_answer_bytes: int, max_memory: int, max_client_queries: int,
           allow_service: tuple[str, ...], update_token_file: Path | None, public_url: str | None,
           max_header_bytes: int, request_timeout: float, max_connections: int, workers: int,
           in_memory: bool | None, get_path: str | None, store: Path | None) -> None:
@@ -526,7 +537,8 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     path = Path(store or default_store_path())
     open_store(path)  # fail now, clearly, when nothing has been built
     options = ServerOptions(store=path, base=base or DEFAULT_BASE, timeout=timeout, max_rows=max_rows,
-                            max_request_bytes=max_request_bytes, allow_service=allow_service,
+                            max_request_bytes=max_request_bytes, max_answer_bytes=max_answer_bytes,
+                            max_memory=max_memory, max_client_queries=max_client_queries, allow_service=allow_service,
                             update_token=_update_token(update_token_file), workers=workers, in_memory=in_memory,
                             public_url=address, max_header_bytes=max_header_bytes, request_timeout=request_timeout,
                             max_connections=max_connections)

@@ -1,7 +1,10 @@
-"""A query's answer, written in the format asked for: at most ``max_rows`` rows, saying when it was cut.
+"""A query's answer, written in the format asked for: at most ``max_rows`` rows, saying when it was cut,
+and at most ``max_bytes`` bytes, refused whole past that (outcome ``too-large``).
 
 pyoxigraph writes graphs and every table that fits (10-50× faster than Python); a table
-longer than ``max_rows`` rows is cut and written in Python (rdflib for XML and CSV).
+longer than ``max_rows`` rows is cut and written in Python (rdflib for XML and CSV).  Neither
+writing holds more than about ``max_bytes`` at once: pyoxigraph's writer is stopped past it,
+and the rows cut in Python are counted as they are read, before anything is written.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ NATIVE_BYTES_PER_ROW = 1024
 _LEAST_ROW_BYTES = {"json": 3, "xml": 17, "csv": 2, "tsv": 1}
 
 class QueryOutcome(NamedTuple):
-    kind: str  # "table", "graph", "syntax-error", "error"
+    kind: str  # "table", "graph", "syntax-error", "error", "too-large"
     content: bytes = b""
     media_type: str = ""
     truncated: bool = False
@@ -142,11 +145,36 @@ def _rows(content: bytes, fmt: str) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(content.decode("utf-8"), newline=""))) - 1
 
 
-def _native_table(solutions, fmt: str, max_rows: int) -> bytes | None:
-    """The table as pyoxigraph writes it; None when it has more than ``max_rows`` rows or is too large."""
+class _AnswerTooLarge(Exception):
+    """The answer would be larger than the byte limit."""
+
+
+def _term_bytes(term) -> int:
+    """At least the bytes ``term`` takes in any results or graph format (its value, as UTF-8 takes at least a byte a character)."""
+    if term is None:
+        return 0
+    value = getattr(term, "value", None)
+    return len(value) if isinstance(value, str) else len(str(term))
+
+
+def _counted(items, names: list[str] | None, max_bytes: int):
+    """``items`` (solutions, or triples when ``names`` is None), one by one; raises
+    :class:`_AnswerTooLarge` as soon as their values alone pass ``max_bytes``."""
+    size = 0
+    for item in items:
+        terms = [item[n] for n in names] if names is not None else [item.subject, item.predicate, item.object]
+        size += sum(_term_bytes(t) for t in terms)
+        if size > max_bytes:
+            raise _AnswerTooLarge()
+        yield terms if names is not None else item
+
+
+def _native_table(solutions, fmt: str, max_rows: int, max_bytes: int) -> bytes | None:
+    """The table as pyoxigraph writes it; None when it has more than ``max_rows`` rows or is
+    longer than ``max_rows`` times NATIVE_BYTES_PER_ROW or ``max_bytes``."""
     from pyoxigraph import QueryResultsFormat
 
-    buffer = _CappedBuffer(max_rows * NATIVE_BYTES_PER_ROW)
+    buffer = _CappedBuffer(min(max_rows * NATIVE_BYTES_PER_ROW, max_bytes))
     try:
         solutions.serialize(buffer, format=getattr(QueryResultsFormat, TABLE_FORMATS[fmt][1]))
     except _TooLong:
@@ -158,8 +186,9 @@ def _native_table(solutions, fmt: str, max_rows: int) -> bytes | None:
 
 
 def answer(store, query: str, max_rows: int, table_format: str, graph_format: str,
-           dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> QueryOutcome:
-    """The outcome of ``query`` on ``store``; every failure is an outcome too (a syntax error, an evaluation error).
+           dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()), max_bytes: int = 16_000_000) -> QueryOutcome:
+    """The outcome of ``query`` on ``store``; every failure is an outcome too (a syntax error, an
+    evaluation error, an answer longer than ``max_bytes``).
 
     ``dataset`` is the protocol's (default graphs, named graphs); without either, the default
     graph is the union of all graphs.
@@ -182,19 +211,29 @@ def answer(store, query: str, max_rows: int, table_format: str, graph_format: st
             content = _table("ASK", [], [], bool(result), table_format, False, max_rows)
             return QueryOutcome("table", content, TABLE_FORMATS[table_format][0])
         if isinstance(result, QuerySolutions):
-            native = _native_table(result, table_format, max_rows)
+            native = _native_table(result, table_format, max_rows, max_bytes)
             if native is not None:
                 return QueryOutcome("table", native, TABLE_FORMATS[table_format][0])
-            result = evaluate()  # too many rows: again, to cut them in Python
+            del result  # the first evaluation's memory is let go of before the second's
+            result = evaluate()  # too many rows, or too long: again, to cut them in Python
             names = [v.value for v in result.variables]
-            rows = [[s[n] for n in names] for s in islice(result, max_rows + 1)]
+            rows = list(islice(_counted(result, names, max_bytes), max_rows + 1))
             truncated = len(rows) > max_rows
             content = _table("SELECT", names, rows[:max_rows], False, table_format, truncated, max_rows)
+            if len(content) > max_bytes:  # the values fit, the markup around them did not
+                raise _AnswerTooLarge()
             return QueryOutcome("table", content, TABLE_FORMATS[table_format][0], truncated)
-        triples = list(islice(result, max_rows + 1))
+        triples = list(islice(_counted(result, None, max_bytes), max_rows + 1))
         media, name = GRAPH_FORMATS[graph_format]
-        content = serialize(triples[:max_rows], format=getattr(RdfFormat, name)) or b""
-        return QueryOutcome("graph", content, media, len(triples) > max_rows)
+        buffer = _CappedBuffer(max_bytes)
+        try:
+            serialize(triples[:max_rows], buffer, format=getattr(RdfFormat, name))  # type: ignore[arg-type]  # a writer of bytes
+        except _TooLong:
+            raise _AnswerTooLarge() from None
+        return QueryOutcome("graph", b"".join(buffer.parts), media, len(triples) > max_rows)
+    except _AnswerTooLarge:
+        return QueryOutcome("too-large", message=f"the answer is larger than this endpoint's limit of {max_bytes} "
+                                                 "bytes; ask for fewer rows (LIMIT) or shorter values")
     except SyntaxError as exc:
         return QueryOutcome("syntax-error", message=str(exc))
     except Exception as exc:  # every query is answered, whatever goes wrong in it

@@ -7,6 +7,8 @@ import hmac
 import os
 import signal
 import sys
+import threading
+from collections.abc import Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..iri import DEFAULT_BASE
 from ..prefixes import prefix_table
 from ..resources import ontology_dir
+from .admission import Admission, Refused, Standing, client_of
 from .asgi import ClientGone, read_body, request_headers
 from .answers import GRAPH_FORMATS
 from .database import FOLLOW_SECONDS, Database, StoreUnreadable
@@ -35,7 +38,7 @@ from .describe import (Dump, dcat_catalogue, examples, service_description, spar
 from .dumps import DumpFolders
 from .pages import resource_response
 from .responses import error, unreadable
-from .runner import QueryRunner, QueryTimeout
+from .runner import QueryRunner, QueryStopped, resident_bytes
 from .security import security_headers, with_headers
 from .sparql import ProtocolError, negotiate, read_request, service_targets
 
@@ -44,6 +47,10 @@ __all__ = ["ServerOptions", "BudgetkgApp", "create_app", "DEFAULT_PUBLIC_URL"]
 VOCABULARY_BASE = "https://w3id.org/budgetkg/"
 # The server's address when `serve` runs with its default host and port.
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:7878/"
+# Seconds a server process past its memory limit has to write its 503s before it ends.
+HURRY_SECONDS = 0.5
+# Seconds a server process with a query past the time limit waits at most for its replacement.
+REPLACE_SECONDS = 30.0
 
 
 @dataclass
@@ -58,6 +65,9 @@ class ServerOptions:
     allow_service: tuple[str, ...] = ()
     update_token: str | None = None
     workers: int = 2  # server processes (see budgetkg.server.run)
+    max_memory: int = 1024  # MiB a server process may hold while it runs queries (see budgetkg.server.runner)
+    max_answer_bytes: int = 16_000_000
+    max_client_queries: int = 32  # running or waiting, per client address and server process (see budgetkg.server.admission)
     in_memory: bool | None = None  # None: copy small stores into memory (see budgetkg.store.open_store)
     extra: dict[str, str] = field(default_factory=dict)
     # Set by budgetkg.server.run, whose supervisor starts a fresh process when one stops: a
@@ -73,6 +83,9 @@ class ServerOptions:
     max_header_bytes: int = 32_768
     request_timeout: float = 10.0
     max_connections: int = 256
+    # Set by budgetkg.server.run too: the clients' standing, shared by the processes (see
+    # budgetkg.server.admission), and the notes by which a process asks for its replacement.
+    supervisor_dir: Path | None = None
 
 
 # The SPARQL endpoint's paths (/query as some clients expect it): BudgetkgApp answers them itself.
@@ -118,14 +131,40 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
                             autoescape=select_autoescape(["html"]))
     state: dict[str, object] = {}
 
-    def stop_this_process() -> None:
+    def stop_now() -> None:
         # A graceful stop, as on SIGTERM: no new connection, the requests held are answered
-        # (uvicorn waits for them, up to timeout_graceful_shutdown), then the lifespan's end.
-        print(f"budgetkg: a query ran past the {options.timeout:g} s limit and cannot be stopped; "
-              f"server process {os.getpid()} stops, and a fresh one takes its place", file=sys.stderr, flush=True)
+        # (uvicorn waits for them, up to timeout_graceful_shutdown), then the lifespan's end;
+        # the queries waiting for a thread are answered 503 at once, to try again elsewhere.
+        admission.stop()
         signal.raise_signal(signal.SIGTERM)
 
-    queries = QueryRunner(timeout=options.timeout, on_runaway=stop_this_process if options.supervised else lambda: None)
+    def stop_this_process(reason: str, hurry: bool) -> None:
+        from .run import ask_for_replacement
+
+        if hurry:
+            print(f"budgetkg: {reason} and cannot be stopped; server process {os.getpid()} stops, and a fresh one "
+                  "takes its place", file=sys.stderr, flush=True)
+            stop_now()
+            # The query still allocates: the 503s just set are written within the grace, and
+            # the process ends then, whatever the graceful stop still waits for.
+            threading.Timer(HURRY_SECONDS, os._exit, (0,)).start()
+            return
+        admission.lose_thread()
+        if "replaced" not in state:
+            state["replaced"] = True
+            print(f"budgetkg: {reason} and cannot be stopped; server process {os.getpid()} stops once a fresh one "
+                  "is ready to take its place", file=sys.stderr, flush=True)
+            assert options.supervisor_dir is not None
+            # It serves on its other threads until the supervisor says the fresh one is ready
+            # (REPLACED_SIGNAL), or at most REPLACE_SECONDS.
+            ask_for_replacement(options.supervisor_dir)
+            asyncio.get_running_loop().call_later(REPLACE_SECONDS, stop_now)
+
+    queries = QueryRunner(timeout=options.timeout, max_memory=options.max_memory * 2**20,
+                          max_answer_bytes=options.max_answer_bytes,
+                          on_runaway=stop_this_process if options.supervised else lambda reason, hurry: None)
+    admission = Admission(threads=queries.threads, per_client=options.max_client_queries, wait=options.timeout,
+                          standing=Standing(options.supervisor_dir / "clients" if options.supervisor_dir else None))
 
     dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
     database = Database(options.store, in_memory=options.in_memory)
@@ -158,9 +197,11 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             outcome = await queries.run(await database.store(), query, max_rows=options.max_rows,
                                         table_format=table_format, graph_format=graph_format,
                                         default_graphs=dataset[0], named_graphs=dataset[1])
-        except QueryTimeout:
-            return error(503, f"the query was stopped after {options.timeout:g} s, this endpoint's time limit",
-                         headers={"Retry-After": "1"})
+        except QueryStopped as exc:
+            limit = {"X-Budgetkg-Limit": exc.limit} if exc.limit else {}  # the limit this query passed
+            return error(503, str(exc), headers={"Retry-After": "1", **limit})
+        if outcome.kind == "too-large":
+            return error(413, outcome.message)
         if outcome.kind == "syntax-error":
             return error(400, f"SPARQL syntax error: {outcome.message}")
         if outcome.kind == "error":
@@ -208,7 +249,23 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             return await update(headers.get("authorization", ""), req.update)
         if not req.query:
             return await describe_service(Request(scope), req.format)
-        return await run(headers.get("accept", ""), req.query, req.format, (req.default_graphs, req.named_graphs))
+        return await admitted(client_of(scope),
+                              run(headers.get("accept", ""), req.query, req.format, (req.default_graphs, req.named_graphs)))
+
+    async def admitted(client: str, answering: Coroutine[Any, Any, Response]) -> Response:
+        """The answer of ``answering`` (a query's), once admission control lets it run."""
+        try:
+            ticket = await admission.enter(client)
+        except Refused as exc:
+            answering.close()
+            return error(503, str(exc), headers={"Retry-After": "1"})
+        try:
+            response = await answering
+        except BaseException:
+            admission.leave(ticket, stopped=False, ran=False)
+            raise
+        admission.leave(ticket, stopped="x-budgetkg-limit" in response.headers)
+        return response
 
     async def update(authorization: str, text: str) -> Response:
         if not options.update_token:
@@ -307,6 +364,17 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             # giving up on a process that failed to start.
             pass
         queries.start()
+        held = resident_bytes()
+        if held is not None and held > options.max_memory * 2**20 // 2:
+            # Every query would find the process near its limit, and a second copy of the store
+            # (taken up after a rebuild) would pass it.
+            print(f"budgetkg: server process {os.getpid()} holds {held // 2**20} MiB with the store open, over half "
+                  f"of --max-memory {options.max_memory}: raise it, or serve the store --on-disk",
+                  file=sys.stderr, flush=True)
+        if options.supervised:
+            from .run import REPLACED_SIGNAL
+
+            asyncio.get_running_loop().add_signal_handler(REPLACED_SIGNAL, stop_now)
         watcher = asyncio.create_task(follow_rebuilds())
         yield
         watcher.cancel()

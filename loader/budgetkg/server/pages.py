@@ -23,7 +23,7 @@ from .answers import GRAPH_FORMATS
 from .database import Database
 from .descriptions import describe
 from .responses import error
-from .runner import QueryRunner, QueryTimeout
+from .runner import QueryRunner, QueryStopped, QueryTimeout
 from .sparql import ProtocolError, negotiate
 
 __all__ = ["resource_response", "wants_html"]
@@ -68,6 +68,8 @@ def _short(iri: str) -> str:
 
 async def _select(queries: QueryRunner, store: Store, query: str, max_rows: int) -> list[dict]:
     outcome = await queries.run(store, query, max_rows=max_rows, table_format="json")
+    if outcome.kind == "too-large":
+        raise ProtocolError(413, outcome.message)
     if outcome.kind != "table":
         raise ProtocolError(500, outcome.message or "the description could not be read")
     return json.loads(outcome.content)["results"]["bindings"]
@@ -101,6 +103,8 @@ async def resource_response(request: Request, iri: str, queries: QueryRunner, da
         return error(exc.status, str(exc))
     except QueryTimeout:
         return error(503, "the description took longer than this endpoint's time limit")
+    except QueryStopped as exc:  # the process passed its memory limit meanwhile
+        return error(503, str(exc), headers={"Retry-After": "1"})
     if not outgoing and not incoming:
         return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
     base = options.base

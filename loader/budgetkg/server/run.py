@@ -5,12 +5,19 @@ The command's process binds the socket, starts ``workers`` server processes on i
 watches them (uvicorn's ``Multiprocess``): it starts a fresh process when one ends, which
 is how a query past the time limit is stopped, and kills one that stops answering its
 health checks.  A connection waiting to be accepted is taken by whichever process is free.
+
+A process whose query passed the time limit keeps serving on its other threads until its
+replacement is ready (:class:`Supervisor`): under a flood of slow queries every process
+meets that limit about at once, and were each to stop taking connections as soon as it did,
+none would be taking any while their replacements start.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import shutil
+import signal
 import socket
 import string
 import tempfile
@@ -20,14 +27,69 @@ from urllib.parse import urlsplit
 
 from pyoxigraph import NamedNode
 
+from uvicorn.supervisors.multiprocess import Multiprocess, Process
+
 from ..errors import BudgetkgError
+from .admission import Standing
 from .app import ServerOptions, create_app
 from .connections import ConnectionLimits
 from .security import security_headers
 
-__all__ = ["listen", "run_server", "public_url"]
+__all__ = ["listen", "run_server", "public_url", "Supervisor", "ask_for_replacement", "REPLACED_SIGNAL"]
 
 _HOST_CHARACTERS = frozenset(string.ascii_letters + string.digits + ".-:[]")
+# A server process asks the supervisor for its replacement with SIGUSR1 (after writing a note
+# naming itself, see ask_for_replacement); the supervisor tells it with SIGUSR2 that its
+# replacement is ready, and it then stops as on SIGTERM.
+_ASK_SIGNAL = signal.SIGUSR1
+REPLACED_SIGNAL = signal.SIGUSR2
+
+
+def ask_for_replacement(folder: Path) -> None:
+    """Ask the supervisor (this process's parent) to start this server process's replacement."""
+    (folder / f"stopping-{os.getpid()}").touch()
+    os.kill(os.getppid(), _ASK_SIGNAL)
+
+
+class Supervisor(Multiprocess):
+    """uvicorn's supervisor, which also starts a process's replacement as soon as the process
+    asks (:func:`ask_for_replacement`), and tells the process when the replacement is ready."""
+
+    def __init__(self, config, sockets, folder: Path) -> None:
+        super().__init__(config, sockets)
+        self.folder = folder
+        self.retiring: list[tuple[Process, Process]] = []  # (old, its replacement)
+
+    def handle_usr1(self) -> None:
+        for note in self.folder.glob("stopping-*"):
+            note.unlink(missing_ok=True)
+            pid = int(note.name.removeprefix("stopping-"))
+            old = next((p for p in self.processes if p.pid == pid), None)
+            if old is None or self.should_exit.is_set():
+                continue
+            new = Process(self.config, self.sockets)
+            new.start()
+            self.processes[self.processes.index(old)] = new
+            self.retiring.append((old, new))
+
+    def keep_subprocess_alive(self) -> None:
+        for old, new in list(self.retiring):
+            if not old.process.is_alive():
+                old.join()
+                self.retiring.remove((old, new))
+            elif not new.process.is_alive() or new.is_ready(timeout=0.1):
+                os.kill(old.process.pid, REPLACED_SIGNAL)  # type: ignore[arg-type]  # started, so it has one
+        super().keep_subprocess_alive()
+
+    def terminate_all(self) -> None:
+        for old, _ in self.retiring:
+            old.terminate()
+        super().terminate_all()
+
+    def join_all(self) -> None:
+        for old, _ in self.retiring:
+            old.join()
+        super().join_all()
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -79,11 +141,14 @@ def run_server(options: ServerOptions, sock: socket.socket) -> bool:
     process could not start (the supervisor then stops, and the reason is in the log)."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
-    from uvicorn.supervisors import Multiprocess
 
     dumps_dir = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
+    # The clients' standing (budgetkg.server.admission), which outlives the processes a flood
+    # gets replaced, and the notes of processes asking for their replacement.
+    supervisor_dir = Path(tempfile.mkdtemp(prefix="budgetkg-supervisor-"))
     try:
-        supervised = replace(options, supervised=True, dumps_dir=dumps_dir)
+        Standing.create(supervisor_dir / "clients")
+        supervised = replace(options, supervised=True, dumps_dir=dumps_dir, supervisor_dir=supervisor_dir)
         limits = ConnectionLimits(max_request_bytes=options.max_request_bytes, max_header_bytes=options.max_header_bytes,
                                   request_timeout=options.request_timeout, max_connections=options.max_connections,
                                   headers=tuple(security_headers(options.public_url)))
@@ -99,8 +164,9 @@ def run_server(options: ServerOptions, sock: socket.socket) -> bool:
             h11_max_incomplete_event_size=limits.max_head_bytes,
             # A stopping process answers what it holds: each query within the time limit.
             timeout_graceful_shutdown=int(options.timeout) + 5)
-        supervisor = Multiprocess(config, sockets=[sock])
+        supervisor = Supervisor(config, [sock], supervisor_dir)
         supervisor.run()
         return not any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
     finally:
         shutil.rmtree(dumps_dir, ignore_errors=True)
+        shutil.rmtree(supervisor_dir, ignore_errors=True)
