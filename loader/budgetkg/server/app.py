@@ -36,7 +36,8 @@ from .dumps import DumpFolders
 from .pages import resource_response
 from .responses import error, unreadable
 from .runner import QueryRunner, QueryTimeout
-from .sparql import ProtocolError, negotiate, read_request, service_targets
+from .reach import check as check_reach
+from .sparql import ProtocolError, negotiate, read_request
 
 __all__ = ["ServerOptions", "BudgetkgApp", "create_app"]
 
@@ -134,14 +135,9 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             table_format, graph_format = negotiate(accept, fmt)
         except ProtocolError as exc:
             return error(exc.status, str(exc))
-        targets = service_targets(query)
-        if targets is None:
-            return error(403, "SERVICE is refused: its target endpoint could not be read (a variable, or a query "
-                              "this server cannot check)")
-        refused = [t for t in targets if t not in options.allow_service]
-        if refused:
-            return error(403, f"SERVICE to {', '.join(refused)} is refused: not on this endpoint's allow-list "
-                              "(start the server with --allow-service URL)")
+        refused = await check_reach(query, update=False, allowed=options.allow_service)
+        if refused is not None:
+            return refused
         try:
             outcome = await queries.run(await database.store(), query, max_rows=options.max_rows,
                                         table_format=table_format, graph_format=graph_format,
@@ -206,6 +202,9 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         if not hmac.compare_digest(given.encode(), options.update_token.encode()):
             return error(401, "updates need the token: Authorization: Bearer TOKEN",
                          headers={"WWW-Authenticate": 'Bearer realm="budgetkg"'})
+        refused = await check_reach(text, update=True, allowed=options.allow_service)
+        if refused is not None:
+            return refused
         from ..store import apply_update
 
         try:
