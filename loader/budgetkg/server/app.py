@@ -33,6 +33,7 @@ from .database import FOLLOW_SECONDS, Database, StoreUnreadable
 from .describe import (Dump, dcat_catalogue, examples, service_description, sparql_examples,
                        void_description)
 from .dumps import DumpFolders
+from .egress import guard as guard_egress
 from .pages import resource_response
 from .responses import error, unreadable
 from .runner import QueryRunner, QueryTimeout
@@ -286,6 +287,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
 
     @asynccontextmanager
     async def lifespan(app):
+        if options.supervised:  # before any query runs; never in a test's process or `serve --get`
+            guard_egress(options.allow_service)
         try:
             await database.store()  # the first request need not wait for the copy into memory
         except Exception:

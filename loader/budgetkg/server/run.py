@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import BudgetkgError
 from .app import ServerOptions, create_app
+from .egress import warn_if_unavailable
 
 __all__ = ["listen", "run_server"]
 
@@ -47,6 +48,7 @@ def run_server(options: ServerOptions, sock: socket.socket) -> bool:
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
+    warn_if_unavailable()  # once here, not in each server process
     dumps_dir = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
     try:
         supervised = replace(options, supervised=True, dumps_dir=dumps_dir)
