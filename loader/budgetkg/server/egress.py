@@ -114,7 +114,7 @@ def unavailable() -> str | None:
 
 
 def _nameservers() -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
-    found = set()
+    found: set[ipaddress.IPv4Address | ipaddress.IPv6Address] = set()
     try:
         lines = open("/etc/resolv.conf", encoding="utf-8", errors="replace").read().splitlines()
     except OSError:

@@ -137,17 +137,17 @@ def _parse(text: str, update: bool) -> Reach:
                          "differently; write the characters themselves")
     try:
         if update:
-            parsed = parseUpdate(text)
+            operations = parseUpdate(text)
             prologue = None
             resolved = []
             # Each operation's prologue adds to the ones before it, as in rdflib's translateUpdate.
-            for declarations, operation in zip(parsed.prologue or [], parsed.request or []):
+            for declarations, operation in zip(operations.prologue or [], operations.request or []):
                 prologue = translatePrologue(declarations, None, None, prologue)
                 resolved.append(traverse(operation, visitPost=partial(translatePName, prologue=prologue)))
             return _walk(resolved)
-        parsed = parseQuery(text)
-        prologue = translatePrologue(parsed[0], None)
-        return _walk(traverse(parsed[1], visitPost=partial(translatePName, prologue=prologue)))
+        query = parseQuery(text)
+        prologue = translatePrologue(query[0], None)
+        return _walk(traverse(query[1], visitPost=partial(translatePName, prologue=prologue)))
     except RecursionError:
         raise Unreadable("it nests too deeply, or has too many patterns in a row, for rdflib's parser") from None
     except Exception as exc:  # pyparsing's ParseException, an unknown prefix, …: rdflib could not read it
