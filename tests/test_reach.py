@@ -112,6 +112,8 @@ ATTACKS = [
     ("lower case", "query", "select * where { service <{A}/lower> { ?s ?p ?o } }"),
     ("mixed case", "query", "SELECT * WHERE { SeRvIcE <{A}/mixed> { ?s ?p ?o } }"),
     ("comment before the IRI", "query", "SELECT * WHERE { SERVICE # a comment\n <{A}/comment> { ?s ?p ?o } }"),
+    # the engine ends a comment at a carriage return, rdflib only at a line feed
+    ("comment ended by a carriage return", "query", "SELECT * WHERE { # a comment\rSERVICE <{A}/cr> { ?s ?p ?o } \n}"),
     ("line breaks and tabs", "query", "SELECT * WHERE {\nSERVICE\n\t<{A}/lines>\r\n{ ?s ?p ?o }\n}"),
     ("glued to the IRI", "query", "SELECT * WHERE { SERVICE<{A}/glued>{ ?s ?p ?o } }"),
     ("\\u escape in the IRI", "query", "SELECT * WHERE { SERVICE <http://127.0.0.1\\u003a{P}/escaped> { ?s ?p ?o } }"),
@@ -285,10 +287,12 @@ def fuzz_listeners():
 # so the engine must not call anything for them either.
 KEYWORDS = st.sampled_from(["SERVICE", "service", "SeRvIcE", "\\u0053ERVICE", "SERVIC\\u0045", "SERVICE SILENT",
                             "service silent", "\u017fERVICE", "\uff33ERVICE", "SERV\u200bICE", "SERVI CE"])
-GAPS = st.sampled_from([" ", "\n", "\t", "", " # SERVICE <http://127.0.0.1:1/c>\n ", "\r\n  "])
+GAPS = st.sampled_from([" ", "\n", "\t", "", " # SERVICE <http://127.0.0.1:1/c>\n ", "\r\n  ", " #\r", "#\r\n"])
 # What stands before SERVICE: nothing, a matching triple pattern, or one glued to a literal.
-LEADS = st.sampled_from(["", "?s ?p ?o . ", "?s ?p 1", "?s ?p 1 .", "?s ?p 1.0", "?s ?p ?o", "?s ?p 'SERVICE <x:y> {}' . ",
-                         '?s ?p "\\u0022" . ', "FILTER(?s != <x:y>) "])
+LEADS = st.sampled_from(["", "?s ?p ?o .", "?s ?p 1", "?s ?p 1.0", "?s ?p ?o", "?s ?p 'SERVICE <x:y> {}' .",
+                         '?s ?p "\\u0022" .', "FILTER(?s != <x:y>)"])
+# Between that and SERVICE: the engine ends a comment at a carriage return, rdflib at a line feed only.
+SEPARATORS = st.sampled_from([" ", "", "\n", " # a comment\r", " # SERVICE\r", "#\n"])
 PATHS = st.sampled_from(["/a", "/b/c", "/d%41", "/e?x=1"])
 
 
@@ -323,7 +327,8 @@ def requests(draw, listeners):
         if declared not in prologue and not (declared.startswith("BASE") and "BASE" in prologue):
             prologue += declared
         service = f"{draw(KEYWORDS)}{draw(GAPS)}{target} {{ ?s ?p ?o }}"
-        parts.append(draw(WRAPS).format(f"{draw(LEADS)}{binding}{service}"))
+        # A line end after it lets a comment that swallowed it (in rdflib's reading) end there.
+        parts.append(draw(WRAPS).format(f"{draw(LEADS)}{draw(SEPARATORS)}{binding}{service}{draw(st.sampled_from(['', chr(10)]))}"))
     body = " ".join(parts)
     form = draw(st.sampled_from(["select", "ask", "insert", "load"]))
     if form == "load":
@@ -354,7 +359,7 @@ def engine_calls(text: str, update: bool, listeners) -> set[str]:
     return {listener.base + path for listener, n in zip(listeners, before) for path in listener.paths[n:]}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(data=st.data())
 def test_wall_one_names_every_endpoint_the_engine_calls(fuzz_listeners, data):

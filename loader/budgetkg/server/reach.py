@@ -135,6 +135,10 @@ def _parse(text: str, update: bool) -> Reach:
         # string then hides a SERVICE from one of them: refuse rather than guess.
         raise Unreadable("it has a codepoint escape (\\u or \\U), which this endpoint and its engine read "
                          "differently; write the characters themselves")
+    # The engine ends a comment at a carriage return, rdflib only at a line feed: `# …\rSERVICE`
+    # would hide a SERVICE from rdflib.  Elsewhere the two are alike to both (white space, or
+    # not allowed in an IRI or a short string), so rdflib reads the text with line feeds.
+    text = text.replace("\r", "\n")
     try:
         if update:
             operations = parseUpdate(text)
