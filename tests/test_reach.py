@@ -222,7 +222,7 @@ import socket, sys
 from pyoxigraph import Store
 from budgetkg.server import egress
 
-allowed, other = sys.argv[1], sys.argv[2]
+allowed, other = sys.argv[1], sys.argv[2]  # allowed by its host name, resolved when the guard is installed
 reason = egress.install([allowed + "/sparql"])
 if reason is not None:
     print("UNAVAILABLE", reason)
@@ -260,14 +260,15 @@ def test_the_egress_guard_lets_the_engine_reach_only_allowed_endpoints():
         pytest.skip(f"seccomp user notification is not available here: {reason}")
     allowed, other = Recorder([ROW]), Recorder([ROW])
     try:
-        done = subprocess.run([sys.executable, "-c", GUARDED, allowed.base, other.base], capture_output=True,
+        by_name = allowed.base.replace("127.0.0.1", "localhost")
+        done = subprocess.run([sys.executable, "-c", GUARDED, by_name, other.base], capture_output=True,
                               text=True, timeout=120)
     finally:
         allowed.shutdown()
         other.shutdown()
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stderr
-    assert f"ANSWERED {allowed.base} 1" in lines and f"FAILED {other.base} ConnectionRefusedError" in lines
+    assert f"ANSWERED {by_name} 1" in lines and f"FAILED {other.base} ConnectionRefusedError" in lines
     assert f"REFUSED {other.server_port}" in lines and "REFUSED udp" in lines and "LOCAL local" in lines
     assert allowed.paths == ["/sparql"] and other.connections == []
     assert f"refused a connection to 127.0.0.1:{other.server_port}" in done.stderr
@@ -386,3 +387,13 @@ def test_a_verdict_is_kept_by_text_and_a_text_without_the_words_is_not_parsed(mo
     assert reach.reach("SELECT * WHERE { ?s ?p 'download' }", update=False) == reach.Reach()
     assert reach.reach("INSERT DATA { <x:a> <x:b> 'service' }", update=True).services == ("x:y",)
     assert parsed == [query, "INSERT DATA { <x:a> <x:b> 'service' }"]
+
+
+def test_without_seccomp_the_server_process_runs_and_the_command_says_so_once(monkeypatch, capsys):
+    from budgetkg.server import egress
+
+    monkeypatch.setattr(egress, "unavailable", lambda: "no seccomp here")
+    monkeypatch.setattr(egress, "install", lambda endpoints: pytest.fail("installed without seccomp"))
+    egress.guard(["http://127.0.0.1:1/sparql"])  # a server process: quiet, the command said it
+    egress.warn_if_unavailable()  # the command's process
+    assert capsys.readouterr().err.count("the egress guard, is missing: no seccomp here") == 1
