@@ -160,22 +160,25 @@ def _parse(text: str, update: bool) -> Reach:
 
 
 class _Verdicts:
-    """A bounded LRU of verdicts (a Reach, or why the text is unreadable), by (update, text)."""
+    """A bounded LRU of verdicts (a Reach, or why the text is unreadable), by (update, text).
+
+    An unreadable text's verdict is the message alone: an exception would hold on to the
+    parser's frames."""
 
     def __init__(self, entries: int, chars: int) -> None:
         self.entries, self.chars = entries, chars
-        self._held: OrderedDict[tuple[bool, str], Reach | Unreadable] = OrderedDict()
+        self._held: OrderedDict[tuple[bool, str], Reach | str] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[bool, str]) -> Reach | Unreadable | None:
+    def get(self, key: tuple[bool, str]) -> Reach | str | None:
         with self._lock:
             found = self._held.get(key)
             if found is not None:
                 self._held.move_to_end(key)
             return found
 
-    def put(self, key: tuple[bool, str], verdict: Reach | Unreadable) -> None:
+    def put(self, key: tuple[bool, str], verdict: Reach | str) -> None:
         with self._lock:
             if key in self._held:
                 return
@@ -202,10 +205,10 @@ def reach(text: str, *, update: bool) -> Reach:
         try:
             verdict = _parse(text, update)
         except Unreadable as exc:
-            verdict = exc
+            verdict = str(exc)
         _verdicts.put(key, verdict)
-    if isinstance(verdict, Unreadable):
-        raise verdict
+    if isinstance(verdict, str):
+        raise Unreadable(verdict)
     return verdict
 
 
