@@ -217,7 +217,7 @@ class _Guard:
         where = self.calls.get(request.data.nr)
         if where is None:
             return False
-        address, length = request.data.args[where[0]], request.data.args[where[1]]
+        address, length = request.data.args[where[0]], request.data.args[where[1]] & 0xFFFFFFFF  # a socklen_t
         raw = _read(request.pid, address, min(length, 128))
         found = None if raw is None else _destination(raw)
         if found == "local" or found in self.allowed:

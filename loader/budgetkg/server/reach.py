@@ -110,7 +110,7 @@ def _walk(tree: object) -> Reach:
             stack.extend(node.values())
         elif isinstance(node, ParseResults):
             stack.extend(node)
-            stack.extend(node.as_dict().values())  # named results that are not in the list too
+            stack.extend(node.values())  # named results that are not in the list too
         elif isinstance(node, (list, tuple, dict)):
             stack.extend(node.values() if isinstance(node, dict) else node)
     return Reach(tuple(services), tuple(variables), tuple(loads))
