@@ -162,7 +162,7 @@ def destinations(endpoints: Iterable[str]) -> tuple[frozenset[Address], list[str
             resolved_names = True
             try:
                 infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except OSError as exc:
+            except (OSError, UnicodeError) as exc:  # UnicodeError: a label IDNA cannot encode
                 problems.append(f"{url}: {host} cannot be resolved ({exc})")
                 continue
             addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
@@ -314,8 +314,12 @@ def install(endpoints: Iterable[str]) -> str | None:
         finally:
             lib.seccomp_release(ctx)
         guard = _Guard(lib, fd, allowed, {number("connect"): (1, 2), number("sendto"): (4, 5)})
-        threading.Thread(target=guard.serve, name="budgetkg-egress", daemon=True).start()
         _installed = True
+        try:
+            threading.Thread(target=guard.serve, name="budgetkg-egress", daemon=True).start()
+        except RuntimeError as exc:  # no thread to answer: closed, every guarded call then fails (ENOSYS)
+            os.close(fd)
+            return f"no thread could be started to answer the filter ({exc}); connections from this process fail"
         return None
 
 
@@ -332,7 +336,10 @@ def guard(endpoints: Iterable[str]) -> None:
     has not already told is printed."""
     if unavailable() is not None:
         return
-    reason = install(endpoints)
+    try:
+        reason = install(endpoints)
+    except Exception as exc:  # the server starts all the same
+        reason = f"{type(exc).__name__}: {exc}"
     if reason is not None:
         print(f"budgetkg: the egress guard could not be installed in server process {os.getpid()}: {reason}; what "
               "a query may reach is checked on the parsed query alone", file=sys.stderr, flush=True)
