@@ -36,11 +36,13 @@ from .database import FOLLOW_SECONDS, Database, StoreUnreadable
 from .describe import (Dump, dcat_catalogue, examples, service_description, sparql_examples,
                        void_description)
 from .dumps import DumpFolders
+from .egress import guard as guard_egress
 from .pages import resource_response
 from .responses import error, unreadable
+from .reach import check as check_reach
 from .runner import QueryRunner, QueryStopped, resident_bytes
 from .security import security_headers, with_headers
-from .sparql import ProtocolError, negotiate, read_request, service_targets
+from .sparql import ProtocolError, negotiate, read_request
 
 __all__ = ["ServerOptions", "BudgetkgApp", "create_app", "DEFAULT_PUBLIC_URL"]
 
@@ -185,14 +187,9 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             table_format, graph_format = negotiate(accept, fmt)
         except ProtocolError as exc:
             return error(exc.status, str(exc))
-        targets = service_targets(query)
-        if targets is None:
-            return error(403, "SERVICE is refused: its target endpoint could not be read (a variable, or a query "
-                              "this server cannot check)")
-        refused = [t for t in targets if t not in options.allow_service]
-        if refused:
-            return error(403, f"SERVICE to {', '.join(refused)} is refused: not on this endpoint's allow-list "
-                              "(start the server with --allow-service URL)")
+        refused = await check_reach(query, update=False, allowed=options.allow_service)
+        if refused is not None:
+            return refused
         try:
             outcome = await queries.run(await database.store(), query, max_rows=options.max_rows,
                                         table_format=table_format, graph_format=graph_format,
@@ -275,6 +272,9 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         if not hmac.compare_digest(given.encode(), options.update_token.encode()):
             return error(401, "updates need the token: Authorization: Bearer TOKEN",
                          headers={"WWW-Authenticate": 'Bearer realm="budgetkg"'})
+        refused = await check_reach(text, update=True, allowed=options.allow_service)
+        if refused is not None:
+            return refused
         from ..store import apply_update
 
         try:
@@ -356,6 +356,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
 
     @asynccontextmanager
     async def lifespan(app):
+        if options.supervised:  # before any query runs; never in a test's process or `serve --get`
+            guard_egress(options.allow_service)
         try:
             await database.store()  # the first request need not wait for the copy into memory
         except Exception:

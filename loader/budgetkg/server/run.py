@@ -33,6 +33,7 @@ from ..errors import BudgetkgError
 from .admission import Standing
 from .app import ServerOptions, create_app
 from .connections import ConnectionLimits
+from .egress import warn_if_unavailable
 from .security import security_headers
 
 __all__ = ["listen", "run_server", "public_url", "Supervisor", "ask_for_replacement", "REPLACED_SIGNAL"]
@@ -142,6 +143,7 @@ def run_server(options: ServerOptions, sock: socket.socket) -> bool:
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
+    warn_if_unavailable()  # once here, not in each server process
     dumps_dir = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
     # The clients' standing (budgetkg.server.admission), which outlives the processes a flood
     # gets replaced, and the notes of processes asking for their replacement.

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
 from .accept import media_ranges
 from .answers import GRAPH_FORMATS, TABLE_FORMATS
 
-__all__ = ["SparqlRequest", "ProtocolError", "MAX_FORM_FIELDS", "read_request", "read_form", "negotiate", "service_targets"]
+__all__ = ["SparqlRequest", "ProtocolError", "MAX_FORM_FIELDS", "read_request", "read_form", "negotiate"]
 
 _MEDIA = {media: name for name, (media, _) in TABLE_FORMATS.items()}
 _GRAPH_MEDIA = {media: name for name, (media, _) in GRAPH_FORMATS.items()}
@@ -168,50 +167,3 @@ def negotiate(accept: str, fmt: str | None) -> tuple[str, str]:
 def _cut(text: str, length: int = 200) -> str:
     """``text`` as an error message quotes it: at most ``length`` characters of what a client sent."""
     return text if len(text) <= length else text[:length] + "…"
-
-
-_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
-
-
-def service_targets(query: str) -> list[str] | None:
-    """The endpoints a query calls with SERVICE, read with rdflib's SPARQL parser.
-
-    None when the query has SERVICE but its target cannot be known (a variable, or a query
-    rdflib cannot parse): the caller must refuse it.
-
-    >>> service_targets("SELECT * WHERE { SERVICE <http://a/sparql> { ?s ?p ?o } }")
-    ['http://a/sparql']
-    >>> service_targets("SELECT * WHERE { ?s ?p ?o }")
-    []
-    """
-    if "service" not in query.lower() or not _SERVICE.search(query):  # the regex alone: 16 µs a request
-        return []
-    from pyparsing import ParseResults
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    try:
-        tree = translateQuery(parseQuery(query)).algebra  # prefixed names resolved
-    except Exception:  # rdflib cannot read it: the target cannot be checked
-        return None
-    targets: list[str] = []
-    unknown = False
-
-    def walk(node) -> None:
-        nonlocal unknown
-        if isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern":
-                term = node.get("term")
-                if type(term).__name__ == "URIRef":
-                    targets.append(str(term))
-                else:
-                    unknown = True
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, (list, tuple, ParseResults)):
-            for value in node:
-                walk(value)
-
-    walk(tree)
-    return None if unknown else targets
