@@ -176,15 +176,37 @@ def generations(folder: Path) -> list[Path]:
     return sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
 
 
+def _remove_leftovers(folder: Path) -> None:
+    """Remove what a build or update killed before its swap left: ``data-<n>`` folders newer than
+    the one ``current`` points at (all of them when there is no ``current``) and ``.current-<n>``
+    links.  Called with the build lock held, so no build is writing them; kept, a partial folder
+    would count as the previous database, and the real one would be deleted as stale."""
+    current = folder / "current"
+    live = _generation(os.readlink(current)) if current.is_symlink() else 0
+    for database in generations(folder):
+        if _generation(database.name) > live:
+            shutil.rmtree(database, ignore_errors=True)
+    for link in folder.glob(".current-*"):
+        link.unlink(missing_ok=True)
+
+
+def _generation(name: str) -> int:
+    """The n of a ``data-<n>`` name (0 for another name)."""
+    base = Path(name).name
+    return int(base[5:]) if base.startswith("data-") and base[5:].isdigit() else 0
+
+
 @contextmanager
 def _next_database(folder: Path) -> Iterator[tuple[Path, Path]]:
     """Hold the build lock and yield (the live ``current`` link, a new database folder).
 
     When the block ends without an error, ``current`` is swapped to the new database in one
-    atomic rename; on any error (or a kill) the new folder is removed and ``current`` is as it was.
+    atomic rename; on any error the new folder is removed and ``current`` is as it was (a kill
+    leaves the folder, which the next build or update removes first).
     """
     with _lock(folder):
         current = folder / "current"
+        _remove_leftovers(folder)
         n = 1 + max((int(p.name[5:]) for p in generations(folder)), default=0)
         new, tmp_link = folder / f"data-{n}", folder / f".current-{n}"
         try:
