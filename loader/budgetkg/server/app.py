@@ -37,6 +37,7 @@ from .pages import resource_response
 from .responses import error, unreadable
 from .runner import QueryRunner, QueryTimeout
 from .sparql import ProtocolError, negotiate, read_request, service_targets
+from .updates import UpdateRunner
 
 __all__ = ["ServerOptions", "BudgetkgApp", "create_app"]
 
@@ -113,6 +114,7 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         signal.raise_signal(signal.SIGTERM)
 
     queries = QueryRunner(timeout=options.timeout, on_runaway=stop_this_process if options.supervised else lambda: None)
+    updates = UpdateRunner(options.store, timeout=options.timeout)
 
     dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
     database = Database(options.store, in_memory=options.in_memory)
@@ -206,13 +208,24 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         if not hmac.compare_digest(given.encode(), options.update_token.encode()):
             return error(401, "updates need the token: Authorization: Bearer TOKEN",
                          headers={"WWW-Authenticate": 'Bearer realm="budgetkg"'})
-        from ..store import apply_update
-
-        try:
-            apply_update(text, path=options.store)
-        except SyntaxError as exc:
-            return error(400, f"SPARQL syntax error: {exc}")
-        return Response(status_code=204)
+        outcome = await updates.apply(text)
+        if outcome.kind == "applied":
+            return Response(status_code=204)
+        if outcome.kind == "syntax-error":
+            return error(400, f"SPARQL syntax error: {outcome.message}")
+        if outcome.kind == "error":
+            return error(400, f"the update could not be applied: {outcome.message}")
+        # 503 with Retry-After, not 409: the store is only busy for now (another update, a build,
+        # the time limit); the same update sent again later can succeed.
+        reason = {
+            "timeout": f"the update was stopped after {options.timeout:g} s, this endpoint's time limit; the store is "
+                       "unchanged",
+            "busy": f"the update could not start within {options.timeout:g} s, this endpoint's time limit: the store "
+                    "is busy with a build or other updates; the store is unchanged",
+            "queue-full": "too many updates are waiting; the store is unchanged",
+            "missing": "the store has not been built yet: there is nothing to update",
+        }[outcome.kind]
+        return error(503, reason, headers={"Retry-After": "1"})
 
     async def describe_service(request: Request, fmt: str | None) -> Response:
         _, endpoint = urls(request)
