@@ -70,6 +70,13 @@ def glossary_continued(width: int) -> bytes:
     return "\n".join(SEED + ["续" * width for _ in range(LINES)]).encode()
 
 
+def table_rows(width: int) -> bytes:
+    """Rows of projects in 表12, each with its own name and a long goal."""
+    unit = _at("广州市人力资源和社会保障局\t", _at("## 部门预算项目支出及其他支出预算表"))
+    rows = [f"项目{i}\t1.00\t1.00\t1.00\t0.00\t0.00\t0.00\t0.00\t" + "目标" * (width // 2) for i in range(LINES)]
+    return "\n".join(_inserted(unit + 1, rows)).encode()
+
+
 def random_text(width: int) -> bytes:
     """Prose of random pieces of everything above."""
     rng = random.Random(width)
@@ -93,6 +100,7 @@ INPUTS: dict[str, Callable[[int], bytes]] = {
     "runs of spaces": runs_of_spaces,
     "repeated separators": repeated_separators,
     "glossary continued": glossary_continued,
+    "table rows": table_rows,
     "random text": random_text,
     "random bytes": random_bytes,
     "GB18030": gb18030,

@@ -17,7 +17,7 @@ from .errors import DocumentError
 from .records import Amount, Cell, Row, Source, Table
 from .sections import Line, heading_text, is_heading
 from .template import TABLE_NUMBER, TableSpec, strip_ordinal, template
-from .text import checked_amount, clean_label, is_amount, is_no_amount, match_key, strip_html
+from .text import checked_amount, clean_label, is_no_amount, match_key, strip_html
 
 __all__ = ["TableReader"]
 
@@ -171,12 +171,13 @@ class TableReader:
         if o is None or o.closed:
             raise self._error("unplaced-row", line, expected="a table title before any table row", found=text.strip())
         cells = text.split("\t")
-        metas = [_META.match(clean_label(c)) for c in cells if clean_label(c)]
+        labels = [clean_label(c) for c in cells]
+        metas = [_META.match(label) for label in labels if label]
         if metas and all(metas):  # 编制单位：…<tab>金额单位：万元 on one line
             for meta in filter(None, metas):
                 self._meta(line, meta.group(1), meta.group(2))
             return
-        tokens = tuple(match_key(c) for c in cells if clean_label(c))
+        tokens = tuple(match_key(c) for c, label in zip(cells, labels) if label)
         header = o.spec.header_keys()
         if tokens == header[0]:
             o.header_row, o.seen_header = 1, True
@@ -237,16 +238,14 @@ class TableReader:
             if is_no_amount(raw):
                 out[key] = self._no_amount(key, raw, source)
                 continue
-            if not is_amount(raw):
-                raise self._error("bad-amount", line, expected=f"an amount in column {'/'.join(col.path)}",
-                                  found=raw, offset=first + i + 1)
-            out[key] = Cell(key, self._amount(line, raw, first + i + 1), source)
+            out[key] = Cell(key, self._amount(line, raw, first + i + 1, f"an amount in column {'/'.join(col.path)}"),
+                            source)
         return out
 
-    def _amount(self, line: Line, raw: str, offset: int) -> Amount:
+    def _amount(self, line: Line, raw: str, offset: int, expected: str) -> Amount:
         """The amount ``raw`` printed in cell ``offset``; see :func:`~budgetkg.text.checked_amount`."""
         context = f"表{self._open.spec.number} {self._open.spec.title}" if self._open else ""
-        return checked_amount(raw, self.filename, line.no, offset, context)
+        return checked_amount(raw, self.filename, line.no, offset, context, expected)
 
     def _no_amount(self, key: str, raw: str, source: Source) -> Cell:
         """A cell between amounts that is empty, or a dash: no amount is printed there.  It is
@@ -378,10 +377,8 @@ class TableReader:
             source = Source(self.filename, line.no, spec.number, spec.title, col.path)
             if is_no_amount(raw):
                 cell = self._no_amount(column, raw, source)
-            elif is_amount(raw):
-                cell = Cell(column, self._amount(line, raw, offset + 1), source)
             else:
-                raise self._error("bad-amount", line, expected=f"an amount for {label}", found=raw, offset=offset + 1)
+                cell = Cell(column, self._amount(line, raw, offset + 1, f"an amount for {label}"), source)
             if code:
                 key, kind, row_attrs = f"{side}:{code}", "code", {"side": side}
             else:

@@ -171,18 +171,21 @@ def match_key(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _amount_parts(text: str) -> tuple[str, str] | None:
-    """The integer digits and the decimals of a printed amount, or None when it is not one."""
-    body = text[1:] if text.startswith("-") else text
-    whole, point, decimals = body.partition(".")
-    if point and not (decimals and set(decimals) <= _DIGITS):
+def _amount_parts(text: str) -> tuple[bool, str, str] | None:
+    """Whether a printed amount is negative, its integer digits and its decimals; None when it is
+    not an amount (ASCII digits, thousands separators in groups of three, a decimal point)."""
+    negative = text.startswith("-")
+    whole, point, decimals = (text[1:] if negative else text).partition(".")
+    if point and not (decimals.isdigit() and decimals.isascii()):
         return None
-    groups = whole.split(",")
-    if not groups[0] or not set(whole) <= _DIGITS | {","}:
+    if "," in whole:
+        groups = whole.split(",")
+        if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+            return None
+        whole = "".join(groups)
+    if not (whole.isdigit() and whole.isascii()):
         return None
-    if len(groups) > 1 and not (len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
-        return None
-    return "".join(groups), decimals
+    return negative, whole, decimals
 
 
 def is_amount(text: str) -> bool:
@@ -202,9 +205,11 @@ def amount_in_range(text: str) -> bool:
     (True, False, False)
     """
     parts = _amount_parts(text.strip())
-    if parts is None:
-        return False
-    whole, decimals = parts
+    return parts is not None and _in_range(parts)
+
+
+def _in_range(parts: tuple[bool, str, str]) -> bool:
+    _, whole, decimals = parts
     return len(whole.lstrip("0")) <= MAX_INTEGER_DIGITS and len(decimals) <= MAX_DECIMALS
 
 
@@ -240,15 +245,18 @@ def parse_amount(text: str) -> Decimal:
 _RANGE = f"at most {MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_DECIMALS} after"
 
 
-def checked_amount(raw: str, filename: str, line: int, offset: int, context: str) -> Amount:
-    """The amount printed as ``raw`` at ``filename:line``, cell or column ``offset``.
+def checked_amount(raw: str, filename: str, line: int, offset: int, context: str, expected: str = "an amount"
+                   ) -> Amount:
+    """The amount printed as ``raw`` at ``filename:line``, cell or column ``offset``; ``expected``
+    says what the cell should hold, for an error.
 
     :raises DocumentError: ``bad-amount`` when it is not a number, ``amount-out-of-range``
         when it has more digits than any budget figure (see ``MAX_INTEGER_DIGITS``).
     """
-    if not is_amount(raw):
-        raise DocumentError("bad-amount", filename, line, expected="an amount", found=raw, offset=offset, context=context)
-    if not amount_in_range(raw):
-        raise DocumentError("amount-out-of-range", filename, line, expected=f"an amount of {_RANGE}", found=raw,
+    parts = _amount_parts(raw)  # once: a document may print millions of amounts
+    if parts is None:
+        raise DocumentError("bad-amount", filename, line, expected=expected, found=raw, offset=offset, context=context)
+    if not _in_range(parts):
+        raise DocumentError("amount-out-of-range", filename, line, expected=f"{expected} of {_RANGE}", found=raw,
                             offset=offset, context=context)
-    return Amount(raw, parse_amount(raw))
+    return Amount(raw, Decimal(raw.replace(",", "")))
