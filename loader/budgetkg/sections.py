@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from .errors import DocumentError
 from .text import match_key
 
-__all__ = ["Line", "Parts", "split_lines", "MAX_LINE_CHARS", "split_parts", "require_part", "end_of_part", "heading_text", "is_heading"]
+__all__ = ["Line", "Parts", "split_lines", "MAX_LINE_CHARS", "split_parts", "require_part", "end_of_part",
+           "heading_text", "is_heading"]
 
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _PART = re.compile(r"^第([一二三四])部分")
@@ -39,7 +40,8 @@ def split_lines(text: str, filename: str) -> list[Line]:
     lines = [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
     for line in lines:
         if len(line.text) > MAX_LINE_CHARS:
-            raise DocumentError("line-too-long", filename, line.no, expected=f"at most {MAX_LINE_CHARS:,} characters on a line",
+            raise DocumentError("line-too-long", filename, line.no,
+                                expected=f"at most {MAX_LINE_CHARS:,} characters on a line",
                                 found=f"a line of {len(line.text):,} characters: {line.text[:40]}")
     return lines
 
