@@ -66,8 +66,9 @@ def repeated_separators(width: int) -> bytes:
 
 
 def glossary_continued(width: int) -> bytes:
-    """One glossary entry continued over many long lines (its definition grew by copying)."""
-    return "\n".join(SEED + ["续" * width for _ in range(LINES)]).encode()
+    """One glossary entry continued over many lines (its definition grew by copying, quadratic in
+    their number): this input grows by its number of lines."""
+    return "\n".join(SEED + ["续" * WIDTH for _ in range(LINES * width // WIDTH)]).encode()
 
 
 def table_rows(width: int) -> bytes:
