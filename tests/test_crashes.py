@@ -132,3 +132,34 @@ def test_n_quads_loaded_side_by_side_all_land_and_a_bad_load_leaves_the_store(tm
         rebuild(batches, path=store, replace_all=True)
     assert len(open_store(store)) == 5000 * len(graphs)
     assert [p.name for p in generations(store)] == [store.joinpath("current").resolve().name]
+
+
+def test_a_build_killed_before_its_swap_leaves_nothing_the_next_build_keeps(tmp_path):
+    """A build killed mid-way leaves its partial data-<n>; the next build removes it first, and keeps
+    the real previous database (issue 32: it kept the partial one and deleted the real one)."""
+    from budgetkg.store import generations
+
+    store = tmp_path / "store"
+    build(store=store)
+    build(store=store)
+    assert [p.name for p in generations(store)] == ["data-1", "data-2"]
+    previous = sorted((f.name, f.stat().st_size) for f in (store / "data-2").iterdir())
+    docs = []
+    for seed in range(4):
+        doc = tmp_path / f"d{seed}.txt"
+        doc.write_text(generate(seed).text, encoding="utf-8")
+        docs.append(doc)
+    process = build_process(store, docs)
+    deadline = time.monotonic() + 60
+    while not (store / "data-3").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert os.readlink(store / "current") == "data-2" and (store / "data-3").exists()  # killed before its swap
+    (store / "data-8").mkdir()  # and one left by hand, as a killed update would
+    (store / "data-8" / "CURRENT").write_text("partial")
+    build(store=store)
+    assert [p.name for p in generations(store)] == ["data-2", "data-3"]
+    assert os.readlink(store / "current") == "data-3"
+    assert sorted((f.name, f.stat().st_size) for f in (store / "data-2").iterdir()) == previous
+    assert count(store) > 0

@@ -288,6 +288,31 @@ def test_the_egress_guard_lets_the_engine_reach_only_allowed_endpoints():
     assert f"refused a connection to 127.0.0.1:{other.server_port}" in done.stderr
 
 
+def test_an_update_s_own_process_reaches_only_allowed_endpoints(tmp_path, store_path):
+    """Wall 2 in the process that applies an update (budgetkg.updates), the parsed check left out."""
+    from budgetkg.server.egress import unavailable
+
+    reason = unavailable()
+    if reason is not None:
+        pytest.skip(f"seccomp user notification is not available here: {reason}")
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store, symlinks=True)
+    allowed, other = Recorder([ROW]), Recorder([ROW])
+    try:
+        said = {}
+        for base in (allowed.base, other.base):
+            update = (f"INSERT {{ ?s <http://example.org/seen> true }} WHERE {{ SERVICE <{base}/sparql> "
+                      "{ ?s ?p ?o } }")
+            done = subprocess.run([sys.executable, "-m", "budgetkg.updates", str(store), "60", allowed.base + "/sparql"],
+                                  input=update.encode(), capture_output=True, timeout=120)
+            said[base] = done.stdout.decode()
+    finally:
+        allowed.shutdown()
+        other.shutdown()
+    assert allowed.paths == ["/sparql"] and '"applied"' in said[allowed.base]
+    assert other.connections == [] and '"applied"' not in said[other.base]
+
+
 # The fuzz test: generated queries and updates, wall 1's verdict against what the engine does.
 @pytest.fixture(scope="module")
 def fuzz_listeners():

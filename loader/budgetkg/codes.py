@@ -7,7 +7,7 @@ a document uses the list of its own year, or of the latest earlier year on file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from .resources import ontology_dir, read_csv
 from .text import match_key
@@ -44,11 +44,16 @@ class CodeList:
 
     def class_by_name(self, name: str) -> str | None:
         """The 类 code whose Chinese label is ``name``."""
-        key = match_key(name)
+        return self._classes.get(match_key(name))
+
+    @cached_property
+    def _classes(self) -> dict[str, str]:
+        # Looked up for many rows of the tables: one dict, not a scan of the list for each row.
+        classes: dict[str, str] = {}
         for code, (zh, _en) in self.labels.items():
-            if len(code) == 3 and match_key(zh) == key:
-                return code
-        return None
+            if len(code) == 3:
+                classes.setdefault(match_key(zh), code)
+        return classes
 
 
 def available_years(scheme: str) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from decimal import Decimal
 from importlib.abc import Traversable
 from os import PathLike
 from pathlib import Path
@@ -11,29 +12,57 @@ from pathlib import Path
 from .codes import code_list
 from .errors import DocumentError
 from .glossary import read_glossary
-from .matching import PROJECT_THRESHOLD, UNIT_THRESHOLD, best_match, similarity
+from .matching import PROJECT_THRESHOLD, UNIT_THRESHOLD, MatchBudget, TooManyComparisons, best_match, similarity
 from .narrative import read_narrative
 from .overview import read_overview, unit_kind
 from .records import Document, KeyProject, NameDifference, Project, Source, Unit
 from .resources import default_document
-from .sections import Line, end_of_part, require_part, split_parts
+from .sections import Line, end_of_part, require_part, split_lines, split_parts
 from .tables import TableReader
 from .text import clean_label, decode, match_key
 
 __all__ = ["read_document", "read_title"]
 
 _YEAR = re.compile(r"(20\d\d)\s*年")
+_DEPARTMENT_END = "部门预算"
+
+
+def _year_at(text: str, i: int) -> bool:
+    """Whether ``20dd年`` is printed at ``text[i]``."""
+    return text[i : i + 2] == "20" and text[i + 2 : i + 4].isdecimal() and text[i + 2 : i + 4].isascii() \
+        and text[i + 4 : i + 5] == "年"
+
+
+def _department(text: str) -> str | None:
+    """The department a title names: what precedes the first 部门预算, without the year printed
+    before or after it (``2024年广州市人力资源和社会保障局部门预算``).  str methods, not a
+    regular expression: a lazy ``(.+?)部门预算`` searched over a title without 部门预算 is
+    quadratic in its length."""
+    end = text.find(_DEPARTMENT_END, 1)
+    if end < 0:
+        return None
+    name = text[:end]
+    if _year_at(name, 0):
+        name = name[5:]
+    if len(name) > 5 and _year_at(name, len(name) - 5):
+        name = name[:-5]
+    return name.strip() or None
 
 
 def _title(lines: list[Line], filename: str) -> tuple[int, str]:
     text = "".join(clean_label(ln.text.lstrip("# ")) for ln in lines)
     year = _YEAR.search(text)
-    dept = re.search(r"(?:20\d\d年)?(.+?)(?:20\d\d年)?部门预算", text)
+    dept = _department(text)
     if not year or not dept:
         first = lines[0] if lines else Line(1, "")
         raise DocumentError("not-a-budget", filename, first.no,
                             expected="a title naming the year and the department (“2024年 … 部门预算”)", found=text[:60])
-    return int(year.group(1)), dept.group(1).strip()
+    return int(year.group(1)), dept
+
+
+def _too_many_names(filename: str, line: int, name: str) -> DocumentError:
+    return DocumentError("too-many-names", filename, line, found=name,
+                         expected="unit and project names that match those listed within the budget of name comparisons")
 
 
 class _Units:
@@ -44,13 +73,35 @@ class _Units:
         self.filename = filename
         self.differences: list[NameDifference] = []
         self.seen: set[tuple[str, int | None]] = set()
+        self.budget = MatchBudget()
+        # Each printed name is matched once (tables repeat them), and by key before any fuzzy
+        # comparison: the work per row does not grow with the number of units.
+        self.matches: dict[str, tuple[str | None, float]] = {}
+        self.by_key: dict[str, str] = {}
+        self.by_name: dict[str, Unit] = {}
+        for unit in units:
+            self._index(unit)
+
+    def _index(self, unit: Unit) -> None:
+        self.by_key.setdefault(match_key(unit.name), unit.name)
+        self.by_name.setdefault(unit.name, unit)
+
+    def _match(self, printed: str, source: Source) -> tuple[str | None, float]:
+        key = match_key(printed)
+        if key not in self.matches:
+            exact = self.by_key.get(key)
+            try:
+                self.matches[key] = (exact, 1.0) if exact else best_match(printed, [u.name for u in self.units],
+                                                                          self.budget)
+            except TooManyComparisons:
+                raise _too_many_names(self.filename, source.line, printed) from None
+        return self.matches[key]
 
     def resolve(self, printed: str, source: Source) -> str | None:
-        names = [u.name for u in self.units]
-        best, score = best_match(printed, names)
+        best, score = self._match(printed, source)
         if best is None or score < UNIT_THRESHOLD:
             return None
-        unit = next(u for u in self.units if u.name == best)
+        unit = self.by_name[best]
         unit.table_names.add(printed)
         if match_key(printed) != match_key(best) and (printed, source.table) not in self.seen:
             self.seen.add((printed, source.table))
@@ -60,16 +111,24 @@ class _Units:
 
     def add(self, name: str, line: int) -> str:
         self.units.append(Unit(name, unit_kind(name), line))
+        self._index(self.units[-1])
+        self.matches.clear()
         return name
 
 
 def _link_key_projects(rows, projects: list[Project], filename: str) -> tuple[list[KeyProject], list[NameDifference]]:
     """Link each 重点项目 row to its project in 表12 by amount first, then by name."""
     linked, differences = [], []
+    budget = MatchBudget()
+    by_amount: dict[Decimal | None, list[Project]] = {}
+    for p in projects:
+        by_amount.setdefault(p.row.value("total"), []).append(p)
     for row in rows:
-        same_amount = [p for p in projects if p.row.value("total") == row.amount.value]
-        pool = same_amount or projects
-        scored = [(similarity(row.name, p.name), -i, p) for i, p in enumerate(pool)]
+        pool = by_amount.get(row.amount.value) or projects
+        try:
+            scored = [(similarity(row.name, p.name, budget), -i, p) for i, p in enumerate(pool)]
+        except TooManyComparisons:
+            raise _too_many_names(filename, row.source.line, row.name) from None
         score, _, project = max(scored, key=lambda t: (t[0], t[1])) if scored else (0.0, 0, None)
         if project is None or score < PROJECT_THRESHOLD:
             project, score = None, 0.0
@@ -97,7 +156,7 @@ def read_title(source: str | PathLike[str] | Traversable | bytes | None = None, 
     """The year and department of a disclosure, read from its title only (cheap)."""
     data, name = _bytes(source, filename)
     text = decode(data, name)
-    lines = [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
+    lines = split_lines(text, name)
     return _title(split_parts(lines, name).title, name)
 
 
@@ -116,7 +175,7 @@ def read_document(source: str | PathLike[str] | Traversable | bytes | None = Non
     """
     data, name = _bytes(source, filename)
     text = decode(data, name)
-    lines = [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
+    lines = split_lines(text, name)
     parts = split_parts(lines, name)
     kinds = dict(parts.kinds)
     year, department = _title(parts.title, name)

@@ -7,7 +7,7 @@ stay exact ``decimal.Decimal`` values; ``to_float`` converts chosen columns for 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, Store
@@ -50,10 +50,15 @@ def query_frame(store: Store, query: str, *, lang: str = "zh", documents: Sequen
 
 def _python(term: object) -> object:
     if isinstance(term, Literal):
-        if term.datatype.value == XSD.decimal.value:
-            return Decimal(term.value)
-        if term.datatype.value == XSD.integer.value:
-            return int(term.value)
+        # A store may hold any literal: one that is not the number its datatype says (or an
+        # integer past Python's 4,300 digits) stays its text.
+        try:
+            if term.datatype.value == XSD.decimal.value:
+                return Decimal(term.value)
+            if term.datatype.value == XSD.integer.value:
+                return int(term.value)
+        except (InvalidOperation, ValueError):
+            pass
         return term.value
     return term
 

@@ -14,7 +14,7 @@ from .errors import DocumentError
 from .records import Amount, NarrativeFigure, Source
 from .sections import Line, heading_text, is_heading
 from .template import template
-from .text import clean_label, is_amount, match_key, parse_amount, strip_html
+from .text import checked_amount, clean_label, match_key, strip_html
 
 __all__ = ["Narrative", "read_narrative", "KeyRow", "narrative_sums", "growth_rate"]
 
@@ -50,29 +50,32 @@ def narrative_sums() -> list[tuple[str, tuple[str, ...]]]:
     return [(s["total"], tuple(s["parts"])) for s in raw.get("sum", [])]
 
 
-def _amount(text: str, negative: bool = False) -> Amount:
-    value = parse_amount(text)
-    return Amount(text, -value if negative else value)
+def _figure(m: re.Match[str], group: str, src: Source, label: str, negative: bool = False) -> Amount:
+    """The figure of ``group`` in a narrative line; its offset is its column in the line (as
+    cleaned of stray spaces and HTML)."""
+    amount = checked_amount(m.group(group), src.file, src.line, m.start(group) + 1, label)
+    return Amount(amount.text, -amount.value) if negative else amount
 
 
 def _figures(prose: list[Line], filename: str, out: Narrative) -> None:
+    cleaned = [(line, clean_label(line.text)) for line in prose]
     for spec in _patterns():
-        for line in prose:
-            m = re.search(spec["regex"], clean_label(line.text))
+        for line, text in cleaned:
+            m = re.search(spec["regex"], text)
             if not m:
                 continue
-            src = Source(filename, line.no)
+            src, label = Source(filename, line.no), spec["label"]
             groups = m.groupdict()
             compare = spec.get("compare_to")
             target = (compare["table"], compare["row"], compare["column"]) if compare else None
-            out.figures.append(NarrativeFigure(spec["key"], spec["label"], _amount(groups["value"]), spec["unit"], src, target))
+            out.figures.append(NarrativeFigure(spec["key"], label, _figure(m, "value", src, label), spec["unit"], src, target))
             if groups.get("change"):
                 out.figures.append(NarrativeFigure(
-                    spec["key"] + "-change", spec["label"] + "比上年增减", _amount(groups["change"], groups["dir"] == "减少"),
+                    spec["key"] + "-change", label + "比上年增减", _figure(m, "change", src, label, groups["dir"] == "减少"),
                     spec["unit"], src))
             if groups.get("rate"):
                 out.figures.append(NarrativeFigure(
-                    spec["key"] + "-growth-rate", spec["label"] + "增长率", _amount(groups["rate"], groups["trend"] == "下降"),
+                    spec["key"] + "-growth-rate", label + "增长率", _figure(m, "rate", src, label, groups["trend"] == "下降"),
                     "%", src))
             break
         else:
@@ -109,12 +112,9 @@ def read_narrative(lines: list[Line], filename: str) -> Narrative:
             if len(cells) < 2:
                 raise DocumentError("too-few-cells", filename, line.no, expected="3 cells (project, amount, goal)",
                                     found=f"{len(cells)} cells", context="重点项目预算绩效目标")
-            raw = cells[1].strip()
-            if not is_amount(raw):
-                raise DocumentError("bad-amount", filename, line.no, expected="an amount", found=raw, offset=2,
-                                    context="重点项目预算绩效目标")
+            amount = checked_amount(cells[1].strip(), filename, line.no, 2, "重点项目预算绩效目标")
             goal = strip_html(cells[2]).strip() if len(cells) > 2 else ""
-            out.key_rows.append(KeyRow(clean_label(cells[0]), Amount(raw, parse_amount(raw)), goal,
+            out.key_rows.append(KeyRow(clean_label(cells[0]), amount, goal,
                                        Source(filename, line.no, None, "重点项目预算绩效目标", ("预算数",))))
             out.kinds[line.no] = "row"
             continue

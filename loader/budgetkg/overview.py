@@ -73,13 +73,15 @@ def unit_kind(name: str) -> str:
     ('institute', 'college')
     """
     base = match_key(name)
-    while base.endswith("）"):
-        depth, i = 0, len(base) - 1
-        for i in range(len(base) - 1, -1, -1):
+    end = len(base)  # base[:end] is the name without the bracketed parts that end it
+    while end and base[end - 1] == "）":
+        depth, i = 0, end - 1
+        for i in range(end - 1, -1, -1):
             depth += {"）": 1, "（": -1}.get(base[i], 0)
             if depth == 0:
                 break
-        base = base[:i]
+        end = i  # each character is looked at once: no copy of the name per bracket
+    base = base[:end]
     return next((kind for suffix, kind in _suffixes() if base.endswith(suffix)), "unit")
 
 

@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -240,15 +240,30 @@ def display(term: object | None, labels: dict[str, str]) -> str:
     return str(term)
 
 
+# Past this many integer digits a figure is no amount (the reader refuses more than 12).
+_DECIMAL_DIGITS = 40
+
+
 def _decimal_text(lexical: str) -> str:
     """Amounts in 万元 are printed with two decimals; engines drop trailing zeros (220.00 → 220).
 
+    A store may hold any literal (an update, or a store written by other means): one that is not
+    a decimal, or one too large for two decimals to matter, is printed as it is stored.
+
     >>> _decimal_text("220"), _decimal_text("0.5"), _decimal_text("20.668")
     ('220.00', '0.50', '20.668')
+    >>> _decimal_text("1" * 30 + ".5"), _decimal_text("1E+999999"), _decimal_text("abc")
+    ('111111111111111111111111111111.50', '1E+999999', 'abc')
     """
-    value = Decimal(lexical)
+    try:
+        value = Decimal(lexical)
+    except InvalidOperation:
+        return lexical
+    if not value.is_finite() or value.adjusted() > _DECIMAL_DIGITS:
+        return lexical  # no amount (NaN, 1E+999999): as stored, never a million digits
     exponent = value.as_tuple().exponent
-    return str(value.quantize(Decimal("0.01"))) if isinstance(exponent, int) and exponent > -2 else str(value)
+    # format(), not quantize(): quantize fails past the context's 28 digits (a 27-digit amount).
+    return f"{value:.2f}" if isinstance(exponent, int) and exponent > -2 else str(value)
 
 
 def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable[str]) -> list[str]:

@@ -8,12 +8,18 @@ from dataclasses import dataclass, field
 from .errors import DocumentError
 from .text import match_key
 
-__all__ = ["Line", "Parts", "split_parts", "require_part", "end_of_part", "heading_text", "is_heading"]
+__all__ = ["Line", "Parts", "split_lines", "MAX_LINE_CHARS", "split_parts", "require_part", "end_of_part",
+           "heading_text", "is_heading"]
 
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _PART = re.compile(r"^第([一二三四])部分")
 _PART_NUMBER = {"一": 1, "二": 2, "三": 3, "四": 4}
 _PART_NAMES = {1: "第一部分 概况", 2: "第二部分 部门预算表", 3: "第三部分 部门预算情况说明", 4: "第四部分 名词解释"}
+# The longest line of the bundled document has 537 characters (a project's goal in 表12); 10,000
+# is twenty times that, several pages of prose in one paragraph or cell.  Every step of reading is
+# linear in the text, but some work is per line or per name (the fuzzy matching of names, the
+# cache of match keys), and this bound keeps each of them small whatever the document holds.
+MAX_LINE_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,20 @@ class Line:
     @property
     def blank(self) -> bool:
         return not self.text.strip()
+
+
+def split_lines(text: str, filename: str) -> list[Line]:
+    """The numbered lines of a decoded document.
+
+    :raises DocumentError: ``line-too-long`` for a line of more than ``MAX_LINE_CHARS`` characters.
+    """
+    lines = [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
+    for line in lines:
+        if len(line.text) > MAX_LINE_CHARS:
+            raise DocumentError("line-too-long", filename, line.no,
+                                expected=f"at most {MAX_LINE_CHARS:,} characters on a line",
+                                found=f"a line of {len(line.text):,} characters: {line.text[:40]}")
+    return lines
 
 
 def is_heading(text: str) -> bool:

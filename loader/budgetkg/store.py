@@ -18,6 +18,7 @@ import fcntl
 import io
 import os
 import shutil
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +33,7 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store
 from .errors import BudgetkgError
 
 __all__ = ["default_store_path", "StoreBusy", "StoreMissing", "open_store", "database_bytes", "IN_MEMORY_AUTO_BYTES",
-           "LiveStore", "solutions", "rebuild", "apply_update", "BuildResult", "generations"]
+           "LiveStore", "solutions", "rebuild", "apply_update", "BuildResult", "generations", "remove_leftovers"]
 
 
 # N-Quads batches are bulk-loaded this many at a time, each in a thread: pyoxigraph's bulk
@@ -40,6 +41,10 @@ __all__ = ["default_store_path", "StoreBusy", "StoreMissing", "open_store", "dat
 # generated documents on 2 cores: 50-60 s instead of 53-62 s (medians 50.9 and 59.2 s,
 # four rounds each), with queries as fast once the store is compacted.
 LOADS_AT_ONCE = 2
+
+
+# How often a build or update that may wait for the store's lock tries it again.
+LOCK_POLL_SECONDS = 0.05
 
 
 class StoreBusy(BudgetkgError, OSError):
@@ -138,16 +143,22 @@ def solutions(store: Store, query: str, **options: Any) -> Iterable[Any]:
 
 
 @contextmanager
-def _lock(folder: Path) -> Iterator[None]:
+def _lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
     # The folders made here (the store's, and any parent missing): a first build that fails
     # removes them again, so that it leaves nothing behind.
     made = [p for p in (folder, *folder.parents) if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "build.lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreBusy(f"another budgetkg build is running on {folder}; try again when it has finished") from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"another budgetkg build is running on {folder}; try again when it has finished"
+                                    ) from None
+                time.sleep(LOCK_POLL_SECONDS)
         try:
             yield
         except BaseException:
@@ -176,15 +187,49 @@ def generations(folder: Path) -> list[Path]:
     return sorted((p for p in folder.glob("data-*") if p.name[5:].isdigit()), key=lambda p: int(p.name[5:]))
 
 
+def _remove_leftovers(folder: Path) -> None:
+    """Remove what a build or update killed before its swap left: ``data-<n>`` folders newer than
+    the one ``current`` points at (all of them when there is no ``current``) and ``.current-<n>``
+    links.  Called with the build lock held, so no build is writing them; kept, a partial folder
+    would count as the previous database, and the real one would be deleted as stale."""
+    current = folder / "current"
+    live = _generation(os.readlink(current)) if current.is_symlink() else 0
+    for database in generations(folder):
+        if _generation(database.name) > live:
+            shutil.rmtree(database, ignore_errors=True)
+    for link in folder.glob(".current-*"):
+        link.unlink(missing_ok=True)
+
+
+def _generation(name: str) -> int:
+    """The n of a ``data-<n>`` name (0 for another name)."""
+    base = Path(name).name
+    return int(base[5:]) if base.startswith("data-") and base[5:].isdigit() else 0
+
+
+def remove_leftovers(path: Path | None = None) -> bool:
+    """Remove what a killed build or update left in a store (see :func:`_remove_leftovers`), unless
+    a build holds the store (it does so itself); True when they were looked for."""
+    folder = Path(path or default_store_path())
+    try:
+        with _lock(folder):
+            _remove_leftovers(folder)
+    except StoreBusy:
+        return False
+    return True
+
+
 @contextmanager
-def _next_database(folder: Path) -> Iterator[tuple[Path, Path]]:
+def _next_database(folder: Path, wait: float = 0.0) -> Iterator[tuple[Path, Path]]:
     """Hold the build lock and yield (the live ``current`` link, a new database folder).
 
     When the block ends without an error, ``current`` is swapped to the new database in one
-    atomic rename; on any error (or a kill) the new folder is removed and ``current`` is as it was.
+    atomic rename; on any error the new folder is removed and ``current`` is as it was (a kill
+    leaves the folder, which the next build or update removes first).
     """
-    with _lock(folder):
+    with _lock(folder, wait):
         current = folder / "current"
+        _remove_leftovers(folder)
         n = 1 + max((int(p.name[5:]) for p in generations(folder)), default=0)
         new, tmp_link = folder / f"data-{n}", folder / f".current-{n}"
         try:
@@ -276,18 +321,25 @@ def rebuild(
     return BuildResult(folder, every_graph, count)
 
 
-def apply_update(update: str, *, path: Path | None = None) -> None:
+def apply_update(update: str, *, path: Path | None = None, wait: float = 0.0,
+                 started: Callable[[str], None] | None = None) -> None:
     """Apply a SPARQL Update atomically: on a copy of the live database, swapped in when done.
 
     Readers (the server's processes) see the old or the new database, never a mix.
 
+    :param wait: how long to wait for a build or another update that holds the store (default: not at all).
+    :param started: called with the name of the new database folder (``data-<n>``) once the store
+        is held, before anything is written: a process that stops this one can then tell from
+        ``current`` whether the update was swapped in.
     :raises SyntaxError: when the update is not valid SPARQL.
-    :raises StoreBusy: when a build holds the store.
+    :raises StoreBusy: when a build holds the store for longer than ``wait``.
     """
     folder = Path(path or default_store_path())
     if not (folder / "current").exists():
         raise StoreMissing(f"no budgetkg store at {folder}: run `budgetkg build` first")
-    with _next_database(folder) as (current, new):
+    with _next_database(folder, wait) as (current, new):
+        if started is not None:
+            started(new.name)
         Store.read_only(str(current.resolve())).backup(str(new))
         store = Store(str(new))
         store.update(update)

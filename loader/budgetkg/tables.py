@@ -17,16 +17,30 @@ from .errors import DocumentError
 from .records import Amount, Cell, Row, Source, Table
 from .sections import Line, heading_text, is_heading
 from .template import TABLE_NUMBER, TableSpec, strip_ordinal, template
-from .text import clean_label, is_amount, is_no_amount, match_key, parse_amount, strip_html
+from .text import checked_amount, clean_label, is_no_amount, match_key, strip_html
 
 __all__ = ["TableReader"]
 
 _TABLE_LABEL = re.compile(rf"^{TABLE_NUMBER}$")
-_BRACKET_CODE = re.compile(r"^[\[［【]\s*([^\]］】]*?)\s*[\]］】]\s*(.*)$")
-_SPACED_CODE = re.compile(r"^(\d{3,7})\s+(\S.*)$")
+_OPEN_BRACKETS, _CLOSE_BRACKETS = "[［【", "]］】"
 # The lines above a table's header: who made it, and the unit of its amounts.
 _META = re.compile(r"^(单位名称|编制单位|编制部门|部门名称|金额单位|计量单位|单位)\s*[:：]\s*(.*)$")
 _AMOUNT_UNIT = ("单位", "金额单位", "计量单位")
+
+
+def _split_code(label: str) -> tuple[str, str] | None:
+    """The code and the name of a 表5–7 row label, ``[2080101]行政运行`` or ``2080101 行政运行``.
+
+    >>> _split_code("［ 20801 ］ 人力资源和社会保障管理事务"), _split_code("301 工资福利支出"), _split_code("[ 301")
+    (('20801', '人力资源和社会保障管理事务'), ('301', '工资福利支出'), None)
+    """
+    if label[:1] and label[0] in _OPEN_BRACKETS:
+        close = min((i for i in (label.find(b, 1) for b in _CLOSE_BRACKETS) if i >= 0), default=-1)
+        return (label[1:close].strip(), label[close + 1 :].lstrip()) if close >= 0 else None
+    words = label.split(maxsplit=1)
+    if len(words) == 2 and 3 <= len(words[0]) <= 7 and words[0].isdecimal():
+        return words[0], words[1]
+    return None
 
 
 @dataclass
@@ -157,12 +171,13 @@ class TableReader:
         if o is None or o.closed:
             raise self._error("unplaced-row", line, expected="a table title before any table row", found=text.strip())
         cells = text.split("\t")
-        metas = [_META.match(clean_label(c)) for c in cells if clean_label(c)]
+        labels = [clean_label(c) for c in cells]
+        metas = [_META.match(label) for label in labels if label]
         if metas and all(metas):  # 编制单位：…<tab>金额单位：万元 on one line
             for meta in filter(None, metas):
                 self._meta(line, meta.group(1), meta.group(2))
             return
-        tokens = tuple(match_key(c) for c in cells if clean_label(c))
+        tokens = tuple(match_key(c) for c, label in zip(cells, labels) if label)
         header = o.spec.header_keys()
         if tokens == header[0]:
             o.header_row, o.seen_header = 1, True
@@ -223,11 +238,14 @@ class TableReader:
             if is_no_amount(raw):
                 out[key] = self._no_amount(key, raw, source)
                 continue
-            if not is_amount(raw):
-                raise self._error("bad-amount", line, expected=f"an amount in column {'/'.join(col.path)}",
-                                  found=raw, offset=first + i + 1)
-            out[key] = Cell(key, Amount(raw, parse_amount(raw)), source)
+            out[key] = Cell(key, self._amount(line, raw, first + i + 1, f"an amount in column {'/'.join(col.path)}"),
+                            source)
         return out
+
+    def _amount(self, line: Line, raw: str, offset: int, expected: str) -> Amount:
+        """The amount ``raw`` printed in cell ``offset``; see :func:`~budgetkg.text.checked_amount`."""
+        context = f"表{self._open.spec.number} {self._open.spec.title}" if self._open else ""
+        return checked_amount(raw, self.filename, line.no, offset, context, expected)
 
     def _no_amount(self, key: str, raw: str, source: Source) -> Cell:
         """A cell between amounts that is empty, or a dash: no amount is printed there.  It is
@@ -292,11 +310,11 @@ class TableReader:
             self._add(o, line, Row(spec.number, index, line.no, label, "total", "total", amounts))
             return
         if layout == "code-list":
-            m = _BRACKET_CODE.match(label) or _SPACED_CODE.match(label)
-            if not m:
+            split = _split_code(label)
+            if not split:
                 raise self._error("bad-code", line, expected=f"a {spec.codes} code such as [code]name", found=label)
-            code = self._code(o, line, m.group(1), 1)
-            self._add(o, line, Row(spec.number, index, line.no, clean_label(m.group(2)), "code", code, amounts, code=code))
+            code = self._code(o, line, split[0], 1)
+            self._add(o, line, Row(spec.number, index, line.no, clean_label(split[1]), "code", code, amounts, code=code))
             return
         if layout == "labelled":
             attrs = spec.row_spec(label)
@@ -359,10 +377,8 @@ class TableReader:
             source = Source(self.filename, line.no, spec.number, spec.title, col.path)
             if is_no_amount(raw):
                 cell = self._no_amount(column, raw, source)
-            elif is_amount(raw):
-                cell = Cell(column, Amount(raw, parse_amount(raw)), source)
             else:
-                raise self._error("bad-amount", line, expected=f"an amount for {label}", found=raw, offset=offset + 1)
+                cell = Cell(column, self._amount(line, raw, offset + 1, f"an amount for {label}"), source)
             if code:
                 key, kind, row_attrs = f"{side}:{code}", "code", {"side": side}
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 from .text import match_key
@@ -54,7 +54,12 @@ class TableSpec:
     rows: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def column(self, key: str) -> ColumnSpec:
-        return next(c for c in self.columns if c.key == key)
+        return self._columns[key]
+
+    @cached_property
+    def _columns(self) -> dict[str, ColumnSpec]:
+        # Looked up for every cell of a table: a dict, not a scan of the columns.
+        return {c.key: c for c in self.columns}
 
     def header_keys(self) -> tuple[tuple[str, ...], ...]:
         return tuple(tuple(match_key(h) for h in row) for row in self.header)

@@ -43,6 +43,7 @@ from .reach import check as check_reach
 from .runner import QueryRunner, QueryStopped, resident_bytes
 from .security import security_headers, with_headers
 from .sparql import ProtocolError, negotiate, read_request
+from .updates import UpdateRunner
 
 __all__ = ["ServerOptions", "BudgetkgApp", "create_app", "DEFAULT_PUBLIC_URL"]
 
@@ -167,6 +168,7 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
                           on_runaway=stop_this_process if options.supervised else lambda reason, hurry: None)
     admission = Admission(threads=queries.threads, per_client=options.max_client_queries, wait=options.timeout,
                           standing=Standing(options.supervisor_dir / "clients" if options.supervisor_dir else None))
+    updates = UpdateRunner(options.store, timeout=options.timeout, allow_service=options.allow_service)
 
     dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
     database = Database(options.store, in_memory=options.in_memory)
@@ -275,13 +277,24 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         refused = await check_reach(text, update=True, allowed=options.allow_service)
         if refused is not None:
             return refused
-        from ..store import apply_update
-
-        try:
-            apply_update(text, path=options.store)
-        except SyntaxError as exc:
-            return error(400, f"SPARQL syntax error: {exc}")
-        return Response(status_code=204)
+        outcome = await updates.apply(text)
+        if outcome.kind == "applied":
+            return Response(status_code=204)
+        if outcome.kind == "syntax-error":
+            return error(400, f"SPARQL syntax error: {outcome.message}")
+        if outcome.kind == "error":
+            return error(400, f"the update could not be applied: {outcome.message}")
+        # 503 with Retry-After, not 409: the store is only busy for now (another update, a build,
+        # the time limit); the same update sent again later can succeed.
+        reason = {
+            "timeout": f"the update was stopped after {options.timeout:g} s, this endpoint's time limit; the store is "
+                       "unchanged",
+            "busy": f"the update could not start within {options.timeout:g} s, this endpoint's time limit: the store "
+                    "is busy with a build or other updates; the store is unchanged",
+            "queue-full": "too many updates are waiting; the store is unchanged",
+            "missing": "the store has not been built yet: there is nothing to update",
+        }[outcome.kind]
+        return error(503, reason, headers={"Retry-After": "1"})
 
     async def describe_service(request: Request, fmt: str | None) -> Response:
         _, endpoint = urls()
