@@ -28,8 +28,8 @@ from pathlib import Path
 
 import aiohttp
 
-from budgetkg.oxigraph_server import free_port, wait_until_answers
-from budgetkg.store import default_store_path
+from budgetkg.publish.oxigraph_server import free_port, wait_until_answers
+from budgetkg.load.store import default_store_path
 
 # A cross join counted: little memory, and on any real store it runs past any time limit.
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -25,9 +25,9 @@ from pathlib import Path
 import aiohttp
 from yarl import URL
 
-from budgetkg.oxigraph_server import free_port, wait_until_answers
-from budgetkg.queries import library, run_select
-from budgetkg.store import default_store_path, open_store, solutions
+from budgetkg.publish.oxigraph_server import free_port, wait_until_answers
+from budgetkg.query.library import library, run_select
+from budgetkg.load.store import default_store_path, open_store, solutions
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
@@ -112,7 +112,7 @@ async def main_async(args) -> int:
             started = time.monotonic()
             try:
                 if kind == "query":
-                    from budgetkg.queries import bind
+                    from budgetkg.query.library import bind
 
                     request = http.post(url + "/sparql", data={"query": bind(what.text, what, {})},
                                         headers={"Accept": "application/sparql-results+json"})
@@ -165,7 +165,7 @@ async def main_async(args) -> int:
 def _matches(data: dict, query, expected: list, store) -> bool:
     from pyoxigraph import Literal, NamedNode
 
-    from budgetkg.queries import display, labels_for
+    from budgetkg.query.library import display, labels_for
 
     variables = data["head"]["vars"]
     rows = []

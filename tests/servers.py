@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from budgetkg.oxigraph_server import wait_until_answers
-from budgetkg.oxigraph_server import oxigraph_binary as installed_oxigraph
+from budgetkg.publish.oxigraph_server import wait_until_answers
+from budgetkg.publish.oxigraph_server import oxigraph_binary as installed_oxigraph
 
 
 def free_port() -> int:

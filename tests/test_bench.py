@@ -34,9 +34,9 @@ def test_small_benchmark_run(tmp_path):
 
 
 def test_missing_serving_baseline_fails_before_measuring(tmp_path, monkeypatch):
-    import budgetkg.oxigraph_server
+    import budgetkg.publish.oxigraph_server
 
-    monkeypatch.setattr(budgetkg.oxigraph_server, "oxigraph_binary", lambda: None)
+    monkeypatch.setattr(budgetkg.publish.oxigraph_server, "oxigraph_binary", lambda: None)
     result = CliRunner().invoke(cli, ["bench", "--sizes", "1", "--out", str(tmp_path / "bench.json")])
     assert result.exit_code == 2, result.output
     assert 'pip install "budgetkg[bench]"' in result.output and "--no-serve" in result.output
@@ -44,9 +44,9 @@ def test_missing_serving_baseline_fails_before_measuring(tmp_path, monkeypatch):
 
 
 def test_each_engine_times_queries_in_a_process_of_its_own(store_path, tmp_path):
-    from budgetkg.bench import _timed_engine
-    from budgetkg.export import export_file
-    from budgetkg.store import open_store
+    from budgetkg.tooling.bench import _timed_engine
+    from budgetkg.publish.export import export_file
+    from budgetkg.load.store import open_store
 
     nt = tmp_path / "data.nt"
     export_file(open_store(store_path), "nt", nt)

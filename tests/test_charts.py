@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 matplotlib.use("Agg")
 
-from budgetkg import charts, network  # noqa: E402
+from budgetkg.publish import charts, network  # noqa: E402
 from budgetkg.cli import cli  # noqa: E402
-from budgetkg.frames import query_frame  # noqa: E402
+from budgetkg.query.frames import query_frame  # noqa: E402
 
 
 def test_query_frame_keeps_exact_decimals_and_labels(store):
@@ -38,7 +38,7 @@ def test_funding_mix_shares_sum_to_100(store):
 
 
 def test_charts_of_one_document_of_several(two_years, tmp_path):
-    from budgetkg.store import open_store
+    from budgetkg.load.store import open_store
 
     years = open_store(two_years)
     # Both years: each college's projects twice; 2025 alone: its eight once (表12 lines 775-869, one further down)

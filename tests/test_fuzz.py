@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from budgetkg import DocumentError, read_document
-from budgetkg.report import check_document
+from budgetkg.check.accounts import check_document
 from budgetkg.resources import default_document
 
 from mutations import mutate

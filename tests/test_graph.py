@@ -8,11 +8,11 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from budgetkg import read_document
 from budgetkg.errors import DocumentError
-from budgetkg.export import export_bytes, to_networkx
-from budgetkg.graph import build, document_graph
-from budgetkg.mapping import VOCABULARY_GRAPH
-from budgetkg.report import check_document
-from budgetkg.store import StoreBusy, _lock, open_store
+from budgetkg.publish.export import export_bytes, to_networkx
+from budgetkg.load.graph import build, document_graph
+from budgetkg.rdf.mapping import VOCABULARY_GRAPH
+from budgetkg.check.accounts import check_document
+from budgetkg.load.store import StoreBusy, _lock, open_store
 
 BKG = "https://w3id.org/budgetkg/ontology#"
 
@@ -96,7 +96,7 @@ def test_same_input_same_sorted_ntriples(tmp_path):
 def test_base_changes_data_iris_only():
     doc = read_document()
     report = check_document(doc)
-    from budgetkg.mapping import document_quads
+    from budgetkg.rdf.mapping import document_quads
 
     quads = document_quads(doc, report, base="http://example.org/budget/")
     subjects = {q.subject.value for q in quads}
@@ -198,7 +198,7 @@ def _rows(store, text):
 
 
 def test_a_copy_in_memory_answers_every_library_query_as_the_store_on_disk(store_path):
-    from budgetkg.queries import bind, library
+    from budgetkg.query.library import bind, library
 
     disk, memory = open_store(store_path, in_memory=False), open_store(store_path, in_memory=True)
     for q in library():
@@ -212,8 +212,8 @@ def test_a_copy_in_memory_answers_every_library_query_as_the_store_on_disk(store
 def test_a_copy_in_memory_is_chosen_for_a_small_store_and_keeps_what_it_copied(store_path, tmp_path, monkeypatch):
     import shutil
 
-    from budgetkg import store as store_module
-    from budgetkg.store import apply_update
+    from budgetkg.load import store as store_module
+    from budgetkg.load.store import apply_update
 
     folder = tmp_path / "store"
     shutil.copytree(store_path, folder, symlinks=True)
@@ -240,7 +240,7 @@ def test_a_copy_in_memory_is_chosen_for_a_small_store_and_keeps_what_it_copied(s
 
 
 def test_a_code_the_lists_lack_is_described_as_printed(seed_lines, tmp_path):
-    from budgetkg.queries import run_select
+    from budgetkg.query.library import run_select
     from budgetkg.resources import ontology_dir
 
     lines = list(seed_lines)

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from budgetkg import DocumentError, read_document
 from budgetkg.cli import cli
-from budgetkg.queries import library
-from budgetkg.store import apply_update
+from budgetkg.query.library import library
+from budgetkg.load.store import apply_update
 
 BKG = "https://w3id.org/budgetkg/ontology#"
 HUGE = "1" * 27 + ".5"  # as an engine writes a difference: trailing zeros dropped

@@ -224,7 +224,7 @@ def test_project_goal_and_truncated_name(doc):
 )
 def test_an_empty_cell_or_a_dash_where_an_amount_belongs_is_recorded_as_missing(
         report, seed_lines, read_lines, lineno, printed, new, column):
-    from budgetkg.report import check_document
+    from budgetkg.check.accounts import check_document
 
     lines = list(seed_lines)
     assert lines[lineno - 1].count(printed) == 1
@@ -242,7 +242,7 @@ def test_an_empty_cell_or_a_dash_where_an_amount_belongs_is_recorded_as_missing(
 
 
 def test_a_dash_cell_keeps_what_was_printed_in_the_graph(seed_lines):
-    from budgetkg.graph import document_graph
+    from budgetkg.load.graph import document_graph
 
     lines = list(seed_lines)
     lines[356 - 1] = lines[356 - 1].replace("\t0.00\t", "\t-\t")  # 表5 [2080114] 基本支出 0.00

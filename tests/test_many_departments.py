@@ -7,11 +7,11 @@ from click.testing import CliRunner
 from facts import KJC_NAMES
 
 from budgetkg.cli import cli
-from budgetkg.graph import build
-from budgetkg.mapping import VOCABULARY_GRAPH
-from budgetkg.queries import QueryError, document_dataset, document_graphs, library, run_select
-from budgetkg.store import open_store
-from budgetkg.synthetic import generate
+from budgetkg.load.graph import build
+from budgetkg.rdf.mapping import VOCABULARY_GRAPH
+from budgetkg.query.library import QueryError, document_dataset, document_graphs, library, run_select
+from budgetkg.load.store import open_store
+from budgetkg.tooling.synthetic import generate
 
 BKG = "https://w3id.org/budgetkg/ontology#"
 
@@ -219,9 +219,9 @@ def test_a_code_two_departments_print_that_the_lists_lack_is_described_once(seed
 def test_settling_drops_a_printed_code_the_lists_now_have():
     from pyoxigraph import Literal, NamedNode, Quad, Store
 
-    from budgetkg.graph import settle_reference_graphs
-    from budgetkg.iri import concept
-    from budgetkg.mapping import CODES_GRAPH, VOCABULARY_GRAPH
+    from budgetkg.load.graph import settle_reference_graphs
+    from budgetkg.rdf.iri import concept
+    from budgetkg.rdf.mapping import CODES_GRAPH, VOCABULARY_GRAPH
 
     skos = "http://www.w3.org/2004/02/skos/core#"
     listed, unlisted = concept("functional", 2024, "2080101"), concept("functional", 2024, "2080199")
@@ -324,7 +324,7 @@ def test_a_store_of_the_earlier_layout_is_refused_not_mixed(tmp_path):
     # A store built before the reference graphs describes organisations in each document's
     # graph; adding a document beside it would state them twice.
     from budgetkg import BudgetkgError
-    from budgetkg.store import apply_update
+    from budgetkg.load.store import apply_update
 
     first, second = tmp_path / "a.txt", tmp_path / "b.txt"
     first.write_text(generate(5).text, encoding="utf-8")

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from budgetkg.queries import library
+from budgetkg.query.library import library
 
 COLLEGES = ["广州市技师学院", "广州市工贸技师学院", "广州市交通技师学院", "广州市公用事业技师学院"]
 
@@ -181,7 +181,7 @@ def test_18_where_is_figure_printed(ask):
 
 
 def test_18_binds_its_amount_in_its_sub_query_and_runs_as_written(ask):
-    from budgetkg.queries import bind
+    from budgetkg.query.library import bind
 
     q = next(q for q in library() if q.name == "where-is-figure-printed")
     # A sub-query does not see bindings around it: the value goes in the block the query writes.
@@ -283,7 +283,7 @@ def test_29_shared_project_names(ask):
 
 
 def test_run_query_answers_every_form_and_run_select_only_select(store):
-    from budgetkg.queries import QueryError, Result, run_query, run_select
+    from budgetkg.query.library import QueryError, Result, run_query, run_select
 
     project = 'ASK { ?p <http://www.w3.org/2000/01/rdf-schema#label> "广州市技师学院入驻科教城搬迁开办项目"@zh }'  # line 791
     assert run_query(store, project) is True

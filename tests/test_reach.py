@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from budgetkg.oxigraph_server import wait_until_answers
+from budgetkg.publish.oxigraph_server import wait_until_answers
 from servers import free_port
 
 TOKEN = "t0ken-for-the-reach-tests"
@@ -289,7 +289,7 @@ def test_the_egress_guard_lets_the_engine_reach_only_allowed_endpoints():
 
 
 def test_an_update_s_own_process_reaches_only_allowed_endpoints(tmp_path, store_path):
-    """Wall 2 in the process that applies an update (budgetkg.updates), the parsed check left out."""
+    """Wall 2 in the process that applies an update (budgetkg.server.update_process), the parsed check left out."""
     from budgetkg.server.egress import unavailable
 
     reason = unavailable()
@@ -303,7 +303,7 @@ def test_an_update_s_own_process_reaches_only_allowed_endpoints(tmp_path, store_
         for base in (allowed.base, other.base):
             update = (f"INSERT {{ ?s <http://example.org/seen> true }} WHERE {{ SERVICE <{base}/sparql> "
                       "{ ?s ?p ?o } }")
-            done = subprocess.run([sys.executable, "-m", "budgetkg.updates", str(store), "60", allowed.base + "/sparql"],
+            done = subprocess.run([sys.executable, "-m", "budgetkg.server.update_process", str(store), "60", allowed.base + "/sparql"],
                                   input=update.encode(), capture_output=True, timeout=120)
             said[base] = done.stdout.decode()
     finally:

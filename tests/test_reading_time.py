@@ -19,7 +19,7 @@ import pytest
 
 from budgetkg import DocumentError, read_document
 from budgetkg.resources import default_document
-from budgetkg.sections import MAX_LINE_CHARS
+from budgetkg.read.sections import MAX_LINE_CHARS
 
 SEED = default_document().read_text("utf-8").split("\n")
 LINES = 200  # hostile lines in each input

@@ -1,7 +1,7 @@
 """Remote stores for real: push into the Oxigraph server and into Virtuoso, ask the library there,
 and join two departments served by two endpoints with SERVICE.
 
-Engines differ in three ways the tests allow for, all handled by budgetkg.remote and budgetkg.queries:
+Engines differ in three ways the tests allow for, all handled by budgetkg.query.remote and budgetkg.query.library:
 decimals come back canonical (220 for 220.00), so values are compared as Decimal; rows that tie
 under ORDER BY may come in another order, so rows are compared as sorted lists; Virtuoso's default
 graph holds its system graphs, so queries name budgetkg's graphs as their default graphs.
@@ -15,11 +15,11 @@ from click.testing import CliRunner
 from pyoxigraph import NamedNode, Triple
 
 from budgetkg.cli import cli
-from budgetkg.graph import build
-from budgetkg.queries import document_dataset, library, run_query, run_select
-from budgetkg.remote import Auth, Endpoint, RemoteStore, push
-from budgetkg.store import open_store
-from budgetkg.synthetic import generate
+from budgetkg.load.graph import build
+from budgetkg.query.library import document_dataset, library, run_query, run_select
+from budgetkg.query.remote import Auth, Endpoint, RemoteStore, push
+from budgetkg.load.store import open_store
+from budgetkg.tooling.synthetic import generate
 
 from facts import KJC_NAMES, KJC_PROJECTS
 from servers import free_port, oxigraph, virtuoso
@@ -90,7 +90,7 @@ def test_oxigraph_server_push_twice_and_same_answers(store, tmp_path):
 
 
 def test_stats_export_and_report_against_an_endpoint(store, store_path, tmp_path):
-    from budgetkg.export import export_bytes
+    from budgetkg.publish.export import export_bytes
 
     with oxigraph(tmp_path / "oxigraph") as (query_url, store_url, _):
         push(store, store_url)
@@ -118,7 +118,7 @@ def test_push_with_sparql_update(store, tmp_path):
 
 
 def test_virtuoso_push_twice_and_same_answers(store, tmp_path):
-    from budgetkg.export import export_bytes
+    from budgetkg.publish.export import export_bytes
 
     # Virtuoso cuts answers at 4,000 rows here (Debian's default is 10,000): the library's answers
     # are shorter, a graph is longer and is read in cut pages, and a longer answer is an error.

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
-from budgetkg import export
+from budgetkg.publish import export
 from budgetkg.errors import DocumentError
-from budgetkg.export import export_bytes
-from budgetkg.graph import build
-from budgetkg.pipeline import in_groups, read_in_turn
-from budgetkg.store import open_store
-from budgetkg.synthetic import generate
+from budgetkg.publish.export import export_bytes
+from budgetkg.load.graph import build
+from budgetkg.load.pipeline import in_groups, read_in_turn
+from budgetkg.load.store import open_store
+from budgetkg.tooling.synthetic import generate
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,7 @@ def test_the_union_drops_a_triple_repeated_in_two_graphs(small_runs):
 
 def test_a_script_without_a_main_guard_builds_many_documents(three, tmp_path):
     script = tmp_path / "script.py"  # no `if __name__ == "__main__"`: workers must not re-import it
-    script.write_text("import sys\nfrom pathlib import Path\nfrom budgetkg.graph import build\n"
+    script.write_text("import sys\nfrom pathlib import Path\nfrom budgetkg.load.graph import build\n"
                       "s = build([Path(p) for p in sys.argv[2:]], store=Path(sys.argv[1]))\n"
                       "print(len(s.documents))\n", encoding="utf-8")
     out = subprocess.run([sys.executable, str(script), str(tmp_path / "s"), *map(str, three)], capture_output=True,

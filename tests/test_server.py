@@ -19,9 +19,9 @@ from pyoxigraph import RdfFormat, parse
 from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from budgetkg.cli import cli
-from budgetkg.graph import build
-from budgetkg.iri import DEFAULT_BASE
-from budgetkg.oxigraph_server import wait_until_answers
+from budgetkg.load.graph import build
+from budgetkg.rdf.iri import DEFAULT_BASE
+from budgetkg.publish.oxigraph_server import wait_until_answers
 from servers import free_port
 
 KJC = ('SELECT ?p ?t WHERE { ?p <https://w3id.org/budgetkg/ontology#theme>/<http://www.w3.org/2004/02/skos/core#notation> '
@@ -302,8 +302,8 @@ def test_a_graph_is_read_whole_through_an_endpoint_that_cuts_answers(server, sto
     # This server cuts answers at 100 rows (--max-rows), as Virtuoso cuts them at 10,000.
     from pyoxigraph import NamedNode
 
-    from budgetkg.remote import Endpoint, RemoteStore
-    from budgetkg.store import open_store
+    from budgetkg.query.remote import Endpoint, RemoteStore
+    from budgetkg.load.store import open_store
 
     vocabulary = NamedNode(VOCABULARY)
     remote = RemoteStore(Endpoint(server + "/sparql")).quads_for_pattern(graph=vocabulary)
@@ -615,7 +615,7 @@ def test_a_database_that_cannot_be_opened_is_let_go_of_and_tried_again(tmp_path,
     import shutil
 
     from budgetkg.server.database import Database
-    from budgetkg.store import apply_update
+    from budgetkg.load.store import apply_update
 
     store = tmp_path / "store"
     shutil.copytree(store_path, store, symlinks=True)
@@ -646,7 +646,7 @@ def test_a_description_reads_the_union_of_graphs_cut_at_max_rows_and_follows_a_r
 
     from budgetkg.server.database import Database
     from budgetkg.server.descriptions import describe
-    from budgetkg.store import rebuild
+    from budgetkg.load.store import rebuild
 
     store = tmp_path / "store"
     x, p = NamedNode("http://example.org/x"), NamedNode("http://example.org/p")
@@ -691,7 +691,7 @@ def test_following_a_rebuild_lets_go_of_the_swapped_database(tmp_path):
     from pyoxigraph import Literal, NamedNode, Quad
 
     from budgetkg.server.database import Database
-    from budgetkg.store import apply_update, rebuild
+    from budgetkg.load.store import apply_update, rebuild
 
     store = tmp_path / "store"
     x, g = NamedNode("http://example.org/x"), NamedNode("http://example.org/g")
@@ -712,7 +712,7 @@ def test_following_a_rebuild_lets_go_of_the_swapped_database(tmp_path):
 def test_the_server_takes_up_a_rebuild_without_waiting_for_a_request(tmp_path, store_path):
     import shutil
 
-    from budgetkg.store import apply_update
+    from budgetkg.load.store import apply_update
 
     store = tmp_path / "store"
     shutil.copytree(store_path, store, symlinks=True)
@@ -743,11 +743,11 @@ def test_the_server_takes_up_a_rebuild_without_waiting_for_a_request(tmp_path, s
 
 def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
     from budgetkg.server.dumps import DumpFolders
-    from budgetkg.store import apply_update
+    from budgetkg.load.store import apply_update
 
     from pyoxigraph import Literal, NamedNode, Quad
 
-    from budgetkg.store import rebuild
+    from budgetkg.load.store import rebuild
 
     store = tmp_path / "store"  # a small store: writing the bundled document's dumps takes seconds
     g = NamedNode("http://example.org/g")
@@ -777,7 +777,7 @@ def test_the_server_processes_share_one_folder_of_dumps_written_once(tmp_path):
     from pyoxigraph import Literal, NamedNode, Quad
 
     from budgetkg.server.dumps import DumpFolders
-    from budgetkg.store import apply_update, rebuild
+    from budgetkg.load.store import apply_update, rebuild
 
     store, shared = tmp_path / "store", tmp_path / "dumps"
     shared.mkdir()

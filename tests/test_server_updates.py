@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from budgetkg.graph import build
-from budgetkg.store import generations
+from budgetkg.load.graph import build
+from budgetkg.load.store import generations
 from test_server import start
 
 TOKEN = "s3cret-for-tests"

@@ -3,7 +3,7 @@
 import pytest
 import rdflib
 
-from budgetkg.export import export_bytes
+from budgetkg.publish.export import export_bytes
 from budgetkg.resources import ontology_dir
 
 

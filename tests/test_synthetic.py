@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 
 from budgetkg import read_document
 from budgetkg.cli import cli
-from budgetkg.report import check_document
-from budgetkg.synthetic import generate
+from budgetkg.check.accounts import check_document
+from budgetkg.tooling.synthetic import generate
 
 
 def read(seed: int):
@@ -51,7 +51,7 @@ def test_generate_command(tmp_path):
 
 
 def test_generated_departments_print_the_template_in_every_house_style():
-    from budgetkg.synthetic import EMPTY_NOTES, TITLE_PREFIXES, UNIT_LABELS
+    from budgetkg.tooling.synthetic import EMPTY_NOTES, TITLE_PREFIXES, UNIT_LABELS
 
     seen = set()
     for seed in range(1, 13):

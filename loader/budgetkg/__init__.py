@@ -1,6 +1,6 @@
 """budgetkg: Chinese department budget disclosures as an exact, traceable knowledge graph."""
 
-from .document import read_document
+from .read.document import read_document
 from .errors import BudgetkgError, DocumentError
 from .records import Document
 

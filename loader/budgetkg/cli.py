@@ -46,7 +46,7 @@ class _Group(click.Group):
 
 
 def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from .iri import data_base
+    from .rdf.iri import data_base
 
     try:
         return None if value is None else data_base(value)
@@ -93,8 +93,8 @@ def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
     budget). Exit 0 when every document read and no identity is broken, 1 when some
     identity is broken, 2 when some input could not be read.
     """
-    from .document import read_document
-    from .report import check_document
+    from .read.document import read_document
+    from .check.accounts import check_document
 
     status = EXIT_OK
     results: list[dict] = []  # for --format json: each document's report, or why it could not be read
@@ -137,8 +137,8 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
     document cannot be read, the store stays as it was.
     Exit 1 when some document has a broken identity (the graph is built all the same).
     """
-    from .graph import build as build_graph
-    from .iri import DEFAULT_BASE
+    from .load.graph import build as build_graph
+    from .rdf.iri import DEFAULT_BASE
 
     paths = _documents(docs)
     bar = click.progressbar(length=len(paths), label="building", file=sys.stderr) if paths and len(paths) > 1 else None
@@ -172,8 +172,8 @@ GRAPH_FORMATS = ("ttl", "nt", "jsonld", "rdfxml")
 
 def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: str, lang: str,
                  endpoint=None, documents: tuple[str, ...] = ()) -> None:
-    from .queries import render_table, resolve, run_query
-    from .sparql_text import query_form
+    from .query.library import render_table, resolve, run_query
+    from .query.sparql_text import query_form
 
     text, lib = resolve(query)
     form = query_form(text)
@@ -186,13 +186,13 @@ def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: st
                                "--format " + ", ".join(TABLE_FORMATS))
     source = endpoint
     if source is None:
-        from .store import open_store
+        from .load.store import open_store
 
         source = open_store(store)
     answer = run_query(source, query, params=params, lang=lang, documents=documents)
     if isinstance(answer, list):
-        from .export import write_statements
-        from .prefixes import prefix_table
+        from .publish.export import write_statements
+        from .rdf.prefixes import prefix_table
 
         statements = [str(t) for t in answer]
         used = {p: ns for p, ns in prefix_table().items() if any(ns in s for s in statements)}
@@ -221,7 +221,7 @@ def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: st
 
 
 def _json_term(term, labels: dict[str, str]) -> dict[str, str]:
-    from .queries import json_term
+    from .query.library import json_term
 
     out = json_term(term)
     if term.value in labels and out["type"] == "uri":
@@ -232,10 +232,10 @@ def _json_term(term, labels: dict[str, str]) -> dict[str, str]:
 def _source(store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str):
     """The embedded store, or a remote endpoint standing in for it."""
     if endpoint:
-        from .remote import Auth, Endpoint, RemoteStore
+        from .query.remote import Auth, Endpoint, RemoteStore
 
         return RemoteStore(Endpoint(endpoint, auth=Auth(user, password, auth)))
-    from .store import open_store
+    from .load.store import open_store
 
     return open_store(store)
 
@@ -287,7 +287,7 @@ def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, docume
     """
     remote = None
     if endpoint:
-        from .remote import Auth, Endpoint
+        from .query.remote import Auth, Endpoint
 
         remote = Endpoint(endpoint, auth=Auth(user, password, auth))
     _print_query(query, store, _params(param_values), fmt, lang, remote, documents)
@@ -297,7 +297,7 @@ def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, docume
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the titles.")
 def queries(lang: str) -> None:
     """List the query library: name, title and parameters."""
-    from .queries import library
+    from .query.library import library
 
     for q in library():
         title = q.title_zh if lang == "zh" else q.title_en
@@ -320,11 +320,11 @@ def queries(lang: str) -> None:
 def export(fmt: str, output: Path | None, store: Path | None, endpoint: str | None, user: str | None,
            password: str | None, auth: str) -> None:
     """Export the store's graph: every RDF syntax, sorted and deterministic, or GraphML."""
-    from .export import export_file, write_export
+    from .publish.export import export_file, write_export
 
     source = _source(store, endpoint, user, password, auth)
     if fmt == "fdp":
-        from .fdp import write_fdp
+        from .publish.fdp import write_fdp
 
         for path in write_fdp(source, output or Path("budgetkg-fdp")):
             click.echo(str(path), err=True)
@@ -362,9 +362,9 @@ def push(endpoint: str, protocol: str, graphs: tuple[str, ...], update_endpoint:
     there lists any more (a unit renamed in a rebuilt document) leave them, and so do
     printed codes the code lists now have.
     """
-    from .remote import Auth
-    from .remote import push as push_graphs
-    from .store import open_store
+    from .query.remote import Auth
+    from .query.remote import push as push_graphs
+    from .load.store import open_store
 
     settle_at = update_endpoint or (endpoint if protocol == "update" else None)
     for graph, count in push_graphs(open_store(store), endpoint, protocol=protocol, auth=Auth(user, password, auth),
@@ -400,7 +400,7 @@ def report(out: Path, documents: tuple[str, ...], store: Path | None, endpoint: 
         import squarify  # noqa: F401
     except ImportError as exc:
         raise click.UsageError(f"{exc.name} is not installed: pip install \"budgetkg[notebooks]\"") from None
-    from .charts import write_report
+    from .publish.charts import write_report
 
     for path in write_report(_source(store, endpoint, user, password, auth), out, documents=documents):
         click.echo(str(path))
@@ -421,8 +421,8 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
     the note of an empty table); its accounting identities hold (rounding differences
     included, as in real documents). For tests and benchmarks.
     """
-    from .export import write_atomic
-    from .synthetic import generate as make
+    from .publish.export import write_atomic
+    from .tooling.synthetic import generate as make
 
     out.mkdir(parents=True, exist_ok=True)
     for n in range(seed, seed + count):
@@ -525,10 +525,10 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     /catalog, /.well-known/void and /.well-known/sparql-examples describe the data, and
     /dumps/ holds the downloads.
     """
-    from .iri import DEFAULT_BASE
+    from .rdf.iri import DEFAULT_BASE
     from .server import ServerOptions, create_app
     from .server.run import public_url as server_url
-    from .store import default_store_path, open_store
+    from .load.store import default_store_path, open_store
 
     try:
         address = server_url(public_url, host, port)
@@ -598,7 +598,7 @@ def bench(sizes: list[int], runs: int, requests: int, no_serve: bool, query_limi
     against rdflib, and serving (library queries, resource pages) against the Oxigraph server.
     Prints a table and writes JSON; see docs/benchmarks.md. Exit 1 when a goal is missed.
     """
-    from .bench import run_benchmarks
+    from .tooling.bench import run_benchmarks
 
     figures = run_benchmarks(sizes=sizes, runs=runs, requests=requests, out=out, serve=not no_serve,
                              query_limit=query_limit, log=lambda line: click.echo(line))
@@ -611,7 +611,7 @@ def bench(sizes: list[int], runs: int, requests: int, no_serve: bool, query_limi
 @auth_options
 def stats(store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str) -> None:
     """What is in the store: graphs, triples, documents, units, projects, observations, identities."""
-    from .export import store_stats
+    from .publish.export import store_stats
 
     for line in store_stats(_source(store, endpoint, user, password, auth)):
         click.echo(line)

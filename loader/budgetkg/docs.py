@@ -71,7 +71,7 @@ def ontology_tables() -> str:
 
 def query_table() -> str:
     """The query library as a Markdown table."""
-    from .queries import library
+    from .query.library import library
 
     rows = ["| name | 中文 | English | parameters |", "|---|---|---|---|"]
     for q in library():

@@ -72,7 +72,7 @@ def _tsv(names: list[str], rows: list) -> bytes:
 
 def _json(kind: str, names: list[str], rows: list, boolean: bool, truncated: bool, max_rows: int) -> bytes:
     """SPARQL 1.1 JSON results, written with the json module (rdflib's writer costs ~1 ms a request)."""
-    from ..queries import json_term
+    from ..query.library import json_term
 
     if kind == "ASK":
         data: dict = {"head": {}, "boolean": boolean}
@@ -195,7 +195,7 @@ def answer(store, query: str, max_rows: int, table_format: str, graph_format: st
     """
     from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, serialize
 
-    from ..queries import union_default_graph
+    from ..query.library import union_default_graph
 
     default_graphs, named_graphs = dataset
 

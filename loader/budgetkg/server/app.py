@@ -26,8 +26,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..iri import DEFAULT_BASE
-from ..prefixes import prefix_table
+from ..rdf.iri import DEFAULT_BASE
+from ..rdf.prefixes import prefix_table
 from ..resources import ontology_dir
 from .admission import Admission, Refused, Standing, client_of
 from .asgi import ClientGone, read_body, request_headers
@@ -71,7 +71,7 @@ class ServerOptions:
     max_memory: int = 1024  # MiB a server process may hold while it runs queries (see budgetkg.server.runner)
     max_answer_bytes: int = 16_000_000
     max_client_queries: int = 32  # running or waiting, per client address and server process (see budgetkg.server.admission)
-    in_memory: bool | None = None  # None: copy small stores into memory (see budgetkg.store.open_store)
+    in_memory: bool | None = None  # None: copy small stores into memory (see budgetkg.load.store.open_store)
     extra: dict[str, str] = field(default_factory=dict)
     # Set by budgetkg.server.run, whose supervisor starts a fresh process when one stops: a
     # process then stops itself when a query outlives the time limit, and the processes share

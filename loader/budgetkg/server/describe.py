@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from ..mapping import GRAPH_KINDS
-from ..namespaces import DCAT, DCTERMS, RDF, RDFS, SCHEMA, SD, SH, SPDX, VOID, XSD
-from ..queries import library
+from ..rdf.mapping import GRAPH_KINDS
+from ..rdf.namespaces import DCAT, DCTERMS, RDF, RDFS, SCHEMA, SD, SH, SPDX, VOID, XSD
+from ..query.library import library
 
 __all__ = ["Dump", "service_description", "void_description", "dcat_catalogue", "sparql_examples"]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from ..export import export_file, write_export
-from ..store import generations, open_store
+from ..publish.export import export_file, write_export
+from ..load.store import generations, open_store
 from .database import StoreUnreadable
 from .describe import Dump
 
@@ -24,7 +24,7 @@ _MEDIA = {"ttl": "text/turtle", "trig": "application/trig", "jsonld": "applicati
 
 def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
     """Write the dumps of the store into ``folder``, streamed (a province's store does not fit in memory)."""
-    from ..fdp import write_fdp
+    from ..publish.fdp import write_fdp
 
     for fmt, suffix in (("ttl", "ttl"), ("trig", "trig"), ("jsonld", "jsonld"), ("rdfxml", "rdf")):
         export_file(store, fmt, folder / f"budgetkg.{suffix}")

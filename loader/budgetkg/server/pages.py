@@ -17,7 +17,7 @@ from pyoxigraph import NamedNode, RdfFormat, Store
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ..prefixes import prefix_table
+from ..rdf.prefixes import prefix_table
 from .accept import media_ranges
 from .answers import GRAPH_FORMATS
 from .database import Database

@@ -2,9 +2,9 @@
 
 pyoxigraph cannot stop an update once it runs (an ``INSERT … WHERE`` over a cross join ran a
 minute past a 5 s limit), and run in the server's event loop one blocked every request of
-its process.  Each update runs in a child process (``python -m budgetkg.updates``, the
+its process.  Each update runs in a child process (``python -m budgetkg.server.update_process``, the
 update on its standard input) that is killed at the limit: the event loop stays free, and
-the store stays as it was, since :func:`budgetkg.store.apply_update` writes a copy that only
+the store stays as it was, since :func:`budgetkg.load.store.apply_update` writes a copy that only
 a finished update swaps in (the copy a killed one leaves is removed at once, or by the next
 build or update).
 
@@ -121,7 +121,7 @@ class UpdateRunner:
 def _run_child(store: Path, update: str, seconds: float, allow_service: tuple[str, ...]) -> tuple[dict[str, str], bool]:
     """Run the child on ``update`` for at most ``seconds``: what it said, and whether it was stopped."""
     # Its errors (a traceback) go to the server's log, never to the client.
-    child = subprocess.Popen([sys.executable, "-m", "budgetkg.updates", str(store), f"{seconds:.3f}",
+    child = subprocess.Popen([sys.executable, "-m", "budgetkg.server.update_process", str(store), f"{seconds:.3f}",
                               *allow_service],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None)
     stopped = False
@@ -145,6 +145,6 @@ def _run_child(store: Path, update: str, seconds: float, allow_service: tuple[st
 
 
 def _remove_leftovers(store: Path) -> None:
-    from ..store import remove_leftovers
+    from ..load.store import remove_leftovers
 
     remove_leftovers(store)
