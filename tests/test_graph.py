@@ -9,8 +9,9 @@ from pyoxigraph import Literal, NamedNode, Quad, Store
 from budgetkg import read_document
 from budgetkg.errors import DocumentError
 from budgetkg.publish.export import export_bytes, to_networkx
-from budgetkg.load.graph import build, document_graph
-from budgetkg.rdf.mapping import VOCABULARY_GRAPH
+from budgetkg.load.documents import document_graph
+from budgetkg.load.graph import build
+from budgetkg.rdf.graphs import VOCABULARY_GRAPH
 from budgetkg.check.accounts import check_document
 from budgetkg.load.store import StoreBusy, _lock, open_store
 

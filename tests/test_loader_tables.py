@@ -242,7 +242,7 @@ def test_an_empty_cell_or_a_dash_where_an_amount_belongs_is_recorded_as_missing(
 
 
 def test_a_dash_cell_keeps_what_was_printed_in_the_graph(seed_lines):
-    from budgetkg.load.graph import document_graph
+    from budgetkg.load.documents import document_graph
 
     lines = list(seed_lines)
     lines[356 - 1] = lines[356 - 1].replace("\t0.00\t", "\t-\t")  # 表5 [2080114] 基本支出 0.00

@@ -8,7 +8,7 @@ from facts import KJC_NAMES
 
 from budgetkg.cli import cli
 from budgetkg.load.graph import build
-from budgetkg.rdf.mapping import VOCABULARY_GRAPH
+from budgetkg.rdf.graphs import VOCABULARY_GRAPH
 from budgetkg.query.library import QueryError, document_dataset, document_graphs, library, run_select
 from budgetkg.load.store import open_store
 from budgetkg.tooling.synthetic import generate
@@ -221,7 +221,7 @@ def test_settling_drops_a_printed_code_the_lists_now_have():
 
     from budgetkg.load.graph import settle_reference_graphs
     from budgetkg.rdf.iri import concept
-    from budgetkg.rdf.mapping import CODES_GRAPH, VOCABULARY_GRAPH
+    from budgetkg.rdf.graphs import CODES_GRAPH, VOCABULARY_GRAPH
 
     skos = "http://www.w3.org/2004/02/skos/core#"
     listed, unlisted = concept("functional", 2024, "2080101"), concept("functional", 2024, "2080199")

@@ -1,34 +1,31 @@
-"""Building the knowledge graph: documents → named graphs, plus the shared vocabulary graph."""
+"""Building the knowledge graph: documents → named graphs, plus the shared vocabulary graph.
+
+The orchestration: which documents, in workers or in turn, in groups bulk-loaded into a new
+store; one document's unit of work is :mod:`budgetkg.load.documents`.
+"""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.abc import Traversable
-from os import PathLike
 from pathlib import Path
 from typing import BinaryIO, cast
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
 from ..rdf.codelists import all_codelist_triples
-from ..read.document import read_document
 from ..errors import BudgetkgError
-from ..rdf.iri import DEFAULT_BASE, Minter
-from ..rdf.mapping import CODES_GRAPH, VOCABULARY_GRAPH, document_quads
+from ..rdf.iri import DEFAULT_BASE
+from ..rdf.graphs import CODES_GRAPH, VOCABULARY_GRAPH
 from ..rdf.namespaces import BKG, PROV, SKOS
+from .documents import DocumentSummary, Source, source_name, dataset_graph, document_graph, graph_name, summarize
 from .pipeline import in_groups, mapped_in_workers, read_in_turn
-from ..check.accounts import CheckReport, check_document
 from ..resources import default_document, ontology_dir
 from .store import BuildResult, StoreMissing, open_store, rebuild, solutions
 from ..rdf.structure import structure_triples
 
-__all__ = ["DocumentSummary", "BuildSummary", "vocabulary_quads", "document_graph", "summarize",
-           "settle_reference_graphs", "SETTLE_OPERATIONS", "build"]
+__all__ = ["BuildSummary", "vocabulary_quads", "settle_reference_graphs", "SETTLE_OPERATIONS", "build"]
 
-Source = str | PathLike[str] | Traversable
 
 # With many documents, those mapped while the last bulk load ran go into the next one, up to
 # this many: fewer loads write fewer files (100 generated documents: 59-65 s instead of
@@ -37,20 +34,6 @@ Source = str | PathLike[str] | Traversable
 # bundled document's are 44 MiB, four times a generated one's.
 GROUP_DOCUMENTS = 4
 GROUP_BYTES = 64 * 2**20
-
-
-@dataclass(frozen=True)
-class DocumentSummary:
-    file: str
-    graph: str
-    department: str
-    year: int
-    units: int
-    projects: int
-    observations: int
-    triples: int
-    identities: dict[str, int]
-    codes_not_in_lists: int = 0  # printed codes the code lists on file lack (see CheckReport)
 
 
 @dataclass
@@ -69,61 +52,6 @@ def vocabulary_quads() -> list[Quad]:
     quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in all_codelist_triples()]
     quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in structure_triples()]
     return list(dict.fromkeys(quads))
-
-
-def _name(source: Source | None) -> str:
-    return getattr(source, "name", None) or str(source)
-
-
-def dataset_graph(source: Source | None, *, base: str = DEFAULT_BASE) -> str:
-    """The name of the named graph a document will be built into, from its title alone."""
-    from ..read.document import read_title
-
-    year, department = read_title(source)
-    return Minter(base, department, year).dataset_iri
-
-
-@contextmanager
-def _cycles_collected_after() -> Iterator[None]:
-    """Pause Python's cycle collector for the block; it runs again, as it was set, afterwards.
-
-    Reading and mapping a document makes about half a million objects that all live until the
-    store has loaded them: the collector would go over them again and again as they pile up
-    (a fifth of the bundled document's mapping time, 0.95-0.99 s against 0.65-0.78 s) and
-    find nothing to free.  Any cycle made meanwhile is freed at its next run.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def document_graph(source: Source | None = None, *, base: str = DEFAULT_BASE) -> tuple[CheckReport, list[Quad]]:
-    """Read, check and map one document: its report and the quads of its named graph."""
-    with _cycles_collected_after():
-        doc = read_document(source)
-        report = check_document(doc)
-        return report, document_quads(doc, report, base=base)
-
-
-def graph_name(quads: list[Quad]) -> NamedNode:
-    """The named graph of one document's quads (they come first; see document_quads)."""
-    graph = quads[0].graph_name
-    assert isinstance(graph, NamedNode)
-    return graph
-
-
-def summarize(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
-    """What a build says about one mapped document."""
-    doc = report.document
-    # One observation per printed figure (cells left blank become bkg:MissingCell instead).
-    observations = sum(c.amount is not None for t in doc.tables.values() for r in t.rows for c in r.cells.values())
-    return DocumentSummary(doc.file, graph_name(quads).value, doc.department, doc.year, len(doc.units),
-                           len(doc.projects), observations, len(quads), report.counts,
-                           len(report.codes_not_in_lists))
 
 
 # Builds add to the reference graph of codes as printed; what they add is settled each time:
@@ -252,7 +180,7 @@ def build(
     for source in sources:
         graph = dataset_graph(source, base=base)
         if graph in graph_of:
-            raise BudgetkgError(f"{_name(graph_of[graph])} and {_name(source)} both describe the same department and "
+            raise BudgetkgError(f"{source_name(graph_of[graph])} and {source_name(source)} both describe the same department and "
                                 f"year ({graph}): build one of them, or give them different titles")
         graph_of[graph] = source
     replacing = {VOCABULARY_GRAPH.value, *graph_of}

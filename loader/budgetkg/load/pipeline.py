@@ -33,14 +33,12 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
+from typing import IO, Any, BinaryIO, TypeVar, cast
 
 from pyoxigraph import NamedNode, RdfFormat, serialize
 
 from ..errors import BudgetkgError
-
-if TYPE_CHECKING:
-    from .graph import DocumentSummary
+from .documents import DocumentSummary, document_graph, graph_name, summarize
 
 __all__ = ["mapped_in_workers", "in_groups", "read_in_turn"]
 
@@ -65,8 +63,6 @@ def _receive(stream: IO[bytes]) -> Any:  # whatever the other side sent
 
 
 def _map_document(source, base: str) -> tuple[str, bytes, DocumentSummary]:
-    from .graph import document_graph, graph_name, summarize
-
     report, quads = document_graph(source, base=base)
     nquads = serialize(quads, format=RdfFormat.N_QUADS)
     assert nquads is not None  # without an output, serialize returns the bytes

@@ -14,7 +14,7 @@ from typing import BinaryIO
 import networkx as nx
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse, serialize
 
-from ..rdf.mapping import VOCABULARY_GRAPH
+from ..rdf.graphs import VOCABULARY_GRAPH
 from ..rdf.namespaces import BKG, ORG, QB, RDFS, SKOS
 from ..rdf.prefixes import prefix_table
 from ..load.store import solutions

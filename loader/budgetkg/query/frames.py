@@ -29,7 +29,8 @@ def query_frame(store: Store, query: str, *, lang: str = "zh", documents: Sequen
 
     ``documents``: ask only these documents of the store (see :func:`budgetkg.query.library.document_dataset`).
 
-    >>> from budgetkg.load.graph import document_graph, vocabulary_quads
+    >>> from budgetkg.load.documents import document_graph
+    >>> from budgetkg.load.graph import vocabulary_quads
     >>> store = Store(); store.extend(document_graph()[1]); store.extend(vocabulary_quads())
     >>> query_frame(store, "three-public-expenses").iloc[1]["total"]
     Decimal('496.66')

@@ -275,7 +275,7 @@ def document_dataset(source: Store | Endpoint | RemoteStore, documents: Iterable
         both), or the name of the file it was built from (a path is matched by its last part).
     :raises QueryError: when a name matches no document, or several files of that name.
     """
-    from ..rdf.mapping import VOCABULARY_GRAPH
+    from ..rdf.graphs import VOCABULARY_GRAPH
 
     chosen, reference = _documents(source, list(documents))
     return chosen + [VOCABULARY_GRAPH.value] + reference
@@ -296,7 +296,7 @@ def _documents(source: Store | Endpoint | RemoteStore, documents: list[str]) -> 
 
 def _documents_by_name(source: Store | Endpoint | RemoteStore, documents: list[str]) -> tuple[list[str], list[str]]:
     """The graphs of the documents (see document_dataset) and the reference graphs, found by every name of every graph."""
-    from ..rdf.mapping import GRAPH_KINDS
+    from ..rdf.graphs import GRAPH_KINDS
 
     # Each document graph and reference graph of the store, by every name a user may give it: its
     # titles and labels, and a document's file name (dcterms:identifier of its source).

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
 from ..errors import BudgetkgError
-from ..rdf.mapping import GRAPH_KINDS, VOCABULARY_GRAPH, reference_graphs
+from ..rdf.graphs import GRAPH_KINDS, VOCABULARY_GRAPH, reference_graphs
 from ..rdf.namespaces import RDF
 from .sparql_text import names_dataset, query_form, with_dataset
 

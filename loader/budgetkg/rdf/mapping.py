@@ -7,6 +7,7 @@ from decimal import Decimal
 from pyoxigraph import Literal, NamedNode, Quad
 
 from .codelists import TOTAL
+from .graphs import CODES_GRAPH
 from ..template.codes import list_year, parent_code
 from ..check.identities import Identity, Term
 from .iri import DEFAULT_BASE, Minter, concept, scheme
@@ -17,18 +18,8 @@ from .structure import collection, dimensions, structure_iri
 from ..template.spec import TableSpec, template
 from .themes import themes_for
 
-__all__ = ["document_quads", "VOCABULARY_GRAPH", "CODES_GRAPH", "GRAPH_KINDS", "reference_graphs", "LICENSE"]
+__all__ = ["document_quads", "LICENSE"]
 
-VOCABULARY_GRAPH = NamedNode("https://w3id.org/budgetkg/graph/vocabulary")
-# What several documents state alike goes to a reference graph that every build adds to, so
-# that it is stated once: Oxigraph's union default graph (like Virtuoso's) repeats a triple
-# stated in two graphs, and every row joined through it.  The organisations (several years of
-# one department) are data, under --base (Minter.organisations_graph); the codes printed that
-# the code lists lack (several departments of one year) join across publishers, like the lists.
-CODES_GRAPH = NamedNode("https://w3id.org/budgetkg/graph/codes-as-printed")
-# The graphs budgetkg writes beside the vocabulary describe themselves as one of these kinds
-# (a SPARQL VALUES clause for ?kind).
-GRAPH_KINDS = f"VALUES ?kind {{ <{BKG.BudgetDataset.value}> <{BKG.ReferenceGraph.value}> }}"
 LICENSE = NamedNode("https://creativecommons.org/licenses/by/4.0/")
 TRUE, FALSE = Literal("true", datatype=XSD.boolean), Literal("false", datatype=XSD.boolean)
 
@@ -435,8 +426,3 @@ def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BA
     m.statistics()
     return m.quads + list(dict.fromkeys(m.shared))
 
-
-def reference_graphs(store) -> list[str]:
-    """The names of the reference graphs in a store."""
-    query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g a <{BKG.ReferenceGraph.value}> }} }}"
-    return sorted(s["g"].value for s in store.query(query))

@@ -19,7 +19,8 @@ from ..records import Document, KeyProject, NameDifference, Project, Source, Uni
 from ..resources import default_document
 from .sections import Line, end_of_part, require_part, split_lines, split_parts
 from .tables import TableReader
-from ..template.labels import clean_label, decode, match_key
+from ..template.labels import clean_label, match_key
+from .decode import decode
 
 __all__ = ["read_document", "read_title"]
 

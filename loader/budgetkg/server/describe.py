@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Triple
 
-from ..rdf.mapping import GRAPH_KINDS
+from ..rdf.graphs import GRAPH_KINDS
 from ..rdf.namespaces import DCAT, DCTERMS, RDF, RDFS, SCHEMA, SD, SH, SPDX, VOID, XSD
 from ..query.library import library
 

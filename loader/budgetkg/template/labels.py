@@ -1,4 +1,8 @@
-"""Decoding a disclosure and normalising the quirks of its PDF-to-text conversion."""
+"""Labels and amounts as printed: normalising the quirks of a PDF-to-text conversion.
+
+Shared by the template (its headers and code names are matched with :func:`match_key`) and
+by the readers; decoding a document's bytes is :mod:`budgetkg.read.decode`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from functools import lru_cache
 from ..errors import DocumentError
 from ..records import Amount
 
-__all__ = ["decode", "clean_label", "match_key", "strip_html", "parse_amount", "is_amount", "amount_in_range",
+__all__ = ["clean_label", "match_key", "strip_html", "parse_amount", "is_amount", "amount_in_range",
            "checked_amount", "MAX_INTEGER_DIGITS", "MAX_DECIMALS"]
 
 # Every step of reading must stay linear in the text, which an attacker may write: the
@@ -32,40 +36,7 @@ _DIGITS = frozenset("0123456789")
 # store's xsd:decimal (pyoxigraph: 18 decimals in a 128-bit integer, about 1.7 × 10²⁰).
 MAX_INTEGER_DIGITS = 12
 MAX_DECIMALS = 6
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f]")  # tab, line feed and carriage return are text
 _HALF_TO_FULL = str.maketrans({"(": "（", ")": "）", "[": "［", "]": "］", '"': "“", ":": "："})
-
-
-def decode(data: bytes, filename: str) -> str:
-    """Decode a document: UTF-8 (with or without BOM) or GB18030; anything else is an error.
-
-    >>> decode("表".encode("gb18030"), "x.txt")
-    '表'
-    """
-    if not data.strip():
-        raise DocumentError("empty-document", filename, 1, expected="a budget disclosure", found="an empty file")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DocumentError("bad-encoding", filename, 1, expected="UTF-8 or GB18030 text", found="a UTF-16 byte-order mark")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        raise DocumentError("binary-document", filename, line, expected="text", found="a NUL byte")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as utf8_error:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            start = utf8_error.start
-            raise DocumentError(
-                "bad-encoding", filename, data.count(b"\n", 0, start) + 1,
-                expected="UTF-8 or GB18030 text", found=f"byte 0x{data[start]:02x} at byte offset {start}",
-            ) from None
-    control = _CONTROL.search(text)
-    if control is not None:
-        raise DocumentError("binary-document", filename, text.count("\n", 0, control.start()) + 1, expected="text",
-                            found=f"control character U+{ord(control.group()):04X}")
-    return text
 
 
 def _tag_end(text: str, start: int, close: int) -> int:

@@ -220,7 +220,7 @@ def queries(b: Bench, store_dir: Path, runs: int, limit: int | None = None) -> N
 
 
 def scoped_queries(b: Bench, store_dir: Path, runs: int) -> None:
-    from ..rdf.mapping import VOCABULARY_GRAPH, reference_graphs
+    from ..rdf.graphs import VOCABULARY_GRAPH, reference_graphs
     from ..query.library import bind, library
 
     store = Store.read_only(str((store_dir / "current").resolve()))
