@@ -9,10 +9,10 @@ Positions use the attribute names of Python's ``SyntaxError``:
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from .resources import read_toml
 
 __all__ = ["BudgetkgError", "DocumentError", "ErrorKind", "catalogue"]
 
@@ -31,8 +31,7 @@ class ErrorKind:
 @cache
 def catalogue() -> dict[str, ErrorKind]:
     """Return the error catalogue, keyed by code."""
-    text = resources.files("budgetkg").joinpath("data/errors.toml").read_text("utf-8")
-    return {code: ErrorKind(code=code, **entry) for code, entry in tomllib.loads(text).items()}
+    return {code: ErrorKind(code=code, **entry) for code, entry in read_toml("errors.toml").items()}
 
 
 class BudgetkgError(Exception):

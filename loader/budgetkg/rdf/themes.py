@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from ..resources import read_toml
 
 __all__ = ["Rule", "ThemeMatch", "rules", "themes_for"]
 
@@ -28,7 +28,7 @@ class ThemeMatch:
 
 @cache
 def rules() -> tuple[Rule, ...]:
-    raw = tomllib.loads(resources.files("budgetkg").joinpath("data/theme-rules.toml").read_text("utf-8"))
+    raw = read_toml("theme-rules.toml")
     return tuple(Rule(r["id"], r["theme"], re.compile(r["pattern"]), re.compile(r["unless"]) if r.get("unless") else None)
                  for r in raw["rule"])
 

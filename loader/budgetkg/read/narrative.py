@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from ..errors import DocumentError
@@ -15,6 +13,7 @@ from ..records import Amount, NarrativeFigure, Source
 from .sections import Line, heading_text, is_heading
 from ..template.spec import template
 from ..template.labels import checked_amount, clean_label, match_key, strip_html
+from ..resources import read_toml
 
 __all__ = ["Narrative", "read_narrative", "KeyRow", "narrative_sums", "growth_rate"]
 
@@ -39,14 +38,14 @@ class Narrative:
 
 @cache
 def _patterns() -> list[dict[str, Any]]:
-    raw = tomllib.loads(resources.files("budgetkg").joinpath("data/narrative.toml").read_text("utf-8"))
+    raw = read_toml("narrative.toml")
     return [dict(f, regex=f["pattern"].replace("{n}", _NUMBER)) for f in raw["figure"]]
 
 
 @cache
 def narrative_sums() -> list[tuple[str, tuple[str, ...]]]:
     """The sums the narrative's own figures must satisfy (``[[sum]]`` of narrative.toml)."""
-    raw = tomllib.loads(resources.files("budgetkg").joinpath("data/narrative.toml").read_text("utf-8"))
+    raw = read_toml("narrative.toml")
     return [(s["total"], tuple(s["parts"])) for s in raw.get("sum", [])]
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 from ..records import Division
 from .sections import Line, heading_text, is_heading
 from ..template.labels import clean_label, match_key
+from ..resources import read_toml
 
 __all__ = ["Overview", "read_overview", "split_list", "unit_kind"]
 
@@ -62,7 +61,7 @@ def _cut(text: str, stops: str) -> str:
 
 @cache
 def _suffixes() -> list[tuple[str, str]]:
-    raw = tomllib.loads(resources.files("budgetkg").joinpath("data/unit-kinds.toml").read_text("utf-8"))
+    raw = read_toml("unit-kinds.toml")
     return sorted(raw["suffixes"].items(), key=lambda kv: -len(kv[0]))
 
 

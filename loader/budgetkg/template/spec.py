@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib import resources
 
+from ..resources import read_toml
 from .labels import match_key
 
 __all__ = ["ColumnSpec", "TableSpec", "Template", "template", "strip_ordinal", "TABLE_NUMBER"]
@@ -128,7 +127,7 @@ class Template:
 @cache
 def template() -> Template:
     """The template of the twelve tables, read from ``data/template.toml``."""
-    raw = tomllib.loads(resources.files("budgetkg").joinpath("data/template.toml").read_text("utf-8"))
+    raw = read_toml("template.toml")
     specs = []
     for t in raw["table"]:
         specs.append(

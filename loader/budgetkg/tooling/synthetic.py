@@ -13,14 +13,13 @@ document, byte for byte.  Used by the tests and the benchmarks (``budgetkg gener
 from __future__ import annotations
 
 import random
-import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from importlib import resources
 
 from ..template.codes import code_list
 from ..template.spec import template
+from ..resources import read_toml
 
 __all__ = ["Synthetic", "generate"]
 
@@ -516,7 +515,7 @@ def _narrative(w: _Writer, rng: random.Random, year: int, department: str, basic
 
 
 def _glossary(w: _Writer) -> None:
-    raw = tomllib.loads(resources.files("budgetkg").joinpath("data/glossary.toml").read_text("utf-8"))
+    raw = read_toml("glossary.toml")
     w.add("## 第四部分 名词解释", "")
     for i, (term, definition) in enumerate(raw["terms"].items(), 1):
         w.add(f"**{_ordinal(i)}、{term}：**{definition}", "")
