@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
 from budgetkg import read_document
-from budgetkg.records import Document
 from budgetkg.check.accounts import CheckReport, check_document
+from budgetkg.records import Document
 from budgetkg.resources import default_document
 
 SEED = "guangzhou-hrss-2024-budget.txt"
@@ -33,8 +32,10 @@ def report(doc: Document) -> CheckReport:
 @pytest.fixture
 def read_lines() -> Callable[[list[str]], Document]:
     """Read a mutated copy of the document, given as lines."""
+
     def read(lines: list[str]) -> Document:
         return read_document("\n".join(lines).encode("utf-8"), filename=SEED)
+
     return read
 
 
@@ -76,4 +77,5 @@ def ask(store):
 
     def run(query: str, **params: str) -> list[list[str]]:
         return run_select(store, query, params=params).values()
+
     return run

@@ -4,16 +4,16 @@ It asserts nothing about speed; docs/benchmarks.md has the figures of a full run
 import json
 
 import pytest
-from click.testing import CliRunner
-
 from budgetkg.cli import cli
 from budgetkg.errors import BudgetkgError
+from click.testing import CliRunner
 
 
 def test_small_benchmark_run(tmp_path):
     out = tmp_path / "bench.json"
-    result = CliRunner().invoke(cli, ["bench", "--sizes", "1", "--runs", "1", "--queries", "3", "--requests", "10",
-                                      "--out", str(out)])
+    result = CliRunner().invoke(
+        cli, ["bench", "--sizes", "1", "--runs", "1", "--queries", "3", "--requests", "10", "--out", str(out)]
+    )
     assert result.exit_code in (0, 1), result.output  # 1: a goal was missed on this machine
     figures = json.loads(out.read_text("utf-8"))
     sections = {f["section"] for f in figures}
@@ -29,8 +29,10 @@ def test_small_benchmark_run(tmp_path):
     machine = next(line for line in result.output.splitlines() if line.startswith("machine:"))
     assert "cores" in machine and "budgetkg " in machine and "pyoxigraph 0.5." in machine
     medians = {f["name"] for f in figures if f["name"].startswith("median speed-up")}
-    assert medians == {"median speed-up over the library, store on disk",
-                       "median speed-up over the library, store in memory"}
+    assert medians == {
+        "median speed-up over the library, store on disk",
+        "median speed-up over the library, store in memory",
+    }
 
 
 def test_missing_serving_baseline_fails_before_measuring(tmp_path, monkeypatch):
@@ -44,9 +46,9 @@ def test_missing_serving_baseline_fails_before_measuring(tmp_path, monkeypatch):
 
 
 def test_each_engine_times_queries_in_a_process_of_its_own(store_path, tmp_path):
-    from budgetkg.tooling.bench import _timed_engine
-    from budgetkg.publish.export import export_file
     from budgetkg.load.store import open_store
+    from budgetkg.publish.export import export_file
+    from budgetkg.tooling.bench import _timed_engine
 
     nt = tmp_path / "data.nt"
     export_file(open_store(store_path), "nt", nt)

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 matplotlib.use("Agg")
 
-from budgetkg.publish import charts, network  # noqa: E402
 from budgetkg.cli import cli  # noqa: E402
+from budgetkg.publish import charts, network  # noqa: E402
 from budgetkg.query.frames import query_frame  # noqa: E402
 
 
@@ -46,8 +46,9 @@ def test_charts_of_one_document_of_several(two_years, tmp_path):
     fig = charts.kjc_by_college(years, documents=["2025.txt"])
     widths = sorted(round(p.get_width(), 2) for p in fig.axes[0].patches)
     assert widths == sorted([1205.37, 6924.61, 220.00, 5907.93, 375.59, 5470.45, 1092.89, 12944.22])
-    result = CliRunner().invoke(cli, ["report", "--out", str(tmp_path), "--store", str(two_years),
-                                      "--document", "2024.txt"])
+    result = CliRunner().invoke(
+        cli, ["report", "--out", str(tmp_path), "--store", str(two_years), "--document", "2024.txt"]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(f"{name}.png" for name in charts.CHARTS)
 

@@ -4,9 +4,8 @@ import doctest
 import importlib
 import pkgutil
 
-import pytest
-
 import budgetkg
+import pytest
 
 # Every module, in the stage subpackages too (walk_packages imports the packages to list them).
 MODULES = sorted(m.name for m in pkgutil.walk_packages(budgetkg.__path__, "budgetkg."))

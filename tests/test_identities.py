@@ -3,7 +3,6 @@
 from decimal import Decimal as D
 
 import pytest
-
 from budgetkg import read_document
 from budgetkg.check.accounts import check_document
 

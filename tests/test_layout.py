@@ -72,8 +72,9 @@ def imports(path: Path, package: Path, *, top_level_only: bool = False) -> list[
         return (package / relative).with_suffix(".py").is_file() or (package / relative / "__init__.py").is_file()
 
     def visit(node: ast.AST) -> None:
-        if top_level_only and (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-                               or _is_type_checking(node)):
+        if top_level_only and (
+            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) or _is_type_checking(node)
+        ):
             return
         if isinstance(node, ast.Import):
             found.extend((node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "budgetkg")
@@ -109,10 +110,13 @@ def upward_imports(package: Path) -> list[str]:
             if target_stage is None:
                 continue  # reported as a module of its own
             if LEVEL[target_stage] > LEVEL[stage]:
-                problems.append(f"{where}:{line}: {module} (stage {stage}) imports {target} (stage {target_stage}), "
-                                "a higher stage")
+                problems.append(
+                    f"{where}:{line}: {module} (stage {stage}) imports {target} (stage {target_stage}), a higher stage"
+                )
             elif target_stage == "tooling" and stage not in MAY_IMPORT_TOOLING:
-                problems.append(f"{where}:{line}: {module} (stage {stage}) imports {target}: only the CLI imports tooling")
+                problems.append(
+                    f"{where}:{line}: {module} (stage {stage}) imports {target}: only the CLI imports tooling"
+                )
     return problems
 
 
@@ -138,16 +142,19 @@ def test_no_import_cycle_between_modules():
     for path in PACKAGE.rglob("*.py"):
         module = module_name(path, PACKAGE)
         graph.add_node(module)
-        graph.add_edges_from((module, target) for _, target in imports(path, PACKAGE, top_level_only=True)
-                             if target != module)
+        graph.add_edges_from(
+            (module, target) for _, target in imports(path, PACKAGE, top_level_only=True) if target != module
+        )
     cycle = [] if nx.is_directed_acyclic_graph(graph) else nx.find_cycle(graph)
     assert cycle == []
 
 
 def test_import_budgetkg_loads_no_submodule_until_a_verb_is_used():
-    code = ("import sys, budgetkg\n"
-            "print(sorted(m for m in sys.modules if m.startswith('budgetkg.')))\n"
-            "print(budgetkg.read_document.__module__, budgetkg.build.__module__)\n")
+    code = (
+        "import sys, budgetkg\n"
+        "print(sorted(m for m in sys.modules if m.startswith('budgetkg.')))\n"
+        "print(budgetkg.read_document.__module__, budgetkg.build.__module__)\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded, verbs = result.stdout.splitlines()
     assert loaded == "[]"

@@ -4,11 +4,10 @@ import re
 
 import pytest
 import rdflib
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
-
 from budgetkg.rdf.codelists import codelist_files, write_turtle
 from budgetkg.rdf.namespaces import TERMS
 from budgetkg.resources import ontology_dir, queries_dir
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 BKG = "https://w3id.org/budgetkg/ontology#"
 
@@ -39,7 +38,7 @@ def test_no_untagged_literals(ontology):
 
 
 def test_closed_namespace_matches_the_ontology(ontology):
-    assert {str(t)[len(BKG):] for t in terms(ontology)} == set(TERMS)
+    assert {str(t)[len(BKG) :] for t in terms(ontology)} == set(TERMS)
 
 
 def test_header_declares_its_namespace(ontology):

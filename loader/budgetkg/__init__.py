@@ -15,18 +15,38 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .read.document import read_document
     from .check.accounts import check_document
+    from .errors import BudgetkgError, DocumentError
     from .load.graph import build
     from .load.store import open_store
     from .query.library import run_query, run_select
+    from .read.document import read_document
     from .records import Document
-    from .errors import BudgetkgError, DocumentError
 
-__all__ = ["read_document", "check_document", "build", "open_store", "run_query", "run_select", "Document", "BudgetkgError", "DocumentError"]
+__all__ = [
+    "read_document",
+    "check_document",
+    "build",
+    "open_store",
+    "run_query",
+    "run_select",
+    "Document",
+    "BudgetkgError",
+    "DocumentError",
+]
 
 # Each name's module, imported on first use: importing the package loads none of them.
-_HOMES = {"read_document": ".read.document", "check_document": ".check.accounts", "build": ".load.graph", "open_store": ".load.store", "run_query": ".query.library", "run_select": ".query.library", "Document": ".records", "BudgetkgError": ".errors", "DocumentError": ".errors"}
+_HOMES = {
+    "read_document": ".read.document",
+    "check_document": ".check.accounts",
+    "build": ".load.graph",
+    "open_store": ".load.store",
+    "run_query": ".query.library",
+    "run_select": ".query.library",
+    "Document": ".records",
+    "BudgetkgError": ".errors",
+    "DocumentError": ".errors",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -71,8 +71,15 @@ class DocumentError(BudgetkgError, ValueError):
 
     def __reduce__(self):
         # Builds of many documents map them in worker processes; their errors come back pickled.
-        return _document_error, (self.code, self.filename, self.lineno, self.expected, self.found, self.offset,
-                                 self.context)
+        return _document_error, (
+            self.code,
+            self.filename,
+            self.lineno,
+            self.expected,
+            self.found,
+            self.offset,
+            self.context,
+        )
 
     @property
     def kind(self) -> ErrorKind:
@@ -82,7 +89,7 @@ class DocumentError(BudgetkgError, ValueError):
         where = f"{self.filename}:{self.lineno}:{self.offset}"
         ctx = f" {self.context}:" if self.context else ""
         found = self.found if len(self.found) <= 80 else self.found[:77] + "..."
-        text = f"{where}: error[{self.code}]{ctx} expected {self.expected}, found \"{found}\""
+        text = f'{where}: error[{self.code}]{ctx} expected {self.expected}, found "{found}"'
         if self.kind.hint:
             text += f"\n  hint: {self.kind.hint}"
         return text
@@ -100,6 +107,7 @@ class DocumentError(BudgetkgError, ValueError):
         }
 
 
-def _document_error(code: str, filename: str, lineno: int, expected: str, found: str, offset: int,
-                    context: str) -> DocumentError:
+def _document_error(
+    code: str, filename: str, lineno: int, expected: str, found: str, offset: int, context: str
+) -> DocumentError:
     return DocumentError(code, filename, lineno, expected=expected, found=found, offset=offset, context=context)

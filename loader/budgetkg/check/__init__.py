@@ -10,13 +10,19 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .accounts import check_document, CheckReport
-    from .identities import check_identities, Identity, Term
+    from .accounts import CheckReport, check_document
+    from .identities import Identity, Term, check_identities
 
 __all__ = ["check_document", "CheckReport", "check_identities", "Identity", "Term"]
 
 # Each name's module, imported on first use: importing the package loads none of them.
-_HOMES = {"check_document": ".accounts", "CheckReport": ".accounts", "check_identities": ".identities", "Identity": ".identities", "Term": ".identities"}
+_HOMES = {
+    "check_document": ".accounts",
+    "CheckReport": ".accounts",
+    "check_identities": ".identities",
+    "Identity": ".identities",
+    "Term": ".identities",
+}
 
 
 def __getattr__(name: str) -> Any:

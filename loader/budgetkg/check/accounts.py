@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ..template.codes import code_list
-from .identities import STATUSES, Identity, Term, check_identities
 from ..records import Document, Row
+from ..template.codes import code_list
 from ..template.spec import template
+from .identities import STATUSES, Identity, Term, check_identities
 
 __all__ = ["CheckReport", "check_document"]
 
@@ -41,17 +41,22 @@ class CheckReport:
         for spec in template().tables:
             if spec.codes and spec.number in self.document.tables:
                 known = code_list(spec.codes, self.document.year)
-                out += [(spec.codes, known.year, row) for row in self.document.tables[spec.number].rows
-                        if row.code and row.code not in known.labels]
+                out += [
+                    (spec.codes, known.year, row)
+                    for row in self.document.tables[spec.number].rows
+                    if row.code and row.code not in known.labels
+                ]
         return out
 
     def summary(self) -> str:
         c = self.counts
         d = self.document
-        return (f"{d.file}: identities {c['exact']} exact / {c['rounding']} rounding / {c['broken']} broken; "
-                f"lines accounted for {len(d.line_kinds)}/{d.nonblank_lines}; "
-                f"{len(d.tables)} tables, {len(d.units)} units, {len(d.projects)} projects, "
-                f"{len(d.name_differences)} name differences")
+        return (
+            f"{d.file}: identities {c['exact']} exact / {c['rounding']} rounding / {c['broken']} broken; "
+            f"lines accounted for {len(d.line_kinds)}/{d.nonblank_lines}; "
+            f"{len(d.tables)} tables, {len(d.units)} units, {len(d.projects)} projects, "
+            f"{len(d.name_differences)} name differences"
+        )
 
     def to_text(self, *, show: str = "problems") -> str:
         """The report as text: the identities that are not exact (or all, ``show="all"``)."""
@@ -66,14 +71,22 @@ class CheckReport:
                     out.extend(f"{'':22}{_where(p)} {p.value}" for p in i.parts)
         if self.document.name_differences:
             out += ["", "name differences (printed → resolved):"]
-            out += [f"  {n.printed_at.file}:{n.printed_at.line}: {n.what} “{n.printed}” → “{n.resolved_to}” "
-                    f"(line {n.resolved_at.line}, similarity {n.similarity})" for n in self.document.name_differences]
+            out += [
+                f"  {n.printed_at.file}:{n.printed_at.line}: {n.what} “{n.printed}” → “{n.resolved_to}” "
+                f"(line {n.resolved_at.line}, similarity {n.similarity})"
+                for n in self.document.name_differences
+            ]
         if self.document.quirks:
-            out += ["", "quirks handled (of the conversion, or cells with no amount):"] + [f"  {q}" for q in self.document.quirks]
+            out += ["", "quirks handled (of the conversion, or cells with no amount):"] + [
+                f"  {q}" for q in self.document.quirks
+            ]
         if self.codes_not_in_lists:
             out += ["", "codes not in the code lists (add them to ontology/codelists/SCHEME-YEAR.csv):"]
-            out += [f"  {self.document.file}:{row.line}: 表{row.table} {scheme} {row.code} {row.label} "
-                    f"(not in {scheme}-{year})" for scheme, year, row in self.codes_not_in_lists]
+            out += [
+                f"  {self.document.file}:{row.line}: 表{row.table} {scheme} {row.code} {row.label} "
+                f"(not in {scheme}-{year})"
+                for scheme, year, row in self.codes_not_in_lists
+            ]
         return "\n".join(out)
 
     def to_json(self) -> dict[str, Any]:
@@ -83,16 +96,39 @@ class CheckReport:
             "sha256": d.sha256,
             "year": d.year,
             "department": d.department,
-            "summary": {**self.counts, "identities": len(self.identities), "lines_accounted": len(d.line_kinds),
-                        "nonblank_lines": d.nonblank_lines, "tables": len(d.tables), "units": len(d.units),
-                        "projects": len(d.projects)},
+            "summary": {
+                **self.counts,
+                "identities": len(self.identities),
+                "lines_accounted": len(d.line_kinds),
+                "nonblank_lines": d.nonblank_lines,
+                "tables": len(d.tables),
+                "units": len(d.units),
+                "projects": len(d.projects),
+            },
             "identities": [_identity_json(i) for i in self.identities],
             "name_differences": [
-                {"what": n.what, "printed": n.printed, "resolved_to": n.resolved_to, "printed_line": n.printed_at.line,
-                 "resolved_line": n.resolved_at.line, "similarity": n.similarity} for n in d.name_differences],
+                {
+                    "what": n.what,
+                    "printed": n.printed,
+                    "resolved_to": n.resolved_to,
+                    "printed_line": n.printed_at.line,
+                    "resolved_line": n.resolved_at.line,
+                    "similarity": n.similarity,
+                }
+                for n in d.name_differences
+            ],
             "quirks": d.quirks,
-            "codes_not_in_lists": [{"scheme": scheme, "list_year": year, "code": row.code, "label": row.label,
-                                    "table": row.table, "line": row.line} for scheme, year, row in self.codes_not_in_lists],
+            "codes_not_in_lists": [
+                {
+                    "scheme": scheme,
+                    "list_year": year,
+                    "code": row.code,
+                    "label": row.label,
+                    "table": row.table,
+                    "line": row.line,
+                }
+                for scheme, year, row in self.codes_not_in_lists
+            ],
         }
 
 
@@ -101,14 +137,27 @@ def _where(term: Term) -> str:
 
 
 def _term_json(t: Term) -> dict[str, Any]:
-    return {"label": t.label, "value": str(t.value), "line": t.source.line if t.source else None,
-            "table": t.source.table if t.source else None, "column": list(t.source.column) if t.source else []}
+    return {
+        "label": t.label,
+        "value": str(t.value),
+        "line": t.source.line if t.source else None,
+        "table": t.source.table if t.source else None,
+        "column": list(t.source.column) if t.source else [],
+    }
 
 
 def _identity_json(i: Identity) -> dict[str, Any]:
-    return {"id": i.id, "kind": i.kind, "status": i.status, "description": i.description,
-            "total": _term_json(i.total), "parts": [_term_json(p) for p in i.parts],
-            "expected": str(i.expected), "difference": str(i.difference), "tolerance": str(i.tolerance)}
+    return {
+        "id": i.id,
+        "kind": i.kind,
+        "status": i.status,
+        "description": i.description,
+        "total": _term_json(i.total),
+        "parts": [_term_json(p) for p in i.parts],
+        "expected": str(i.expected),
+        "difference": str(i.difference),
+        "tolerance": str(i.tolerance),
+    }
 
 
 def check_document(doc: Document) -> CheckReport:

@@ -11,14 +11,38 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .graph import build, vocabulary_quads, BuildSummary
-    from .documents import document_graph, DocumentSummary
-    from .store import apply_update, default_store_path, open_store, rebuild, StoreBusy, StoreMissing
+    from .documents import DocumentSummary, document_graph
+    from .graph import BuildSummary, build, vocabulary_quads
+    from .store import StoreBusy, StoreMissing, apply_update, default_store_path, open_store, rebuild
 
-__all__ = ["build", "BuildSummary", "vocabulary_quads", "document_graph", "DocumentSummary", "open_store", "default_store_path", "rebuild", "apply_update", "StoreBusy", "StoreMissing"]
+__all__ = [
+    "build",
+    "BuildSummary",
+    "vocabulary_quads",
+    "document_graph",
+    "DocumentSummary",
+    "open_store",
+    "default_store_path",
+    "rebuild",
+    "apply_update",
+    "StoreBusy",
+    "StoreMissing",
+]
 
 # Each name's module, imported on first use: importing the package loads none of them.
-_HOMES = {"build": ".graph", "BuildSummary": ".graph", "vocabulary_quads": ".graph", "document_graph": ".documents", "DocumentSummary": ".documents", "open_store": ".store", "default_store_path": ".store", "rebuild": ".store", "apply_update": ".store", "StoreBusy": ".store", "StoreMissing": ".store"}
+_HOMES = {
+    "build": ".graph",
+    "BuildSummary": ".graph",
+    "vocabulary_quads": ".graph",
+    "document_graph": ".documents",
+    "DocumentSummary": ".documents",
+    "open_store": ".store",
+    "default_store_path": ".store",
+    "rebuild": ".store",
+    "apply_update": ".store",
+    "StoreBusy": ".store",
+    "StoreMissing": ".store",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -89,6 +89,15 @@ def summarize(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
     doc = report.document
     # One observation per printed figure (cells left blank become bkg:MissingCell instead).
     observations = sum(c.amount is not None for t in doc.tables.values() for r in t.rows for c in r.cells.values())
-    return DocumentSummary(doc.file, graph_name(quads).value, doc.department, doc.year, len(doc.units),
-                           len(doc.projects), observations, len(quads), report.counts,
-                           len(report.codes_not_in_lists))
+    return DocumentSummary(
+        doc.file,
+        graph_name(quads).value,
+        doc.department,
+        doc.year,
+        len(doc.units),
+        len(doc.projects),
+        observations,
+        len(quads),
+        report.counts,
+        len(report.codes_not_in_lists),
+    )

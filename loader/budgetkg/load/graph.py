@@ -13,16 +13,16 @@ from typing import BinaryIO, cast
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
-from ..rdf.codelists import all_codelist_triples
 from ..errors import BudgetkgError
-from ..rdf.iri import DEFAULT_BASE
+from ..rdf.codelists import all_codelist_triples
 from ..rdf.graphs import CODES_GRAPH, VOCABULARY_GRAPH
+from ..rdf.iri import DEFAULT_BASE
 from ..rdf.namespaces import BKG, PROV, SKOS
-from .documents import DocumentSummary, Source, source_name, dataset_graph, document_graph, graph_name, summarize
-from .pipeline import in_groups, mapped_in_workers, read_in_turn
-from ..resources import default_document, ontology_dir
-from .store import BuildResult, StoreMissing, open_store, rebuild, solutions
 from ..rdf.structure import structure_triples
+from ..resources import default_document, ontology_dir
+from .documents import DocumentSummary, Source, dataset_graph, document_graph, graph_name, source_name, summarize
+from .pipeline import in_groups, mapped_in_workers, read_in_turn
+from .store import BuildResult, StoreMissing, open_store, rebuild, solutions
 
 __all__ = ["BuildSummary", "vocabulary_quads", "settle_reference_graphs", "SETTLE_OPERATIONS", "build"]
 
@@ -47,8 +47,10 @@ class BuildSummary:
 
 def vocabulary_quads() -> list[Quad]:
     """The ontology, the code lists and the table structures, in the vocabulary graph."""
-    quads = [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH)
-             for t in parse(ontology_dir().joinpath("budgetkg.ttl").read_bytes(), format=RdfFormat.TURTLE)]
+    quads = [
+        Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH)
+        for t in parse(ontology_dir().joinpath("budgetkg.ttl").read_bytes(), format=RdfFormat.TURTLE)
+    ]
     quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in all_codelist_triples()]
     quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in structure_triples()]
     return list(dict.fromkeys(quads))
@@ -58,24 +60,28 @@ def vocabulary_quads() -> list[Quad]:
 # a code since added to the code lists is described there instead, and a code printed with
 # several names (by several documents) keeps the first in Unicode order as its name, the others
 # as alternative names, whatever order the documents were built in.
-_SETTLE_CODES = (f"""
+_SETTLE_CODES = (
+    f"""
 PREFIX skos: <{SKOS.base}>
 DELETE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c ?p ?o . ?x ?q ?c }} }}
 WHERE {{ GRAPH <{VOCABULARY_GRAPH.value}> {{ ?c a skos:Concept }}
          GRAPH <{CODES_GRAPH.value}> {{ {{ ?c ?p ?o }} UNION {{ ?x ?q ?c }} }} }}
-""", f"""
+""",
+    f"""
 PREFIX skos: <{SKOS.base}>
 DELETE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name }} }}
 INSERT {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:altLabel ?name }} }}
 WHERE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name, ?first
          FILTER(LANG(?first) = LANG(?name) && STR(?first) < STR(?name)) }} }}
-""")
+""",
+)
 
 
 # An organisation no document graph lists any more (a unit renamed in a rebuilt document)
 # leaves the organisations graph; so does an alternative name of a unit that no document's
 # tables print any more (each document notes them on where it lists the unit).
-_SETTLE_ORGANISATIONS = (f"""
+_SETTLE_ORGANISATIONS = (
+    f"""
 PREFIX bkg: <{BKG.base}>
 DELETE {{ GRAPH ?r {{ ?o ?p ?v . ?x ?q ?o }} }}
 WHERE {{ {{ SELECT DISTINCT ?r ?o WHERE {{
@@ -83,14 +89,16 @@ WHERE {{ {{ SELECT DISTINCT ?r ?o WHERE {{
            VALUES ?kind {{ bkg:Department bkg:BudgetUnit bkg:Division }}
            FILTER NOT EXISTS {{ GRAPH ?g {{ ?o bkg:sourceDocument ?document }} }} }} }}
          GRAPH ?r {{ {{ ?o ?p ?v }} UNION {{ ?x ?q ?o }} }} }}
-""", f"""
+""",
+    f"""
 PREFIX bkg: <{BKG.base}>
 PREFIX prov: <{PROV.base}>
 PREFIX skos: <{SKOS.base}>
 DELETE {{ GRAPH ?r {{ ?o skos:altLabel ?name }} }}
 WHERE {{ GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a bkg:BudgetUnit ; skos:altLabel ?name }}
          FILTER NOT EXISTS {{ GRAPH ?g {{ ?o prov:qualifiedDerivation ?listed . ?listed bkg:printedName ?name }} }} }}
-""")
+""",
+)
 
 # Every operation of the settling, in order, one SPARQL Update operation each: what
 # budgetkg.query.remote.settle sends to an endpoint that several stores were pushed to.
@@ -114,9 +122,11 @@ def _refuse_earlier_layout(store: Path | None, replacing: set[str]) -> None:
         return
     for row in solutions(old, _EARLIER_LAYOUT):
         if row["g"].value not in replacing:
-            raise BudgetkgError(f"the store keeps {row['g'].value}, built by an earlier budgetkg that described the "
-                                "organisations in each document's graph; build every document again into an empty "
-                                "store: budgetkg build --replace-all DOCS")
+            raise BudgetkgError(
+                f"the store keeps {row['g'].value}, built by an earlier budgetkg that described the "
+                "organisations in each document's graph; build every document again into an empty "
+                "store: budgetkg build --replace-all DOCS"
+            )
 
 
 def settle_reference_graphs(store: Store) -> None:
@@ -151,8 +161,12 @@ def build(
 
     def mapped() -> Iterator[Sequence[tuple[NamedNode, list[Quad] | bytes, DocumentSummary]]]:
         if len(sources) > 1:
-            yield from in_groups(mapped_in_workers(sources, base), most=GROUP_DOCUMENTS, budget=GROUP_BYTES,
-                                 weight=lambda mapped: len(mapped[1]))
+            yield from in_groups(
+                mapped_in_workers(sources, base),
+                most=GROUP_DOCUMENTS,
+                budget=GROUP_BYTES,
+                weight=lambda mapped: len(mapped[1]),
+            )
             return
         for source in sources:
             report, quads = document_graph(source, base=base)
@@ -180,14 +194,17 @@ def build(
     for source in sources:
         graph = dataset_graph(source, base=base)
         if graph in graph_of:
-            raise BudgetkgError(f"{source_name(graph_of[graph])} and {source_name(source)} both describe the same department and "
-                                f"year ({graph}): build one of them, or give them different titles")
+            raise BudgetkgError(
+                f"{source_name(graph_of[graph])} and {source_name(source)} both describe the same department and "
+                f"year ({graph}): build one of them, or give them different titles"
+            )
         graph_of[graph] = source
     replacing = {VOCABULARY_GRAPH.value, *graph_of}
     if not replace_all:
         _refuse_earlier_layout(store, replacing)
-    result: BuildResult = rebuild(batches(), path=store, replace_all=replace_all, replacing=replacing,
-                                  settle=settle_reference_graphs)
+    result: BuildResult = rebuild(
+        batches(), path=store, replace_all=replace_all, replacing=replacing, settle=settle_reference_graphs
+    )
     summary.store = result.path
     summary.quads = result.quads
     summary.graphs = len(result.graphs)

@@ -89,15 +89,20 @@ def _work() -> None:
         _send(outbox, answer)
 
 
-def mapped_in_workers(sources: Sequence, base: str, *, workers: int | None = None
-                      ) -> Iterator[tuple[NamedNode, bytes, DocumentSummary]]:
+def mapped_in_workers(
+    sources: Sequence, base: str, *, workers: int | None = None
+) -> Iterator[tuple[NamedNode, bytes, DocumentSummary]]:
     """(graph, its N-Quads, its summary) for each source, in order, mapped in worker processes.
 
     An error reading a document is raised here, as it would be in the build process.
     """
     workers = workers or max(1, (os.cpu_count() or 2) - 1)
-    procs = [subprocess.Popen([sys.executable, "-m", "budgetkg.load.pipeline"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE) for _ in range(min(workers, len(sources)))]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "budgetkg.load.pipeline"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        for _ in range(min(workers, len(sources)))
+    ]
     waiting = deque(enumerate(sources))
     sent: deque[int] = deque()  # the worker of each document sent, in order; a worker answers in order
 
@@ -129,8 +134,9 @@ def mapped_in_workers(sources: Sequence, base: str, *, workers: int | None = Non
             proc.stdout.close()  # type: ignore[union-attr]
 
 
-def in_groups(items: Iterator[T], *, most: int, budget: int | None = None,
-              weight: Callable[[T], int] | None = None) -> Iterator[list[T]]:
+def in_groups(
+    items: Iterator[T], *, most: int, budget: int | None = None, weight: Callable[[T], int] | None = None
+) -> Iterator[list[T]]:
     """The items, drawn by a thread of their own, in lists of whatever arrived meanwhile (1 to ``most``).
 
     The thread keeps drawing while the caller works on a list, as long as that work
@@ -217,7 +223,7 @@ class _Parts(io.RawIOBase):
             part = self.parts[self.i]
             n = min(len(buffer), len(part) - self.at)
             if n > 0:
-                buffer[:n] = memoryview(part)[self.at:self.at + n]
+                buffer[:n] = memoryview(part)[self.at : self.at + n]
                 self.at += n
                 return n
             self.parts[self.i] = b""

@@ -32,8 +32,21 @@ from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store
 
 from ..errors import BudgetkgError
 
-__all__ = ["default_store_path", "StoreBusy", "StoreMissing", "open_store", "database_bytes", "IN_MEMORY_AUTO_BYTES",
-           "LiveStore", "solutions", "rebuild", "apply_update", "BuildResult", "generations", "remove_leftovers"]
+__all__ = [
+    "default_store_path",
+    "StoreBusy",
+    "StoreMissing",
+    "open_store",
+    "database_bytes",
+    "IN_MEMORY_AUTO_BYTES",
+    "LiveStore",
+    "solutions",
+    "rebuild",
+    "apply_update",
+    "BuildResult",
+    "generations",
+    "remove_leftovers",
+]
 
 
 # N-Quads batches are bulk-loaded this many at a time, each in a thread: pyoxigraph's bulk
@@ -156,8 +169,9 @@ def _lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise StoreBusy(f"another budgetkg build is running on {folder}; try again when it has finished"
-                                    ) from None
+                    raise StoreBusy(
+                        f"another budgetkg build is running on {folder}; try again when it has finished"
+                    ) from None
                 time.sleep(LOCK_POLL_SECONDS)
         try:
             yield
@@ -321,8 +335,9 @@ def rebuild(
     return BuildResult(folder, every_graph, count)
 
 
-def apply_update(update: str, *, path: Path | None = None, wait: float = 0.0,
-                 started: Callable[[str], None] | None = None) -> None:
+def apply_update(
+    update: str, *, path: Path | None = None, wait: float = 0.0, started: Callable[[str], None] | None = None
+) -> None:
     """Apply a SPARQL Update atomically: on a copy of the live database, swapped in when done.
 
     Readers (the server's processes) see the old or the new database, never a mix.

@@ -21,11 +21,32 @@ from ..query.frames import query_frame
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["use_cjk_font", "funding_mix_by_unit", "basic_vs_project", "functional_treemap", "largest_projects",
-           "money_flow", "kjc_by_college", "sankey", "write_report", "CHARTS"]
+__all__ = [
+    "use_cjk_font",
+    "funding_mix_by_unit",
+    "basic_vs_project",
+    "functional_treemap",
+    "largest_projects",
+    "money_flow",
+    "kjc_by_college",
+    "sankey",
+    "write_report",
+    "CHARTS",
+]
 
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC", "Arial Unicode MS", "AR PL UMing CN")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+    "Arial Unicode MS",
+    "AR PL UMing CN",
+)
 
 
 def use_cjk_font() -> str | None:
@@ -49,8 +70,11 @@ def use_cjk_font() -> str | None:
                 matplotlib.rcParams["font.family"] = "sans-serif"
                 matplotlib.rcParams["axes.unicode_minus"] = False
                 return name
-    warnings.warn("no CJK font found: Chinese labels will show as boxes; install one, e.g. "
-                  "`apt-get install fonts-wqy-microhei` or `brew install --cask font-noto-sans-cjk-sc`", stacklevel=2)
+    warnings.warn(
+        "no CJK font found: Chinese labels will show as boxes; install one, e.g. "
+        "`apt-get install fonts-wqy-microhei` or `brew install --cask font-noto-sans-cjk-sc`",
+        stacklevel=2,
+    )
     return None
 
 
@@ -121,8 +145,16 @@ def functional_treemap(store: Store, *, documents: Sequence[str] = ()) -> Figure
     colours = [palette[order.index(n[:3]) % len(palette)] for n in items["notation"]]
     fig, ax = _figure(13, 8)
     labels = [f"{c}\n{v:,.0f}" if v > 3000 else "" for c, v in zip(items["code"], items["total"].map(float))]
-    squarify.plot(sizes=[float(v) for v in items["total"]], label=labels, color=colours, ax=ax, pad=False,
-                  ec="white", linewidth=1.5, text_kwargs={"fontsize": 8})
+    squarify.plot(
+        sizes=[float(v) for v in items["total"]],
+        label=labels,
+        color=colours,
+        ax=ax,
+        pad=False,
+        ec="white",
+        linewidth=1.5,
+        text_kwargs={"fontsize": 8},
+    )
     ax.axis("off")
     handles = [plt.Rectangle((0, 0), 1, 1, color=palette[i % len(palette)]) for i, _ in enumerate(order)]
     ax.legend(handles, [f"{n} {class_name[n]}" for n in order], loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
@@ -144,10 +176,10 @@ def largest_projects(store: Store, limit: int = 15, *, documents: Sequence[str] 
 
 def sankey(ax, stages: list[list[str]], flows: list[tuple[str, str, float]], *, gap: float = 0.02) -> None:
     """Draw a left-to-right Sankey diagram: node columns ``stages``, bands ``flows`` (source, target, value)."""
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path as MPath
     import matplotlib
     import matplotlib.pyplot as plt
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MPath
 
     out_total: dict[str, float] = defaultdict(float)
     in_total: dict[str, float] = defaultdict(float)
@@ -163,8 +195,14 @@ def sankey(ax, stages: list[list[str]], flows: list[tuple[str, str, float]], *, 
             h = size[n] * scale
             pos[n] = (col, y)
             ax.add_patch(plt.Rectangle((col - 0.02, y - h), 0.04, h, color="0.3"))
-            ax.text(col + (0.04 if col < len(stages) - 1 else -0.04), y - h / 2, _short(n), va="center",
-                    ha="left" if col < len(stages) - 1 else "right", fontsize=7)
+            ax.text(
+                col + (0.04 if col < len(stages) - 1 else -0.04),
+                y - h / 2,
+                _short(n),
+                va="center",
+                ha="left" if col < len(stages) - 1 else "right",
+                fontsize=7,
+            )
             y -= h + gap
     out_off: dict[str, float] = defaultdict(float)
     in_off: dict[str, float] = defaultdict(float)
@@ -177,10 +215,28 @@ def sankey(ax, stages: list[list[str]], flows: list[tuple[str, str, float]], *, 
         out_off[s] += h
         in_off[t] += h
         xm = (x0 + x1) / 2
-        verts = [(x0, y0), (xm, y0), (xm, y1), (x1, y1), (x1, y1 - h), (xm, y1 - h), (xm, y0 - h), (x0, y0 - h),
-                 (x0, y0)]
-        codes = [MPath.MOVETO, MPath.CURVE4, MPath.CURVE4, MPath.CURVE4, MPath.LINETO, MPath.CURVE4, MPath.CURVE4,
-                 MPath.CURVE4, MPath.CLOSEPOLY]
+        verts = [
+            (x0, y0),
+            (xm, y0),
+            (xm, y1),
+            (x1, y1),
+            (x1, y1 - h),
+            (xm, y1 - h),
+            (xm, y0 - h),
+            (x0, y0 - h),
+            (x0, y0),
+        ]
+        codes = [
+            MPath.MOVETO,
+            MPath.CURVE4,
+            MPath.CURVE4,
+            MPath.CURVE4,
+            MPath.LINETO,
+            MPath.CURVE4,
+            MPath.CURVE4,
+            MPath.CURVE4,
+            MPath.CLOSEPOLY,
+        ]
         key = s if s in sources else t
         colour = colours[(sources.index(key) if key in sources else hash(key)) % len(colours)]
         ax.add_patch(PathPatch(MPath(verts, codes), facecolor=colour, alpha=0.45, lw=0))
@@ -213,8 +269,13 @@ def kjc_by_college(store: Store, *, documents: Sequence[str] = ()) -> Figure:
     left: defaultdict[str, float] = defaultdict(float)
     for unit, project, amount in zip(df["unit"], df["project"], df["amount"]):
         kind = "购置 purchases" if "购置" in project else "搬迁开办 moving and opening"
-        ax.barh(_short(unit), float(amount), left=left[unit], color="tab:blue" if "购置" in project else "tab:orange",
-                label=kind)
+        ax.barh(
+            _short(unit),
+            float(amount),
+            left=left[unit],
+            color="tab:blue" if "购置" in project else "tab:orange",
+            label=kind,
+        )
         ax.text(left[unit] + float(amount) / 2, _short(unit), f"{amount:,.2f}", ha="center", va="center", fontsize=8)
         left[unit] += float(amount)
     handles, labels = ax.get_legend_handles_labels()

@@ -14,16 +14,30 @@ from typing import BinaryIO
 import networkx as nx
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse, serialize
 
+from ..load.store import solutions
 from ..rdf.graphs import VOCABULARY_GRAPH
 from ..rdf.namespaces import BKG, ORG, QB, RDFS, SKOS
 from ..rdf.prefixes import prefix_table
-from ..load.store import solutions
 
-__all__ = ["write_export", "write_statements", "export_bytes", "export_file", "atomic_file", "write_atomic",
-           "to_networkx", "store_stats"]
+__all__ = [
+    "write_export",
+    "write_statements",
+    "export_bytes",
+    "export_file",
+    "atomic_file",
+    "write_atomic",
+    "to_networkx",
+    "store_stats",
+]
 
-RDF_FORMATS = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES, "nq": RdfFormat.N_QUADS, "trig": RdfFormat.TRIG,
-               "jsonld": RdfFormat.JSON_LD, "rdfxml": RdfFormat.RDF_XML}
+RDF_FORMATS = {
+    "ttl": RdfFormat.TURTLE,
+    "nt": RdfFormat.N_TRIPLES,
+    "nq": RdfFormat.N_QUADS,
+    "trig": RdfFormat.TRIG,
+    "jsonld": RdfFormat.JSON_LD,
+    "rdfxml": RdfFormat.RDF_XML,
+}
 
 
 # Sorting happens in runs of about this many bytes of N-Triples text, spilled to temporary
@@ -74,8 +88,9 @@ def write_export(store: Store, fmt: str, out: BinaryIO) -> None:
     write_statements((str(q) if keep_graphs else str(q.triple) for q in quads), fmt, out)
 
 
-def write_statements(statements: Iterable[str], fmt: str, out: BinaryIO, *,
-                     prefixes: dict[str, str] | None = None) -> None:
+def write_statements(
+    statements: Iterable[str], fmt: str, out: BinaryIO, *, prefixes: dict[str, str] | None = None
+) -> None:
     """Write N-Triples (or, for nq and trig, N-Quads) statements without their final `` .``,
     sorted and each once, in ``fmt``, streamed through sorted runs on disk.
 
@@ -177,8 +192,11 @@ def to_networkx(store: Store) -> nx.MultiDiGraph:
             g.add_node(iri.value, kind=kind, label=_label(store, iri))
         return iri.value
 
-    q = ("SELECT ?unit ?dept WHERE { ?unit a <%s> ; <%s> ?dept . ?dept a <%s> }"
-         % (BKG.BudgetUnit.value, ORG.subOrganizationOf.value, BKG.Department.value))
+    q = "SELECT ?unit ?dept WHERE { ?unit a <%s> ; <%s> ?dept . ?dept a <%s> }" % (
+        BKG.BudgetUnit.value,
+        ORG.subOrganizationOf.value,
+        BKG.Department.value,
+    )
     for s in solutions(store, q, use_default_graph_as_union=True):
         g.add_edge(node(s["unit"], "unit"), node(s["dept"], "department"), relation="sub-unit of")
     q = "SELECT ?p ?unit WHERE { ?p a <%s> ; <%s> ?unit }" % (BKG.Project.value, BKG.budgetUnit.value)
@@ -187,22 +205,50 @@ def to_networkx(store: Store) -> nx.MultiDiGraph:
     q = "SELECT ?p ?t WHERE { ?p <%s> ?t }" % BKG.theme.value
     for s in solutions(store, q, use_default_graph_as_union=True):
         g.add_edge(node(s["p"], "project"), node(s["t"], "theme"), relation="theme")
-    q = ("SELECT ?p ?f ?a WHERE { ?o <%s> ?p ; <%s> ?f ; <%s> ?a ; <%s> false . ?p <%s> ?u FILTER(?a != 0) }"
-         % (BKG.project.value, BKG.fundingSource.value, BKG.amount.value, BKG.isSubtotal.value, BKG.budgetUnit.value))
+    q = "SELECT ?p ?f ?a WHERE { ?o <%s> ?p ; <%s> ?f ; <%s> ?a ; <%s> false . ?p <%s> ?u FILTER(?a != 0) }" % (
+        BKG.project.value,
+        BKG.fundingSource.value,
+        BKG.amount.value,
+        BKG.isSubtotal.value,
+        BKG.budgetUnit.value,
+    )
     for s in solutions(store, q, use_default_graph_as_union=True):
         g.add_edge(node(s["p"], "project"), node(s["f"], "funding source"), relation="funded by", amount=s["a"].value)
-    q = ("SELECT ?u ?c ?a WHERE { ?t <%s> 11 . ?o <%s> ?t ; <%s> ?u ; <%s> ?c ; <%s> ?a ; <%s> ?f . "
-         "?f <%s> \"_T\" . ?c <%s> ?n FILTER(?n != \"_T\") ?u a <%s> }"
-         % (BKG.tableNumber.value, QB.dataSet.value, BKG.organization.value, BKG.economicClassification.value,
-            BKG.amount.value, BKG.fundingSource.value, SKOS.notation.value, SKOS.notation.value, BKG.BudgetUnit.value))
+    q = (
+        "SELECT ?u ?c ?a WHERE { ?t <%s> 11 . ?o <%s> ?t ; <%s> ?u ; <%s> ?c ; <%s> ?a ; <%s> ?f . "
+        '?f <%s> "_T" . ?c <%s> ?n FILTER(?n != "_T") ?u a <%s> }'
+        % (
+            BKG.tableNumber.value,
+            QB.dataSet.value,
+            BKG.organization.value,
+            BKG.economicClassification.value,
+            BKG.amount.value,
+            BKG.fundingSource.value,
+            SKOS.notation.value,
+            SKOS.notation.value,
+            BKG.BudgetUnit.value,
+        )
+    )
     for s in solutions(store, q, use_default_graph_as_union=True):
         g.add_edge(node(s["u"], "unit"), node(s["c"], "economic code"), relation="basic spending", amount=s["a"].value)
-    q = ("SELECT ?d ?c ?a WHERE { ?t <%s> 3 . ?o <%s> ?t ; <%s> ?d ; <%s> ?c ; <%s> ?a ; <%s> ?e . "
-         "?e <%s> \"_T\" . ?c <%s> ?n FILTER(?n != \"_T\" && STRLEN(?n) = 3) }"
-         % (BKG.tableNumber.value, QB.dataSet.value, BKG.organization.value, BKG.functionalClassification.value,
-            BKG.amount.value, BKG.expenditureType.value, SKOS.notation.value, SKOS.notation.value))
+    q = (
+        "SELECT ?d ?c ?a WHERE { ?t <%s> 3 . ?o <%s> ?t ; <%s> ?d ; <%s> ?c ; <%s> ?a ; <%s> ?e . "
+        '?e <%s> "_T" . ?c <%s> ?n FILTER(?n != "_T" && STRLEN(?n) = 3) }'
+        % (
+            BKG.tableNumber.value,
+            QB.dataSet.value,
+            BKG.organization.value,
+            BKG.functionalClassification.value,
+            BKG.amount.value,
+            BKG.expenditureType.value,
+            SKOS.notation.value,
+            SKOS.notation.value,
+        )
+    )
     for s in solutions(store, q, use_default_graph_as_union=True):
-        g.add_edge(node(s["d"], "department"), node(s["c"], "functional code"), relation="spending", amount=s["a"].value)
+        g.add_edge(
+            node(s["d"], "department"), node(s["c"], "functional code"), relation="spending", amount=s["a"].value
+        )
     return g
 
 
@@ -211,27 +257,41 @@ def store_stats(store: Store) -> list[str]:
     out = [f"quads: {len(store)}"]
     graphs = sorted(g.value for g in store.named_graphs())
     out.append(f"named graphs: {len(graphs)}")
-    counts = ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    counts = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
     per_graph = {s["g"].value: s["n"].value for s in solutions(store, counts)}
     for g in graphs:
         what = "vocabulary" if g == VOCABULARY_GRAPH.value else ""
         if not what:
-            titles = [q.object.value for q in store.quads_for_pattern(NamedNode(g), RDFS.label, None, NamedNode(g))
-                      if isinstance(q.object, Literal)]
+            titles = [
+                q.object.value
+                for q in store.quads_for_pattern(NamedNode(g), RDFS.label, None, NamedNode(g))
+                if isinstance(q.object, Literal)
+            ]
             what = titles[0] if titles else ""
         out.append(f"  {g}  {per_graph.get(g, 0)} triples  {what}")
-    for label, pattern in (("departments", f"?s a <{BKG.Department.value}>"),
-                           ("budget units", f"?s a <{BKG.BudgetUnit.value}>"),
-                           ("projects", f"?s a <{BKG.Project.value}> ; <{BKG.budgetUnit.value}> ?u"),
-                           ("observations", f"?s a <{QB.Observation.value}>"),
-                           ("accounting identities", f"?s a <{BKG.AccountingIdentity.value}>")):
-        n = next(iter(solutions(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {pattern} }}",
-                                  use_default_graph_as_union=True)))["n"].value
+    for label, pattern in (
+        ("departments", f"?s a <{BKG.Department.value}>"),
+        ("budget units", f"?s a <{BKG.BudgetUnit.value}>"),
+        ("projects", f"?s a <{BKG.Project.value}> ; <{BKG.budgetUnit.value}> ?u"),
+        ("observations", f"?s a <{QB.Observation.value}>"),
+        ("accounting identities", f"?s a <{BKG.AccountingIdentity.value}>"),
+    ):
+        n = next(
+            iter(
+                solutions(
+                    store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ {pattern} }}", use_default_graph_as_union=True
+                )
+            )
+        )["n"].value
         out.append(f"{label}: {n}")
-    status = ("SELECT ?st (COUNT(?i) AS ?n) WHERE { ?i <%s> ?s . ?s <%s> ?st } GROUP BY ?st ORDER BY ?st"
-              % (BKG.identityStatus.value, SKOS.notation.value))
-    out.append("identities: " + ", ".join(f"{s['n'].value} {s['st'].value}"
-                                          for s in solutions(store, status, use_default_graph_as_union=True)))
+    status = "SELECT ?st (COUNT(?i) AS ?n) WHERE { ?i <%s> ?s . ?s <%s> ?st } GROUP BY ?st ORDER BY ?st" % (
+        BKG.identityStatus.value,
+        SKOS.notation.value,
+    )
+    out.append(
+        "identities: "
+        + ", ".join(
+            f"{s['n'].value} {s['st'].value}" for s in solutions(store, status, use_default_graph_as_union=True)
+        )
+    )
     return out
-
-

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from .export import write_atomic
 from ..load.store import solutions
+from .export import write_atomic
 
 __all__ = ["write_fdp", "FIELDS"]
 
@@ -68,8 +68,27 @@ def write_fdp(store: Store, folder: Path) -> list[Path]:
     writer.writerow([name for name, _, _ in FIELDS])
     count = 0
     for s in solutions(store, QUERY, use_default_graph_as_union=True):
-        values = [s[v] for v in ("dataset", "department", "year", "table", "title", "organization", "project",
-                                 "functional", "economic", "fund", "type", "sub", "amount", "printed", "line", "column")]
+        values = [
+            s[v]
+            for v in (
+                "dataset",
+                "department",
+                "year",
+                "table",
+                "title",
+                "organization",
+                "project",
+                "functional",
+                "economic",
+                "fund",
+                "type",
+                "sub",
+                "amount",
+                "printed",
+                "line",
+                "column",
+            )
+        ]
         writer.writerow(["" if v is None else v.value for v in values])
         count += 1
     data = folder / "observations.csv"
@@ -79,25 +98,47 @@ def write_fdp(store: Store, folder: Path) -> list[Path]:
         "name": "budgetkg-department-budgets",
         "title": "部门预算 · Department budgets (budgetkg)",
         "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
-        "resources": [{
-            "name": "observations", "path": "observations.csv", "format": "csv", "encoding": "utf-8",
-            "profile": "tabular-data-resource",
-            "schema": {"fields": [{"name": n, "type": t, "description": d} for n, t, d in FIELDS]},
-            "count_of_rows": count,
-        }],
+        "resources": [
+            {
+                "name": "observations",
+                "path": "observations.csv",
+                "format": "csv",
+                "encoding": "utf-8",
+                "profile": "tabular-data-resource",
+                "schema": {"fields": [{"name": n, "type": t, "description": d} for n, t, d in FIELDS]},
+                "count_of_rows": count,
+            }
+        ],
         "model": {
             "measures": {"amount": {"source": "amount", "currency": "CNY", "factor": 10000}},
             "dimensions": {
-                "organization": {"dimensionType": "entity", "attributes": {"name": {"source": "organization"}},
-                                 "primaryKey": ["name"]},
-                "functional": {"dimensionType": "classification", "classificationType": "functional",
-                               "attributes": {"code": {"source": "functional_code"}}, "primaryKey": ["code"]},
-                "economic": {"dimensionType": "classification", "classificationType": "economic",
-                             "attributes": {"code": {"source": "economic_code"}}, "primaryKey": ["code"]},
-                "funding": {"dimensionType": "fact", "attributes": {"code": {"source": "funding_source"}},
-                            "primaryKey": ["code"]},
-                "date": {"dimensionType": "datetime", "attributes": {"year": {"source": "fiscal_year"}},
-                         "primaryKey": ["year"]},
+                "organization": {
+                    "dimensionType": "entity",
+                    "attributes": {"name": {"source": "organization"}},
+                    "primaryKey": ["name"],
+                },
+                "functional": {
+                    "dimensionType": "classification",
+                    "classificationType": "functional",
+                    "attributes": {"code": {"source": "functional_code"}},
+                    "primaryKey": ["code"],
+                },
+                "economic": {
+                    "dimensionType": "classification",
+                    "classificationType": "economic",
+                    "attributes": {"code": {"source": "economic_code"}},
+                    "primaryKey": ["code"],
+                },
+                "funding": {
+                    "dimensionType": "fact",
+                    "attributes": {"code": {"source": "funding_source"}},
+                    "primaryKey": ["code"],
+                },
+                "date": {
+                    "dimensionType": "datetime",
+                    "attributes": {"year": {"source": "fiscal_year"}},
+                    "primaryKey": ["year"],
+                },
             },
         },
     }

@@ -49,7 +49,7 @@ def units_sharing(g: nx.MultiDiGraph, kind: str) -> nx.Graph:
         out.add_node(unit, **g.nodes[unit])
     units = sorted(reached)
     for i, a in enumerate(units):
-        for b in units[i + 1:]:
+        for b in units[i + 1 :]:
             shared = reached[a] & reached[b]
             if shared:
                 out.add_edge(a, b, weight=len(shared), shared=sorted(g.nodes[s].get("label", s) for s in shared))
@@ -61,8 +61,16 @@ def centrality(g: nx.Graph) -> pd.DataFrame:
     import pandas as pd
 
     between = nx.betweenness_centrality(g)
-    rows = [{"label": g.nodes[n].get("label", n), "degree": g.degree(n), "weighted_degree": g.degree(n, weight="weight"),
-             "betweenness": round(between[n], 4), "node": n} for n in g]
+    rows = [
+        {
+            "label": g.nodes[n].get("label", n),
+            "degree": g.degree(n),
+            "weighted_degree": g.degree(n, weight="weight"),
+            "betweenness": round(between[n], 4),
+            "node": n,
+        }
+        for n in g
+    ]
     return pd.DataFrame(rows).sort_values(["betweenness", "degree"], ascending=False).reset_index(drop=True)
 
 
@@ -86,13 +94,26 @@ def draw_units(g: nx.Graph, *, title: str = "", min_weight: int = 2) -> Figure:
     strong = [(a, b) for a, b, d in g.edges(data=True) if d["weight"] >= min_weight]
     widths = [0.4 + g.edges[a, b]["weight"] * 0.8 for a, b in strong]
     nx.draw_networkx_edges(g, pos, ax=ax, edgelist=strong, width=widths, alpha=0.35)
-    group = {n: i for i, c in enumerate(nx.algorithms.community.greedy_modularity_communities(g, weight="weight"))
-             for n in c}
+    group = {
+        n: i for i, c in enumerate(nx.algorithms.community.greedy_modularity_communities(g, weight="weight")) for n in c
+    }
     palette = matplotlib.color_sequences["tab10"]
-    nx.draw_networkx_nodes(g, pos, ax=ax, node_size=[200 + 60 * g.degree(n, weight="weight") for n in g],
-                           node_color=[palette[group[n] % 10] for n in g], alpha=0.8)
-    nx.draw_networkx_labels(g, pos, ax=ax, labels={n: g.nodes[n].get("label", n).removeprefix("广州市") for n in g},
-                            font_size=8, font_family=plt.rcParams["font.sans-serif"][0])
+    nx.draw_networkx_nodes(
+        g,
+        pos,
+        ax=ax,
+        node_size=[200 + 60 * g.degree(n, weight="weight") for n in g],
+        node_color=[palette[group[n] % 10] for n in g],
+        alpha=0.8,
+    )
+    nx.draw_networkx_labels(
+        g,
+        pos,
+        ax=ax,
+        labels={n: g.nodes[n].get("label", n).removeprefix("广州市") for n in g},
+        font_size=8,
+        font_family=plt.rcParams["font.sans-serif"][0],
+    )
     ax.set_title(title)
     ax.axis("off")
     return fig

@@ -54,8 +54,13 @@ def wait_until_answers(url: str, process: subprocess.Popen, *, timeout: float = 
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                detail = (log.read_text(errors="replace") if log and log.exists()
-                          else process.stderr.read().decode(errors="replace") if process.stderr else "")
+                detail = (
+                    log.read_text(errors="replace")
+                    if log and log.exists()
+                    else process.stderr.read().decode(errors="replace")
+                    if process.stderr
+                    else ""
+                )
                 raise BudgetkgError(f"the server did not answer at {url}\n{detail[-2000:]}") from None
             time.sleep(0.05)
 
@@ -73,11 +78,22 @@ def oxigraph_server(store: Store, *, port: int | None = None, timeout: float = 2
     with tempfile.TemporaryDirectory(prefix="budgetkg-oxigraph-") as tmp:
         dump = Path(tmp) / "data.nq"
         export_file(store, "nq", dump)
-        subprocess.run([binary, "load", "--location", f"{tmp}/db", "--file", str(dump)], check=True,
-                       capture_output=True)
-        process = subprocess.Popen([binary, "serve-read-only", "--location", f"{tmp}/db", "--bind",
-                                    f"127.0.0.1:{port}", "--union-default-graph"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            [binary, "load", "--location", f"{tmp}/db", "--file", str(dump)], check=True, capture_output=True
+        )
+        process = subprocess.Popen(
+            [
+                binary,
+                "serve-read-only",
+                "--location",
+                f"{tmp}/db",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--union-default-graph",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         url = f"http://127.0.0.1:{port}/query"
         try:
             wait_until_answers(f"{url}?query=ASK%7B%7D", process, timeout=timeout)

@@ -8,14 +8,36 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .library import render_table, run_query, run_select, QueryError, Result
     from .frames import query_frame
-    from .remote import push, Auth, Endpoint, RemoteStore
+    from .library import QueryError, Result, render_table, run_query, run_select
+    from .remote import Auth, Endpoint, RemoteStore, push
 
-__all__ = ["run_query", "run_select", "render_table", "Result", "QueryError", "query_frame", "RemoteStore", "Endpoint", "Auth", "push"]
+__all__ = [
+    "run_query",
+    "run_select",
+    "render_table",
+    "Result",
+    "QueryError",
+    "query_frame",
+    "RemoteStore",
+    "Endpoint",
+    "Auth",
+    "push",
+]
 
 # Each name's module, imported on first use: importing the package loads none of them.
-_HOMES = {"run_query": ".library", "run_select": ".library", "render_table": ".library", "Result": ".library", "QueryError": ".library", "query_frame": ".frames", "RemoteStore": ".remote", "Endpoint": ".remote", "Auth": ".remote", "push": ".remote"}
+_HOMES = {
+    "run_query": ".library",
+    "run_select": ".library",
+    "render_table": ".library",
+    "Result": ".library",
+    "QueryError": ".library",
+    "query_frame": ".frames",
+    "RemoteStore": ".remote",
+    "Endpoint": ".remote",
+    "Auth": ".remote",
+    "push": ".remote",
+}
 
 
 def __getattr__(name: str) -> Any:

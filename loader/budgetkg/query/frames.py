@@ -23,8 +23,9 @@ __all__ = ["query_frame", "to_float"]
 _NUMERIC = {XSD.decimal.value, XSD.integer.value}
 
 
-def query_frame(store: Store, query: str, *, lang: str = "zh", documents: Sequence[str] = (),
-                **params: str) -> pd.DataFrame:
+def query_frame(
+    store: Store, query: str, *, lang: str = "zh", documents: Sequence[str] = (), **params: str
+) -> pd.DataFrame:
     """Run a library query (or a .rq file, or text) and return a DataFrame.
 
     ``documents``: ask only these documents of the store (see :func:`budgetkg.query.library.document_dataset`).

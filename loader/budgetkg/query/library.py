@@ -37,8 +37,19 @@ from .sparql_text import names_dataset, query_form, values_blocks, where_positio
 if TYPE_CHECKING:
     from .remote import Endpoint, RemoteStore
 
-__all__ = ["Param", "LibraryQuery", "QueryError", "library", "resolve", "run_query", "run_select", "Result",
-           "render_table", "document_dataset", "document_graphs"]
+__all__ = [
+    "Param",
+    "LibraryQuery",
+    "QueryError",
+    "library",
+    "resolve",
+    "run_query",
+    "run_select",
+    "Result",
+    "render_table",
+    "document_dataset",
+    "document_graphs",
+]
 
 _HEADER = re.compile(r"^#\s*([\w@-]+)\s*:\s*(.*)$")
 
@@ -95,8 +106,18 @@ def _load(file: str, text: str) -> LibraryQuery:
             raise QueryError(f"{file}: a param line is “name | type | default | description”, found {spec!r}")
         params.append(Param(*parts))
     try:
-        return LibraryQuery(number, name, file, text, h["title@zh"][0], h["title@en"][0], h["description"][0],
-                            ", ".join(h.get("tables", [])), ", ".join(h.get("keywords", [])), tuple(params))
+        return LibraryQuery(
+            number,
+            name,
+            file,
+            text,
+            h["title@zh"][0],
+            h["title@en"][0],
+            h["description"][0],
+            ", ".join(h.get("tables", [])),
+            ", ".join(h.get("keywords", [])),
+            tuple(params),
+        )
     except KeyError as missing:
         raise QueryError(f"{file}: the header lacks {missing}") from None
 
@@ -156,8 +177,9 @@ def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
     params = {p.name: p for p in (query.params if query else ())}
     unknown = set(given) - set(params)
     if unknown:
-        raise QueryError(f"unknown parameter(s) {', '.join(sorted(unknown))}; this query takes: "
-                         + (", ".join(params) or "none"))
+        raise QueryError(
+            f"unknown parameter(s) {', '.join(sorted(unknown))}; this query takes: " + (", ".join(params) or "none")
+        )
     values = []
     for name, p in params.items():
         value = given.get(name, p.default)
@@ -300,7 +322,9 @@ def _documents_by_name(source: Store | Endpoint | RemoteStore, documents: list[s
 
     # Each document graph and reference graph of the store, by every name a user may give it: its
     # titles and labels, and a document's file name (dcterms:identifier of its source).
-    answer = _answer(source, f"""
+    answer = _answer(
+        source,
+        f"""
         PREFIX dcterms: <{DCTERMS.base}>
         PREFIX rdfs: <{RDFS.base}>
         SELECT ?g ?kind ?name ?file WHERE {{
@@ -309,7 +333,8 @@ def _documents_by_name(source: Store | Endpoint | RemoteStore, documents: list[s
             {{ ?g dcterms:title ?name }} UNION {{ ?g rdfs:label ?name }}
             UNION {{ ?g dcterms:source ?s . ?s dcterms:identifier ?name BIND(true AS ?file) }}
           }}
-        }}""")
+        }}""",
+    )
     assert isinstance(answer, tuple)
     names: dict[str, set[str]] = {}
     files: dict[str, str] = {}
@@ -326,28 +351,36 @@ def _documents_by_name(source: Store | Endpoint | RemoteStore, documents: list[s
         found = [g for g, known in names.items() if document in known or Path(document).name in known]
         if not found:
             listed = ", ".join(sorted(files.get(g, g) for g in names)) or "none"
-            raise QueryError(f"no document {document!r} in the store (give its graph IRI or title, as `budgetkg "
-                             f"stats` lists them, or the name of its file); its documents' files: {listed}")
+            raise QueryError(
+                f"no document {document!r} in the store (give its graph IRI or title, as `budgetkg "
+                f"stats` lists them, or the name of its file); its documents' files: {listed}"
+            )
         if len(found) > 1:
-            raise QueryError(f"{document!r} names {len(found)} documents: give one's graph IRI or title instead: "
-                             + ", ".join(sorted(found)))
+            raise QueryError(
+                f"{document!r} names {len(found)} documents: give one's graph IRI or title instead: "
+                + ", ".join(sorted(found))
+            )
         chosen += [g for g in found if g not in chosen]
     return chosen, sorted(reference)
 
 
-def _documents_by_iri(source: Store | Endpoint | RemoteStore, documents: list[str]
-                      ) -> tuple[list[str], list[str]] | None:
+def _documents_by_iri(
+    source: Store | Endpoint | RemoteStore, documents: list[str]
+) -> tuple[list[str], list[str]] | None:
     """_documents_by_name when every document is named by its graph IRI, as ``budgetkg.publish.charts.write_report``
     names them once it has found them: two lookups, where listing every name of every graph
     grows with the store (21 ms at 100 documents).  None when a name is not a document graph's IRI."""
     if not documents or not all(_is_iri(d) for d in documents):
         return None
-    answer = _answer(source, f"""
+    answer = _answer(
+        source,
+        f"""
         SELECT ?g ?kind WHERE {{
           {{ VALUES ?g {{ {" ".join(f"<{d}>" for d in documents)} }} GRAPH ?g {{ ?g a <{BKG.BudgetDataset.value}> }}
              BIND(<{BKG.BudgetDataset.value}> AS ?kind) }}
           UNION {{ GRAPH ?g {{ ?g a <{BKG.ReferenceGraph.value}> }} BIND(<{BKG.ReferenceGraph.value}> AS ?kind) }}
-        }}""")
+        }}""",
+    )
     assert isinstance(answer, tuple)
     found = {graph.value for graph, kind in answer[1] if kind == BKG.BudgetDataset}
     if not found.issuperset(documents):
@@ -364,8 +397,14 @@ def _is_iri(name: str) -> bool:
     return True
 
 
-def run_query(source: Store | Endpoint | RemoteStore, query: str, *, params: dict[str, str] | None = None,
-              lang: str = "zh", documents: Iterable[str] = ()) -> Result | bool | list[Triple]:
+def run_query(
+    source: Store | Endpoint | RemoteStore,
+    query: str,
+    *,
+    params: dict[str, str] | None = None,
+    lang: str = "zh",
+    documents: Iterable[str] = (),
+) -> Result | bool | list[Triple]:
     """Run a library query, a .rq file or query text of any form on the embedded store (the union
     of all graphs, unless the query has FROM) or on a remote endpoint (:class:`budgetkg.query.remote.Endpoint`).
 
@@ -392,18 +431,26 @@ def run_query(source: Store | Endpoint | RemoteStore, query: str, *, params: dic
     return answer
 
 
-def run_select(source: Store | Endpoint | RemoteStore, query: str, *, params: dict[str, str] | None = None,
-               lang: str = "zh", documents: Iterable[str] = ()) -> Result:
+def run_select(
+    source: Store | Endpoint | RemoteStore,
+    query: str,
+    *,
+    params: dict[str, str] | None = None,
+    lang: str = "zh",
+    documents: Iterable[str] = (),
+) -> Result:
     """:func:`run_query` for a SELECT query: its table, with labels for its IRIs in ``lang``."""
     answer = run_query(source, query, params=params, lang=lang, documents=documents)
     if not isinstance(answer, Result):
-        raise QueryError(f"only SELECT queries give a table: run this {query_form(resolve(query)[0])} query "
-                         "with run_query()")
+        raise QueryError(
+            f"only SELECT queries give a table: run this {query_form(resolve(query)[0])} query with run_query()"
+        )
     return answer
 
 
-def _answer(source: Store | Endpoint | RemoteStore, text: str
-            ) -> tuple[list[str], list[list[Any]]] | bool | list[Triple]:
+def _answer(
+    source: Store | Endpoint | RemoteStore, text: str
+) -> tuple[list[str], list[list[Any]]] | bool | list[Triple]:
     if isinstance(source, Store):
         result = source.query(text, use_default_graph_as_union=union_default_graph(text))
         if isinstance(result, QuerySolutions):
@@ -429,10 +476,12 @@ def labels_for(source: Store | Endpoint | RemoteStore, iris: list[str], lang: st
         rank.setdefault(other, len(rank))
     best: dict[str, tuple[int, str]] = {}
     for start in range(0, len(iris), 500):
-        values = " ".join(f"<{i}>" for i in iris[start:start + 500])
-        q = ("SELECT ?s ?l WHERE { VALUES ?s { " + values + " } "
-             "{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } UNION "
-             "{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } }")
+        values = " ".join(f"<{i}>" for i in iris[start : start + 500])
+        q = (
+            "SELECT ?s ?l WHERE { VALUES ?s { " + values + " } "
+            "{ ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } UNION "
+            "{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } }"
+        )
         answer = _answer(source, q)
         assert isinstance(answer, tuple)
         for s, label in answer[1]:

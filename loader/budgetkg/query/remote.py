@@ -76,8 +76,9 @@ class Endpoint:
             self._graphs = sorted(found) + [VOCABULARY_GRAPH.value]
         return self._graphs
 
-    def _raw(self, query: str, *, default_graphs: list[str] | None = None, allow_cut: bool = False,
-             graph: bool = False) -> dict | bytes:
+    def _raw(
+        self, query: str, *, default_graphs: list[str] | None = None, allow_cut: bool = False, graph: bool = False
+    ) -> dict | bytes:
         """The endpoint's answer: SPARQL JSON results, or Turtle bytes if ``graph`` (CONSTRUCT, DESCRIBE)."""
         from SPARQLWrapper import TURTLE
 
@@ -104,8 +105,10 @@ class Endpoint:
             raise RemoteError(f"{self.url}: {type(exc).__name__}: {str(exc)[:500]}") from None
         cut = {name.lower() for name in result.info().keys()} & _CUT_HEADERS
         if cut and not allow_cut:
-            raise RemoteError(f"{self.url}: the endpoint cut the answer at its row limit ({', '.join(sorted(cut))}): "
-                              "add LIMIT and OFFSET to the query, or raise the endpoint's limit")
+            raise RemoteError(
+                f"{self.url}: the endpoint cut the answer at its row limit ({', '.join(sorted(cut))}): "
+                "add LIMIT and OFFSET to the query, or raise the endpoint's limit"
+            )
         if graph and not isinstance(data, bytes):
             raise RemoteError(f"{self.url}: asked for Turtle, got {result.info().get('content-type')}")
         return data
@@ -115,8 +118,9 @@ class Endpoint:
         assert isinstance(data, dict)
         return data
 
-    def select(self, query: str, *, default_graphs: bool = True, allow_cut: bool = False
-               ) -> tuple[list[str], list[list[object | None]]]:
+    def select(
+        self, query: str, *, default_graphs: bool = True, allow_cut: bool = False
+    ) -> tuple[list[str], list[list[object | None]]]:
         """Variables and rows (pyoxigraph terms) of a SELECT query.
 
         Unless the query names its own dataset (FROM), budgetkg's graphs are its default graph
@@ -186,7 +190,9 @@ def _opener(url: str, auth: Auth) -> urllib.request.OpenerDirector:
     if auth.user:
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         passwords.add_password(None, url, auth.user, auth.password or "")
-        handler = urllib.request.HTTPDigestAuthHandler if auth.scheme == "digest" else urllib.request.HTTPBasicAuthHandler
+        handler = (
+            urllib.request.HTTPDigestAuthHandler if auth.scheme == "digest" else urllib.request.HTTPBasicAuthHandler
+        )
         handlers.append(handler(passwords))
     return urllib.request.build_opener(*handlers)
 
@@ -196,8 +202,16 @@ def _ntriples(quads: Iterable[Quad]) -> bytes:
     return serialize((q.triple for q in quads), format=RdfFormat.N_TRIPLES) or b""
 
 
-def push(store: Store, url: str, *, protocol: str = "gsp", auth: Auth | None = None,
-         graphs: list[str] | None = None, batch: int = 5000, settle_at: str | None = None) -> list[tuple[str, int]]:
+def push(
+    store: Store,
+    url: str,
+    *,
+    protocol: str = "gsp",
+    auth: Auth | None = None,
+    graphs: list[str] | None = None,
+    batch: int = 5000,
+    settle_at: str | None = None,
+) -> list[tuple[str, int]]:
     """Load each named graph of the store into a remote store, replacing the graph there.
 
     Pushing twice changes nothing: each graph is replaced as a whole (GSP ``PUT``, or
@@ -223,13 +237,21 @@ def push(store: Store, url: str, *, protocol: str = "gsp", auth: Auth | None = N
         quads = list(store.quads_for_pattern(None, None, None, NamedNode(name)))
         if protocol == "gsp":
             target = f"{url}{'&' if '?' in url else '?'}graph={urllib.parse.quote(name, safe='')}"
-            _send(opener, urllib.request.Request(target, data=_ntriples(quads), method="POST" if name in shared else "PUT",
-                                                 headers={"Content-Type": "text/turtle; charset=utf-8"}), auth)
+            _send(
+                opener,
+                urllib.request.Request(
+                    target,
+                    data=_ntriples(quads),
+                    method="POST" if name in shared else "PUT",
+                    headers={"Content-Type": "text/turtle; charset=utf-8"},
+                ),
+                auth,
+            )
         elif protocol == "update":
             if name not in shared:
                 _update(opener, url, f"DROP SILENT GRAPH <{name}>", auth)
             for start in range(0, len(quads), batch):
-                body = _ntriples(quads[start:start + batch]).decode("utf-8")
+                body = _ntriples(quads[start : start + batch]).decode("utf-8")
                 _update(opener, url, f"INSERT DATA {{ GRAPH <{name}> {{\n{body}}} }}", auth)
         else:
             raise BudgetkgError(f"unknown protocol {protocol!r}: gsp or update")
@@ -257,8 +279,13 @@ def settle(url: str, *, auth: Auth | None = None) -> None:
 
 def _update(opener: urllib.request.OpenerDirector, url: str, update: str, auth: Auth) -> None:
     data = urllib.parse.urlencode({"update": update}).encode("utf-8")
-    _send(opener, urllib.request.Request(url, data=data, method="POST",
-                                         headers={"Content-Type": "application/x-www-form-urlencoded"}), auth)
+    _send(
+        opener,
+        urllib.request.Request(
+            url, data=data, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        ),
+        auth,
+    )
 
 
 def _send(opener: urllib.request.OpenerDirector, request: urllib.request.Request, auth: Auth | None = None) -> None:
@@ -281,8 +308,12 @@ def _send(opener: urllib.request.OpenerDirector, request: urllib.request.Request
 
 def _digest_authorization(request: urllib.request.Request, auth: Auth) -> str | None:
     assert auth.user is not None  # only called with a user
-    probe = urllib.request.Request(request.full_url, method=request.get_method(), data=b"",
-                                   headers={"Content-Type": request.get_header("Content-type") or "text/plain"})
+    probe = urllib.request.Request(
+        request.full_url,
+        method=request.get_method(),
+        data=b"",
+        headers={"Content-Type": request.get_header("Content-type") or "text/plain"},
+    )
     try:
         with urllib.request.urlopen(probe, timeout=60) as response:
             response.read()
@@ -354,15 +385,18 @@ class RemoteStore:
             expected = self._count(where)
             rows = []
             while len(rows) < expected:  # a page the endpoint cuts shorter is fine: the next starts after it
-                names, page = self.endpoint.select(f"SELECT * {where} LIMIT {self.PAGE} OFFSET {len(rows)}",
-                                                   default_graphs=False, allow_cut=True)
+                names, page = self.endpoint.select(
+                    f"SELECT * {where} LIMIT {self.PAGE} OFFSET {len(rows)}", default_graphs=False, allow_cut=True
+                )
                 if not page:
                     break
                 rows += [dict(zip(names, row)) for row in page]
             found = {tuple(row[n] for n in sorted(row)) for row in rows}
             if len(rows) != expected or len(found) != expected:
-                raise RemoteError(f"{self.endpoint.url}: read {len(found)} distinct of the {expected} triples of "
-                                  f"{g} in pages (an endpoint whose order changes between pages cannot be read so)")
+                raise RemoteError(
+                    f"{self.endpoint.url}: read {len(found)} distinct of the {expected} triples of "
+                    f"{g} in pages (an endpoint whose order changes between pages cannot be read so)"
+                )
             for row in rows:
                 s, p, o = (terms[n] if terms[n] is not None else row[n] for n in ("s", "p", "o"))
                 out.append(Quad(s, p, o, g))

@@ -24,8 +24,10 @@ class SparqlTextError(BudgetkgError, ValueError):
 
 
 # What cannot hold a keyword: strings, IRIs, comments.
-_NOT_KEYWORDS = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-                           r'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+_NOT_KEYWORDS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+)
 
 
 def _keyword(word: str) -> str:
@@ -103,7 +105,7 @@ def where_position(query: str) -> int | None:
     kind = form.group(1).upper()
     parens = braces = 0
     # CONSTRUCT's template is the first group; the WHERE clause is the next one.
-    in_template = kind == "CONSTRUCT" and masked[form.end():].lstrip().startswith("{")
+    in_template = kind == "CONSTRUCT" and masked[form.end() :].lstrip().startswith("{")
     for m in _WHERE_SCAN.finditer(masked, form.end()):
         token = m.group()
         if token == "(":

@@ -8,15 +8,33 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .mapping import document_quads
+    from .graphs import CODES_GRAPH, GRAPH_KINDS, VOCABULARY_GRAPH, reference_graphs
     from .iri import DEFAULT_BASE, Minter
-    from .graphs import reference_graphs, CODES_GRAPH, GRAPH_KINDS, VOCABULARY_GRAPH
+    from .mapping import document_quads
     from .prefixes import prefix_table
 
-__all__ = ["document_quads", "Minter", "DEFAULT_BASE", "VOCABULARY_GRAPH", "CODES_GRAPH", "GRAPH_KINDS", "reference_graphs", "prefix_table"]
+__all__ = [
+    "document_quads",
+    "Minter",
+    "DEFAULT_BASE",
+    "VOCABULARY_GRAPH",
+    "CODES_GRAPH",
+    "GRAPH_KINDS",
+    "reference_graphs",
+    "prefix_table",
+]
 
 # Each name's module, imported on first use: importing the package loads none of them.
-_HOMES = {"document_quads": ".mapping", "Minter": ".iri", "DEFAULT_BASE": ".iri", "VOCABULARY_GRAPH": ".graphs", "CODES_GRAPH": ".graphs", "GRAPH_KINDS": ".graphs", "reference_graphs": ".graphs", "prefix_table": ".prefixes"}
+_HOMES = {
+    "document_quads": ".mapping",
+    "Minter": ".iri",
+    "DEFAULT_BASE": ".iri",
+    "VOCABULARY_GRAPH": ".graphs",
+    "CODES_GRAPH": ".graphs",
+    "GRAPH_KINDS": ".graphs",
+    "reference_graphs": ".graphs",
+    "prefix_table": ".prefixes",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -6,16 +6,16 @@ from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from ..check.accounts import CheckReport
+from ..check.identities import Identity, Term
+from ..records import Cell, Document, Row, Table
+from ..template.codes import list_year, parent_code
+from ..template.spec import TableSpec, template
 from .codelists import TOTAL
 from .graphs import CODES_GRAPH
-from ..template.codes import list_year, parent_code
-from ..check.identities import Identity, Term
 from .iri import DEFAULT_BASE, Minter, concept, scheme
 from .namespaces import BKG, DCAT, DCTERMS, INTERVAL, ORG, PROV, QB, RDF, RDFS, SKOS, VOID, XSD
-from ..records import Cell, Document, Row, Table
-from ..check.accounts import CheckReport
 from .structure import collection, dimensions, structure_iri
-from ..template.spec import TableSpec, template
 from .themes import themes_for
 
 __all__ = ["document_quads", "LICENSE"]
@@ -99,24 +99,41 @@ class _Mapper:
             if c in described:  # printed in several tables: the first name printed
                 continue
             if not described:
-                self.reference_graph(CODES_GRAPH, "文件所印、代码表未收录的代码", "Codes as printed, not in the code lists")
+                self.reference_graph(
+                    CODES_GRAPH, "文件所印、代码表未收录的代码", "Codes as printed, not in the code lists"
+                )
             described.add(c)
             s = scheme(scheme_name, year)
             self.state(CODES_GRAPH, c, RDF.type, SKOS.Concept)
             self.state(CODES_GRAPH, c, SKOS.notation, Literal(row.code))
             self.state(CODES_GRAPH, c, SKOS.prefLabel, _zh(row.label))
             self.state(CODES_GRAPH, c, SKOS.inScheme, s)
-            self.state(CODES_GRAPH, collection(scheme_name), SKOS.member, c)  # the dimension's code list (Data Cube IC-19)
+            self.state(
+                CODES_GRAPH, collection(scheme_name), SKOS.member, c
+            )  # the dimension's code list (Data Cube IC-19)
             parent = parent_code(row.code)
             if parent:
                 self.state(CODES_GRAPH, c, SKOS.broader, concept(scheme_name, year, parent))
             else:
                 self.state(CODES_GRAPH, c, SKOS.topConceptOf, s)
-            self.add(c, SKOS.editorialNote, _zh(f"{self.doc.year}年{self.doc.department}部门预算第{row.line}行印有此代码"
-                                                f"及名称“{row.label}”；代码表（{year}年）未收录此代码。"))
-            self.add(c, SKOS.editorialNote, Literal(f"Printed with the name “{row.label}” on line {row.line} of "
-                                                    f"{self.doc.department}'s {self.doc.year} budget; the {year} code "
-                                                    "list on file lacks this code.", language="en"))
+            self.add(
+                c,
+                SKOS.editorialNote,
+                _zh(
+                    f"{self.doc.year}年{self.doc.department}部门预算第{row.line}行印有此代码"
+                    f"及名称“{row.label}”；代码表（{year}年）未收录此代码。"
+                ),
+            )
+            self.add(
+                c,
+                SKOS.editorialNote,
+                Literal(
+                    f"Printed with the name “{row.label}” on line {row.line} of "
+                    f"{self.doc.department}'s {self.doc.year} budget; the {year} code "
+                    "list on file lacks this code.",
+                    language="en",
+                ),
+            )
             self.add(c, DCTERMS.source, self.src)
 
     # -- organisations ----------------------------------------------------------
@@ -169,8 +186,11 @@ class _Mapper:
     def subtotal_rows(self, table: Table, spec: TableSpec) -> set[str]:
         keys = {r.key for r in table.rows if r.kind in ("total", "unit") or r.attrs.get("role")}
         codes = {r.code for r in table.rows if r.kind == "code" and r.code}
-        keys |= {r.key for r in table.rows if r.kind == "code" and r.code and any(
-            c != r.code and c.startswith(r.code) for c in codes)}
+        keys |= {
+            r.key
+            for r in table.rows
+            if r.kind == "code" and r.code and any(c != r.code and c.startswith(r.code) for c in codes)
+        }
         keys |= {r.attrs.get("parent", "") for r in table.rows}
         return keys
 
@@ -196,8 +216,15 @@ class _Mapper:
                     if cell.amount is None:
                         self.missing(spec, t, row, col_key, cell)
                         continue
-                    self.observation(spec, t, row, col_key, cell, row.key in subtotals or col_key in total_columns,
-                                     scopes.get(row.key, ""))
+                    self.observation(
+                        spec,
+                        t,
+                        row,
+                        col_key,
+                        cell,
+                        row.key in subtotals or col_key in total_columns,
+                        scopes.get(row.key, ""),
+                    )
 
     @staticmethod
     def scopes(table: Table) -> dict[str, str]:
@@ -214,15 +241,18 @@ class _Mapper:
     def missing(self, spec: TableSpec, t: NamedNode, row: Row, col_key: str, cell: Cell) -> None:
         missing = self.m.observation(spec.number, row.key, col_key)
         self.add(missing, RDF.type, BKG.MissingCell)
-        self.add(missing, RDFS.label, _zh(f"表{spec.number} {row.label} · {'/'.join(spec.column(col_key).path)}（缺失）"))
+        self.add(
+            missing, RDFS.label, _zh(f"表{spec.number} {row.label} · {'/'.join(spec.column(col_key).path)}（缺失）")
+        )
         self.add(missing, DCTERMS.isPartOf, t)
         self.add(missing, BKG.sourceColumn, Literal("/".join(spec.column(col_key).path)))
         if cell.printed:
             self.add(missing, BKG.printedAmount, Literal(cell.printed))
         self.traced(missing, cell.source.line)
 
-    def observation(self, spec: TableSpec, t: NamedNode, row: Row, col_key: str, cell: Cell, subtotal: bool,
-                    scope: str) -> None:
+    def observation(
+        self, spec: TableSpec, t: NamedNode, row: Row, col_key: str, cell: Cell, subtotal: bool, scope: str
+    ) -> None:
         column = spec.column(col_key)
         o = self.m.observation(spec.number, row.key, col_key)
         self.obs[(spec.number, row.key, col_key)] = o
@@ -240,8 +270,12 @@ class _Mapper:
             "operationCharacter": self.code("flow", "expenditure" if flow == "expenditure" else "income"),
             "fundingSource": self.code("fund", fund),
             "expenditureType": self.code("expense-type", etype),
-            "functionalClassification": self.code("functional", row.code if row.code and spec.codes != "economic" else TOTAL),
-            "economicClassification": self.code("economic", row.code if row.code and spec.codes == "economic" else TOTAL),
+            "functionalClassification": self.code(
+                "functional", row.code if row.code and spec.codes != "economic" else TOTAL
+            ),
+            "economicClassification": self.code(
+                "economic", row.code if row.code and spec.codes == "economic" else TOTAL
+            ),
             "accountingScope": self.code("scope", scope or "current-year"),
             "expenseItem": self.code("expense-item", row.key),
             "project": self.projects.get(row.key, self.all_projects),
@@ -425,4 +459,3 @@ def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BA
     m.quads = list(dict.fromkeys(m.quads))
     m.statistics()
     return m.quads + list(dict.fromkeys(m.shared))
-

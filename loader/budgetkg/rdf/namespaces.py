@@ -9,8 +9,31 @@ from __future__ import annotations
 
 from pyoxigraph import NamedNode
 
-__all__ = ["Namespace", "BKG", "BKGS", "CL", "RDF", "RDFS", "OWL", "XSD", "SKOS", "QB", "ORG", "PROV", "DCAT",
-           "DCTERMS", "VOID", "FOAF", "SD", "SH", "SCHEMA", "SPDX", "INTERVAL", "ONTOLOGY_IRI", "TERMS"]
+__all__ = [
+    "Namespace",
+    "BKG",
+    "BKGS",
+    "CL",
+    "RDF",
+    "RDFS",
+    "OWL",
+    "XSD",
+    "SKOS",
+    "QB",
+    "ORG",
+    "PROV",
+    "DCAT",
+    "DCTERMS",
+    "VOID",
+    "FOAF",
+    "SD",
+    "SH",
+    "SCHEMA",
+    "SPDX",
+    "INTERVAL",
+    "ONTOLOGY_IRI",
+    "TERMS",
+]
 
 ONTOLOGY_IRI = "https://w3id.org/budgetkg/ontology"
 
@@ -41,7 +64,8 @@ class Namespace:
 
 
 # The terms of ontology/budgetkg.ttl; tests/test_ontology.py checks this list against the file.
-TERMS = frozenset("""
+TERMS = frozenset(
+    """
 AccountingIdentity BudgetDataset BudgetTable BudgetUnit Department Division GlossaryEntry KeyProjectStatement
 MissingCell NameDifference NarrativeFigure Project ReferenceGraph SourceDocument ThemeAssignment
 accountingScope budgetPhase economicClassification expenditureType expenseItem fiscalYear
@@ -51,7 +75,8 @@ assignedTheme budgetUnit checksumSha256 declaredEmpty describesProject differenc
 identityKind identityPart identityStatus identityTotal isKeyProject keyProjectStatement matchedText
 nameSimilarity narrativeKey performanceGoal printedName resolvedTo sourceDocument tableNumber theme
 themeAssignment themeRule totalAmount unitKind value
-""".split())
+""".split()
+)
 
 BKG = Namespace(ONTOLOGY_IRI + "#", TERMS)
 BKGS = Namespace("https://w3id.org/budgetkg/structure/")

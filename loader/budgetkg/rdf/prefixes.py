@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from .namespaces import SH
 from ..resources import ontology_dir
+from .namespaces import SH
 
 __all__ = ["prefix_table", "prefixes_for"]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pyoxigraph import Literal, NamedNode, Triple
 
+from ..template.spec import TableSpec, template
 from .codelists import SCHEMES, codelist_files, scheme_triples
 from .namespaces import BKG, BKGS, CL, INTERVAL, QB, RDF, RDFS, SKOS, XSD
-from ..template.spec import TableSpec, template
 
 __all__ = ["dimensions", "structure_iri", "structure_triples", "CODED_DIMENSIONS"]
 
@@ -27,9 +27,14 @@ ATTRIBUTES = ("unitOfMeasure", "printedAmount", "isSubtotal", "sourceLine", "sou
 # Dimension → code list (a skos:Collection over every year's scheme, so that Data Cube
 # IC-19 holds for graphs of several years).
 CODED_DIMENSIONS = {
-    "functionalClassification": "functional", "economicClassification": "economic", "fundingSource": "fund",
-    "expenditureType": "expense-type", "expenseItem": "expense-item", "operationCharacter": "flow",
-    "accountingScope": "scope", "budgetPhase": "budget-phase",
+    "functionalClassification": "functional",
+    "economicClassification": "economic",
+    "fundingSource": "fund",
+    "expenditureType": "expense-type",
+    "expenseItem": "expense-item",
+    "operationCharacter": "flow",
+    "accountingScope": "scope",
+    "budgetPhase": "budget-phase",
 }
 
 
@@ -37,7 +42,11 @@ def dimensions(spec: TableSpec) -> tuple[str, ...]:
     """The dimension properties (local names under bkg:) of a table's structure."""
     extra = BY_LAYOUT[spec.layout]
     if spec.layout == "code-list":
-        extra = (extra[0], "functionalClassification" if spec.codes == "functional" else "economicClassification", extra[1])
+        extra = (
+            extra[0],
+            "functionalClassification" if spec.codes == "functional" else "economicClassification",
+            extra[1],
+        )
     return COMMON + extra
 
 
@@ -60,14 +69,20 @@ def structure_triples() -> list[Triple]:
             Triple(dsd, RDFS.label, Literal(f"表{spec.number} {spec.title} 的结构", language="zh")),
             Triple(dsd, RDFS.label, Literal(f"Structure of table {spec.number}: {spec.title_en}", language="en")),
         ]
-        components = [("dimension", d) for d in dimensions(spec)] + [("measure", "amount")] + \
-            [("attribute", a) for a in ATTRIBUTES]
+        components = (
+            [("dimension", d) for d in dimensions(spec)]
+            + [("measure", "amount")]
+            + [("attribute", a) for a in ATTRIBUTES]
+        )
         for order, (role, prop) in enumerate(components, 1):
             comp = NamedNode(f"{dsd.value}/component/{prop}")
-            out += [Triple(dsd, QB.component, comp), Triple(comp, RDF.type, QB.ComponentSpecification),
-                    Triple(comp, QB[role], BKG[prop]),
-                    # The Data Cube normalisation algorithm (spec §10.1) would infer this; the ICs need it.
-                    Triple(comp, QB.componentProperty, BKG[prop])]
+            out += [
+                Triple(dsd, QB.component, comp),
+                Triple(comp, RDF.type, QB.ComponentSpecification),
+                Triple(comp, QB[role], BKG[prop]),
+                # The Data Cube normalisation algorithm (spec §10.1) would infer this; the ICs need it.
+                Triple(comp, QB.componentProperty, BKG[prop]),
+            ]
             if role == "dimension":
                 out.append(Triple(comp, QB.order, Literal(str(order), datatype=XSD.integer)))
             if role == "attribute":
@@ -77,8 +92,11 @@ def structure_triples() -> list[Triple]:
         years.setdefault(name, []).append(year)
     for dim, scheme_name in CODED_DIMENSIONS.items():
         members = collection(scheme_name)
-        out += [Triple(BKG[dim], QB.codeList, members), Triple(members, RDF.type, SKOS.Collection),
-                Triple(members, RDFS.label, Literal(f"{scheme_name} (all years)", language="en"))]
+        out += [
+            Triple(BKG[dim], QB.codeList, members),
+            Triple(members, RDF.type, SKOS.Collection),
+            Triple(members, RDFS.label, Literal(f"{scheme_name} (all years)", language="en")),
+        ]
         for year in years.get(scheme_name, []):
             for t in scheme_triples(scheme_name, year):
                 if t.predicate == SKOS.inScheme:

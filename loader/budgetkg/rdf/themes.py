@@ -29,8 +29,10 @@ class ThemeMatch:
 @cache
 def rules() -> tuple[Rule, ...]:
     raw = read_toml("theme-rules.toml")
-    return tuple(Rule(r["id"], r["theme"], re.compile(r["pattern"]), re.compile(r["unless"]) if r.get("unless") else None)
-                 for r in raw["rule"])
+    return tuple(
+        Rule(r["id"], r["theme"], re.compile(r["pattern"]), re.compile(r["unless"]) if r.get("unless") else None)
+        for r in raw["rule"]
+    )
 
 
 def themes_for(name: str) -> list[ThemeMatch]:

@@ -12,8 +12,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .document import read_document, read_title
     from .decode import decode
+    from .document import read_document, read_title
 
 __all__ = ["read_document", "read_title", "decode"]
 

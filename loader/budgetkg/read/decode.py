@@ -20,7 +20,9 @@ def decode(data: bytes, filename: str) -> str:
     if not data.strip():
         raise DocumentError("empty-document", filename, 1, expected="a budget disclosure", found="an empty file")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DocumentError("bad-encoding", filename, 1, expected="UTF-8 or GB18030 text", found="a UTF-16 byte-order mark")
+        raise DocumentError(
+            "bad-encoding", filename, 1, expected="UTF-8 or GB18030 text", found="a UTF-16 byte-order mark"
+        )
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
@@ -33,11 +35,19 @@ def decode(data: bytes, filename: str) -> str:
         except UnicodeDecodeError:
             start = utf8_error.start
             raise DocumentError(
-                "bad-encoding", filename, data.count(b"\n", 0, start) + 1,
-                expected="UTF-8 or GB18030 text", found=f"byte 0x{data[start]:02x} at byte offset {start}",
+                "bad-encoding",
+                filename,
+                data.count(b"\n", 0, start) + 1,
+                expected="UTF-8 or GB18030 text",
+                found=f"byte 0x{data[start]:02x} at byte offset {start}",
             ) from None
     control = _CONTROL.search(text)
     if control is not None:
-        raise DocumentError("binary-document", filename, text.count("\n", 0, control.start()) + 1, expected="text",
-                            found=f"control character U+{ord(control.group()):04X}")
+        raise DocumentError(
+            "binary-document",
+            filename,
+            text.count("\n", 0, control.start()) + 1,
+            expected="text",
+            found=f"control character U+{ord(control.group()):04X}",
+        )
     return text

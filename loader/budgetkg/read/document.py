@@ -9,18 +9,18 @@ from importlib.abc import Traversable
 from os import PathLike
 from pathlib import Path
 
-from ..template.codes import code_list
 from ..errors import DocumentError
+from ..records import Document, KeyProject, NameDifference, Project, Source, Unit
+from ..resources import default_document
+from ..template.codes import code_list
+from ..template.labels import clean_label, match_key
+from .decode import decode
 from .glossary import read_glossary
 from .matching import PROJECT_THRESHOLD, UNIT_THRESHOLD, MatchBudget, TooManyComparisons, best_match, similarity
 from .narrative import read_narrative
 from .overview import read_overview, unit_kind
-from ..records import Document, KeyProject, NameDifference, Project, Source, Unit
-from ..resources import default_document
 from .sections import Line, end_of_part, require_part, split_lines, split_parts
 from .tables import TableReader
-from ..template.labels import clean_label, match_key
-from .decode import decode
 
 __all__ = ["read_document", "read_title"]
 
@@ -30,8 +30,12 @@ _DEPARTMENT_END = "部门预算"
 
 def _year_at(text: str, i: int) -> bool:
     """Whether ``20dd年`` is printed at ``text[i]``."""
-    return text[i : i + 2] == "20" and text[i + 2 : i + 4].isdecimal() and text[i + 2 : i + 4].isascii() \
+    return (
+        text[i : i + 2] == "20"
+        and text[i + 2 : i + 4].isdecimal()
+        and text[i + 2 : i + 4].isascii()
         and text[i + 4 : i + 5] == "年"
+    )
 
 
 def _department(text: str) -> str | None:
@@ -56,14 +60,24 @@ def _title(lines: list[Line], filename: str) -> tuple[int, str]:
     dept = _department(text)
     if not year or not dept:
         first = lines[0] if lines else Line(1, "")
-        raise DocumentError("not-a-budget", filename, first.no,
-                            expected="a title naming the year and the department (“2024年 … 部门预算”)", found=text[:60])
+        raise DocumentError(
+            "not-a-budget",
+            filename,
+            first.no,
+            expected="a title naming the year and the department (“2024年 … 部门预算”)",
+            found=text[:60],
+        )
     return int(year.group(1)), dept
 
 
 def _too_many_names(filename: str, line: int, name: str) -> DocumentError:
-    return DocumentError("too-many-names", filename, line, found=name,
-                         expected="unit and project names that match those listed within the budget of name comparisons")
+    return DocumentError(
+        "too-many-names",
+        filename,
+        line,
+        found=name,
+        expected="unit and project names that match those listed within the budget of name comparisons",
+    )
 
 
 class _Units:
@@ -92,8 +106,9 @@ class _Units:
         if key not in self.matches:
             exact = self.by_key.get(key)
             try:
-                self.matches[key] = (exact, 1.0) if exact else best_match(printed, [u.name for u in self.units],
-                                                                          self.budget)
+                self.matches[key] = (
+                    (exact, 1.0) if exact else best_match(printed, [u.name for u in self.units], self.budget)
+                )
             except TooManyComparisons:
                 raise _too_many_names(self.filename, source.line, printed) from None
         return self.matches[key]
@@ -106,8 +121,9 @@ class _Units:
         unit.table_names.add(printed)
         if match_key(printed) != match_key(best) and (printed, source.table) not in self.seen:
             self.seen.add((printed, source.table))
-            self.differences.append(NameDifference(
-                "unit", printed, best, source, Source(self.filename, unit.line), round(score, 3)))
+            self.differences.append(
+                NameDifference("unit", printed, best, source, Source(self.filename, unit.line), round(score, 3))
+            )
         return best
 
     def add(self, name: str, line: int) -> str:
@@ -135,9 +151,16 @@ def _link_key_projects(rows, projects: list[Project], filename: str) -> tuple[li
             project, score = None, 0.0
         linked.append(KeyProject(row.name, row.amount, row.goal, row.source, project, round(score, 3)))
         if project is not None and match_key(project.name) != match_key(row.name):
-            differences.append(NameDifference(
-                "key-project", row.name, f"{project.unit} / {project.name}", row.source,
-                Source(filename, project.row.line, 12, "部门预算项目支出及其他支出预算表"), round(score, 3)))
+            differences.append(
+                NameDifference(
+                    "key-project",
+                    row.name,
+                    f"{project.unit} / {project.name}",
+                    row.source,
+                    Source(filename, project.row.line, 12, "部门预算项目支出及其他支出预算表"),
+                    round(score, 3),
+                )
+            )
     return linked, differences
 
 
@@ -152,8 +175,9 @@ def _bytes(source, filename: str | None) -> tuple[bytes, str]:
     return source.read_bytes(), filename or source.name
 
 
-def read_title(source: str | PathLike[str] | Traversable | bytes | None = None, *,
-               filename: str | None = None) -> tuple[int, str]:
+def read_title(
+    source: str | PathLike[str] | Traversable | bytes | None = None, *, filename: str | None = None
+) -> tuple[int, str]:
     """The year and department of a disclosure, read from its title only (cheap)."""
     data, name = _bytes(source, filename)
     text = decode(data, name)
@@ -161,7 +185,9 @@ def read_title(source: str | PathLike[str] | Traversable | bytes | None = None, 
     return _title(split_parts(lines, name).title, name)
 
 
-def read_document(source: str | PathLike[str] | Traversable | bytes | None = None, *, filename: str | None = None) -> Document:
+def read_document(
+    source: str | PathLike[str] | Traversable | bytes | None = None, *, filename: str | None = None
+) -> Document:
     """Read a budget disclosure (text form) into typed records with their sources.
 
     :param source: a path, a packaged resource, or the document's bytes; None reads
@@ -200,8 +226,11 @@ def read_document(source: str | PathLike[str] | Traversable | bytes | None = Non
             resolver.add(row.unit or row.label, row.line)
             quirks.append(f"{name}:{row.line}: unit {row.label} is not listed in 部门预算构成")
 
-    projects = [Project(r.unit or "", r.label, r, r.label.endswith("项") and not r.label.endswith("项目"))
-                for r in tables[12].rows if r.kind == "project"]
+    projects = [
+        Project(r.unit or "", r.label, r, r.label.endswith("项") and not r.label.endswith("项目"))
+        for r in tables[12].rows
+        if r.kind == "project"
+    ]
     narrative = read_narrative(require_part(parts, 3, lines, name), name)
     kinds.update(narrative.kinds)
     quirks += [f"{name}: narrative figure {k} not found in 第三部分" for k in narrative.missing]
@@ -212,13 +241,29 @@ def read_document(source: str | PathLike[str] | Traversable | bytes | None = Non
     nonblank = [ln for ln in lines if not ln.blank]
     for ln in nonblank:
         if ln.no not in kinds:
-            raise DocumentError("unplaced-line", name, ln.no, expected="a title, heading, table line, note or prose",
-                                found=ln.text.strip())
+            raise DocumentError(
+                "unplaced-line",
+                name,
+                ln.no,
+                expected="a title, heading, table line, note or prose",
+                found=ln.text.strip(),
+            )
     return Document(
-        file=name, sha256=hashlib.sha256(data).hexdigest(), year=year, department=department,
-        duties=overview.duties, divisions=overview.divisions, divisions_declared=overview.divisions_declared,
-        units=resolver.units, tables=tables, projects=projects, key_projects=key_projects,
-        narrative=narrative.figures, glossary=glossary,
-        name_differences=resolver.differences + key_differences, line_kinds=kinds, quirks=quirks,
+        file=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        year=year,
+        department=department,
+        duties=overview.duties,
+        divisions=overview.divisions,
+        divisions_declared=overview.divisions_declared,
+        units=resolver.units,
+        tables=tables,
+        projects=projects,
+        key_projects=key_projects,
+        narrative=narrative.figures,
+        glossary=glossary,
+        name_differences=resolver.differences + key_differences,
+        line_kinds=kinds,
+        quirks=quirks,
         nonblank_lines=len(nonblank),
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..records import GlossaryEntry, Source
-from .sections import Line, is_heading
-from ..template.spec import strip_ordinal
 from ..template.labels import clean_label
+from ..template.spec import strip_ordinal
+from .sections import Line, is_heading
 
 __all__ = ["read_glossary"]
 

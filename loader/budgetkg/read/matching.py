@@ -6,8 +6,16 @@ from difflib import SequenceMatcher
 
 from ..template.labels import match_key
 
-__all__ = ["similarity", "best_match", "MatchBudget", "TooManyComparisons", "UNIT_THRESHOLD", "PROJECT_THRESHOLD",
-           "FUZZY_MAX_CHARS", "COMPARISON_BUDGET"]
+__all__ = [
+    "similarity",
+    "best_match",
+    "MatchBudget",
+    "TooManyComparisons",
+    "UNIT_THRESHOLD",
+    "PROJECT_THRESHOLD",
+    "FUZZY_MAX_CHARS",
+    "COMPARISON_BUDGET",
+]
 
 # Below these ratios two names are taken to name different things.  Unit names differ
 # by a character or two ("…保障局数据服务中心" / "…保障数据服务中心"); project names in

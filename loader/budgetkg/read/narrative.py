@@ -10,10 +10,10 @@ from typing import Any
 
 from ..errors import DocumentError
 from ..records import Amount, NarrativeFigure, Source
-from .sections import Line, heading_text, is_heading
-from ..template.spec import template
-from ..template.labels import checked_amount, clean_label, match_key, strip_html
 from ..resources import read_toml
+from ..template.labels import checked_amount, clean_label, match_key, strip_html
+from ..template.spec import template
+from .sections import Line, heading_text, is_heading
 
 __all__ = ["Narrative", "read_narrative", "KeyRow", "narrative_sums", "growth_rate"]
 
@@ -67,15 +67,29 @@ def _figures(prose: list[Line], filename: str, out: Narrative) -> None:
             groups = m.groupdict()
             compare = spec.get("compare_to")
             target = (compare["table"], compare["row"], compare["column"]) if compare else None
-            out.figures.append(NarrativeFigure(spec["key"], label, _figure(m, "value", src, label), spec["unit"], src, target))
+            out.figures.append(
+                NarrativeFigure(spec["key"], label, _figure(m, "value", src, label), spec["unit"], src, target)
+            )
             if groups.get("change"):
-                out.figures.append(NarrativeFigure(
-                    spec["key"] + "-change", label + "比上年增减", _figure(m, "change", src, label, groups["dir"] == "减少"),
-                    spec["unit"], src))
+                out.figures.append(
+                    NarrativeFigure(
+                        spec["key"] + "-change",
+                        label + "比上年增减",
+                        _figure(m, "change", src, label, groups["dir"] == "减少"),
+                        spec["unit"],
+                        src,
+                    )
+                )
             if groups.get("rate"):
-                out.figures.append(NarrativeFigure(
-                    spec["key"] + "-growth-rate", label + "增长率", _figure(m, "rate", src, label, groups["trend"] == "下降"),
-                    "%", src))
+                out.figures.append(
+                    NarrativeFigure(
+                        spec["key"] + "-growth-rate",
+                        label + "增长率",
+                        _figure(m, "rate", src, label, groups["trend"] == "下降"),
+                        "%",
+                        src,
+                    )
+                )
             break
         else:
             out.missing.append(spec["key"])
@@ -100,21 +114,45 @@ def read_narrative(lines: list[Line], filename: str) -> Narrative:
             cells = text.split("\t")
             tokens = tuple(match_key(c) for c in cells if clean_label(c))
             if not in_key_table or closed:
-                raise DocumentError("unplaced-row", filename, line.no, expected="prose (no table here but 重点项目预算绩效目标)",
-                                    found=text.strip())
+                raise DocumentError(
+                    "unplaced-row",
+                    filename,
+                    line.no,
+                    expected="prose (no table here but 重点项目预算绩效目标)",
+                    found=text.strip(),
+                )
             if tokens == header[0]:
                 out.kinds[line.no] = "header"
                 continue
             if len(cells) > 3 and any(c.strip() for c in cells[3:]):
-                raise DocumentError("too-many-cells", filename, line.no, expected="3 cells (project, amount, goal)",
-                                    found=f"{len(cells)} cells", offset=4, context="重点项目预算绩效目标")
+                raise DocumentError(
+                    "too-many-cells",
+                    filename,
+                    line.no,
+                    expected="3 cells (project, amount, goal)",
+                    found=f"{len(cells)} cells",
+                    offset=4,
+                    context="重点项目预算绩效目标",
+                )
             if len(cells) < 2:
-                raise DocumentError("too-few-cells", filename, line.no, expected="3 cells (project, amount, goal)",
-                                    found=f"{len(cells)} cells", context="重点项目预算绩效目标")
+                raise DocumentError(
+                    "too-few-cells",
+                    filename,
+                    line.no,
+                    expected="3 cells (project, amount, goal)",
+                    found=f"{len(cells)} cells",
+                    context="重点项目预算绩效目标",
+                )
             amount = checked_amount(cells[1].strip(), filename, line.no, 2, "重点项目预算绩效目标")
             goal = strip_html(cells[2]).strip() if len(cells) > 2 else ""
-            out.key_rows.append(KeyRow(clean_label(cells[0]), amount, goal,
-                                       Source(filename, line.no, None, "重点项目预算绩效目标", ("预算数",))))
+            out.key_rows.append(
+                KeyRow(
+                    clean_label(cells[0]),
+                    amount,
+                    goal,
+                    Source(filename, line.no, None, "重点项目预算绩效目标", ("预算数",)),
+                )
+            )
             out.kinds[line.no] = "row"
             continue
         plain = clean_label(text)
@@ -126,8 +164,13 @@ def read_narrative(lines: list[Line], filename: str) -> Narrative:
         prose.append(line)
     if in_key_table and out.key_rows and not closed:
         last = lines[-1]
-        raise DocumentError("truncated-table", filename, last.no, expected="the 重点项目 table to end with its note (注：…)",
-                            found="the end of 第三部分")
+        raise DocumentError(
+            "truncated-table",
+            filename,
+            last.no,
+            expected="the 重点项目 table to end with its note (注：…)",
+            found="the end of 第三部分",
+        )
     _figures(prose, filename, out)
     return out
 

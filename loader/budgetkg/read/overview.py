@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ..records import Division
-from .sections import Line, heading_text, is_heading
-from ..template.labels import clean_label, match_key
 from ..resources import read_toml
+from ..template.labels import clean_label, match_key
+from .sections import Line, heading_text, is_heading
 
 __all__ = ["Overview", "read_overview", "split_list", "unit_kind"]
 
@@ -92,8 +92,13 @@ def read_overview(lines: list[Line]) -> Overview:
             continue
         if is_heading(line.text):
             title = match_key(heading_text(line.text))
-            section = "duties" if "主要职责" in title else "divisions" if "机构设置" in title else (
-                "units" if "预算构成" in title else "other")
+            section = (
+                "duties"
+                if "主要职责" in title
+                else "divisions"
+                if "机构设置" in title
+                else ("units" if "预算构成" in title else "other")
+            )
             out.kinds[line.no] = "heading"
             continue
         out.kinds[line.no] = "prose"

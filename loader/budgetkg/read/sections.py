@@ -8,8 +8,17 @@ from dataclasses import dataclass, field
 from ..errors import DocumentError
 from ..template.labels import match_key
 
-__all__ = ["Line", "Parts", "split_lines", "MAX_LINE_CHARS", "split_parts", "require_part", "end_of_part",
-           "heading_text", "is_heading"]
+__all__ = [
+    "Line",
+    "Parts",
+    "split_lines",
+    "MAX_LINE_CHARS",
+    "split_parts",
+    "require_part",
+    "end_of_part",
+    "heading_text",
+    "is_heading",
+]
 
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _PART = re.compile(r"^第([一二三四])部分")
@@ -40,9 +49,13 @@ def split_lines(text: str, filename: str) -> list[Line]:
     lines = [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
     for line in lines:
         if len(line.text) > MAX_LINE_CHARS:
-            raise DocumentError("line-too-long", filename, line.no,
-                                expected=f"at most {MAX_LINE_CHARS:,} characters on a line",
-                                found=f"a line of {len(line.text):,} characters: {line.text[:40]}")
+            raise DocumentError(
+                "line-too-long",
+                filename,
+                line.no,
+                expected=f"at most {MAX_LINE_CHARS:,} characters on a line",
+                found=f"a line of {len(line.text):,} characters: {line.text[:40]}",
+            )
     return lines
 
 
@@ -111,8 +124,11 @@ def split_parts(lines: list[Line], filename: str) -> Parts:
     if not out.parts:
         first = next((ln for ln in lines if not ln.blank), lines[0] if lines else Line(1, ""))
         raise DocumentError(
-            "not-a-budget", filename, first.no,
-            expected="a department budget disclosure with parts 第一部分 … 第四部分", found=first.text.strip(),
+            "not-a-budget",
+            filename,
+            first.no,
+            expected="a department budget disclosure with parts 第一部分 … 第四部分",
+            found=first.text.strip(),
         )
     return out
 

@@ -12,12 +12,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..template.codes import CodeList, code_level
 from ..errors import DocumentError
 from ..records import Amount, Cell, Row, Source, Table
-from .sections import Line, heading_text, is_heading
-from ..template.spec import TABLE_NUMBER, TableSpec, strip_ordinal, template
+from ..template.codes import CodeList, code_level
 from ..template.labels import checked_amount, clean_label, is_no_amount, match_key, strip_html
+from ..template.spec import TABLE_NUMBER, TableSpec, strip_ordinal, template
+from .sections import Line, heading_text, is_heading
 
 __all__ = ["TableReader"]
 
@@ -82,7 +82,9 @@ class TableReader:
         context = ""
         if self._open:
             context = f"表{self._open.spec.number} {self._open.spec.title}"
-        return DocumentError(code, self.filename, line.no, expected=expected, found=found, offset=offset, context=context)
+        return DocumentError(
+            code, self.filename, line.no, expected=expected, found=found, offset=offset, context=context
+        )
 
     # -- driver --------------------------------------------------------------
     def read(self, lines: list[Line], end: Line) -> dict[int, Table]:
@@ -96,8 +98,11 @@ class TableReader:
         if missing:
             s = missing[0]
             raise DocumentError(
-                "missing-table", self.filename, end.no,
-                expected=f"表{s.number} {s.title}", found=f"the end of 第二部分 with {len(self.tables)} of 12 tables",
+                "missing-table",
+                self.filename,
+                end.no,
+                expected=f"表{s.number} {s.title}",
+                found=f"the end of 第二部分 with {len(self.tables)} of 12 tables",
             )
         return self.tables
 
@@ -132,9 +137,7 @@ class TableReader:
             self._open.table.notes.append(plain)
             self.kinds[line.no] = "note"
             return
-        raise self._error(
-            "unplaced-row", line, expected="a table title, header, data row or note", found=plain
-        )
+        raise self._error("unplaced-row", line, expected="a table title, header, data row or note", found=plain)
 
     def _meta(self, line: Line, name: str, value: str) -> None:
         self.kinds[line.no] = "meta"
@@ -144,9 +147,15 @@ class TableReader:
     def _start(self, spec: TableSpec, line: Line) -> None:
         self._close(line)
         if spec.number in self.tables:
-            raise self._error("duplicate-table", line, expected="each table once", found=f"表{spec.number} {spec.title} again")
+            raise self._error(
+                "duplicate-table", line, expected="each table once", found=f"表{spec.number} {spec.title} again"
+            )
         table = Table(
-            number=spec.number, key=spec.key, title=spec.title, title_en=spec.title_en, line=line.no,
+            number=spec.number,
+            key=spec.key,
+            title=spec.title,
+            title_en=spec.title_en,
+            line=line.no,
             columns=tuple((c.key, c.path) for c in spec.columns),
         )
         self.tables[spec.number] = table
@@ -160,7 +169,9 @@ class TableReader:
         if not o.closed:
             found = heading_text(at.text).strip()
             raise DocumentError(
-                "truncated-table", self.filename, at.no,
+                "truncated-table",
+                self.filename,
+                at.no,
                 expected=f"表{o.spec.number} {o.spec.title} to end with its note (注：…)",
                 found=f"{found} (the table stops here)" if found else "the end of the document",
             )
@@ -185,14 +196,22 @@ class TableReader:
             return
         if 0 < o.header_row < len(header):
             if tokens != header[o.header_row]:
-                raise self._error("bad-header", line, expected=" | ".join(o.spec.header[o.header_row]),
-                                  found=" | ".join(clean_label(c) for c in cells if clean_label(c)))
+                raise self._error(
+                    "bad-header",
+                    line,
+                    expected=" | ".join(o.spec.header[o.header_row]),
+                    found=" | ".join(clean_label(c) for c in cells if clean_label(c)),
+                )
             o.header_row += 1
             self.kinds[line.no] = "header"
             return
         if not o.seen_header:
-            raise self._error("bad-header", line, expected=" | ".join(o.spec.header[0]),
-                              found=" | ".join(clean_label(c) for c in cells if clean_label(c)))
+            raise self._error(
+                "bad-header",
+                line,
+                expected=" | ".join(o.spec.header[0]),
+                found=" | ".join(clean_label(c) for c in cells if clean_label(c)),
+            )
         o.header_row = len(header)
         self.kinds[line.no] = "row"
         layout = o.spec.layout
@@ -211,9 +230,13 @@ class TableReader:
         values = cells[first : first + len(columns)]
         extra = [c for c in cells[first + len(columns) :] if c.strip()]
         if extra:
-            raise self._error("too-many-cells", line, expected=f"{first + len(columns)} cells",
-                              found=f"{len(cells)} cells, the extra one \"{extra[0].strip()}\"",
-                              offset=first + len(columns) + 1)
+            raise self._error(
+                "too-many-cells",
+                line,
+                expected=f"{first + len(columns)} cells",
+                found=f'{len(cells)} cells, the extra one "{extra[0].strip()}"',
+                offset=first + len(columns) + 1,
+            )
         while len(values) < len(columns):
             values.append("")
         missing_tail = 0
@@ -222,9 +245,13 @@ class TableReader:
                 break
             missing_tail += 1
         if missing_tail > 1:
-            raise self._error("too-few-cells", line, expected=f"{first + len(columns)} cells",
-                              found=f"{first + len(columns) - missing_tail} cells with a value",
-                              offset=first + len(columns) - missing_tail + 1)
+            raise self._error(
+                "too-few-cells",
+                line,
+                expected=f"{first + len(columns)} cells",
+                found=f"{first + len(columns) - missing_tail} cells with a value",
+                offset=first + len(columns) - missing_tail + 1,
+            )
         out: dict[str, Cell] = {}
         spec = o.spec
         for i, (key, raw) in enumerate(zip(columns, values)):
@@ -232,14 +259,17 @@ class TableReader:
             source = Source(self.filename, line.no, spec.number, spec.title, col.path)
             raw = raw.strip()
             if not raw and i == len(columns) - 1:
-                self.quirks.append(f"{self.filename}:{line.no}: 表{spec.number} the last cell ({'/'.join(col.path)}) is missing; recorded as missing")
+                self.quirks.append(
+                    f"{self.filename}:{line.no}: 表{spec.number} the last cell ({'/'.join(col.path)}) is missing; recorded as missing"
+                )
                 out[key] = Cell(key, None, source)
                 continue
             if is_no_amount(raw):
                 out[key] = self._no_amount(key, raw, source)
                 continue
-            out[key] = Cell(key, self._amount(line, raw, first + i + 1, f"an amount in column {'/'.join(col.path)}"),
-                            source)
+            out[key] = Cell(
+                key, self._amount(line, raw, first + i + 1, f"an amount in column {'/'.join(col.path)}"), source
+            )
         return out
 
     def _amount(self, line: Line, raw: str, offset: int, expected: str) -> Amount:
@@ -252,8 +282,10 @@ class TableReader:
         recorded as missing, never as zero, and noted; an identity it belongs to is checked on
         the amounts that are printed, so a figure lost this way still shows as a difference."""
         what = f'printed as "{raw}"' if raw else "empty"
-        self.quirks.append(f"{source.file}:{source.line}: 表{source.table} the cell {'/'.join(source.column)} is {what}; "
-                           "recorded as missing")
+        self.quirks.append(
+            f"{source.file}:{source.line}: 表{source.table} the cell {'/'.join(source.column)} is {what}; "
+            "recorded as missing"
+        )
         return Cell(key, None, source, raw)
 
     def _add(self, o: _Open, line: Line, row: Row) -> None:
@@ -269,13 +301,17 @@ class TableReader:
         code = raw.strip()
         if code_level(o.spec.codes, code) is None:
             digits = "3, 5 or 7" if o.spec.codes == "functional" else "3 or 5"
-            raise self._error("bad-code", line, expected=f"a {o.spec.codes} code of {digits} digits", found=code, offset=offset)
+            raise self._error(
+                "bad-code", line, expected=f"a {o.spec.codes} code of {digits} digits", found=code, offset=offset
+            )
         codes = self.codes[o.spec.codes]
         if code not in codes.labels:
             # Read all the same (the code is printed), but the graph will lack its label and
             # its place in the code list (Data Cube IC-19): add it to ontology/codelists.
-            self.quirks.append(f"{self.filename}:{line.no}: {o.spec.codes} code {code} is not in the "
-                               f"{codes.year} code list (ontology/codelists/{o.spec.codes}-{codes.year}.csv)")
+            self.quirks.append(
+                f"{self.filename}:{line.no}: {o.spec.codes} code {code} is not in the "
+                f"{codes.year} code list (ontology/codelists/{o.spec.codes}-{codes.year}.csv)"
+            )
         return code
 
     def _matrix_row(self, o: _Open, line: Line, cells: list[str]) -> None:
@@ -284,16 +320,22 @@ class TableReader:
         layout = spec.layout
         label_cells = 2 if layout == "code-matrix" else 1
         if len(cells) <= label_cells:
-            raise self._error("too-few-cells", line, expected=f"{label_cells + len(columns)} cells",
-                              found=f"{len(cells)} cells")
+            raise self._error(
+                "too-few-cells", line, expected=f"{label_cells + len(columns)} cells", found=f"{len(cells)} cells"
+            )
         index = len(o.table.rows)
         goal = None
         if layout == "project-matrix":
             width = label_cells + len(columns)
             goal_cells = cells[width:] or [""]
             if any(c.strip() for c in goal_cells[1:]):
-                raise self._error("too-many-cells", line, expected=f"{width + 1} cells (the last one the goal)",
-                                  found=f"{len(cells)} cells", offset=width + 2)
+                raise self._error(
+                    "too-many-cells",
+                    line,
+                    expected=f"{width + 1} cells (the last one the goal)",
+                    found=f"{len(cells)} cells",
+                    offset=width + 2,
+                )
             goal = strip_html(goal_cells[0]).strip() or None
             cells = cells[:width]
         amounts = self._amounts(o, line, cells, label_cells, columns)
@@ -314,13 +356,22 @@ class TableReader:
             if not split:
                 raise self._error("bad-code", line, expected=f"a {spec.codes} code such as [code]name", found=label)
             code = self._code(o, line, split[0], 1)
-            self._add(o, line, Row(spec.number, index, line.no, clean_label(split[1]), "code", code, amounts, code=code))
+            self._add(
+                o, line, Row(spec.number, index, line.no, clean_label(split[1]), "code", code, amounts, code=code)
+            )
             return
         if layout == "labelled":
             attrs = spec.row_spec(label)
             if attrs is None:
-                raise self._error("unknown-row", line, expected=f"one of the rows of 表{spec.number}: " + "、".join(spec.rows), found=label)
-            self._add(o, line, Row(spec.number, index, line.no, label, "item", attrs["item"], amounts, attrs=dict(attrs)))
+                raise self._error(
+                    "unknown-row",
+                    line,
+                    expected=f"one of the rows of 表{spec.number}: " + "、".join(spec.rows),
+                    found=label,
+                )
+            self._add(
+                o, line, Row(spec.number, index, line.no, label, "item", attrs["item"], amounts, attrs=dict(attrs))
+            )
             return
         source = Source(self.filename, line.no, spec.number, spec.title)
         if layout == "unit-matrix":
@@ -332,8 +383,21 @@ class TableReader:
                 return
             if o.current_unit is None:
                 raise self._error("orphan-row", line, expected="a unit row before this economic class", found=label)
-            self._add(o, line, Row(spec.number, index, line.no, label, "category", f"unit:{o.current_unit}/{klass}",
-                                   amounts, code=klass, unit=o.current_unit))
+            self._add(
+                o,
+                line,
+                Row(
+                    spec.number,
+                    index,
+                    line.no,
+                    label,
+                    "category",
+                    f"unit:{o.current_unit}/{klass}",
+                    amounts,
+                    code=klass,
+                    unit=o.current_unit,
+                ),
+            )
             return
         # project-matrix: a row without a goal that names a unit starts that unit's projects.
         named = self.resolve_unit(label, source) if goal is None else None
@@ -346,14 +410,21 @@ class TableReader:
         key = f"project:{o.current_unit}/{label}"
         if key in o.keys:
             raise self._error("duplicate-row", line, expected="each project once per unit", found=label)
-        self._add(o, line, Row(spec.number, index, line.no, label, "project", key, amounts, unit=o.current_unit, goal=goal))
+        self._add(
+            o, line, Row(spec.number, index, line.no, label, "project", key, amounts, unit=o.current_unit, goal=goal)
+        )
 
     def _balance_row(self, o: _Open, line: Line, cells: list[str]) -> None:
         spec = o.spec
         cells = cells + [""] * (4 - len(cells))
         if len([c for c in cells[4:] if c.strip()]):
-            raise self._error("too-many-cells", line, expected="4 cells (item, amount, item, amount)",
-                              found=f"{len(cells)} cells", offset=5)
+            raise self._error(
+                "too-many-cells",
+                line,
+                expected="4 cells (item, amount, item, amount)",
+                found=f"{len(cells)} cells",
+                offset=5,
+            )
         for side, (label_cell, amount_cell, column) in (
             ("income", (cells[0], cells[1], "income")),
             ("expenditure", (cells[2], cells[3], "expenditure")),
@@ -363,7 +434,13 @@ class TableReader:
                 continue
             offset = 1 if side == "income" else 3
             if not label:
-                raise self._error("unknown-row", line, expected=f"an {side} item before its amount", found=amount_cell.strip(), offset=offset)
+                raise self._error(
+                    "unknown-row",
+                    line,
+                    expected=f"an {side} item before its amount",
+                    found=amount_cell.strip(),
+                    offset=offset,
+                )
             attrs = spec.row_spec(label)
             if attrs is not None and attrs.get("side", side) != side:
                 attrs = None
@@ -371,7 +448,9 @@ class TableReader:
             if attrs is None and side == "expenditure":
                 code = self.codes["functional"].class_by_name(strip_ordinal(label))
             if attrs is None and code is None:
-                raise self._error("unknown-row", line, expected=f"an {side} item of 表{spec.number}", found=label, offset=offset)
+                raise self._error(
+                    "unknown-row", line, expected=f"an {side} item of 表{spec.number}", found=label, offset=offset
+                )
             col = spec.column(column)
             raw = amount_cell.strip()
             source = Source(self.filename, line.no, spec.number, spec.title, col.path)
@@ -385,5 +464,18 @@ class TableReader:
                 assert attrs is not None
                 what = attrs.get("role") or attrs.get("fund") or attrs.get("expense_type")
                 key, kind, row_attrs = f"{side}:{what}", "item", dict(attrs)
-            self._add(o, line, Row(spec.number, len(o.table.rows), line.no, label, kind, key, {column: cell},
-                                   code=code, attrs=row_attrs))
+            self._add(
+                o,
+                line,
+                Row(
+                    spec.number,
+                    len(o.table.rows),
+                    line.no,
+                    label,
+                    kind,
+                    key,
+                    {column: cell},
+                    code=code,
+                    attrs=row_attrs,
+                ),
+            )

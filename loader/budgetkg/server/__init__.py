@@ -11,7 +11,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .app import create_app, ServerOptions
+    from .app import ServerOptions, create_app
 
 __all__ = ["ServerOptions", "create_app"]
 

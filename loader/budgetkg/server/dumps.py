@@ -11,15 +11,22 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from ..publish.export import export_file, write_export
 from ..load.store import generations, open_store
+from ..publish.export import export_file, write_export
 from .database import StoreUnreadable
 from .describe import Dump
 
 __all__ = ["write_dumps", "DumpFolders"]
 
-_MEDIA = {"ttl": "text/turtle", "trig": "application/trig", "jsonld": "application/ld+json",
-          "rdf": "application/rdf+xml", "gz": "application/gzip", "json": "application/json", "csv": "text/csv"}
+_MEDIA = {
+    "ttl": "text/turtle",
+    "trig": "application/trig",
+    "jsonld": "application/ld+json",
+    "rdf": "application/rdf+xml",
+    "gz": "application/gzip",
+    "json": "application/json",
+    "csv": "text/csv",
+}
 
 
 def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:

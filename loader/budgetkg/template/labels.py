@@ -13,8 +13,17 @@ from functools import lru_cache
 from ..errors import DocumentError
 from ..records import Amount
 
-__all__ = ["clean_label", "match_key", "strip_html", "parse_amount", "is_amount", "amount_in_range",
-           "checked_amount", "MAX_INTEGER_DIGITS", "MAX_DECIMALS"]
+__all__ = [
+    "clean_label",
+    "match_key",
+    "strip_html",
+    "parse_amount",
+    "is_amount",
+    "amount_in_range",
+    "checked_amount",
+    "MAX_INTEGER_DIGITS",
+    "MAX_DECIMALS",
+]
 
 # Every step of reading must stay linear in the text, which an attacker may write: the
 # regular expressions left here are anchored or start with a literal, and none has two
@@ -216,8 +225,9 @@ def parse_amount(text: str) -> Decimal:
 _RANGE = f"at most {MAX_INTEGER_DIGITS} digits before the decimal point and {MAX_DECIMALS} after"
 
 
-def checked_amount(raw: str, filename: str, line: int, offset: int, context: str, expected: str = "an amount"
-                   ) -> Amount:
+def checked_amount(
+    raw: str, filename: str, line: int, offset: int, context: str, expected: str = "an amount"
+) -> Amount:
     """The amount printed as ``raw`` at ``filename:line``, cell or column ``offset``; ``expected``
     says what the cell should hold, for an error.
 
@@ -228,6 +238,13 @@ def checked_amount(raw: str, filename: str, line: int, offset: int, context: str
     if parts is None:
         raise DocumentError("bad-amount", filename, line, expected=expected, found=raw, offset=offset, context=context)
     if not _in_range(parts):
-        raise DocumentError("amount-out-of-range", filename, line, expected=f"{expected} of {_RANGE}", found=raw,
-                            offset=offset, context=context)
+        raise DocumentError(
+            "amount-out-of-range",
+            filename,
+            line,
+            expected=f"{expected} of {_RANGE}",
+            found=raw,
+            offset=offset,
+            context=context,
+        )
     return Amount(raw, Decimal(raw.replace(",", "")))

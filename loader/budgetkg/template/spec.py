@@ -13,7 +13,9 @@ __all__ = ["ColumnSpec", "TableSpec", "Template", "template", "strip_ordinal", "
 
 # A table's number as departments print it, on its own line or before the title: 表1, 附表1, 表一, 表1-1.
 TABLE_NUMBER = r"附?表\s*[\d一二三四五六七八九十]+(?:-\d+)?"
-_ORDINAL = re.compile(rf"^(?:{TABLE_NUMBER}\s*[:：.．、]?\s*)?(?:其中[:：])?\s*(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]\s*)?")
+_ORDINAL = re.compile(
+    rf"^(?:{TABLE_NUMBER}\s*[:：.．、]?\s*)?(?:其中[:：])?\s*(?:[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.．、]\s*)?"
+)
 
 
 def strip_ordinal(label: str) -> str:
@@ -132,12 +134,25 @@ def template() -> Template:
     for t in raw["table"]:
         specs.append(
             TableSpec(
-                number=t["number"], key=t["key"], title=t["title"], title_en=t["title_en"], layout=t["layout"],
+                number=t["number"],
+                key=t["key"],
+                title=t["title"],
+                title_en=t["title_en"],
+                layout=t["layout"],
                 header=tuple(tuple(r) for r in t["header"]),
-                columns=tuple(ColumnSpec(key=c["key"], path=tuple(c["path"]), role=c.get("role", ""),
-                                         fund=c.get("fund", ""), expense_type=c.get("expense_type", ""))
-                              for c in t["columns"]),
-                codes=t.get("codes", ""), fund=t.get("fund", ""), expense_type=t.get("expense_type", ""),
+                columns=tuple(
+                    ColumnSpec(
+                        key=c["key"],
+                        path=tuple(c["path"]),
+                        role=c.get("role", ""),
+                        fund=c.get("fund", ""),
+                        expense_type=c.get("expense_type", ""),
+                    )
+                    for c in t["columns"]
+                ),
+                codes=t.get("codes", ""),
+                fund=t.get("fund", ""),
+                expense_type=t.get("expense_type", ""),
                 aliases=tuple(t.get("aliases", ())),
                 sums=tuple((s["total"], tuple(s["parts"])) for s in t.get("sums", ())),
                 rows=t.get("rows", {}),
@@ -145,9 +160,12 @@ def template() -> Template:
         )
     kp = raw["key_projects"]
     return Template(
-        tables=tuple(specs), total_labels=tuple(raw["template"]["total_labels"]),
-        key_project_heading=kp["heading"], key_project_header=tuple(tuple(r) for r in kp["header"]),
+        tables=tuple(specs),
+        total_labels=tuple(raw["template"]["total_labels"]),
+        key_project_heading=kp["heading"],
+        key_project_header=tuple(tuple(r) for r in kp["header"]),
         three_public_codes=dict(raw["three_public_codes"]),
         overview_classes=tuple(raw["overview"]["expenditure_classes"]),
-        note_prefixes=tuple(raw["notes"]["prefixes"]), empty_phrases=tuple(raw["notes"]["empty"]),
+        note_prefixes=tuple(raw["notes"]["prefixes"]),
+        empty_phrases=tuple(raw["notes"]["empty"]),
     )

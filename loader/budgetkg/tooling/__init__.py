@@ -8,8 +8,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .synthetic import generate
     from .bench import run_benchmarks
+    from .synthetic import generate
 
 __all__ = ["generate", "run_benchmarks"]
 

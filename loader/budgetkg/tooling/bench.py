@@ -61,7 +61,7 @@ def _medians_in_turn(functions: dict[str, Callable[[], float]], runs: int) -> di
     times: dict[str, list[float]] = {name: [] for name in functions}
     order = list(functions.items())
     for n in range(runs):
-        for name, f in (order if n % 2 == 0 else order[::-1]):
+        for name, f in order if n % 2 == 0 else order[::-1]:
             times[name].append(f())
     return {name: statistics.median(taken) for name, taken in times.items()}
 
@@ -70,10 +70,18 @@ def _medians_in_turn(functions: dict[str, Callable[[], float]], runs: int) -> di
 def _timed_engine(kind: str, store_dir: Path, ntriples: Path | None = None) -> Iterator[Callable[..., float]]:
     """A query engine in a process of its own (:mod:`budgetkg.tooling.timed_engine`, which says why);
     yields ``timed(query, default_graph=None)``, the seconds the engine took to run the query once."""
-    args = [sys.executable, "-m", "budgetkg.tooling.timed_engine", kind, str(store_dir), *([str(ntriples)] if ntriples else [])]
+    args = [
+        sys.executable,
+        "-m",
+        "budgetkg.tooling.timed_engine",
+        kind,
+        str(store_dir),
+        *([str(ntriples)] if ntriples else []),
+    ]
     with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-                                   text=True, encoding="utf-8")
+        process = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True, encoding="utf-8"
+        )
         assert process.stdin is not None and process.stdout is not None
         stdin, stdout = process.stdin, process.stdout
 
@@ -82,8 +90,10 @@ def _timed_engine(kind: str, store_dir: Path, ntriples: Path | None = None) -> I
             if not line:
                 process.wait()
                 errors.seek(0)
-                raise BudgetkgError(f"the {kind} engine stopped (exit code {process.returncode}):\n"
-                                    + errors.read().decode(errors="replace")[-2000:])
+                raise BudgetkgError(
+                    f"the {kind} engine stopped (exit code {process.returncode}):\n"
+                    + errors.read().decode(errors="replace")[-2000:]
+                )
             return json.loads(line)
 
         def timed(query: str, default_graph: list[str] | None = None) -> float:
@@ -151,8 +161,14 @@ def one_document(b: Bench, tmp: Path, runs: int) -> Path:
     wall_build = _process([*exe, "build", "--store", str(tmp / "cli")], runs)
     b.add("one doc", f"`budgetkg build` wall time, median of {runs}", wall_build, "s", "≤ 1.5 s", wall_build <= 1.5)
     wall_query = _process([*exe, "query", "kjc-relocation-by-college", "--store", str(tmp / "cli")], runs)
-    b.add("one doc", f"`budgetkg query kjc-relocation-by-college` wall time, median of {runs}", wall_query, "s",
-          "≤ 1.5 s", wall_query <= 1.5)
+    b.add(
+        "one doc",
+        f"`budgetkg query kjc-relocation-by-college` wall time, median of {runs}",
+        wall_query,
+        "s",
+        "≤ 1.5 s",
+        wall_query <= 1.5,
+    )
     return tmp / "one"
 
 
@@ -168,12 +184,15 @@ def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
         store = tmp / f"many-{n}"
         # VmHWM, the high-water mark of this process's own memory: getrusage's ru_maxrss
         # survives fork and exec on Linux, so it would report the benchmark's memory, not the build's.
-        code = ("import sys, time; from pathlib import Path; from budgetkg.load.graph import build; "
-                "t = time.perf_counter(); s = build(sorted(Path(sys.argv[1]).glob('*.txt')), store=Path(sys.argv[2])); "
-                "hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')); "
-                "print(time.perf_counter() - t, s.quads, hwm)")
-        out = subprocess.run([sys.executable, "-c", code, str(docs), str(store)], check=True, capture_output=True,
-                             text=True).stdout.split()
+        code = (
+            "import sys, time; from pathlib import Path; from budgetkg.load.graph import build; "
+            "t = time.perf_counter(); s = build(sorted(Path(sys.argv[1]).glob('*.txt')), store=Path(sys.argv[2])); "
+            "hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')); "
+            "print(time.perf_counter() - t, s.quads, hwm)"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(docs), str(store)], check=True, capture_output=True, text=True
+        ).stdout.split()
         seconds, quads, peak_kib = float(out[0]), int(out[1]), int(out[2])
         shutil.rmtree(docs)
         nq = _dump(store, tmp / f"many-{n}.nq")
@@ -184,10 +203,22 @@ def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
         b.add(f"{n} docs", "triples per second, budgetkg", ours_tps, "t/s")
         b.add(f"{n} docs", "triples per second, bare bulk load", bare_tps, "t/s")
         goal = n >= 100
-        b.add(f"{n} docs", "throughput, share of bare bulk load", ours_tps / bare_tps * 100, "%",
-              "≥ 50 %" if goal else "", (ours_tps / bare_tps >= 0.5) if goal else None)
-        b.add(f"{n} docs", "peak memory of the build process", peak_kib / 1024, "MiB",
-              "≤ 2048 MiB" if n >= 1000 else "", (peak_kib / 1024 <= 2048) if n >= 1000 else None)
+        b.add(
+            f"{n} docs",
+            "throughput, share of bare bulk load",
+            ours_tps / bare_tps * 100,
+            "%",
+            "≥ 50 %" if goal else "",
+            (ours_tps / bare_tps >= 0.5) if goal else None,
+        )
+        b.add(
+            f"{n} docs",
+            "peak memory of the build process",
+            peak_kib / 1024,
+            "MiB",
+            "≤ 2048 MiB" if n >= 1000 else "",
+            (peak_kib / 1024 <= 2048) if n >= 1000 else None,
+        )
         b.add(f"{n} docs", "store size on disk", database_bytes((store / "current").resolve()) / 2**20, "MiB")
         if last is not None:
             shutil.rmtree(last)  # only the largest store is queried afterwards
@@ -198,9 +229,9 @@ def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
 def queries(b: Bench, store_dir: Path, runs: int, limit: int | None = None) -> None:
     """Every library query on the on-disk store and on its copy in memory, against an rdflib Graph
     holding the same triples; each engine in a process of its own (see :mod:`budgetkg.tooling.timed_engine`)."""
+    from ..load.store import open_store
     from ..publish.export import export_file
     from ..query.library import bind, library
-    from ..load.store import open_store
     from .timed_engine import KINDS
 
     ntriples = store_dir.parent / f"{store_dir.name}.nt"
@@ -220,8 +251,8 @@ def queries(b: Bench, store_dir: Path, runs: int, limit: int | None = None) -> N
 
 
 def scoped_queries(b: Bench, store_dir: Path, runs: int) -> None:
-    from ..rdf.graphs import VOCABULARY_GRAPH, reference_graphs
     from ..query.library import bind, library
+    from ..rdf.graphs import VOCABULARY_GRAPH, reference_graphs
 
     store = Store.read_only(str((store_dir / "current").resolve()))
     shared = [VOCABULARY_GRAPH.value, *reference_graphs(store)]
@@ -229,13 +260,20 @@ def scoped_queries(b: Bench, store_dir: Path, runs: int) -> None:
     del store
     one = graphs[len(graphs) // 2]
     by_name = {q.name: q for q in library()}
-    scoped_query, across_query = (bind(by_name[name].text, by_name[name], {})
-                                  for name in ("unit-basic-vs-project", "funding-mix-by-department"))
+    scoped_query, across_query = (
+        bind(by_name[name].text, by_name[name], {}) for name in ("unit-basic-vs-project", "funding-mix-by-department")
+    )
     with _timed_engine("on disk", store_dir) as timed:
         scoped = statistics.median([timed(scoped_query, [one, *shared]) for _ in range(runs)])
         across = statistics.median([timed(across_query) for _ in range(max(1, runs // 2))])
-    b.add(f"{len(graphs)} docs", "one department's query, scoped to its graph and the shared ones (ms)", scoped * 1000, "ms",
-          "≤ 100 ms", scoped <= 0.1)
+    b.add(
+        f"{len(graphs)} docs",
+        "one department's query, scoped to its graph and the shared ones (ms)",
+        scoped * 1000,
+        "ms",
+        "≤ 100 ms",
+        scoped <= 0.1,
+    )
     b.add(f"{len(graphs)} docs", "cross-department aggregation: funding mix (ms)", across * 1000, "ms")
 
 
@@ -243,8 +281,11 @@ def serving(b: Bench, store_dir: Path, requests: int) -> None:
     from ..publish.oxigraph_server import free_port, oxigraph_server, wait_until_answers
 
     port = free_port()
-    ours = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store_dir), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ours = subprocess.Popen(
+        [sys.executable, "-m", "budgetkg", "serve", "--store", str(store_dir), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     with ExitStack() as running:
         running.callback(ours.wait, timeout=10)
         running.callback(ours.terminate)
@@ -258,21 +299,31 @@ def serving(b: Bench, store_dir: Path, requests: int) -> None:
 Request = tuple[str, str, dict[str, str] | None, str]
 
 
-def _workloads(store: Store, ours: str, bare: str) -> dict[str, tuple[Callable[[int], Request], Callable[[int], Request] | None]]:
+def _workloads(
+    store: Store, ours: str, bare: str
+) -> dict[str, tuple[Callable[[int], Request], Callable[[int], Request] | None]]:
     """Each workload: the i-th request to budgetkg and the same work asked of the Oxigraph server (None: no equivalent)."""
-    from ..rdf.iri import DEFAULT_BASE
     from ..query.library import bind, library
+    from ..rdf.iri import DEFAULT_BASE
 
     def query(name: str) -> tuple[Callable[[int], Request], Callable[[int], Request]]:
         q = next(q for q in library() if q.name == name)
         form = {"query": bind(q.text, q, {})}
         json_results = "application/sparql-results+json"
-        return (lambda i: ("POST", f"{ours}/sparql", form, json_results)), (lambda i: ("POST", bare, form, json_results))
+        return (lambda i: ("POST", f"{ours}/sparql", form, json_results)), (
+            lambda i: ("POST", bare, form, json_results)
+        )
 
     # Resource pages of projects, observations and units, taken in turn.
-    iris = [s["x"].value for s in solutions(store,
-        "SELECT ?x WHERE { VALUES ?k { <https://w3id.org/budgetkg/ontology#Project> <http://purl.org/linked-data/cube#Observation> "
-        "<https://w3id.org/budgetkg/ontology#BudgetUnit> } ?x a ?k } ORDER BY ?x LIMIT 300", use_default_graph_as_union=True)]
+    iris = [
+        s["x"].value
+        for s in solutions(
+            store,
+            "SELECT ?x WHERE { VALUES ?k { <https://w3id.org/budgetkg/ontology#Project> <http://purl.org/linked-data/cube#Observation> "
+            "<https://w3id.org/budgetkg/ontology#BudgetUnit> } ?x a ?k } ORDER BY ?x LIMIT 300",
+            use_default_graph_as_union=True,
+        )
+    ]
 
     def page(i: int, accept: str) -> Request:
         return "GET", ours + "/" + iris[i % len(iris)].removeprefix(DEFAULT_BASE), None, accept
@@ -289,8 +340,9 @@ def _workloads(store: Store, ours: str, bare: str) -> dict[str, tuple[Callable[[
     }
 
 
-def _load_runs(b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Callable[[int], Request] | None]],
-               requests: int) -> None:
+def _load_runs(
+    b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Callable[[int], Request] | None]], requests: int
+) -> None:
     import asyncio
 
     # aiohttp, not httpx: the load generator shares the two cores with the servers, and
@@ -321,8 +373,9 @@ def _load_runs(b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Ca
                 errors += r.status != 200
 
         t = time.perf_counter()
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients),
-                                         timeout=aiohttp.ClientTimeout(total=120)) as http:
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=clients), timeout=aiohttp.ClientTimeout(total=120)
+        ) as http:
             await asyncio.gather(*(one(http, i) for i in range(requests)))
         return time.perf_counter() - t, latencies, errors
 
@@ -334,7 +387,7 @@ def _load_runs(b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Ca
         elapsed, errors = [0.0] * len(servers), [0] * len(servers)
         order = list(enumerate(servers))
         for n in range(SERVING_ROUNDS):
-            for k, server in (order if n % 2 == 0 else order[::-1]):
+            for k, server in order if n % 2 == 0 else order[::-1]:
                 seconds, taken, failed = asyncio.run(load(server, clients))
                 elapsed[k] += seconds
                 latencies[k] += taken
@@ -349,14 +402,27 @@ def _load_runs(b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Ca
         for clients in (1, 8, 32):
             measured = rounds([ours] if bare is None else [ours, bare], clients)
             rps, p50, p99, err = measured[0]
-            b.add("serving", f"{label}, {clients} clients: budgetkg req/s (p50 {p50 * 1000:.0f} ms, "
-                             f"p99 {p99 * 1000:.0f} ms, errors {err})", rps, "req/s", "0 errors", err == 0)
+            b.add(
+                "serving",
+                f"{label}, {clients} clients: budgetkg req/s (p50 {p50 * 1000:.0f} ms, "
+                f"p99 {p99 * 1000:.0f} ms, errors {err})",
+                rps,
+                "req/s",
+                "0 errors",
+                err == 0,
+            )
             if bare is None:
                 continue
             orps, _, _, oerr = measured[1]
             b.add("serving", f"{label}, {clients} clients: oxigraph server req/s (errors {oerr})", orps, "req/s")
-            b.add("serving", f"{label}, {clients} clients: budgetkg share of oxigraph", rps / orps * 100, "%",
-                  "≥ 80 %", rps / orps >= 0.8)
+            b.add(
+                "serving",
+                f"{label}, {clients} clients: budgetkg share of oxigraph",
+                rps / orps * 100,
+                "%",
+                "≥ 80 %",
+                rps / orps >= 0.8,
+            )
 
 
 def _machine() -> str:
@@ -372,8 +438,10 @@ def _machine() -> str:
         memory = f", {int(total.split()[1]) / 2**20:.0f} GiB"
     except (OSError, StopIteration):  # not Linux: the core count and platform still say something
         pass
-    return (f"{os.cpu_count()} cores{f' ({cpu})' if cpu else ''}{memory}, Python {platform.python_version()}, "
-            f"{platform.system()}, budgetkg {version('budgetkg')}, pyoxigraph {version('pyoxigraph')}")
+    return (
+        f"{os.cpu_count()} cores{f' ({cpu})' if cpu else ''}{memory}, Python {platform.python_version()}, "
+        f"{platform.system()}, budgetkg {version('budgetkg')}, pyoxigraph {version('pyoxigraph')}"
+    )
 
 
 def _require_serving_baselines() -> None:
@@ -382,16 +450,30 @@ def _require_serving_baselines() -> None:
 
     from ..publish.oxigraph_server import oxigraph_binary
 
-    missing = [what for what, found in (("the Oxigraph server", oxigraph_binary() is not None),
-                                        ("aiohttp (the load generator)", find_spec("aiohttp") is not None)) if not found]
+    missing = [
+        what
+        for what, found in (
+            ("the Oxigraph server", oxigraph_binary() is not None),
+            ("aiohttp (the load generator)", find_spec("aiohttp") is not None),
+        )
+        if not found
+    ]
     if missing:
-        raise BudgetkgError(f'the serving benchmark needs {" and ".join(missing)}: pip install "budgetkg[bench]" '
-                            "(or pass --no-serve)")
+        raise BudgetkgError(
+            f'the serving benchmark needs {" and ".join(missing)}: pip install "budgetkg[bench]" (or pass --no-serve)'
+        )
 
 
-def run_benchmarks(*, sizes: list[int], runs: int = 5, requests: int, out: Path | None = None,
-                   serve: bool = True, query_limit: int | None = None,
-                   log: Callable[[str], None] = print) -> list[Figure]:
+def run_benchmarks(
+    *,
+    sizes: list[int],
+    runs: int = 5,
+    requests: int,
+    out: Path | None = None,
+    serve: bool = True,
+    query_limit: int | None = None,
+    log: Callable[[str], None] = print,
+) -> list[Figure]:
     """Run every benchmark in one process run; print the table, write JSON to ``out``.
 
     :param requests: requests a serving load run (``budgetkg bench --requests`` holds the default).

@@ -52,6 +52,7 @@ def engine(kind: str, store: Path, ntriples: Path | None = None) -> Callable[[di
         if graphs is None:
             return list(solutions(opened, request["query"], use_default_graph_as_union=True))
         return list(solutions(opened, request["query"], default_graph=[NamedNode(g) for g in graphs]))
+
     return run
 
 
