@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import statistics
@@ -37,10 +38,8 @@ def rss_mib(pid: int) -> float:
     pids = [pid]
     # Workers are started from the server's threads: each thread lists its own children.
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):
             pids += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
@@ -147,7 +146,7 @@ async def main_async(args) -> int:
                     checked += 1
                     if not _matches(json.loads(body), what, expected[what.slug], store):
                         wrong.append(what.slug)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 errors.append(f"{type(exc).__name__} {kind}")
 
     started = time.monotonic()

@@ -57,10 +57,14 @@ def test_each_engine_times_queries_in_a_process_of_its_own(store_path, tmp_path)
         with _timed_engine(kind, store_path, nt) as timed:
             assert timed(trivial) > 0
     # A query the engine cannot run stops the benchmark, naming the engine and the error.
-    with _timed_engine("on disk", store_path) as timed:
-        with pytest.raises(BudgetkgError, match="the on disk engine could not run a query: .*Syntax"):
-            timed("SELECT WHERE")
+    with (
+        _timed_engine("on disk", store_path) as timed,
+        pytest.raises(BudgetkgError, match="the on disk engine could not run a query: .*Syntax"),
+    ):
+        timed("SELECT WHERE")
     # An engine that cannot load stops it too, with what the process said.
-    with pytest.raises(BudgetkgError, match=r"the on disk engine stopped \(exit code 1\):(.|\n)*no budgetkg store"):
-        with _timed_engine("on disk", tmp_path / "nothing-here"):
-            pass
+    with (
+        pytest.raises(BudgetkgError, match=r"the on disk engine stopped \(exit code 1\):(.|\n)*no budgetkg store"),
+        _timed_engine("on disk", tmp_path / "nothing-here"),
+    ):
+        pass

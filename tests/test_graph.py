@@ -48,7 +48,8 @@ def test_amount_and_provenance_of_one_figure(store):
         store,
         f"""SELECT ?a ?p ?c ?sub WHERE {{
         ?o <{BKG}sourceLine> 359 ; <{BKG}sourceColumn> ?c ; <{BKG}amount> ?a ; <{BKG}printedAmount> ?p ;
-           <{BKG}isSubtotal> ?sub ; <{BKG}expenditureType>/<http://www.w3.org/2004/02/skos/core#notation> "project" }}""",
+           <{BKG}isSubtotal> ?sub ;
+           <{BKG}expenditureType>/<http://www.w3.org/2004/02/skos/core#notation> "project" }}""",
     )
     assert D(row["a"].value) == D("11493.57") and row["p"].value == "11,493.57"
     assert row["c"].value == "一般公共预算支出/项目支出"
@@ -69,7 +70,8 @@ def test_sum_of_leaf_observations_does_not_double_count(store):
     row = one(
         store,
         f"""SELECT (SUM(?a) AS ?s) WHERE {{
-        ?t <{BKG}tableNumber> 12 . ?u <http://www.w3.org/2004/02/skos/core#prefLabel> "广州市人力资源和社会保障事务服务中心"@zh .
+        ?t <{BKG}tableNumber> 12 .
+        ?u <http://www.w3.org/2004/02/skos/core#prefLabel> "广州市人力资源和社会保障事务服务中心"@zh .
         ?o <http://purl.org/linked-data/cube#dataSet> ?t ; <{BKG}organization> ?u ; <{BKG}isSubtotal> false ;
         <{BKG}amount> ?a }}""",
     )
@@ -85,7 +87,8 @@ def test_units_and_divisions(store):
     assert (row["units"].value, row["divisions"].value) == ("17", "21")
     row = one(
         store,
-        f"""SELECT (COUNT(?u) AS ?n) WHERE {{ ?u <{BKG}unitKind>/<http://www.w3.org/2004/02/skos/core#notation> "college" }}""",
+        f"""SELECT (COUNT(?u) AS ?n) WHERE {{
+        ?u <{BKG}unitKind>/<http://www.w3.org/2004/02/skos/core#notation> "college" }}""",
     )
     assert row["n"].value == "6"
 
@@ -168,15 +171,14 @@ def test_failed_build_leaves_the_store_as_it_was(tmp_path, seed_lines):
     lines = list(seed_lines)
     lines[420] = "[30201]办公费\t55O.24"
     bad.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(Exception):
+    with pytest.raises(DocumentError):
         build([bad], store=tmp_path)
     assert export_bytes(open_store(tmp_path), "nq") == before
 
 
 def test_second_build_is_refused_while_one_runs(tmp_path):
-    with _lock(tmp_path):
-        with pytest.raises(StoreBusy, match="another budgetkg build"):
-            build(store=tmp_path)
+    with _lock(tmp_path), pytest.raises(StoreBusy, match="another budgetkg build"):
+        build(store=tmp_path)
 
 
 def test_networkx_graph(store):

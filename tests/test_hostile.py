@@ -38,7 +38,11 @@ def alive(url):
     "query",
     [
         "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",  # cross product
-        "SELECT (COUNT(*) AS ?n) WHERE { ?s (<http://www.w3.org/2004/02/skos/core#broader>|^<http://www.w3.org/2004/02/skos/core#broader>|<http://purl.org/linked-data/cube#dataSet>|^<http://purl.org/linked-data/cube#dataSet>)* ?o }",
+        (
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s"
+            " (<http://www.w3.org/2004/02/skos/core#broader>|^<http://www.w3.org/2004/02/skos/core#broader>|"
+            "<http://purl.org/linked-data/cube#dataSet>|^<http://purl.org/linked-data/cube#dataSet>)* ?o }"
+        ),
     ],
 )
 def test_queries_that_would_run_for_hours_are_stopped(hostile, query):

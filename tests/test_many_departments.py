@@ -104,7 +104,8 @@ def test_two_years_of_one_department_state_its_units_once(two_years, store):
         r["src"].value.rsplit("/", 2)[1]
         for r in years.query(
             """PREFIX bkg: <https://w3id.org/budgetkg/ontology#> PREFIX prov: <http://www.w3.org/ns/prov#>
-        SELECT ?src WHERE { ?d bkg:duties "（十二）完成市委、市政府和上级相关部门交办的其他任务。"@zh ; prov:entity ?src }""",
+        SELECT ?src WHERE { ?d bkg:duties "（十二）完成市委、市政府和上级相关部门交办的其他任务。"@zh ;
+                               prov:entity ?src }""",
             use_default_graph_as_union=True,
         )
     ]

@@ -209,7 +209,8 @@ ATTACKS = [
     (
         "second operation",
         "update",
-        "PREFIX a: <{A}/> INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> 1 } } ; "
+        "PREFIX a: <{A}/> INSERT DATA { GRAPH <http://example.org/g> { "
+        "<http://example.org/a> <http://example.org/b> 1 } } ; "
         "INSERT { GRAPH <http://example.org/g> { ?s ?p ?o } } WHERE { SERVICE a:second { ?s ?p ?o } }",
     ),
     (
@@ -498,7 +499,7 @@ def engine_calls(text: str, update: bool, listeners) -> set[str]:
             _ = bool(result) if type(result).__name__ == "QueryBoolean" else list(result)
     except Exception:  # a syntax error, a failed SERVICE or LOAD: what was called is what counts
         pass
-    return {listener.base + path for listener, n in zip(listeners, before) for path in listener.paths[n:]}
+    return {listener.base + path for listener, n in zip(listeners, before, strict=True) for path in listener.paths[n:]}
 
 
 @settings(

@@ -272,10 +272,7 @@ def test_a_push_settles_the_reference_graphs_when_told_where_to_update(tmp_path,
             if q.predicate.value.endswith("#prefLabel")
         }
 
-    if engine == "oxigraph":
-        server = oxigraph(tmp_path / "oxigraph")
-    else:
-        server = virtuoso(tmp_path / "virtuoso")
+    server = oxigraph(tmp_path / "oxigraph") if engine == "oxigraph" else virtuoso(tmp_path / "virtuoso")
     with server as (query_url, store_url, *rest):
         if engine == "oxigraph":
             auth, update_url = Auth(), rest[0]

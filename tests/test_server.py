@@ -147,7 +147,8 @@ def test_a_table_too_large_for_pyoxigraph_s_buffer_is_written_whole(monkeypatch)
 
 
 def blocking_runner(monkeypatch, timeout: float):
-    """A QueryRunner of one thread whose query "long" runs until ``release`` is set; ``runaways`` counts on_runaway's calls."""
+    """A QueryRunner of one thread whose query "long" runs until ``release`` is set; ``runaways``
+    counts on_runaway's calls."""
     from budgetkg.server import runner
 
     release = threading.Event()
@@ -365,7 +366,7 @@ def test_get_post_form_and_direct(server):
     "data",
     [
         b"query=SELECT+%3Fx+WHERE+%7B+%3Fx+%3Fp+%22a%5Cnb%22+%7D",  # an escaped backslash, percent-encoded
-        'query=SELECT * { ?s ?p "C:\\x41\\\\u0042\\n" }'.encode(),  # raw backslashes and \x that must stay
+        b'query=SELECT * { ?s ?p "C:\\x41\\\\u0042\\n" }',  # raw backslashes and \x that must stay
         "query=科教城+%E7%A7%91%E6%95%99%E5%9F%8E".encode(),  # raw UTF-8 and percent-encoded UTF-8
         b"a=100%25&b=50%&c=%zz&d=%4&e=%",  # a percent sign not followed by two hex digits stays as it is
         b"a=%FF%FE&b=ok",  # percent-encoded bytes that are not UTF-8: replacement characters, as urllib
@@ -555,7 +556,10 @@ def test_resource_pages_with_content_negotiation(server):
     html = httpx.get(server + path, headers={"Accept": "text/html"})
     assert html.status_code == 200 and html.headers["vary"].startswith("Accept")
     assert "<h1>广州市工贸技师学院入驻科教城购置项目</h1>" in html.text and "line 776" in html.text
-    unit_link = "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80/unit/%E5%B9%BF%E5%B7%9E%E5%B8%82%E5%B7%A5%E8%B4%B8%E6%8A%80%E5%B8%88%E5%AD%A6%E9%99%A2"
+    unit_link = (
+        "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4"
+        "%BF%9D%E9%9A%9C%E5%B1%80/unit/%E5%B9%BF%E5%B7%9E%E5%B8%82%E5%B7%A5%E8%B4%B8%E6%8A%80%E5%B8%88%E5%AD%A6%E9%99%A2"
+    )
     assert f'href="{unit_link}"' in html.text
     unit = httpx.get(server + unit_link, headers={"Accept": "text/html"})
     assert "<h1>广州市工贸技师学院</h1>" in unit.text
@@ -671,7 +675,10 @@ def test_updates_with_the_token(tmp_path):
     build(store=store)
     process, url = start(store, env={**os.environ, "BUDGETKG_UPDATE_TOKEN": "s3cret"})
     try:
-        department = "org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+        department = (
+            "org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A"
+            "%E4%BF%9D%E9%9A%9C%E5%B1%80"
+        )
         page = httpx.get(f"{url}/{department}", headers={"Accept": "text/turtle"}, timeout=30)
         assert "广州市人力资源和社会保障局" in page.text and "http://example.org/b" not in page.text
         insert = (
@@ -839,12 +846,18 @@ def test_the_server_takes_up_a_rebuild_without_waiting_for_a_request(tmp_path, s
     try:
         [server] = server_processes(process.pid)
         first = os.readlink(store / "current")
-        unit = "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+        unit = (
+            "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC"
+            "%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+        )
         page = httpx.get(url + unit, headers={"Accept": "text/turtle"}, timeout=30)
         assert "广州市人力资源和社会保障局" in page.text and first in databases_open(server, store)
         for n in (1, 2):  # the second swap deletes the first database
             apply_update(
-                f"INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}",
+                (
+                    f"INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a>"
+                    f" <http://example.org/b> {n} }} }}"
+                ),
                 path=store,
             )
         assert not (store / first).exists()
@@ -943,29 +956,34 @@ def test_a_store_that_cannot_be_read_just_now_is_answered_503_until_it_can(tmp_p
     store = tmp_path / "store"
     shutil.copytree(store_path, store, symlinks=True)
     app = create_app(ServerOptions(store=store, in_memory=False))
-    unit = "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+    unit = (
+        "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4"
+        "%BF%9D%E9%9A%9C%E5%B1%80"
+    )
 
     async def scenario():
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client,
+        ):
 
-                async def ask() -> httpx.Response:
-                    return await client.get(
-                        "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"}
-                    )
+            async def ask() -> httpx.Response:
+                return await client.get(
+                    "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"}
+                )
 
-                (store / "current").rename(store / "away")  # removed, or in the middle of a swap
-                gone = [
-                    await ask(),
-                    await client.get(unit, headers={"Accept": "text/turtle"}),
-                    await client.get(unit, headers={"Accept": "text/html"}),
-                    await client.get("/sparql", headers={"Accept": "text/turtle"}),  # the service description
-                    await client.get("/.well-known/void"),
-                    await client.get("/catalog"),
-                    await client.get("/dumps/budgetkg.ttl"),
-                ]
-                (store / "away").rename(store / "current")
-                return gone, await ask()
+            (store / "current").rename(store / "away")  # removed, or in the middle of a swap
+            gone = [
+                await ask(),
+                await client.get(unit, headers={"Accept": "text/turtle"}),
+                await client.get(unit, headers={"Accept": "text/html"}),
+                await client.get("/sparql", headers={"Accept": "text/turtle"}),  # the service description
+                await client.get("/.well-known/void"),
+                await client.get("/catalog"),
+                await client.get("/dumps/budgetkg.ttl"),
+            ]
+            (store / "away").rename(store / "current")
+            return gone, await ask()
 
     gone, back = asyncio.run(scenario())
     for r in gone:

@@ -261,7 +261,11 @@ def _print_query(
                     "head": {"vars": result.variables},
                     "results": {
                         "bindings": [
-                            {v: _json_term(t, result.labels) for v, t in zip(result.variables, row) if t is not None}
+                            {
+                                v: _json_term(t, result.labels)
+                                for v, t in zip(result.variables, row, strict=True)
+                                if t is not None
+                            }
                             for row in result.rows
                         ]
                     },
@@ -848,12 +852,12 @@ def serve(
 
         async def fetch() -> httpx.Response:
             # The app answers in this process (its lifespan opens the store and starts the query threads).
-            async with app.router.lifespan_context(app):
-                async with httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://localhost"
-                ) as client:
-                    # as a browser asks: pages as HTML, anything else as the server likes
-                    return await client.get(get_path, headers={"Accept": "text/html, */*;q=0.1"})
+            async with (
+                app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client,
+            ):
+                # as a browser asks: pages as HTML, anything else as the server likes
+                return await client.get(get_path, headers={"Accept": "text/html, */*;q=0.1"})
 
         response = asyncio.run(fetch())
         click.echo(response.text, nl=False)

@@ -45,7 +45,7 @@ class DocumentError(BudgetkgError, ValueError):
     >>> print(e)
     doc.txt:12:3: error[bad-amount] expected an amount, found "1.2x"
       hint: amounts are digits with an optional decimal point and thousands separators; an empty cell or a dash (-, —) is read as no amount
-    """
+    """  # noqa: E501 (the doctest's expected output is one line)
 
     def __init__(
         self,

@@ -93,7 +93,7 @@ def funding_mix_by_unit(store: Store, *, documents: Sequence[str] = ()) -> Figur
     """100 % stacked bars: the share of each funding source in each unit's budget (basic + project)."""
     df = query_frame(store, "unit-budget-by-funding-source", documents=documents)
     en = query_frame(store, "unit-budget-by-funding-source", documents=documents, lang="en")
-    names = dict(zip(df["fund"], en["fund"]))
+    names = dict(zip(df["fund"], en["fund"], strict=True))
     table = df.pivot_table(index="unit", columns="fund", values="total", aggfunc="sum", fill_value=Decimal(0))
     totals = table.sum(axis=1)
     table = table.loc[totals.sort_values().index]
@@ -103,7 +103,7 @@ def funding_mix_by_unit(store: Store, *, documents: Sequence[str] = ()) -> Figur
     for fund in sorted(shares.columns, key=lambda f: -shares[f].sum()):
         values = list(shares[fund])
         ax.barh([_short(u) for u in shares.index], values, left=left, label=f"{fund} {names[fund]}")
-        left = [a + b for a, b in zip(left, values)]
+        left = [a + b for a, b in zip(left, values, strict=True)]
     for i, unit in enumerate(shares.index):
         ax.text(101, i, f"{table.loc[unit].sum():,.2f}", va="center", fontsize=8)
     ax.set_xlim(0, 118)
@@ -138,13 +138,15 @@ def functional_treemap(store: Store, *, documents: Sequence[str] = ()) -> Figure
 
     items = query_frame(store, "functional-item", documents=documents)
     classes = query_frame(store, "functional-class", documents=documents)
-    class_name = dict(zip(classes["notation"], classes["code"]))
+    class_name = dict(zip(classes["notation"], classes["code"], strict=True))
     items = items[items["total"] > 0].sort_values("total", ascending=False)
     palette = matplotlib.color_sequences["tab20"]
     order = sorted(class_name)
     colours = [palette[order.index(n[:3]) % len(palette)] for n in items["notation"]]
     fig, ax = _figure(13, 8)
-    labels = [f"{c}\n{v:,.0f}" if v > 3000 else "" for c, v in zip(items["code"], items["total"].map(float))]
+    labels = [
+        f"{c}\n{v:,.0f}" if v > 3000 else "" for c, v in zip(items["code"], items["total"].map(float), strict=True)
+    ]
     squarify.plot(
         sizes=[float(v) for v in items["total"]],
         label=labels,
@@ -166,7 +168,9 @@ def largest_projects(store: Store, limit: int = 15, *, documents: Sequence[str] 
     """The largest projects by total."""
     df = query_frame(store, "largest-projects", documents=documents, limit=str(limit))
     fig, ax = _figure(11, 7)
-    ax.barh([f"{p}（{_short(u)}）" for p, u in zip(df["project"], df["unit"])], [float(v) for v in df["total"]])
+    ax.barh(
+        [f"{p}（{_short(u)}）" for p, u in zip(df["project"], df["unit"], strict=True)], [float(v) for v in df["total"]]
+    )
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("万元 (log scale)")
@@ -250,9 +254,13 @@ def money_flow(store: Store, *, documents: Sequence[str] = ()) -> Figure:
     funds = query_frame(store, "unit-budget-by-funding-source", documents=documents)
     basic = query_frame(store, "basic-by-unit-and-economic-class", documents=documents)
     totals = query_frame(store, "unit-basic-vs-project", documents=documents)
-    flows = [(f, u, float(v)) for f, u, v in zip(funds["fund"], funds["unit"], funds["total"]) if v > 0]
-    flows += [(u, c, float(v)) for u, c, v in zip(basic["unit"], basic["class"], basic["amount"]) if v > 0]
-    flows += [(u, "项目支出 Project expenditure", float(v)) for u, v in zip(totals["unit"], totals["project"]) if v > 0]
+    flows = [(f, u, float(v)) for f, u, v in zip(funds["fund"], funds["unit"], funds["total"], strict=True) if v > 0]
+    flows += [(u, c, float(v)) for u, c, v in zip(basic["unit"], basic["class"], basic["amount"], strict=True) if v > 0]
+    flows += [
+        (u, "项目支出 Project expenditure", float(v))
+        for u, v in zip(totals["unit"], totals["project"], strict=True)
+        if v > 0
+    ]
     stage_funds = sorted(set(funds["fund"]), key=lambda f: -sum(v for s, _, v in flows if s == f))
     units = list(totals["unit"])
     targets = sorted({t for s, t, _ in flows if s in units}, key=lambda t: -sum(v for _, x, v in flows if x == t))
@@ -267,7 +275,7 @@ def kjc_by_college(store: Store, *, documents: Sequence[str] = ()) -> Figure:
     df = query_frame(store, "kjc-relocation-by-college", documents=documents)
     fig, ax = _figure(10, 5)
     left: defaultdict[str, float] = defaultdict(float)
-    for unit, project, amount in zip(df["unit"], df["project"], df["amount"]):
+    for unit, project, amount in zip(df["unit"], df["project"], df["amount"], strict=True):
         kind = "购置 purchases" if "购置" in project else "搬迁开办 moving and opening"
         ax.barh(
             _short(unit),
@@ -279,7 +287,7 @@ def kjc_by_college(store: Store, *, documents: Sequence[str] = ()) -> Figure:
         ax.text(left[unit] + float(amount) / 2, _short(unit), f"{amount:,.2f}", ha="center", va="center", fontsize=8)
         left[unit] += float(amount)
     handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles))
+    unique = dict(zip(labels, handles, strict=True))
     ax.legend(unique.values(), unique.keys())
     ax.set_xlabel("万元 (一般公共预算 general public budget)")
     ax.set_title("各技师学院入驻科教城支出 · Colleges' spending on moving into Science and Education City")

@@ -60,11 +60,11 @@ def _sorted_lines(lines: Iterable[str], folder: Path) -> Iterator[bytes]:
         if size >= SORT_RUN_BYTES:
             runs.append(folder / f"run-{len(runs)}")
             run.sort()
-            runs[-1].write_text("".join(f"{l}\n" for l in run), encoding="utf-8")
+            runs[-1].write_text("".join(f"{line}\n" for line in run), encoding="utf-8")
             run, size = [], 0
     run.sort()
     with ExitStack() as files:
-        merged: Iterable[bytes] = (f"{l}\n".encode() for l in run)
+        merged: Iterable[bytes] = (f"{line}\n".encode() for line in run)
         if runs:
             merged = heapq.merge(merged, *(files.enter_context(open(path, "rb")) for path in runs))
         previous = None
@@ -168,9 +168,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 def _label(store: Store, node: NamedNode) -> str:
     for p in (SKOS.prefLabel, RDFS.label):
         labels = [q.object for q in store.quads_for_pattern(node, p, None, None) if isinstance(q.object, Literal)]
-        zh = [l.value for l in labels if l.language == "zh"]
+        zh = [label.value for label in labels if label.language == "zh"]
         if zh or labels:
-            return sorted(zh or [l.value for l in labels])[0]
+            return sorted(zh or [label.value for label in labels])[0]
     return node.value
 
 

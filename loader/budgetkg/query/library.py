@@ -188,7 +188,8 @@ def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
         if isinstance(term, NamedNode) and service.search(text):
             # SERVICE takes an IRI, not a bound variable, on most engines; the IRI was
             # validated by NamedNode, so writing it into the text cannot change the query.
-            text = service.sub(lambda m: f"SERVICE {m.group(1) or ''}{term}", text)
+            iri = str(term)
+            text = service.sub(lambda m: f"SERVICE {m.group(1) or ''}{iri}", text)  # noqa: B023 (used at once)
             continue
         if name == "limit":
             text = re.sub(r"\bLIMIT\s+\d+", f"LIMIT {int(value)}", text, flags=re.IGNORECASE)
@@ -317,7 +318,8 @@ def _documents(source: Store | Endpoint | RemoteStore, documents: list[str]) -> 
 
 
 def _documents_by_name(source: Store | Endpoint | RemoteStore, documents: list[str]) -> tuple[list[str], list[str]]:
-    """The graphs of the documents (see document_dataset) and the reference graphs, found by every name of every graph."""
+    """The graphs of the documents (see document_dataset) and the reference graphs,
+    found by every name of every graph."""
     from ..rdf.graphs import GRAPH_KINDS
 
     # Each document graph and reference graph of the store, by every name a user may give it: its
@@ -501,7 +503,7 @@ def render_table(result: Result, *, max_width: int = 60) -> str:
     widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(result.variables)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths)).rstrip()
+        return "  ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
 
     out = [line(result.variables), line(["-" * w for w in widths])]
     out += [line(r) for r in rows]

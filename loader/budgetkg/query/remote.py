@@ -103,7 +103,7 @@ class Endpoint:
             raise RemoteError(f"{self.url}: {exc.reason}") from None
         except Exception as exc:  # SPARQLWrapper's own errors
             raise RemoteError(f"{self.url}: {type(exc).__name__}: {str(exc)[:500]}") from None
-        cut = {name.lower() for name in result.info().keys()} & _CUT_HEADERS
+        cut = {name.lower() for name in result.info()} & _CUT_HEADERS
         if cut and not allow_cut:
             raise RemoteError(
                 f"{self.url}: the endpoint cut the answer at its row limit ({', '.join(sorted(cut))}): "
@@ -362,7 +362,7 @@ class RemoteStore:
         if form in ("CONSTRUCT", "DESCRIBE"):
             return self.construct(query)
         variables, rows = self.select(query)
-        return [dict(zip(variables, row)) for row in rows]
+        return [dict(zip(variables, row, strict=False)) for row in rows]
 
     def _count(self, where: str) -> int:
         """How many solutions ``where`` has; it names its graph, so no dataset is added."""
@@ -390,7 +390,7 @@ class RemoteStore:
                 )
                 if not page:
                     break
-                rows += [dict(zip(names, row)) for row in page]
+                rows += [dict(zip(names, row, strict=False)) for row in page]
             found = {tuple(row[n] for n in sorted(row)) for row in rows}
             if len(rows) != expected or len(found) != expected:
                 raise RemoteError(

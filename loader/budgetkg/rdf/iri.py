@@ -122,7 +122,8 @@ class Minter:
         return NamedNode(f"{self.dataset_iri}/table/{number}/{_seg(row_key)}/{_seg(column)}")
 
     def derivation(self, kind: str, name: str) -> NamedNode:
-        """Where the document lists an organisation (``kind`` department, unit or division) that other documents list too."""
+        """Where the document lists an organisation (``kind`` department, unit or division)
+        that other documents list too."""
         return NamedNode(f"{self.dataset_iri}/derivation/{kind}/{_seg(name)}")
 
     def part(self, kind: str, key: str) -> NamedNode:

@@ -65,17 +65,68 @@ class Namespace:
 
 # The terms of ontology/budgetkg.ttl; tests/test_ontology.py checks this list against the file.
 TERMS = frozenset(
-    """
-AccountingIdentity BudgetDataset BudgetTable BudgetUnit Department Division GlossaryEntry KeyProjectStatement
-MissingCell NameDifference NarrativeFigure Project ReferenceGraph SourceDocument ThemeAssignment
-accountingScope budgetPhase economicClassification expenditureType expenseItem fiscalYear
-functionalClassification fundingSource operationCharacter organization project
-amount isSubtotal printedAmount sourceColumn sourceLine unitOfMeasure
-assignedTheme budgetUnit checksumSha256 declaredEmpty describesProject difference duties expectedValue
-identityKind identityPart identityStatus identityTotal isKeyProject keyProjectStatement matchedText
-nameSimilarity narrativeKey performanceGoal printedName resolvedTo sourceDocument tableNumber theme
-themeAssignment themeRule totalAmount unitKind value
-""".split()
+    [
+        "AccountingIdentity",
+        "BudgetDataset",
+        "BudgetTable",
+        "BudgetUnit",
+        "Department",
+        "Division",
+        "GlossaryEntry",
+        "KeyProjectStatement",
+        "MissingCell",
+        "NameDifference",
+        "NarrativeFigure",
+        "Project",
+        "ReferenceGraph",
+        "SourceDocument",
+        "ThemeAssignment",
+        "accountingScope",
+        "budgetPhase",
+        "economicClassification",
+        "expenditureType",
+        "expenseItem",
+        "fiscalYear",
+        "functionalClassification",
+        "fundingSource",
+        "operationCharacter",
+        "organization",
+        "project",
+        "amount",
+        "isSubtotal",
+        "printedAmount",
+        "sourceColumn",
+        "sourceLine",
+        "unitOfMeasure",
+        "assignedTheme",
+        "budgetUnit",
+        "checksumSha256",
+        "declaredEmpty",
+        "describesProject",
+        "difference",
+        "duties",
+        "expectedValue",
+        "identityKind",
+        "identityPart",
+        "identityStatus",
+        "identityTotal",
+        "isKeyProject",
+        "keyProjectStatement",
+        "matchedText",
+        "nameSimilarity",
+        "narrativeKey",
+        "performanceGoal",
+        "printedName",
+        "resolvedTo",
+        "sourceDocument",
+        "tableNumber",
+        "theme",
+        "themeAssignment",
+        "themeRule",
+        "totalAmount",
+        "unitKind",
+        "value",
+    ]
 )
 
 BKG = Namespace(ONTOLOGY_IRI + "#", TERMS)

@@ -60,5 +60,7 @@ def read_glossary(lines: list[Line], filename: str) -> tuple[list[GlossaryEntry]
             kinds[line.no] = "glossary"
         else:
             kinds[line.no] = "prose"
-    entries = [GlossaryEntry(e.term, e.definition + "".join(more), e.source) for e, more in zip(entries, parts)]
+    entries = [
+        GlossaryEntry(e.term, e.definition + "".join(more), e.source) for e, more in zip(entries, parts, strict=True)
+    ]
     return entries, kinds

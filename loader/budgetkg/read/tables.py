@@ -188,7 +188,7 @@ class TableReader:
             for meta in filter(None, metas):
                 self._meta(line, meta.group(1), meta.group(2))
             return
-        tokens = tuple(match_key(c) for c, label in zip(cells, labels) if label)
+        tokens = tuple(match_key(c) for c, label in zip(cells, labels, strict=True) if label)
         header = o.spec.header_keys()
         if tokens == header[0]:
             o.header_row, o.seen_header = 1, True
@@ -254,13 +254,14 @@ class TableReader:
             )
         out: dict[str, Cell] = {}
         spec = o.spec
-        for i, (key, raw) in enumerate(zip(columns, values)):
+        for i, (key, raw) in enumerate(zip(columns, values, strict=False)):
             col = spec.column(key)
             source = Source(self.filename, line.no, spec.number, spec.title, col.path)
             raw = raw.strip()
             if not raw and i == len(columns) - 1:
                 self.quirks.append(
-                    f"{self.filename}:{line.no}: 表{spec.number} the last cell ({'/'.join(col.path)}) is missing; recorded as missing"
+                    f"{self.filename}:{line.no}: 表{spec.number} the last cell ({'/'.join(col.path)}) "
+                    "is missing; recorded as missing"
                 )
                 out[key] = Cell(key, None, source)
                 continue

@@ -80,7 +80,11 @@ def _json(kind: str, names: list[str], rows: list, boolean: bool, truncated: boo
     else:
         data = {
             "head": {"vars": names},
-            "results": {"bindings": [{n: json_term(t) for n, t in zip(names, row) if t is not None} for row in rows]},
+            "results": {
+                "bindings": [
+                    {n: json_term(t) for n, t in zip(names, row, strict=True) if t is not None} for row in rows
+                ]
+            },
         }
     if truncated:
         data["budgetkg"] = {"truncated": True, "maxRows": max_rows}
@@ -104,7 +108,8 @@ def _table(kind: str, names: list[str], rows: list, boolean: bool, fmt: str, tru
     else:
         result.vars = [rdflib.Variable(n) for n in names]
         result.bindings = [
-            {rdflib.Variable(n): _rdflib_term(t) for n, t in zip(names, row) if t is not None} for row in rows
+            {rdflib.Variable(n): _rdflib_term(t) for n, t in zip(names, row, strict=True) if t is not None}
+            for row in rows
         ]
     content = result.serialize(format=fmt, encoding="utf-8")  # rdflib's names: xml, csv
     assert content is not None  # without a destination, serialize returns the bytes
@@ -153,7 +158,8 @@ class _AnswerTooLarge(Exception):
 
 
 def _term_bytes(term) -> int:
-    """At least the bytes ``term`` takes in any results or graph format (its value, as UTF-8 takes at least a byte a character)."""
+    """At least the bytes ``term`` takes in any results or graph format (its value, as UTF-8
+    takes at least a byte a character)."""
     if term is None:
         return 0
     value = getattr(term, "value", None)

@@ -35,6 +35,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 __all__ = ["unavailable", "destinations", "install", "guard", "warn_if_unavailable"]
@@ -132,7 +133,7 @@ def unavailable() -> str | None:
 def _nameservers() -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     found: set[ipaddress.IPv4Address | ipaddress.IPv6Address] = set()
     try:
-        lines = open("/etc/resolv.conf", encoding="utf-8", errors="replace").read().splitlines()
+        lines = Path("/etc/resolv.conf").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return found
     for line in lines:

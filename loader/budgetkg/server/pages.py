@@ -153,7 +153,9 @@ async def resource_response(
     if source and "document" not in source:
         source["document"] = "the source document"
     rows = sorted(seen.values(), key=lambda r: (r["predicate"]["text"], r["value"]["text"]))
-    title = next((l["value"] for l in labels if l["lang"] == "zh"), None) or (labels[0]["value"] if labels else iri)
+    title = next((label["value"] for label in labels if label["lang"] == "zh"), None) or (
+        labels[0]["value"] if labels else iri
+    )
     into = [
         {
             "subject": {
@@ -168,7 +170,7 @@ async def resource_response(
         title=title,
         iri=iri,
         path=request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path,
-        labels=sorted(labels, key=lambda l: l["lang"], reverse=True),
+        labels=sorted(labels, key=lambda label: label["lang"], reverse=True),
         types=types,
         properties=rows,
         incoming=into,

@@ -149,7 +149,7 @@ def _parse(text: str, update: bool) -> Reach:
             prologue = None
             resolved = []
             # Each operation's prologue adds to the ones before it, as in rdflib's translateUpdate.
-            for declarations, operation in zip(operations.prologue or [], operations.request or []):
+            for declarations, operation in zip(operations.prologue or [], operations.request or [], strict=False):
                 prologue = translatePrologue(declarations, None, None, prologue)
                 resolved.append(traverse(operation, visitPost=partial(translatePName, prologue=prologue)))
             return _walk(resolved)

@@ -1,4 +1,6 @@
-"""``python -m budgetkg.server.update_process STORE WAIT [ENDPOINT …]``: apply one SPARQL update, read from standard input.
+"""``python -m budgetkg.server.update_process STORE WAIT [ENDPOINT …]``: apply one SPARQL update.
+
+The update is read from standard input.
 
 The process in which ``budgetkg serve`` applies each update (:mod:`budgetkg.server.updates`),
 so that it can be killed at the time limit; a module of its own, outside the server's

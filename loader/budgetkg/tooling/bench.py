@@ -302,7 +302,8 @@ Request = tuple[str, str, dict[str, str] | None, str]
 def _workloads(
     store: Store, ours: str, bare: str
 ) -> dict[str, tuple[Callable[[int], Request], Callable[[int], Request] | None]]:
-    """Each workload: the i-th request to budgetkg and the same work asked of the Oxigraph server (None: no equivalent)."""
+    """Each workload: the i-th request to budgetkg and the same work asked of the Oxigraph server
+    (None: no equivalent)."""
     from ..query.library import bind, library
     from ..rdf.iri import DEFAULT_BASE
 
@@ -319,7 +320,8 @@ def _workloads(
         s["x"].value
         for s in solutions(
             store,
-            "SELECT ?x WHERE { VALUES ?k { <https://w3id.org/budgetkg/ontology#Project> <http://purl.org/linked-data/cube#Observation> "
+            "SELECT ?x WHERE { VALUES ?k { <https://w3id.org/budgetkg/ontology#Project> "
+            "<http://purl.org/linked-data/cube#Observation> "
             "<https://w3id.org/budgetkg/ontology#BudgetUnit> } ?x a ?k } ORDER BY ?x LIMIT 300",
             use_default_graph_as_union=True,
         )
@@ -366,7 +368,7 @@ def _load_runs(
                     # encoded=True: sent as written; yarl would otherwise decode the %3A and %2F of the IRIs
                     async with http.request(method, URL(url, encoded=True), data=form, headers={"Accept": accept}) as r:
                         await r.read()
-                except (aiohttp.ClientError, asyncio.TimeoutError):  # a dropped connection is an error to count
+                except (TimeoutError, aiohttp.ClientError):  # a dropped connection is an error to count
                     errors += 1
                     return
                 latencies.append(time.perf_counter() - t)
@@ -393,7 +395,7 @@ def _load_runs(
                 latencies[k] += taken
                 errors[k] += failed
         out = []
-        for seconds, taken, failed in zip(elapsed, latencies, errors):
+        for seconds, taken, failed in zip(elapsed, latencies, errors, strict=True):
             taken.sort()
             out.append((len(taken) / seconds, statistics.median(taken), taken[int(len(taken) * 0.99) - 1], failed))
         return out

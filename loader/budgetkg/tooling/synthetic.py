@@ -237,7 +237,7 @@ def generate(seed: int, *, year: int = 2024) -> Synthetic:
     basic: dict[str, dict[str, dict[str, Decimal]]] = {}
     for unit, kind in units:
         per: dict[str, dict[str, Decimal]] = {}
-        for klass, sections in BASIC_SECTIONS.items():
+        for sections in BASIC_SECTIONS.values():
             for section in rng.sample(sections, rng.randint(1, len(sections))):
                 funds = {"general-public-budget": amount(5, 3000)}
                 if kind == "college" and rng.random() < 0.5:
@@ -407,13 +407,11 @@ def _tables(w, year, department, units, basic, projects, functional, economic, t
         cells = [left[0], _fmt(left[1])] if left else ["", ""]
         w.row(cells + [f"{_ordinal(i + 1)}、{functional[klass][0]}", _fmt(fsum(klass))], 1)
     w.row(["本年收入合计", _fmt(total_all), "本年支出合计", _fmt(total_all)], 1)
-    for i, (inc, exp) in enumerate(
-        [
-            ("四、上级补助收入", "二十六、对附属单位补助支出"),
-            ("五、附属单位上缴收入", "二十七、上缴上级支出"),
-            ("六、用事业基金弥补收支差额", "二十八、结转下年"),
-        ]
-    ):
+    for inc, exp in [
+        ("四、上级补助收入", "二十六、对附属单位补助支出"),
+        ("五、附属单位上缴收入", "二十七、上缴上级支出"),
+        ("六、用事业基金弥补收支差额", "二十八、结转下年"),
+    ]:
         w.row([inc, "0.00", exp, "0.00"], 1)
     w.row(["收入总计", _fmt(total_all), "支出总计", _fmt(total_all)], 1)
     w.table_end("注：财政拨款收支情况包括一般公共预算、政府性基金预算、国有资本经营预算拨款收支情况。")
@@ -715,13 +713,16 @@ def _narrative(w: _Writer, rng: random.Random, year: int, department: str, basic
     w.add(
         "### 二、“三公”经费安排情况",
         "",
-        f"{year}年本部门财政拨款安排“三公”经费{three:,}万元，比上年{inc(t_change)}万元，{rate_of(three, t_change)}，主要原因是业务需要。"
+        f"{year}年本部门财政拨款安排“三公”经费{three:,}万元，比上年{inc(t_change)}万元，"
+        f"{rate_of(three, t_change)}，主要原因是业务需要。"
         f"其中：因公出国（境）费{o:,}万元，比上年{inc(signed['其中：（一）因公出国（境）支出'])}万元，"
         f"{rate_of(o, signed['其中：（一）因公出国（境）支出'])}，主要原因是业务需要；"
         f"公务用车购置及运行维护费{vehicles:,}万元（公务用车购置费{parts['1. 公务用车购置费']:,}万元，比上年"
         f"{inc(signed['1. 公务用车购置费'])}万元；公务用车运行维护费{parts['2. 公务用车运行维护费']:,}万元，比上年"
-        f"{inc(signed['2. 公务用车运行维护费'])}万元。）比上年{inc(v_change)}万元，{rate_of(vehicles, v_change)}，主要原因是车辆更新；"
-        f"公务接待费{r:,}万元，比上年{inc(signed['（三）公务接待费支出'])}万元，{rate_of(r, signed['（三）公务接待费支出'])}，"
+        f"{inc(signed['2. 公务用车运行维护费'])}万元。）比上年{inc(v_change)}万元，"
+        f"{rate_of(vehicles, v_change)}，主要原因是车辆更新；"
+        f"公务接待费{r:,}万元，比上年{inc(signed['（三）公务接待费支出'])}万元，"
+        f"{rate_of(r, signed['（三）公务接待费支出'])}，"
         "主要原因是业务需要。",
         "",
     )
@@ -743,7 +744,8 @@ def _narrative(w: _Writer, rng: random.Random, year: int, department: str, basic
         "#### **五、国有资产占有使用情况**",
         "",
         f"截至{year - 1}年12月31日，本部门固定资产金额{_r(total * Decimal('0.4')):,}万元，分布构成情况为：房屋"
-        f"{rng.randint(1000, 90000):,}.5平方米，车辆{rng.randint(1, 60)}辆，单价在100万元以上的设备{rng.randint(0, 40)}台等。"
+        f"{rng.randint(1000, 90000):,}.5平方米，车辆{rng.randint(1, 60)}辆，"
+        f"单价在100万元以上的设备{rng.randint(0, 40)}台等。"
         f"本年度拟购置固定资产{_r(total * Decimal('0.05')):,}万元。",
         "",
         "#### **六、重点项目预算绩效目标情况**",
