@@ -27,9 +27,8 @@ import time
 from pathlib import Path
 
 import aiohttp
-
-from budgetkg.oxigraph_server import free_port, wait_until_answers
-from budgetkg.store import default_store_path
+from budgetkg.load.store import default_store_path
+from budgetkg.publish.oxigraph_server import free_port, wait_until_answers
 
 # A cross join counted: little memory, and on any real store it runs past any time limit.
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -54,13 +53,14 @@ async def flood_client(url: str, address: str, deadline: float, outcomes: collec
                 async with http.post(url, data={"query": SLOW}, timeout=aiohttp.ClientTimeout(total=left)) as r:
                     await r.read()
                     outcomes[str(r.status)] += 1
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 outcomes[type(exc).__name__] += 1
                 await asyncio.sleep(0.05)  # a refused connection: not a busy loop
 
 
-async def victim(url: str, deadline: float, latencies: list[float], outcomes: collections.Counter,
-                 misses: list[str]) -> None:
+async def victim(
+    url: str, deadline: float, latencies: list[float], outcomes: collections.Counter, misses: list[str]
+) -> None:
     """A cheap query every 0.5 s, each on a fresh connection, each allowed 10 s."""
     tasks = []
     began = time.monotonic()
@@ -70,11 +70,15 @@ async def victim(url: str, deadline: float, latencies: list[float], outcomes: co
         started = time.monotonic()
         async with aiohttp.ClientSession(connector=connector) as http:
             try:
-                async with http.post(url, data={"query": CHEAP}, headers={"Accept": "application/sparql-results+json"},
-                                     timeout=aiohttp.ClientTimeout(total=10)) as r:
+                async with http.post(
+                    url,
+                    data={"query": CHEAP},
+                    headers={"Accept": "application/sparql-results+json"},
+                    timeout=aiohttp.ClientTimeout(total=10),
+                ) as r:
                     await r.read()
                     status = str(r.status)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 status = type(exc).__name__
         outcomes[status] += 1
         took = time.monotonic() - started
@@ -94,8 +98,11 @@ async def main_async(args: argparse.Namespace) -> int:
     if url is None:
         port = free_port()
         store = Path(args.store or default_store_path())
-        process = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store), "--port",
-                                    str(port), *args.serve], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "budgetkg", "serve", "--store", str(store), "--port", str(port), *args.serve],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"http://127.0.0.1:{port}"
         await asyncio.to_thread(wait_until_answers, url + "/sparql", process, timeout=60)
     url = url.rstrip("/") + "/sparql"
@@ -107,8 +114,9 @@ async def main_async(args: argparse.Namespace) -> int:
 
     async def flood() -> None:
         await asyncio.sleep(args.head_start)
-        await asyncio.gather(*(flood_client(url, f"127.0.0.{2 + n}", deadline, flood_outcomes)
-                               for n in range(args.clients)))
+        await asyncio.gather(
+            *(flood_client(url, f"127.0.0.{2 + n}", deadline, flood_outcomes) for n in range(args.clients))
+        )
 
     try:
         await asyncio.gather(victim(url, deadline, latencies, victim_outcomes, misses), flood())
@@ -119,13 +127,19 @@ async def main_async(args: argparse.Namespace) -> int:
     ordered = sorted(latencies)
     within = sum(1 for t in ordered if t <= 1.0)
     report = {
-        "flood_clients": args.clients, "seconds": args.duration, "head_start": args.head_start, "serve": args.serve,
-        "victim_queries": len(ordered), "answered_within_1s": within,
+        "flood_clients": args.clients,
+        "seconds": args.duration,
+        "head_start": args.head_start,
+        "serve": args.serve,
+        "victim_queries": len(ordered),
+        "answered_within_1s": within,
         "share_within_1s": round(within / len(ordered), 3) if ordered else None,
-        "victim_p50_ms": percentile(ordered, 0.5), "victim_p95_ms": percentile(ordered, 0.95),
+        "victim_p50_ms": percentile(ordered, 0.5),
+        "victim_p95_ms": percentile(ordered, 0.95),
         "victim_max_ms": percentile(ordered, 1.0),
-        "victim_outcomes": dict(victim_outcomes), "flood_outcomes": dict(flood_outcomes),
-        "victim_misses": misses[:args.show_misses],
+        "victim_outcomes": dict(victim_outcomes),
+        "flood_outcomes": dict(flood_outcomes),
+        "victim_misses": misses[: args.show_misses],
     }
     print(json.dumps(report, indent=1))
     return 0 if ordered and within >= 0.95 * len(ordered) else 1
@@ -133,11 +147,21 @@ async def main_async(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=20, choices=range(1, MAX_CLIENTS + 1), metavar="N",
-                        help=f"flood clients, each from its own loopback address (1-{MAX_CLIENTS}; default 20)")
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=20,
+        choices=range(1, MAX_CLIENTS + 1),
+        metavar="N",
+        help=f"flood clients, each from its own loopback address (1-{MAX_CLIENTS}; default 20)",
+    )
     parser.add_argument("--duration", type=float, default=60, help="seconds of flood (at most 600; default 60)")
-    parser.add_argument("--head-start", type=float, default=1.0,
-                        help="seconds the victim queries before the flood starts (0-10; default 1)")
+    parser.add_argument(
+        "--head-start",
+        type=float,
+        default=1.0,
+        help="seconds the victim queries before the flood starts (0-10; default 1)",
+    )
     parser.add_argument("--store", default=None, help="store to serve (default: budgetkg's default store)")
     parser.add_argument("--url", default=None, help="a running server on loopback (default: start one)")
     parser.add_argument("--show-misses", type=int, default=10, help="victim queries not answered within 1 s to list")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import statistics
@@ -23,11 +24,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import aiohttp
+from budgetkg.load.store import default_store_path, open_store, solutions
+from budgetkg.publish.oxigraph_server import free_port, wait_until_answers
+from budgetkg.query.library import library, run_select
 from yarl import URL
-
-from budgetkg.oxigraph_server import free_port, wait_until_answers
-from budgetkg.queries import library, run_select
-from budgetkg.store import default_store_path, open_store, solutions
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
@@ -38,10 +38,8 @@ def rss_mib(pid: int) -> float:
     pids = [pid]
     # Workers are started from the server's threads: each thread lists its own children.
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):
             pids += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
@@ -76,16 +74,34 @@ async def main_async(args) -> int:
     url = args.url
     if url is None:
         port = free_port()
-        process = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store_dir), "--port",
-                                    str(port), "--workers", str(args.workers)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "budgetkg",
+                "serve",
+                "--store",
+                str(store_dir),
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         url = f"http://127.0.0.1:{port}"
         await asyncio.to_thread(wait_until_answers, url + "/sparql", process, timeout=60)
     expected = expected_answers(store_dir)
     store = open_store(store_dir)
-    pages = [s["x"].value for s in solutions(store,
-        f"SELECT ?x WHERE {{ ?x a <https://w3id.org/budgetkg/ontology#Project> ; <{LABEL}> ?l }} LIMIT 200",
-        use_default_graph_as_union=True)]
+    pages = [
+        s["x"].value
+        for s in solutions(
+            store,
+            f"SELECT ?x WHERE {{ ?x a <https://w3id.org/budgetkg/ontology#Project> ; <{LABEL}> ?l }} LIMIT 200",
+            use_default_graph_as_union=True,
+        )
+    ]
     base = "https://w3id.org/budgetkg/data"
     rng = random.Random(args.seed)
     jobs = []
@@ -112,10 +128,13 @@ async def main_async(args) -> int:
             started = time.monotonic()
             try:
                 if kind == "query":
-                    from budgetkg.queries import bind
+                    from budgetkg.query.library import bind
 
-                    request = http.post(url + "/sparql", data={"query": bind(what.text, what, {})},
-                                        headers={"Accept": "application/sparql-results+json"})
+                    request = http.post(
+                        url + "/sparql",
+                        data={"query": bind(what.text, what, {})},
+                        headers={"Accept": "application/sparql-results+json"},
+                    )
                 else:  # encoded=True: sent as written; yarl would otherwise decode the %3A and %2F of the IRIs
                     request = http.get(URL(url + what, encoded=True), headers={"Accept": "text/html"})
                 async with request as r:
@@ -127,14 +146,15 @@ async def main_async(args) -> int:
                     checked += 1
                     if not _matches(json.loads(body), what, expected[what.slug], store):
                         wrong.append(what.slug)
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 errors.append(f"{type(exc).__name__} {kind}")
 
     started = time.monotonic()
     # aiohttp, as `budgetkg bench`: httpx's client took a whole core from 8 clients on, on the
     # two cores it shares with the server, and set the rates this script printed.
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=args.clients),
-                                     timeout=aiohttp.ClientTimeout(total=120)) as http:
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=args.clients), timeout=aiohttp.ClientTimeout(total=120)
+    ) as http:
         tasks = [asyncio.create_task(client(http)) for _ in range(args.clients)]
         while not all(t.done() for t in tasks):
             if process is not None:
@@ -147,11 +167,15 @@ async def main_async(args) -> int:
     done = len(latencies)
     ordered = sorted(latencies)
     report = {
-        "clients": args.clients, "requests": done, "seconds": round(elapsed, 2),
+        "clients": args.clients,
+        "requests": done,
+        "seconds": round(elapsed, 2),
         "requests_per_second": round(done / elapsed, 1) if elapsed else 0,
         "p50_ms": round(statistics.median(ordered) * 1000, 1) if ordered else None,
         "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1) if ordered else None,
-        "errors": len(errors), "answers_checked": checked, "wrong_answers": len(wrong),
+        "errors": len(errors),
+        "answers_checked": checked,
+        "wrong_answers": len(wrong),
         "server_peak_rss_mib": round(peak, 1) if process is not None else None,
     }
     print(json.dumps(report, indent=1))
@@ -163,9 +187,8 @@ async def main_async(args) -> int:
 
 
 def _matches(data: dict, query, expected: list, store) -> bool:
+    from budgetkg.query.library import display, labels_for
     from pyoxigraph import Literal, NamedNode
-
-    from budgetkg.queries import display, labels_for
 
     variables = data["head"]["vars"]
     rows = []

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
 from budgetkg import read_document
+from budgetkg.check.accounts import CheckReport, check_document
 from budgetkg.records import Document
-from budgetkg.report import CheckReport, check_document
 from budgetkg.resources import default_document
 
 SEED = "guangzhou-hrss-2024-budget.txt"
@@ -33,15 +32,17 @@ def report(doc: Document) -> CheckReport:
 @pytest.fixture
 def read_lines() -> Callable[[list[str]], Document]:
     """Read a mutated copy of the document, given as lines."""
+
     def read(lines: list[str]) -> Document:
         return read_document("\n".join(lines).encode("utf-8"), filename=SEED)
+
     return read
 
 
 @pytest.fixture(scope="session")
 def store_path(tmp_path_factory):
     """The bundled document built once into an on-disk store for the whole run."""
-    from budgetkg.graph import build
+    from budgetkg.load.graph import build
 
     path = tmp_path_factory.mktemp("store")
     build(store=path)
@@ -52,7 +53,7 @@ def store_path(tmp_path_factory):
 def two_years(seed_lines, tmp_path_factory):
     """The bundled document as 2024's budget, and again as 2025's with a line more at the top
     (each line it prints is one further down), built into one store (its folder)."""
-    from budgetkg.graph import build
+    from budgetkg.load.graph import build
 
     folder = tmp_path_factory.mktemp("years")
     text = "\n".join(seed_lines)
@@ -64,7 +65,7 @@ def two_years(seed_lines, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def store(store_path):
-    from budgetkg.store import open_store
+    from budgetkg.load.store import open_store
 
     return open_store(store_path)
 
@@ -72,8 +73,9 @@ def store(store_path):
 @pytest.fixture(scope="session")
 def ask(store):
     """Run a library query (or text) and return rows of display strings (zh labels, amounts to the cent)."""
-    from budgetkg.queries import run_select
+    from budgetkg.query.library import run_select
 
     def run(query: str, **params: str) -> list[list[str]]:
         return run_select(store, query, params=params).values()
+
     return run

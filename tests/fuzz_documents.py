@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from budgetkg import DocumentError, read_document  # noqa: E402
-from budgetkg.report import check_document  # noqa: E402
+from budgetkg.check.accounts import check_document  # noqa: E402
 from budgetkg.resources import default_document  # noqa: E402
 from mutations import mutate  # noqa: E402
 

@@ -27,7 +27,7 @@ def mutate(lines: list[str], rng: random.Random, count: int = 1) -> tuple[list[s
             positions = [k for k, c in enumerate(lines[i]) if c.isdigit()]
             if positions:
                 k = rng.choice(positions)
-                lines[i] = lines[i][:k] + rng.choice("0123456789") + lines[i][k + 1:]
+                lines[i] = lines[i][:k] + rng.choice("0123456789") + lines[i][k + 1 :]
         elif op == "separator":
             lines[i] = lines[i].replace(rng.choice(["\t", ",", "."]), rng.choice(["", " ", "\t\t", "，"]), 1)
         elif op == "bracket":

@@ -11,9 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
-from budgetkg.oxigraph_server import wait_until_answers
-from budgetkg.oxigraph_server import oxigraph_binary as installed_oxigraph
+from budgetkg.publish.oxigraph_server import oxigraph_binary as installed_oxigraph
+from budgetkg.publish.oxigraph_server import wait_until_answers
 
 
 def free_port() -> int:
@@ -52,8 +51,9 @@ def oxigraph(folder: Path, *, union: bool = False):
     """
     port = free_port()
     command = [oxigraph_binary(), "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(command + (["--union-default-graph"] if union else []),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command + (["--union-default-graph"] if union else []), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_answers(f"{base}/query?query=ASK%7B%7D", process, timeout=20)
@@ -105,8 +105,12 @@ def virtuoso(folder: Path, *, max_rows: int = 100_000):
     (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=db, isql=isql, http=http, max_rows=max_rows))
     log = folder / "stdout.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([binary, "+configfile", str(folder / "virtuoso.ini"), "+foreground"],
-                                   stdout=out, stderr=subprocess.STDOUT, cwd=folder)
+        process = subprocess.Popen(
+            [binary, "+configfile", str(folder / "virtuoso.ini"), "+foreground"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+        )
     base = f"http://127.0.0.1:{http}"
     try:
         wait_until_answers(f"{base}/sparql?query=ASK%7B%7D", process, timeout=60, log=db / "virtuoso.log")
@@ -114,8 +118,9 @@ def virtuoso(folder: Path, *, max_rows: int = 100_000):
     finally:
         isql_binary = shutil.which("isql-vt")
         if isql_binary and process.poll() is None:
-            subprocess.run([isql_binary, f"127.0.0.1:{isql}", "dba", "dba", "exec=shutdown;"], capture_output=True,
-                           timeout=30)
+            subprocess.run(
+                [isql_binary, f"127.0.0.1:{isql}", "dba", "dba", "exec=shutdown;"], capture_output=True, timeout=30
+            )
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -4,16 +4,16 @@ It asserts nothing about speed; docs/benchmarks.md has the figures of a full run
 import json
 
 import pytest
-from click.testing import CliRunner
-
 from budgetkg.cli import cli
 from budgetkg.errors import BudgetkgError
+from click.testing import CliRunner
 
 
 def test_small_benchmark_run(tmp_path):
     out = tmp_path / "bench.json"
-    result = CliRunner().invoke(cli, ["bench", "--sizes", "1", "--runs", "1", "--queries", "3", "--requests", "10",
-                                      "--out", str(out)])
+    result = CliRunner().invoke(
+        cli, ["bench", "--sizes", "1", "--runs", "1", "--queries", "3", "--requests", "10", "--out", str(out)]
+    )
     assert result.exit_code in (0, 1), result.output  # 1: a goal was missed on this machine
     figures = json.loads(out.read_text("utf-8"))
     sections = {f["section"] for f in figures}
@@ -29,14 +29,16 @@ def test_small_benchmark_run(tmp_path):
     machine = next(line for line in result.output.splitlines() if line.startswith("machine:"))
     assert "cores" in machine and "budgetkg " in machine and "pyoxigraph 0.5." in machine
     medians = {f["name"] for f in figures if f["name"].startswith("median speed-up")}
-    assert medians == {"median speed-up over the library, store on disk",
-                       "median speed-up over the library, store in memory"}
+    assert medians == {
+        "median speed-up over the library, store on disk",
+        "median speed-up over the library, store in memory",
+    }
 
 
 def test_missing_serving_baseline_fails_before_measuring(tmp_path, monkeypatch):
-    import budgetkg.oxigraph_server
+    import budgetkg.publish.oxigraph_server
 
-    monkeypatch.setattr(budgetkg.oxigraph_server, "oxigraph_binary", lambda: None)
+    monkeypatch.setattr(budgetkg.publish.oxigraph_server, "oxigraph_binary", lambda: None)
     result = CliRunner().invoke(cli, ["bench", "--sizes", "1", "--out", str(tmp_path / "bench.json")])
     assert result.exit_code == 2, result.output
     assert 'pip install "budgetkg[bench]"' in result.output and "--no-serve" in result.output
@@ -44,9 +46,9 @@ def test_missing_serving_baseline_fails_before_measuring(tmp_path, monkeypatch):
 
 
 def test_each_engine_times_queries_in_a_process_of_its_own(store_path, tmp_path):
-    from budgetkg.bench import _timed_engine
-    from budgetkg.export import export_file
-    from budgetkg.store import open_store
+    from budgetkg.load.store import open_store
+    from budgetkg.publish.export import export_file
+    from budgetkg.tooling.bench import _timed_engine
 
     nt = tmp_path / "data.nt"
     export_file(open_store(store_path), "nt", nt)
@@ -55,10 +57,14 @@ def test_each_engine_times_queries_in_a_process_of_its_own(store_path, tmp_path)
         with _timed_engine(kind, store_path, nt) as timed:
             assert timed(trivial) > 0
     # A query the engine cannot run stops the benchmark, naming the engine and the error.
-    with _timed_engine("on disk", store_path) as timed:
-        with pytest.raises(BudgetkgError, match="the on disk engine could not run a query: .*Syntax"):
-            timed("SELECT WHERE")
+    with (
+        _timed_engine("on disk", store_path) as timed,
+        pytest.raises(BudgetkgError, match="the on disk engine could not run a query: .*Syntax"),
+    ):
+        timed("SELECT WHERE")
     # An engine that cannot load stops it too, with what the process said.
-    with pytest.raises(BudgetkgError, match=r"the on disk engine stopped \(exit code 1\):(.|\n)*no budgetkg store"):
-        with _timed_engine("on disk", tmp_path / "nothing-here"):
-            pass
+    with (
+        pytest.raises(BudgetkgError, match=r"the on disk engine stopped \(exit code 1\):(.|\n)*no budgetkg store"),
+        _timed_engine("on disk", tmp_path / "nothing-here"),
+    ):
+        pass

@@ -4,7 +4,6 @@ uses the query UI and follows links between resource pages."""
 import shutil
 
 import pytest
-
 from test_server import resource_path, start
 
 
@@ -12,14 +11,25 @@ from test_server import resource_path, start
 def browser():
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not chromium or not driver:
-        pytest.skip("Chromium and chromedriver are not installed (apt-get install chromium chromium-driver; .ci/run does)")
+        pytest.skip(
+            "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver; .ci/run does)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, read by csp_refusals
     b = webdriver.Chrome(service=Service(driver), options=options)

@@ -9,9 +9,9 @@ from click.testing import CliRunner
 
 matplotlib.use("Agg")
 
-from budgetkg import charts, network  # noqa: E402
 from budgetkg.cli import cli  # noqa: E402
-from budgetkg.frames import query_frame  # noqa: E402
+from budgetkg.publish import charts, network  # noqa: E402
+from budgetkg.query.frames import query_frame  # noqa: E402
 
 
 def test_query_frame_keeps_exact_decimals_and_labels(store):
@@ -38,7 +38,7 @@ def test_funding_mix_shares_sum_to_100(store):
 
 
 def test_charts_of_one_document_of_several(two_years, tmp_path):
-    from budgetkg.store import open_store
+    from budgetkg.load.store import open_store
 
     years = open_store(two_years)
     # Both years: each college's projects twice; 2025 alone: its eight once (表12 lines 775-869, one further down)
@@ -46,8 +46,9 @@ def test_charts_of_one_document_of_several(two_years, tmp_path):
     fig = charts.kjc_by_college(years, documents=["2025.txt"])
     widths = sorted(round(p.get_width(), 2) for p in fig.axes[0].patches)
     assert widths == sorted([1205.37, 6924.61, 220.00, 5907.93, 375.59, 5470.45, 1092.89, 12944.22])
-    result = CliRunner().invoke(cli, ["report", "--out", str(tmp_path), "--store", str(two_years),
-                                      "--document", "2024.txt"])
+    result = CliRunner().invoke(
+        cli, ["report", "--out", str(tmp_path), "--store", str(two_years), "--document", "2024.txt"]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(f"{name}.png" for name in charts.CHARTS)
 

@@ -3,10 +3,9 @@
 import json
 import shutil
 
-from click.testing import CliRunner
-
 from budgetkg.cli import cli
 from budgetkg.resources import default_document
+from click.testing import CliRunner
 
 
 def run(*args):
@@ -51,8 +50,9 @@ def test_check_lists_codes_the_code_lists_lack(tmp_path, seed_lines):
     text = run("check", str(doc))
     assert "new-code.txt:143: 表2 functional 2080177 行政运行 (not in functional-2024)" in text.output
     data = json.loads(run("check", "--format", "json", str(doc)).stdout)
-    assert data[0]["codes_not_in_lists"] == [{"scheme": "functional", "list_year": 2024, "code": "2080177",
-                                              "label": "行政运行", "table": 2, "line": 143}]
+    assert data[0]["codes_not_in_lists"] == [
+        {"scheme": "functional", "list_year": 2024, "code": "2080177", "label": "行政运行", "table": 2, "line": 143}
+    ]
     assert json.loads(run("check", "--format", "json").stdout)[0]["codes_not_in_lists"] == []
 
 

@@ -4,10 +4,8 @@ import json
 import re
 
 import pytest
-from click.testing import CliRunner
-
 from budgetkg.cli import cli
-
+from click.testing import CliRunner
 from facts import KJC_NAMES, KJC_PROJECTS
 
 
@@ -34,7 +32,9 @@ def test_build_prints_summary_and_the_kjc_answer(built):
 def test_query_by_name_number_and_text(built):
     store, _ = built
     by_name = run(store, "query", "largest-projects", "--param", "limit=1")
-    assert by_name.exit_code == 0 and "城乡居民社会养老保险政府资助项目" in by_name.output and "(1 row)" in by_name.output
+    assert (
+        by_name.exit_code == 0 and "城乡居民社会养老保险政府资助项目" in by_name.output and "(1 row)" in by_name.output
+    )
     by_number = run(store, "query", "13")
     assert "公务接待费" in by_number.output and "34.14" in by_number.output  # line 540
     text = run(store, "query", "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/budgetkg/ontology#BudgetUnit> }")
@@ -67,12 +67,15 @@ def test_query_errors(built):
     table_as_turtle = run(store, "query", "largest-projects", "--format", "ttl")
     assert table_as_turtle.exit_code == 2 and "a SELECT query gives a table" in table_as_turtle.output
     not_a_query = run(store, "query", "# SELECT\nhello")
-    assert not_a_query.exit_code == 2 and "expected SELECT, ASK, CONSTRUCT or DESCRIBE, found 'hello'" in not_a_query.output
+    assert (
+        not_a_query.exit_code == 2
+        and "expected SELECT, ASK, CONSTRUCT or DESCRIBE, found 'hello'" in not_a_query.output
+    )
 
 
 def test_query_ask(built):
     store, _ = built
-    project = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> ASK { ?p rdfs:label \"{}\"@zh }"
+    project = 'PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> ASK { ?p rdfs:label "{}"@zh }'
     yes = run(store, "query", project.replace("{}", "广州市公用事业技师学院入驻科教城购置项目"))  # line 869
     assert yes.exit_code == 0 and yes.output == "true\n"
     no = run(store, "query", project.replace("{}", "广州市公用事业技师学院入驻月球购置项目"), "--format", "json")
@@ -83,8 +86,12 @@ def test_query_construct_in_every_graph_syntax(built):
     from pyoxigraph import RdfFormat, parse
 
     store, _ = built
-    syntaxes = {"ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES, "jsonld": RdfFormat.JSON_LD,
-                "rdfxml": RdfFormat.RDF_XML}
+    syntaxes = {
+        "ttl": RdfFormat.TURTLE,
+        "nt": RdfFormat.N_TRIPLES,
+        "jsonld": RdfFormat.JSON_LD,
+        "rdfxml": RdfFormat.RDF_XML,
+    }
     for fmt, syntax in syntaxes.items():
         out = run(store, "query", KJC_PROJECTS, "--format", fmt)
         assert out.exit_code == 0, out.output
@@ -103,10 +110,12 @@ def test_query_construct_in_every_graph_syntax(built):
 def test_query_with_from_gets_the_graphs_it_names(built):
     store, _ = built
     vocabulary = "https://w3id.org/budgetkg/graph/vocabulary"
-    in_graph = run(store, "query", f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{vocabulary}> {{ ?s ?p ?o }} }}",
-                   "--format", "csv")
-    from_clause = run(store, "query", f"SELECT (COUNT(*) AS ?n) FROM <{vocabulary}> WHERE {{ ?s ?p ?o }}",
-                      "--format", "csv")
+    in_graph = run(
+        store, "query", f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{vocabulary}> {{ ?s ?p ?o }} }}", "--format", "csv"
+    )
+    from_clause = run(
+        store, "query", f"SELECT (COUNT(*) AS ?n) FROM <{vocabulary}> WHERE {{ ?s ?p ?o }}", "--format", "csv"
+    )
     everything = run(store, "query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv")
     assert from_clause.exit_code == 0 and from_clause.output == in_graph.output != everything.output
 
@@ -144,18 +153,21 @@ def test_export_to_a_missing_folder_names_the_file(built, tmp_path):
     assert not (tmp_path / "missing").exists()
 
 
-@pytest.mark.parametrize("args", [
-    ["serve", "--workers", "0"],  # no worker would ever answer a query
-    ["serve", "--port", "99999"],  # uvloop would listen on 99999 - 65536 instead
-    ["serve", "--timeout", "0"],
-    ["serve", "--max-rows", "0"],
-    ["serve", "--base", "data/"],  # not absolute
-    ["build", "--base", "https://example.org/my budget/"],
-    ["generate", "--count", "-2"],
-    ["bench", "--sizes", "1,x"],
-    ["bench", "--sizes", "0"],
-    ["bench", "--runs", "0"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--workers", "0"],  # no worker would ever answer a query
+        ["serve", "--port", "99999"],  # uvloop would listen on 99999 - 65536 instead
+        ["serve", "--timeout", "0"],
+        ["serve", "--max-rows", "0"],
+        ["serve", "--base", "data/"],  # not absolute
+        ["build", "--base", "https://example.org/my budget/"],
+        ["generate", "--count", "-2"],
+        ["bench", "--sizes", "1,x"],
+        ["bench", "--sizes", "0"],
+        ["bench", "--runs", "0"],
+    ],
+)
 def test_options_out_of_range_are_refused(args):
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2

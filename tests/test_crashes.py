@@ -8,9 +8,9 @@ import sys
 import threading
 import time
 
-from budgetkg.graph import build
-from budgetkg.store import open_store
-from budgetkg.synthetic import generate
+from budgetkg.load.graph import build
+from budgetkg.load.store import open_store
+from budgetkg.tooling.synthetic import generate
 
 
 def count(path) -> int:
@@ -18,8 +18,11 @@ def count(path) -> int:
 
 
 def build_process(store, docs):
-    return subprocess.Popen([sys.executable, "-m", "budgetkg", "build", "--no-answer", "--store", str(store),
-                             *map(str, docs)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "budgetkg", "build", "--no-answer", "--store", str(store), *map(str, docs)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_killed_builds_leave_the_previous_store(tmp_path):
@@ -93,9 +96,8 @@ def test_two_builds_at_once_one_is_refused(tmp_path):
 
 def test_a_graph_given_twice_is_refused_and_the_store_kept(tmp_path):
     import pytest
+    from budgetkg.load.store import rebuild
     from pyoxigraph import Literal, NamedNode, Quad
-
-    from budgetkg.store import rebuild
 
     g = NamedNode("http://example.org/g")
 
@@ -111,13 +113,14 @@ def test_a_graph_given_twice_is_refused_and_the_store_kept(tmp_path):
 
 def test_n_quads_loaded_side_by_side_all_land_and_a_bad_load_leaves_the_store(tmp_path):
     import pytest
+    from budgetkg.load.store import LOADS_AT_ONCE, generations, rebuild
     from pyoxigraph import NamedNode
 
-    from budgetkg.store import LOADS_AT_ONCE, generations, rebuild
-
     def nquads(graph: int, count: int = 5000) -> bytes:
-        return "".join(f'<http://example.org/s{n}> <http://example.org/p> "{n}" <http://example.org/g{graph}> .\n'
-                       for n in range(count)).encode()
+        return "".join(
+            f'<http://example.org/s{n}> <http://example.org/p> "{n}" <http://example.org/g{graph}> .\n'
+            for n in range(count)
+        ).encode()
 
     graphs = [NamedNode(f"http://example.org/g{i}") for i in range(2 * LOADS_AT_ONCE + 1)]
     store = tmp_path / "store"
@@ -137,7 +140,7 @@ def test_n_quads_loaded_side_by_side_all_land_and_a_bad_load_leaves_the_store(tm
 def test_a_build_killed_before_its_swap_leaves_nothing_the_next_build_keeps(tmp_path):
     """A build killed mid-way leaves its partial data-<n>; the next build removes it first, and keeps
     the real previous database (issue 32: it kept the partial one and deleted the real one)."""
-    from budgetkg.store import generations
+    from budgetkg.load.store import generations
 
     store = tmp_path / "store"
     build(store=store)

@@ -1,10 +1,10 @@
 """W3C RDF Data Cube integrity constraints IC-1 … IC-21, as published (UKGovLD), on the built graph."""
 
 from collections import Counter
-import pytest
-from pyoxigraph import Quad, Store
 
+import pytest
 from budgetkg.resources import ontology_dir
+from pyoxigraph import Quad, Store
 
 IC_DIR = ontology_dir().joinpath("integrity-constraints")
 IC_FILES = sorted(f.name for f in IC_DIR.iterdir() if f.name.endswith(".rq"))
@@ -28,7 +28,8 @@ def test_ic12_as_published_on_the_small_tables(store):
     small.extend(Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, None))
     large = small.query(
         "SELECT ?o WHERE { ?o <http://purl.org/linked-data/cube#dataSet> ?t . "
-        "?t <https://w3id.org/budgetkg/ontology#tableNumber> ?n FILTER(?n NOT IN (1, 4, 8, 9, 10)) }")
+        "?t <https://w3id.org/budgetkg/ontology#tableNumber> ?n FILTER(?n NOT IN (1, 4, 8, 9, 10)) }"
+    )
     for o in [s["o"] for s in large]:
         for q in list(small.quads_for_pattern(o, None, None, None)):
             small.remove(q)

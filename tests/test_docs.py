@@ -5,10 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from budgetkg.cli import cli
 from budgetkg.errors import catalogue
+from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ["README.md", "ontology/README.md", "docs/errors.md", "docs/queries.md"]
@@ -17,7 +16,9 @@ DOCS = ["README.md", "ontology/README.md", "docs/errors.md", "docs/queries.md"]
 def test_generated_docs_are_current():
     if not (ROOT / "README.md").exists():
         pytest.skip("the documentation is not beside the tests (installed package only)")
-    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", *DOCS], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "cogapp", "--check", *DOCS], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr + "\nrun: cog -r " + " ".join(DOCS)
 
 
@@ -42,4 +43,4 @@ def test_quick_start_is_two_commands():
     text = (ROOT / "README.md").read_text("utf-8")
     block = text.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
     lines = [line for line in block.strip().splitlines() if line.strip()]
-    assert lines == ['pip install . && budgetkg build', 'pip install ".[test]" && python -m pytest']
+    assert lines == ["pip install . && budgetkg build", 'pip install ".[test]" && python -m pytest']

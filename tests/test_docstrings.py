@@ -4,11 +4,11 @@ import doctest
 import importlib
 import pkgutil
 
+import budgetkg
 import pytest
 
-import budgetkg
-
-MODULES = sorted(m.name for m in pkgutil.iter_modules(budgetkg.__path__, "budgetkg."))
+# Every module, in the stage subpackages too (walk_packages imports the packages to list them).
+MODULES = sorted(m.name for m in pkgutil.walk_packages(budgetkg.__path__, "budgetkg."))
 
 
 @pytest.mark.parametrize("name", MODULES)

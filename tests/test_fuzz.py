@@ -6,13 +6,11 @@ import random
 import re
 from decimal import Decimal
 
+from budgetkg import DocumentError, read_document
+from budgetkg.check.accounts import check_document
+from budgetkg.resources import default_document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from budgetkg import DocumentError, read_document
-from budgetkg.report import check_document
-from budgetkg.resources import default_document
-
 from mutations import mutate
 
 LINES = default_document().read_text("utf-8").split("\n")
@@ -34,7 +32,9 @@ def test_mutated_document_reads_or_fails_clearly(seed, count):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(min_value=0, max_value=len(CELLS) - 1), st.sampled_from(["0.01", "-0.01", "1.00", "-7.30", "100.00"]))
+@given(
+    st.integers(min_value=0, max_value=len(CELLS) - 1), st.sampled_from(["0.01", "-0.01", "1.00", "-7.30", "100.00"])
+)
 def test_a_changed_figure_always_shows_in_the_report(index, delta):
     row, cell = CELLS[index]
     new_value = cell.amount.value + Decimal(delta)
@@ -66,5 +66,15 @@ def test_random_bytes_are_refused_clearly(data):
     try:
         read_document(data, filename="noise.bin")
     except DocumentError as exc:
-        assert exc.code in {"empty-document", "binary-document", "bad-encoding", "not-a-budget", "missing-part",
-                            "unplaced-line", "unplaced-row", "unknown-table", "truncated-table", "missing-table"}
+        assert exc.code in {
+            "empty-document",
+            "binary-document",
+            "bad-encoding",
+            "not-a-budget",
+            "missing-part",
+            "unplaced-line",
+            "unplaced-row",
+            "unknown-table",
+            "truncated-table",
+            "missing-table",
+        }

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from click.testing import CliRunner
-
 from budgetkg import DocumentError, read_document
 from budgetkg.cli import cli
-from budgetkg.queries import library
-from budgetkg.store import apply_update
+from budgetkg.load.store import apply_update
+from budgetkg.query.library import library
+from click.testing import CliRunner
 
 BKG = "https://w3id.org/budgetkg/ontology#"
 HUGE = "1" * 27 + ".5"  # as an engine writes a difference: trailing zeros dropped
@@ -55,21 +54,24 @@ def hostile_store(tmp_path_factory):
     result = CliRunner().invoke(cli, ["build", "--store", str(store)])
     assert result.exit_code == 0, result.output
     xsd = "http://www.w3.org/2001/XMLSchema#"
-    apply_update(f"""
+    apply_update(
+        f"""
         PREFIX bkg: <{BKG}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         DELETE {{ GRAPH ?g {{ ?identity bkg:difference ?d . ?obs bkg:amount ?a }} }}
         INSERT {{ GRAPH ?g {{
             ?identity bkg:identityStatus ?broken ; bkg:difference "{HUGE}"^^<{xsd}decimal> .
-            ?obs bkg:amount "{'9' * 40}.5"^^<{xsd}decimal> .
+            ?obs bkg:amount "{"9" * 40}.5"^^<{xsd}decimal> .
             <urn:x:1> bkg:amount "abc"^^<{xsd}decimal>, "1E+999999"^^<{xsd}decimal> ;
-                      bkg:sourceLine "{'9' * 5000}"^^<{xsd}integer> .
+                      bkg:sourceLine "{"9" * 5000}"^^<{xsd}integer> .
         }} }}
         WHERE {{
             GRAPH ?v {{ ?broken skos:notation "broken" }}
             {{ SELECT ?g ?identity ?d WHERE {{ GRAPH ?g {{ ?identity a bkg:AccountingIdentity ; bkg:difference ?d }} }}
                LIMIT 1 }}
             {{ SELECT ?obs ?a WHERE {{ GRAPH ?h {{ ?obs bkg:amount ?a }} }} LIMIT 3 }}
-        }}""", path=store)
+        }}""",
+        path=store,
+    )
     return store
 
 

@@ -3,9 +3,8 @@
 from decimal import Decimal as D
 
 import pytest
-
 from budgetkg import read_document
-from budgetkg.report import check_document
+from budgetkg.check.accounts import check_document
 
 SEED = "guangzhou-hrss-2024-budget.txt"
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from test_server import SLOW, server_processes, start
 
 CROSS_SORTED = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
@@ -69,8 +68,9 @@ def test_a_query_that_takes_all_memory_is_answered_503_and_its_process_replaced(
                 body = assert_error_shape(r, 503)
                 assert body["error"] == "the query needed more than 400 MiB of memory, this endpoint's limit"
                 assert r.headers["x-budgetkg-limit"] == "memory" and r.headers["retry-after"] == "1"
-                ask = httpx.post(url + "/sparql", data={"query": CHEAP}, headers={"Accept": "application/json"},
-                                 timeout=60)
+                ask = httpx.post(
+                    url + "/sparql", data={"query": CHEAP}, headers={"Accept": "application/json"}, timeout=60
+                )
                 assert ask.status_code == 200 and ask.json()["boolean"] is True
         finally:
             done.set()
@@ -91,12 +91,14 @@ def test_a_query_that_takes_all_memory_is_answered_503_and_its_process_replaced(
 def test_an_answer_over_the_byte_limit_is_refused_whole(store_path):
     process, url = start(store_path, "--max-answer-bytes", "100000")
     try:
-        for query, accept in [(doubled(15), "application/sparql-results+json"),  # one value of 327,680 bytes
-                              (doubled(15), "text/csv"),
-                              (doubled(15, construct=True), "text/turtle"),
-                              ("SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json"),  # 10,000 short rows
-                              ("SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+xml"),
-                              ("CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples")]:
+        for query, accept in [
+            (doubled(15), "application/sparql-results+json"),  # one value of 327,680 bytes
+            (doubled(15), "text/csv"),
+            (doubled(15, construct=True), "text/turtle"),
+            ("SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json"),  # 10,000 short rows
+            ("SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+xml"),
+            ("CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples"),
+        ]:
             r = httpx.post(url + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=60)
             body = assert_error_shape(r, 413)
             assert body["error"].startswith("the answer is larger than this endpoint's limit of 100000 bytes"), query
@@ -165,13 +167,16 @@ def test_a_client_past_its_cap_gets_503_with_retry_after(store_path):
         stop(process)
 
 
-@pytest.mark.parametrize("scope, client", [
-    ({"client": ("127.0.0.9", 5000)}, "127.0.0.9"),
-    ({"client": ("2001:db8:1:2:3:4:5:6", 5000)}, "2001:db8:1:2::/64"),  # a host holds its /64 whole
-    ({"client": ("::ffff:10.1.2.3", 5000)}, "10.1.2.3"),
-    ({"client": None}, ""),
-    ({"client": ("127.0.0.9", 5000), "headers": [(b"x-forwarded-for", b"10.9.9.9")]}, "127.0.0.9"),  # not read
-])
+@pytest.mark.parametrize(
+    "scope, client",
+    [
+        ({"client": ("127.0.0.9", 5000)}, "127.0.0.9"),
+        ({"client": ("2001:db8:1:2:3:4:5:6", 5000)}, "2001:db8:1:2::/64"),  # a host holds its /64 whole
+        ({"client": ("::ffff:10.1.2.3", 5000)}, "10.1.2.3"),
+        ({"client": None}, ""),
+        ({"client": ("127.0.0.9", 5000), "headers": [(b"x-forwarded-for", b"10.9.9.9")]}, "127.0.0.9"),  # not read
+    ],
+)
 def test_the_client_is_the_tcp_peer(scope, client):
     from budgetkg.server.admission import client_of
 

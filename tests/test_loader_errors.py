@@ -5,7 +5,6 @@ document still hold; errors are asserted as (lineno, offset, code).
 """
 
 import pytest
-
 from budgetkg import DocumentError, read_document
 from budgetkg.errors import catalogue
 

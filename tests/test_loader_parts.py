@@ -59,8 +59,10 @@ def test_narrative_figures(doc):
     # line 980
     assert figures["admin-costs"].amount.value == D("3409.2")
     # line 984
-    assert [figures[k].amount.value for k in ("procurement", "procurement-goods", "procurement-works", "procurement-services")] == [
-        D("118949.01"), D("68220.45"), D("7686.77"), D("43041.78")]
+    assert [
+        figures[k].amount.value
+        for k in ("procurement", "procurement-goods", "procurement-works", "procurement-services")
+    ] == [D("118949.01"), D("68220.45"), D("7686.77"), D("43041.78")]
     # line 988
     assert figures["fixed-assets"].amount.value == D("377686.36")
     assert figures["floor-area"].amount.value == D("561855.6") and figures["floor-area"].unit == "平方米"
@@ -86,8 +88,10 @@ def test_key_project_name_differences(doc):
         ("社会保障风险储备金财政补贴项目", "社会保障风险准备金财政补贴项目"),  # lines 1000 / 723
         ("市机电技师学院安保和物业管理服务经费", "市机电技师学院安保和物业管理服务费"),  # lines 1021 / 807
         ("市交通技师教学新能源汽车专业群实训室建设", "市交通技师学院新能源汽车专业群实训室建设"),  # lines 1035 / 853
-        ("广州市人力资源和社会保障数据服务中心2021年就业创业专项内容信息化升级改造项目",
-         "广州市人力资源和社会保障数据服务中心2021年就业创业专项内容信息化升级改造项"),  # lines 1051 / 907
+        (
+            "广州市人力资源和社会保障数据服务中心2021年就业创业专项内容信息化升级改造项目",
+            "广州市人力资源和社会保障数据服务中心2021年就业创业专项内容信息化升级改造项",
+        ),  # lines 1051 / 907
     }
 
 

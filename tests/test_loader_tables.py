@@ -6,7 +6,6 @@ Each expected value is followed by the line of guangzhou-hrss-2024-budget.txt it
 from decimal import Decimal as D
 
 import pytest
-
 from budgetkg.errors import DocumentError
 
 
@@ -81,7 +80,14 @@ def test_row_counts(doc):
     assert [r.code for r in rows[6] if r.kind == "code" and len(r.code) == 3] == ["301", "302", "303", "310"]
     # 表8: 7 rows, lines 533-539
     assert [r.key for r in rows[8]] == [
-        "admin-costs", "three-public", "overseas-travel", "vehicles", "vehicle-purchase", "vehicle-operation", "reception"]
+        "admin-costs",
+        "three-public",
+        "overseas-travel",
+        "vehicles",
+        "vehicle-purchase",
+        "vehicle-operation",
+        "reception",
+    ]
 
 
 def test_code_quirks(doc):
@@ -139,8 +145,12 @@ def test_the_lines_above_a_header_as_other_departments_print_them(seed_lines, re
 def test_titles_after_the_department_and_year(seed_lines, read_lines, doc):
     # Many departments print their name and the year before each table's title.
     lines = list(seed_lines)
-    for n, title in ((77, "### 收支总体情况表"), (122, "## 收入总体情况表"), (328, "## 一般公共预算支出情况表（按功能分类科目）"),
-                     (574, "## 部门预算基本支出预算表")):
+    for n, title in (
+        (77, "### 收支总体情况表"),
+        (122, "## 收入总体情况表"),
+        (328, "## 一般公共预算支出情况表（按功能分类科目）"),
+        (574, "## 部门预算基本支出预算表"),
+    ):
         assert lines[n - 1] == title
     lines[76] = "### 广州市人力资源和社会保障局2024年收支总体情况表"
     assert lines[74] == "表1"  # line 75
@@ -150,7 +160,9 @@ def test_titles_after_the_department_and_year(seed_lines, read_lines, doc):
     lines[573] = "## 2024年部门预算基本支出预算表"
     other = read_lines(lines)
     for number in (1, 2, 5, 11):
-        assert [(r.key, r.line) for r in other.tables[number].rows] == [(r.key, r.line) for r in doc.tables[number].rows]
+        assert [(r.key, r.line) for r in other.tables[number].rows] == [
+            (r.key, r.line) for r in doc.tables[number].rows
+        ]
 
 
 def test_units_per_table(doc):
@@ -223,15 +235,21 @@ def test_project_goal_and_truncated_name(doc):
     ],
 )
 def test_an_empty_cell_or_a_dash_where_an_amount_belongs_is_recorded_as_missing(
-        report, seed_lines, read_lines, lineno, printed, new, column):
-    from budgetkg.report import check_document
+    report, seed_lines, read_lines, lineno, printed, new, column
+):
+    from budgetkg.check.accounts import check_document
 
     lines = list(seed_lines)
     assert lines[lineno - 1].count(printed) == 1
     lines[lineno - 1] = lines[lineno - 1].replace(printed, new)
     doc = read_lines(lines)
-    [missing] = [c for t in doc.tables.values() for r in t.rows for c in r.cells.values()
-                 if c.source.line == lineno and c.source.column == column]
+    [missing] = [
+        c
+        for t in doc.tables.values()
+        for r in t.rows
+        for c in r.cells.values()
+        if c.source.line == lineno and c.source.column == column
+    ]
     assert missing.amount is None and missing.printed == new
     what = f'printed as "{new}"' if new else "empty"
     assert any(f":{lineno}: " in q and f"{'/'.join(column)} is {what}; recorded as missing" in q for q in doc.quirks)
@@ -242,14 +260,15 @@ def test_an_empty_cell_or_a_dash_where_an_amount_belongs_is_recorded_as_missing(
 
 
 def test_a_dash_cell_keeps_what_was_printed_in_the_graph(seed_lines):
-    from budgetkg.graph import document_graph
+    from budgetkg.load.documents import document_graph
 
     lines = list(seed_lines)
     lines[356 - 1] = lines[356 - 1].replace("\t0.00\t", "\t-\t")  # 表5 [2080114] 基本支出 0.00
     _, quads = document_graph("\n".join(lines).encode("utf-8"))
     bkg = "https://w3id.org/budgetkg/ontology#"
     missing = {q.subject for q in quads if q.predicate.value == f"{bkg}sourceLine" and q.object.value == "356"} & {
-        q.subject for q in quads if q.object.value == f"{bkg}MissingCell"}
+        q.subject for q in quads if q.object.value == f"{bkg}MissingCell"
+    }
     assert len(missing) == 1
     printed = [q.object.value for q in quads if q.subject in missing and q.predicate.value == f"{bkg}printedAmount"]
     assert printed == ["-"]

@@ -4,11 +4,10 @@ import re
 
 import pytest
 import rdflib
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
-
-from budgetkg.codelists import codelist_files, write_turtle
-from budgetkg.namespaces import TERMS
+from budgetkg.rdf.codelists import codelist_files, write_turtle
+from budgetkg.rdf.namespaces import TERMS
 from budgetkg.resources import ontology_dir, queries_dir
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 BKG = "https://w3id.org/budgetkg/ontology#"
 
@@ -39,7 +38,7 @@ def test_no_untagged_literals(ontology):
 
 
 def test_closed_namespace_matches_the_ontology(ontology):
-    assert {str(t)[len(BKG):] for t in terms(ontology)} == set(TERMS)
+    assert {str(t)[len(BKG) :] for t in terms(ontology)} == set(TERMS)
 
 
 def test_header_declares_its_namespace(ontology):
@@ -61,7 +60,7 @@ def test_aligned_with_openbudgets(ontology):
 @pytest.mark.parametrize("scheme, year", codelist_files())
 def test_generated_codelist_turtle_is_current(scheme, year):
     kept = ontology_dir().joinpath(f"codelists/{scheme}-{year}.ttl").read_text("utf-8")
-    assert kept == write_turtle(scheme, year), f"run python -m budgetkg.codelists to regenerate {scheme}-{year}.ttl"
+    assert kept == write_turtle(scheme, year), f"run python -m budgetkg.rdf.codelists to regenerate {scheme}-{year}.ttl"
 
 
 def test_functional_codes_follow_code_structure():
@@ -87,7 +86,7 @@ def declared_prefixes(text: str):
 
 
 def test_the_loader_reads_the_prefix_table_as_rdflib_does():
-    from budgetkg.prefixes import prefix_table as loaders_table
+    from budgetkg.rdf.prefixes import prefix_table as loaders_table
 
     assert loaders_table() == prefix_table()
     assert loaders_table()["obeu-operation"] == "http://data.openbudgets.eu/resource/codelist/operation-character/"
@@ -110,7 +109,7 @@ def test_every_prefix_agrees_with_the_prefix_table():
 
 
 def test_the_code_uses_the_namespaces_of_the_prefix_table():
-    import budgetkg.namespaces as ns
+    import budgetkg.rdf.namespaces as ns
 
     namespaces = {name: getattr(ns, name) for name in ns.__all__ if isinstance(getattr(ns, name), ns.Namespace)}
     del namespaces["INTERVAL"]  # the UK reference years that fiscal years link to: data, never abbreviated

@@ -6,8 +6,7 @@ Line numbers refer to guangzhou-hrss-2024-budget.txt.
 from decimal import Decimal as D
 
 import pytest
-
-from budgetkg.queries import library
+from budgetkg.query.library import library
 
 COLLEGES = ["广州市技师学院", "广州市工贸技师学院", "广州市交通技师学院", "广州市公用事业技师学院"]
 
@@ -47,10 +46,22 @@ def test_02_kjc_spending_by_unit(ask):
 
 def test_03_largest_projects(ask):
     assert [r[2] for r in ask("largest-projects")] == [
-        "268348.16", "163152.14", "33434.40", "12944.22", "9752.88", "9635.80", "9594.00", "8440.00", "6924.61", "6863.60"]
+        "268348.16",
+        "163152.14",
+        "33434.40",
+        "12944.22",
+        "9752.88",
+        "9635.80",
+        "9594.00",
+        "8440.00",
+        "6924.61",
+        "6863.60",
+    ]
     top = ask("largest-projects", limit="2")
-    assert top == [["城乡居民社会养老保险政府资助项目", "广州市社会保险基金管理中心", "268348.16"],
-                   ["机关事业单位人员基本养老保险财政补助项目", "广州市社会保险基金管理中心", "163152.14"]]
+    assert top == [
+        ["城乡居民社会养老保险政府资助项目", "广州市社会保险基金管理中心", "268348.16"],
+        ["机关事业单位人员基本养老保险财政补助项目", "广州市社会保险基金管理中心", "163152.14"],
+    ]
 
 
 def test_04_unit_budget_by_funding_source(ask):
@@ -92,11 +103,16 @@ def test_05_unit_basic_vs_project(ask):
 def test_06_functional_class(ask):
     # 表3, lines 215-285
     assert [r[1:] for r in ask("functional-class")] == [
-        ["201", "5.00", "0.00", "5.00"], ["205", "240796.67", "159172.16", "81624.51"],
-        ["206", "371.23", "0.00", "371.23"], ["208", "541432.60", "31210.76", "510221.84"],
-        ["210", "26150.97", "6483.55", "19667.43"], ["212", "9752.88", "0.00", "9752.88"],
-        ["213", "2400.00", "0.00", "2400.00"], ["221", "14445.74", "14445.74", "0.00"],
-        ["229", "56.80", "0.00", "56.80"], ["232", "299.90", "0.00", "299.90"],
+        ["201", "5.00", "0.00", "5.00"],
+        ["205", "240796.67", "159172.16", "81624.51"],
+        ["206", "371.23", "0.00", "371.23"],
+        ["208", "541432.60", "31210.76", "510221.84"],
+        ["210", "26150.97", "6483.55", "19667.43"],
+        ["212", "9752.88", "0.00", "9752.88"],
+        ["213", "2400.00", "0.00", "2400.00"],
+        ["221", "14445.74", "14445.74", "0.00"],
+        ["229", "56.80", "0.00", "56.80"],
+        ["232", "299.90", "0.00", "299.90"],
     ]
 
 
@@ -121,13 +137,23 @@ def test_09_functional_code_by_fund(ask):
 
 def test_10_economic_basic(ask):
     assert [r[1:] for r in ask("economic-basic")] == [  # 表6, lines 405-457
-        ["301", "138656.52"], ["302", "23380.15"], ["303", "14227.54"], ["310", "4274.18"]]
+        ["301", "138656.52"],
+        ["302", "23380.15"],
+        ["303", "14227.54"],
+        ["310", "4274.18"],
+    ]
 
 
 def test_11_economic_project(ask):
     assert [r[1:] for r in ask("economic-project")] == [  # 表7
-        ["303", "461623.16"], ["302", "56510.70"], ["310", "53509.04"], ["312", "26901.40"], ["301", "5635.30"],
-        ["309", "2580.00"], ["307", "299.90"]]
+        ["303", "461623.16"],
+        ["302", "56510.70"],
+        ["310", "53509.04"],
+        ["312", "26901.40"],
+        ["301", "5635.30"],
+        ["309", "2580.00"],
+        ["307", "299.90"],
+    ]
 
 
 def test_12_economic_sections(ask):
@@ -142,10 +168,14 @@ def test_12_economic_sections(ask):
 
 def test_13_three_public_expenses(ask):
     assert ask("three-public-expenses") == [  # 表8, lines 534-540
-        ["行政经费（机关运行经费）", "3409.20", "3409.20"], ["“三公”经费", "496.66", "496.66"],
-        ["因公出国（境）费", "116.72", "116.72"], ["公务用车购置及运行维护费", "345.80", "345.80"],
-        ["公务用车购置费", "245.00", "245.00"], ["公务用车运行维护费", "100.80", "100.80"],
-        ["公务接待费", "34.14", "34.14"]]
+        ["行政经费（机关运行经费）", "3409.20", "3409.20"],
+        ["“三公”经费", "496.66", "496.66"],
+        ["因公出国（境）费", "116.72", "116.72"],
+        ["公务用车购置及运行维护费", "345.80", "345.80"],
+        ["公务用车购置费", "245.00", "245.00"],
+        ["公务用车运行维护费", "100.80", "100.80"],
+        ["公务接待费", "34.14", "34.14"],
+    ]
 
 
 def test_14_key_projects(ask):
@@ -176,36 +206,60 @@ def test_17_broken_identities_none_in_bundled_document(ask):
 def test_18_where_is_figure_printed(ask):
     rows = ask("where-is-figure-printed", amount="1,205.37")
     assert [(r[2], r[3], r[4]) for r in rows] == [
-        ("775", "总计", "1,205.37"), ("775", "财政拨款/一般公共预算", "1,205.37"), ("775", "财政拨款/合计", "1,205.37")]
+        ("775", "总计", "1,205.37"),
+        ("775", "财政拨款/一般公共预算", "1,205.37"),
+        ("775", "财政拨款/合计", "1,205.37"),
+    ]
     assert all(r[1] == "表12 部门预算项目支出及其他支出预算表" for r in rows)
 
 
 def test_18_binds_its_amount_in_its_sub_query_and_runs_as_written(ask):
-    from budgetkg.queries import bind
+    from budgetkg.query.library import bind
 
     q = next(q for q in library() if q.name == "where-is-figure-printed")
     # A sub-query does not see bindings around it: the value goes in the block the query writes.
     assert bind(q.text, q, {"amount": "1,205.37"}).count("VALUES ?amount") == 1
     rows = ask(q.text)  # the file as it is, as any SPARQL tool would run it: its default, 9594.00
     assert [(r[2], r[3], r[4]) for r in rows] == [  # line 688, 表12: 总计, 合计 and 一般公共预算 of 9,594.00
-        ("688", "总计", "9,594.00"), ("688", "财政拨款/一般公共预算", "9,594.00"), ("688", "财政拨款/合计", "9,594.00")]
+        ("688", "总计", "9,594.00"),
+        ("688", "财政拨款/一般公共预算", "9,594.00"),
+        ("688", "财政拨款/合计", "9,594.00"),
+    ]
     assert ask("where-is-figure-printed", amount="9594") == rows
 
 
 def test_19_income_by_funding_source(ask):
     rows = {r[0]: r[1] for r in ask("income-by-funding-source")}
     assert rows == {  # 表2 合计, line 130
-        "合计": "835711.80", "一般公共预算": "787597.90", "政府性基金预算": "9809.68", "国有资本经营预算": "0.00",
-        "教育收费": "24654.38", "其他专户收入拨款": "0.00", "事业收入": "10760.89", "经营收入": "0.00",
-        "其他收入": "2888.94", "上级补助收入": "0.00", "附属单位上缴收入": "0.00", "用事业基金弥补收支差额": "0.00"}
+        "合计": "835711.80",
+        "一般公共预算": "787597.90",
+        "政府性基金预算": "9809.68",
+        "国有资本经营预算": "0.00",
+        "教育收费": "24654.38",
+        "其他专户收入拨款": "0.00",
+        "事业收入": "10760.89",
+        "经营收入": "0.00",
+        "其他收入": "2888.94",
+        "上级补助收入": "0.00",
+        "附属单位上缴收入": "0.00",
+        "用事业基金弥补收支差额": "0.00",
+    }
 
 
 def test_20_overview(ask):
     rows = ask("overview")
     assert len(rows) == 38  # 8 revenue and 30 expenditure lines, lines 85-118
     revenue = [r for r in rows if r[0] == "收入"]
-    assert [r[3] for r in revenue] == ["797407.58", "24654.38", "13649.84", "835711.80", "0.00", "0.00", "0.00",
-                                      "835711.80"]
+    assert [r[3] for r in revenue] == [
+        "797407.58",
+        "24654.38",
+        "13649.84",
+        "835711.80",
+        "0.00",
+        "0.00",
+        "0.00",
+        "835711.80",
+    ]
 
 
 def test_21_unit_basic_by_economic_class(ask):
@@ -213,13 +267,15 @@ def test_21_unit_basic_by_economic_class(ask):
         ["工资福利支出", "16121.28", "16100.98", "20.30", "0.00"],
         ["商品和服务支出", "5929.63", "3777.89", "1818.70", "333.04"],
         ["对个人和家庭的补助", "1445.59", "1273.91", "160.00", "11.68"],
-        ["资本性支出", "2449.83", "1248.83", "1201.00", "0.00"]]
+        ["资本性支出", "2449.83", "1248.83", "1201.00", "0.00"],
+    ]
     # The query names the unit in each OPTIONAL too: every block it writes gets the name given.
     assert ask("unit-basic-by-economic-class", name="广州市机电技师学院") == [  # lines 619-622
         ["工资福利支出", "18119.28", "18009.28", "110.00", "0.00"],
         ["商品和服务支出", "5094.27", "2502.27", "2592.00", "0.00"],
         ["对个人和家庭的补助", "1653.62", "1553.62", "100.00", "0.00"],
-        ["资本性支出", "1270.00", "420.00", "850.00", "0.00"]]
+        ["资本性支出", "1270.00", "420.00", "850.00", "0.00"],
+    ]
 
 
 def test_22_projects_of_unit(ask):
@@ -248,7 +304,8 @@ def test_24_tuition_waivers_and_grants(ask):
 def test_25_government_fund_projects(ask):
     assert ask("government-fund-projects") == [
         ["城乡居民社会养老保险政府资助项目（被征地农民）", "广州市社会保险基金管理中心", "9752.88"],  # line 729
-        ["轻工学院“校企协”养老服务人才培训行动计划（第七期）", "广州市轻工技师学院", "56.80"]]  # line 829
+        ["轻工学院“校企协”养老服务人才培训行动计划（第七期）", "广州市轻工技师学院", "56.80"],
+    ]  # line 829
 
 
 def test_26_other_funds_projects(ask):
@@ -257,16 +314,24 @@ def test_26_other_funds_projects(ask):
     for r in rows:
         by_unit[r[1]] = by_unit.get(r[1], D(0)) + D(r[2])
     assert len(rows) == 19
-    assert by_unit == {"广州市干部和人才健康管理中心": D("6603.18"), "广州市人事服务中心": D("927.23")}  # lines 745, 938
+    assert by_unit == {
+        "广州市干部和人才健康管理中心": D("6603.18"),
+        "广州市人事服务中心": D("927.23"),
+    }  # lines 745, 938
     assert rows[0][:3] == ["广州市干部健康管理中心专项工作经费", "广州市干部和人才健康管理中心", "2100.00"]
 
 
 def test_27_name_differences(ask):
     rows = ask("name-differences")
     assert [r[0] for r in rows] == [
-        "广州市人力资源和社会保障数据服务中心", "广州市人力资源和社会保障数据服务中心", "市场中心就业补助资金",
-        "社会保障风险储备金财政补贴项目", "市机电技师学院安保和物业管理服务经费", "市交通技师教学新能源汽车专业群实训室建设",
-        "广州市人力资源和社会保障数据服务中心2021年就业创业专项内容信息化升级改造项目"]
+        "广州市人力资源和社会保障数据服务中心",
+        "广州市人力资源和社会保障数据服务中心",
+        "市场中心就业补助资金",
+        "社会保障风险储备金财政补贴项目",
+        "市机电技师学院安保和物业管理服务经费",
+        "市交通技师教学新能源汽车专业群实训室建设",
+        "广州市人力资源和社会保障数据服务中心2021年就业创业专项内容信息化升级改造项目",
+    ]
     assert [r[3] for r in rows] == ["649", "895", "998", "1000", "1021", "1035", "1051"]
 
 
@@ -283,9 +348,11 @@ def test_29_shared_project_names(ask):
 
 
 def test_run_query_answers_every_form_and_run_select_only_select(store):
-    from budgetkg.queries import QueryError, Result, run_query, run_select
+    from budgetkg.query.library import QueryError, Result, run_query, run_select
 
-    project = 'ASK { ?p <http://www.w3.org/2000/01/rdf-schema#label> "广州市技师学院入驻科教城搬迁开办项目"@zh }'  # line 791
+    project = (
+        'ASK { ?p <http://www.w3.org/2000/01/rdf-schema#label> "广州市技师学院入驻科教城搬迁开办项目"@zh }'  # line 791
+    )
     assert run_query(store, project) is True
     assert run_query(store, project.replace("搬迁开办", "搬迁到月球")) is False
     unit = "<https://w3id.org/budgetkg/ontology#BudgetUnit>"

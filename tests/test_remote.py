@@ -1,7 +1,7 @@
 """Remote stores for real: push into the Oxigraph server and into Virtuoso, ask the library there,
 and join two departments served by two endpoints with SERVICE.
 
-Engines differ in three ways the tests allow for, all handled by budgetkg.remote and budgetkg.queries:
+Engines differ in three ways the tests allow for, all handled by budgetkg.query.remote and budgetkg.query.library:
 decimals come back canonical (220 for 220.00), so values are compared as Decimal; rows that tie
 under ORDER BY may come in another order, so rows are compared as sorted lists; Virtuoso's default
 graph holds its system graphs, so queries name budgetkg's graphs as their default graphs.
@@ -11,17 +11,15 @@ import re
 from decimal import Decimal
 
 import pytest
-from click.testing import CliRunner
-from pyoxigraph import NamedNode, Triple
-
 from budgetkg.cli import cli
-from budgetkg.graph import build
-from budgetkg.queries import document_dataset, library, run_query, run_select
-from budgetkg.remote import Auth, Endpoint, RemoteStore, push
-from budgetkg.store import open_store
-from budgetkg.synthetic import generate
-
+from budgetkg.load.graph import build
+from budgetkg.load.store import open_store
+from budgetkg.query.library import document_dataset, library, run_query, run_select
+from budgetkg.query.remote import Auth, Endpoint, RemoteStore, push
+from budgetkg.tooling.synthetic import generate
+from click.testing import CliRunner
 from facts import KJC_NAMES, KJC_PROJECTS
+from pyoxigraph import NamedNode, Triple
 from servers import free_port, oxigraph, virtuoso
 
 BKG = "https://w3id.org/budgetkg/ontology#"
@@ -33,6 +31,7 @@ def normalised(result):
             return Decimal(text)
         except ArithmeticError:
             return text
+
     return sorted(tuple(cell(v) for v in row) for row in result.values())
 
 
@@ -56,8 +55,12 @@ def other_forms(source):
     construct = KJC_PROJECTS.replace("WHERE {", "{")  # the WHERE keyword left out, as SPARQL allows
     describe = "DESCRIBE <https://w3id.org/budgetkg/ontology#BudgetUnit>"
     graphs = PREFIXES + "SELECT ?g WHERE { GRAPH ?g { ?g a bkg:BudgetDataset } }"
-    return (run_query(source, ask), run_query(source, construct), run_query(source, describe),
-            normalised(run_select(source, graphs)))
+    return (
+        run_query(source, ask),
+        run_query(source, construct),
+        run_query(source, describe),
+        normalised(run_select(source, graphs)),
+    )
 
 
 def same_other_forms(local, remote):
@@ -71,8 +74,9 @@ def same_other_forms(local, remote):
 
 
 def graph_sizes(endpoint: Endpoint) -> dict[str, int]:
-    _, rows = endpoint.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-                              default_graphs=False)
+    _, rows = endpoint.select(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", default_graphs=False
+    )
     return {g.value: int(n.value) for g, n in rows if g.value in endpoint.graphs()}
 
 
@@ -80,7 +84,8 @@ def test_oxigraph_server_push_twice_and_same_answers(store, tmp_path):
     with oxigraph(tmp_path / "oxigraph") as (query_url, store_url, _):
         pushed = push(store, store_url)
         assert sorted(n for _, n in pushed) == sorted(
-            len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs())
+            len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()
+        )
         remote = Endpoint(query_url)
         sizes = graph_sizes(remote)
         push(store, store_url)  # the second push replaces each graph: nothing changes
@@ -90,7 +95,7 @@ def test_oxigraph_server_push_twice_and_same_answers(store, tmp_path):
 
 
 def test_stats_export_and_report_against_an_endpoint(store, store_path, tmp_path):
-    from budgetkg.export import export_bytes
+    from budgetkg.publish.export import export_bytes
 
     with oxigraph(tmp_path / "oxigraph") as (query_url, store_url, _):
         push(store, store_url)
@@ -112,13 +117,14 @@ def test_push_with_sparql_update(store, tmp_path):
         push(store, update_url, protocol="update")
         push(store, update_url, protocol="update")
         remote = Endpoint(query_url)
-        assert graph_sizes(remote) == {g.value: len(list(store.quads_for_pattern(None, None, None, g)))
-                                       for g in store.named_graphs()}
+        assert graph_sizes(remote) == {
+            g.value: len(list(store.quads_for_pattern(None, None, None, g))) for g in store.named_graphs()
+        }
         assert run_select(remote, "three-public-expenses").values()[1] == ["“三公”经费", "496.66", "496.66"]
 
 
 def test_virtuoso_push_twice_and_same_answers(store, tmp_path):
-    from budgetkg.export import export_bytes
+    from budgetkg.publish.export import export_bytes
 
     # Virtuoso cuts answers at 4,000 rows here (Debian's default is 10,000): the library's answers
     # are shorter, a graph is longer and is read in cut pages, and a longer answer is an error.
@@ -131,9 +137,13 @@ def test_virtuoso_push_twice_and_same_answers(store, tmp_path):
         assert same_answers(store, remote) == []
         same_other_forms(store, remote)
         # One document asked alone, named by its file: its graph, the vocabulary and the reference graphs
-        funds = [row[2] for row in run_select(remote, "unit-budget-by-funding-source",
-                                              documents=["guangzhou-hrss-2024-budget.txt"]).values()
-                 if row[:2] == ["广州市交通技师学院", "财政专户拨款"]]
+        funds = [
+            row[2]
+            for row in run_select(
+                remote, "unit-budget-by-funding-source", documents=["guangzhou-hrss-2024-budget.txt"]
+            ).values()
+            if row[:2] == ["广州市交通技师学院", "财政专户拨款"]
+        ]
         assert funds == ["5990.00"]  # line 628
         # Named by its graph IRI it is looked up directly: the same graphs
         by_file = document_dataset(remote, ["guangzhou-hrss-2024-budget.txt"])
@@ -155,6 +165,7 @@ def triples(nt: bytes) -> set:
         if isinstance(term, Literal) and term.datatype.value.endswith("#decimal"):
             return Decimal(term.value)
         return term
+
     return {(t.subject, t.predicate, value(t.object)) for t in parse(nt, format=RdfFormat.N_TRIPLES)}
 
 
@@ -164,23 +175,37 @@ def test_cli_push_and_query_against_a_server(store_path, tmp_path):
         pushed = runner.invoke(cli, ["push", "--endpoint", store_url, "--store", str(store_path)])
         assert pushed.exit_code == 0, pushed.output
         assert "not settled" in pushed.output
-        pushed = runner.invoke(cli, ["push", "--endpoint", store_url, "--update-endpoint", update_url,
-                                     "--store", str(store_path)])
+        pushed = runner.invoke(
+            cli, ["push", "--endpoint", store_url, "--update-endpoint", update_url, "--store", str(store_path)]
+        )
         assert pushed.exit_code == 0 and "not settled" not in pushed.output, pushed.output
-        settle_refused = runner.invoke(cli, ["push", "--endpoint", store_url, "--update-endpoint", query_url,
-                                             "--store", str(store_path)])  # a query endpoint takes no update
+        settle_refused = runner.invoke(
+            cli, ["push", "--endpoint", store_url, "--update-endpoint", query_url, "--store", str(store_path)]
+        )  # a query endpoint takes no update
         assert settle_refused.exit_code == 2 and "HTTP" in settle_refused.output
         answer = runner.invoke(cli, ["query", "kjc-relocation-by-college", "--endpoint", query_url])
         assert answer.exit_code == 0, answer.output
         assert "广州市公用事业技师学院入驻科教城购置项目" in answer.output and "12944.22" in answer.output  # line 869
-        scoped = runner.invoke(cli, ["query", "kjc-relocation-by-college", "--endpoint", query_url, "--format", "csv",
-                                     "--document", "广州市人力资源和社会保障局2024年部门预算"])
+        scoped = runner.invoke(
+            cli,
+            [
+                "query",
+                "kjc-relocation-by-college",
+                "--endpoint",
+                query_url,
+                "--format",
+                "csv",
+                "--document",
+                "广州市人力资源和社会保障局2024年部门预算",
+            ],
+        )
         assert scoped.exit_code == 0 and scoped.output.count("\n") == 9 and "12944.22" in scoped.output, scoped.output
         there = runner.invoke(cli, ["query", KJC_PROJECTS, "--format", "nt", "--endpoint", query_url])
         here = runner.invoke(cli, ["query", KJC_PROJECTS, "--format", "nt", "--store", str(store_path)])
         assert there.exit_code == 0 and there.output == here.output and len(here.output.splitlines()) == len(KJC_NAMES)
-        refused = runner.invoke(cli, ["push", "--endpoint", query_url.replace("/query", "/nowhere"),
-                                      "--store", str(store_path)])
+        refused = runner.invoke(
+            cli, ["push", "--endpoint", query_url.replace("/query", "/nowhere"), "--store", str(store_path)]
+        )
         assert refused.exit_code == 2 and "HTTP" in refused.output
 
 
@@ -204,8 +229,10 @@ def test_two_stores_pushed_to_one_endpoint_add_to_the_reference_graphs(tmp_path,
     organisations = "https://w3id.org/budgetkg/data/graph/organisations"
 
     def triples(source) -> set[str]:
-        return {str(Triple(q.subject, q.predicate, q.object))
-                for q in source.quads_for_pattern(None, None, None, NamedNode(organisations))}
+        return {
+            str(Triple(q.subject, q.predicate, q.object))
+            for q in source.quads_for_pattern(None, None, None, NamedNode(organisations))
+        }
 
     with oxigraph(tmp_path / "oxigraph") as (query_url, store_url, update_url):
         target = store_url if protocol == "gsp" else update_url
@@ -233,16 +260,19 @@ def test_a_push_settles_the_reference_graphs_when_told_where_to_update(tmp_path,
     organisations = NamedNode("https://w3id.org/budgetkg/data/graph/organisations")
 
     def triples(source) -> set[str]:
-        return {str(Triple(q.subject, q.predicate, q.object)) for q in source.quads_for_pattern(None, None, None, organisations)}
+        return {
+            str(Triple(q.subject, q.predicate, q.object))
+            for q in source.quads_for_pattern(None, None, None, organisations)
+        }
 
     def names(source) -> set[str]:
-        return {q.object.value for q in source.quads_for_pattern(None, None, None, organisations)
-                if q.predicate.value.endswith("#prefLabel")}
+        return {
+            q.object.value
+            for q in source.quads_for_pattern(None, None, None, organisations)
+            if q.predicate.value.endswith("#prefLabel")
+        }
 
-    if engine == "oxigraph":
-        server = oxigraph(tmp_path / "oxigraph")
-    else:
-        server = virtuoso(tmp_path / "virtuoso")
+    server = oxigraph(tmp_path / "oxigraph") if engine == "oxigraph" else virtuoso(tmp_path / "virtuoso")
     with server as (query_url, store_url, *rest):
         if engine == "oxigraph":
             auth, update_url = Auth(), rest[0]
@@ -263,8 +293,10 @@ def test_federated_join_of_two_departments(tmp_path, store):
     other = tmp_path / "other.txt"
     other.write_text(generate(31).text, encoding="utf-8")
     build([other], store=tmp_path / "other-store")
-    with oxigraph(tmp_path / "a") as (a_query, a_store, _), \
-            oxigraph(tmp_path / "b", union=True) as (b_query, b_store, _):
+    with (
+        oxigraph(tmp_path / "a") as (a_query, a_store, _),
+        oxigraph(tmp_path / "b", union=True) as (b_query, b_store, _),
+    ):
         push(store, a_store)
         push(open_store(tmp_path / "other-store"), b_store)
         rows = run_select(Endpoint(a_query), "federated-comparison", params={"other": b_query}).values()

@@ -8,15 +8,14 @@ import time
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
-
-from budgetkg import export
 from budgetkg.errors import DocumentError
-from budgetkg.export import export_bytes
-from budgetkg.graph import build
-from budgetkg.pipeline import in_groups, read_in_turn
-from budgetkg.store import open_store
-from budgetkg.synthetic import generate
+from budgetkg.load.graph import build
+from budgetkg.load.pipeline import in_groups, read_in_turn
+from budgetkg.load.store import open_store
+from budgetkg.publish import export
+from budgetkg.publish.export import export_bytes
+from budgetkg.tooling.synthetic import generate
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +50,6 @@ def test_an_error_in_a_worker_names_file_and_line_and_leaves_the_store(three, tm
     assert export_bytes(open_store(tmp_path / "s"), "nq") == before
 
 
-
 def test_documents_mapped_while_a_group_loads_make_the_next_group():
     groups = []
     for group in in_groups(iter(range(10)), most=4):
@@ -81,8 +79,10 @@ def test_groups_and_what_is_held_meanwhile_stay_within_a_budget_by_one_item_at_m
 
 
 def test_a_group_is_loaded_from_its_documents_n_quads_in_turn_without_joining_them(tmp_path):
-    lines = [f"<http://example.org/s{i}> <http://example.org/p> \"{i} 万元\" <http://example.org/g{i % 3}> .\n".encode()
-             for i in range(5000)]
+    lines = [
+        f'<http://example.org/s{i}> <http://example.org/p> "{i} 万元" <http://example.org/g{i % 3}> .\n'.encode()
+        for i in range(5000)
+    ]
     parts = [b"".join(lines[:10]), b"", b"".join(lines[10:4000]), b"".join(lines[4000:])]
     assert read_in_turn(list(parts)).read() == b"".join(lines)
     store = Store(str(tmp_path / "db"))
@@ -90,7 +90,8 @@ def test_a_group_is_loaded_from_its_documents_n_quads_in_turn_without_joining_th
     assert len(store) == 5000
     assert parts == [b""] * 4  # each document's N-Quads let go once read
     assert [q.object for q in store.quads_for_pattern(NamedNode("http://example.org/s4999"), None, None)] == [
-        Literal("4999 万元")]
+        Literal("4999 万元")
+    ]
 
 
 def test_an_error_drawing_comes_after_the_items_drawn_before_it():
@@ -120,6 +121,7 @@ def test_stopping_early_closes_what_the_groups_are_drawn_from():
     groups.close()
     assert closed.is_set()
 
+
 @pytest.fixture
 def small_runs(monkeypatch):
     monkeypatch.setattr(export, "SORT_RUN_BYTES", 20_000)  # many runs spilled to disk and merged
@@ -148,18 +150,28 @@ def test_the_union_drops_a_triple_repeated_in_two_graphs(small_runs):
 
 def test_a_script_without_a_main_guard_builds_many_documents(three, tmp_path):
     script = tmp_path / "script.py"  # no `if __name__ == "__main__"`: workers must not re-import it
-    script.write_text("import sys\nfrom pathlib import Path\nfrom budgetkg.graph import build\n"
-                      "s = build([Path(p) for p in sys.argv[2:]], store=Path(sys.argv[1]))\n"
-                      "print(len(s.documents))\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, str(script), str(tmp_path / "s"), *map(str, three)], capture_output=True,
-                         text=True, timeout=300)
+    script.write_text(
+        "import sys\nfrom pathlib import Path\nfrom budgetkg.load.graph import build\n"
+        "s = build([Path(p) for p in sys.argv[2:]], store=Path(sys.argv[1]))\n"
+        "print(len(s.documents))\n",
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "s"), *map(str, three)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["3"]
 
 
 def test_a_killed_build_leaves_no_worker_behind(three, tmp_path):
-    build_ = subprocess.Popen([sys.executable, "-m", "budgetkg", "build", "--store", str(tmp_path / "s"), "--no-answer",
-                               *map(str, three)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    build_ = subprocess.Popen(
+        [sys.executable, "-m", "budgetkg", "build", "--store", str(tmp_path / "s"), "--no-answer", *map(str, three)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     children = _children(build_.pid, wait=30)
     assert children, "the build started no worker"
     build_.kill()

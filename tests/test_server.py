@@ -14,26 +14,31 @@ from pathlib import Path
 
 import httpx
 import pytest
+from budgetkg.cli import cli
+from budgetkg.load.graph import build
+from budgetkg.publish.oxigraph_server import wait_until_answers
+from budgetkg.rdf.iri import DEFAULT_BASE
 from click.testing import CliRunner
 from pyoxigraph import RdfFormat, parse
+from servers import free_port
 from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from budgetkg.cli import cli
-from budgetkg.graph import build
-from budgetkg.iri import DEFAULT_BASE
-from budgetkg.oxigraph_server import wait_until_answers
-from servers import free_port
-
-KJC = ('SELECT ?p ?t WHERE { ?p <https://w3id.org/budgetkg/ontology#theme>/<http://www.w3.org/2004/02/skos/core#notation> '
-       '"kjc-relocation" ; <https://w3id.org/budgetkg/ontology#totalAmount> ?t } ORDER BY DESC(?t)')
+KJC = (
+    "SELECT ?p ?t WHERE { ?p <https://w3id.org/budgetkg/ontology#theme>/<http://www.w3.org/2004/02/skos/core#notation> "
+    '"kjc-relocation" ; <https://w3id.org/budgetkg/ontology#totalAmount> ?t } ORDER BY DESC(?t)'
+)
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
 def start(store: Path, *args: str, env: dict[str, str] | None = None):
     """`budgetkg serve` on a free port."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "budgetkg", "serve", "--store", str(store), "--port",
-                                str(port), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "budgetkg", "serve", "--store", str(store), "--port", str(port), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     url = f"http://127.0.0.1:{port}"
     wait_until_answers(url + "/sparql", process, timeout=60)
     return process, url
@@ -99,8 +104,13 @@ def tricky_store(rows: int):
 
     store = Store()
     for i in range(rows):
-        store.add(Quad(NamedNode(f"http://example.org/s{i:03}"), NamedNode("http://example.org/p"),
-                       Literal(TRICKY[i % len(TRICKY)] * (1 + i % 2), language="zh")))
+        store.add(
+            Quad(
+                NamedNode(f"http://example.org/s{i:03}"),
+                NamedNode("http://example.org/p"),
+                Literal(TRICKY[i % len(TRICKY)] * (1 + i % 2), language="zh"),
+            )
+        )
     return store
 
 
@@ -137,7 +147,8 @@ def test_a_table_too_large_for_pyoxigraph_s_buffer_is_written_whole(monkeypatch)
 
 
 def blocking_runner(monkeypatch, timeout: float):
-    """A QueryRunner of one thread whose query "long" runs until ``release`` is set; ``runaways`` counts on_runaway's calls."""
+    """A QueryRunner of one thread whose query "long" runs until ``release`` is set; ``runaways``
+    counts on_runaway's calls."""
     from budgetkg.server import runner
 
     release = threading.Event()
@@ -151,12 +162,16 @@ def blocking_runner(monkeypatch, timeout: float):
 
     monkeypatch.setattr(runner, "answer", answer)
     runaways: list[int] = []
-    return runner.QueryRunner(timeout=timeout, on_runaway=lambda reason, hurry: runaways.append(1), threads=1), release, ran, runaways
+    return (
+        runner.QueryRunner(timeout=timeout, on_runaway=lambda reason, hurry: runaways.append(1), threads=1),
+        release,
+        ran,
+        runaways,
+    )
 
 
 def test_a_query_past_the_limit_is_answered_503_and_stops_its_process_once(monkeypatch):
     import uvloop
-
     from budgetkg.server.runner import QueryTimeout
 
     queries, release, ran, runaways = blocking_runner(monkeypatch, timeout=0.5)
@@ -209,12 +224,17 @@ def test_serves_without_uvloop_and_httptools(store_path, tmp_path):
     hidden.mkdir()
     for name in ("uvloop", "httptools"):
         (hidden / f"{name}.py").write_text(f"raise ImportError('{name} is hidden by the test')\n")
-    process, url = start(store_path, "--workers", "1",
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(hidden), *sys.path])})
+    process, url = start(
+        store_path, "--workers", "1", env={**os.environ, "PYTHONPATH": os.pathsep.join([str(hidden), *sys.path])}
+    )
     assert all(pid_maps_no(pid, "uvloop", "httptools") for pid in server_processes(process.pid))
     try:
-        big = httpx.post(url + "/sparql", data={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5000"},
-                         headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        big = httpx.post(
+            url + "/sparql",
+            data={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5000"},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=60,
+        )
         assert big.status_code == 200 and len(big.json()["results"]["bindings"]) == 5000
         assert sparql(url, KJC, JSON)["results"]["bindings"][0]["t"]["value"] == "12944.22"  # line 869
     finally:
@@ -240,10 +260,14 @@ def test_ask_construct_describe(server):
 def test_ask_in_csv_and_tsv_is_the_bare_word(server):
     # CSV and TSV results define no boolean; the Oxigraph server answers the word, and so does budgetkg.
     for accept in ("text/csv", "text/tab-separated-values"):
-        yes = httpx.post(server + "/sparql", data={"query": "ASK { ?s a <https://w3id.org/budgetkg/ontology#Department> }"},
-                         headers={"Accept": accept})
-        no = httpx.post(server + "/sparql", data={"query": "ASK { ?s a <https://example.org/Nothing> }"},
-                        headers={"Accept": accept})
+        yes = httpx.post(
+            server + "/sparql",
+            data={"query": "ASK { ?s a <https://w3id.org/budgetkg/ontology#Department> }"},
+            headers={"Accept": accept},
+        )
+        no = httpx.post(
+            server + "/sparql", data={"query": "ASK { ?s a <https://example.org/Nothing> }"}, headers={"Accept": accept}
+        )
         assert (yes.status_code, yes.text, no.status_code, no.text) == (200, "true", 200, "false")
         assert yes.headers["content-type"].startswith(accept)
 
@@ -271,8 +295,9 @@ def test_the_protocol_dataset_parameters_choose_the_graphs(server):
     assert values(server, COUNT, **{"named-graph-uri": VOCABULARY}) == [{"n": "0"}]
     assert values(server, by_graph, **{"named-graph-uri": VOCABULARY}) == [{"g": VOCABULARY, "n": str(vocabulary)}]
     # In a form POST too, and through SPARQLWrapper, which sends default-graph-uri.
-    form = httpx.post(server + "/sparql", data={"query": COUNT, "default-graph-uri": VOCABULARY},
-                      headers={"Accept": RESULTS_JSON})
+    form = httpx.post(
+        server + "/sparql", data={"query": COUNT, "default-graph-uri": VOCABULARY}, headers={"Accept": RESULTS_JSON}
+    )
     assert form.json()["results"]["bindings"][0]["n"]["value"] == str(vocabulary)
     client = SPARQLWrapper(server + "/sparql")
     client.setQuery(COUNT)
@@ -286,13 +311,18 @@ def test_the_protocol_dataset_parameters_choose_the_graphs(server):
 def test_a_query_naming_its_dataset_with_from_gets_it(server):
     vocabulary = values(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}")
     assert values(server, f"SELECT (COUNT(*) AS ?n) FROM <{VOCABULARY}> WHERE {{ ?s ?p ?o }}") == vocabulary
-    assert values(server, f"SELECT DISTINCT ?g FROM NAMED <{VOCABULARY}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == [{"g": VOCABULARY}]
+    assert values(server, f"SELECT DISTINCT ?g FROM NAMED <{VOCABULARY}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == [
+        {"g": VOCABULARY}
+    ]
     assert values(server, COUNT) != vocabulary  # without FROM: the union of every graph
 
 
 def test_the_format_parameter_takes_a_media_type_too(server):
-    for fmt, media in (("application/sparql-results+json", "application/sparql-results+json"),
-                       ("text/csv", "text/csv"), ("csv", "text/csv")):
+    for fmt, media in (
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("text/csv", "text/csv"),
+        ("csv", "text/csv"),
+    ):
         r = httpx.get(server + "/sparql", params={"query": KJC, "format": fmt})
         assert r.status_code == 200 and r.headers["content-type"].startswith(media), (fmt, r.text[:200])
     assert httpx.get(server + "/sparql", params={"query": KJC, "format": "image/png"}).status_code == 406
@@ -300,10 +330,9 @@ def test_the_format_parameter_takes_a_media_type_too(server):
 
 def test_a_graph_is_read_whole_through_an_endpoint_that_cuts_answers(server, store_path):
     # This server cuts answers at 100 rows (--max-rows), as Virtuoso cuts them at 10,000.
+    from budgetkg.load.store import open_store
+    from budgetkg.query.remote import Endpoint, RemoteStore
     from pyoxigraph import NamedNode
-
-    from budgetkg.remote import Endpoint, RemoteStore
-    from budgetkg.store import open_store
 
     vocabulary = NamedNode(VOCABULARY)
     remote = RemoteStore(Endpoint(server + "/sparql")).quads_for_pattern(graph=vocabulary)
@@ -313,7 +342,9 @@ def test_a_graph_is_read_whole_through_an_endpoint_that_cuts_answers(server, sto
 
 def test_an_answer_the_endpoint_cut_is_an_error_not_a_short_table(server):
     # 214 projects, and this server cuts answers at 100 rows.
-    result = CliRunner().invoke(cli, ["query", "largest-projects", "-p", "limit=1000", "--endpoint", server + "/sparql"])
+    result = CliRunner().invoke(
+        cli, ["query", "largest-projects", "-p", "limit=1000", "--endpoint", server + "/sparql"]
+    )
     assert result.exit_code == 2
     assert "the endpoint cut the answer at its row limit (x-budgetkg-truncated)" in result.output
     few = CliRunner().invoke(cli, ["query", "largest-projects", "-p", "limit=5", "--endpoint", server + "/sparql"])
@@ -322,21 +353,27 @@ def test_an_answer_the_endpoint_cut_is_an_error_not_a_short_table(server):
 
 def test_get_post_form_and_direct(server):
     get = httpx.get(server + "/sparql", params={"query": KJC}, headers={"Accept": "text/csv"})
-    direct = httpx.post(server + "/sparql", content=KJC.encode(), headers={"Content-Type": "application/sparql-query",
-                                                                          "Accept": "text/csv"})
+    direct = httpx.post(
+        server + "/sparql",
+        content=KJC.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+    )
     browser = httpx.get(server + "/sparql", params={"query": KJC, "format": "csv"})
     assert get.text == direct.text == browser.text and "12944.22" in get.text
 
 
-@pytest.mark.parametrize("data", [
-    b"query=SELECT+%3Fx+WHERE+%7B+%3Fx+%3Fp+%22a%5Cnb%22+%7D",  # an escaped backslash, percent-encoded
-    "query=SELECT * { ?s ?p \"C:\\x41\\\\u0042\\n\" }".encode(),  # raw backslashes and \x that must stay
-    "query=科教城+%E7%A7%91%E6%95%99%E5%9F%8E".encode(),  # raw UTF-8 and percent-encoded UTF-8
-    b"a=100%25&b=50%&c=%zz&d=%4&e=%",  # a percent sign not followed by two hex digits stays as it is
-    b"a=%FF%FE&b=ok",  # percent-encoded bytes that are not UTF-8: replacement characters, as urllib
-    b"&&format&x=&=y&x=2&x==3",  # empty pairs, a name without =, an empty name, = in a value
-    b"",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"query=SELECT+%3Fx+WHERE+%7B+%3Fx+%3Fp+%22a%5Cnb%22+%7D",  # an escaped backslash, percent-encoded
+        b'query=SELECT * { ?s ?p "C:\\x41\\\\u0042\\n" }',  # raw backslashes and \x that must stay
+        "query=科教城+%E7%A7%91%E6%95%99%E5%9F%8E".encode(),  # raw UTF-8 and percent-encoded UTF-8
+        b"a=100%25&b=50%&c=%zz&d=%4&e=%",  # a percent sign not followed by two hex digits stays as it is
+        b"a=%FF%FE&b=ok",  # percent-encoded bytes that are not UTF-8: replacement characters, as urllib
+        b"&&format&x=&=y&x=2&x==3",  # empty pairs, a name without =, an empty name, = in a value
+        b"",
+    ],
+)
 def test_forms_are_read_as_urllib_reads_them(data):
     from urllib.parse import parse_qs
 
@@ -347,8 +384,10 @@ def test_forms_are_read_as_urllib_reads_them(data):
 
 def test_a_query_with_backslashes_and_percent_signs_arrives_unchanged(server):
     query = 'SELECT ?a ?b ?c WHERE { BIND("C:\\\\x41 100% \\u79D1" AS ?a) BIND("a+b" AS ?b) BIND("\\\\%41" AS ?c) }'
-    for answer in (httpx.post(server + "/sparql", data={"query": query}, headers={"Accept": "text/csv"}),
-                   httpx.get(server + "/sparql", params={"query": query}, headers={"Accept": "text/csv"})):
+    for answer in (
+        httpx.post(server + "/sparql", data={"query": query}, headers={"Accept": "text/csv"}),
+        httpx.get(server + "/sparql", params={"query": query}, headers={"Accept": "text/csv"}),
+    ):
         assert answer.status_code == 200, answer.text
         assert answer.text.splitlines()[1] == "C:\\x41 100% 科,a+b,\\%41"
 
@@ -368,8 +407,14 @@ def test_cors_on_every_answer_of_the_endpoint_and_preflight(server):
         refused = httpx.post(server + path, data={"query": "SELECT WHERE {"}, headers=origin)
         assert refused.status_code == 400 and refused.headers["access-control-allow-origin"] == "*"
         # A browser asks first whether it may POST a query from another site.
-        preflight = httpx.options(server + path, headers={**origin, "Access-Control-Request-Method": "POST",
-                                                          "Access-Control-Request-Headers": "Content-Type"})
+        preflight = httpx.options(
+            server + path,
+            headers={
+                **origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "Content-Type",
+            },
+        )
         assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
         assert "POST" in preflight.headers["access-control-allow-methods"]
 
@@ -383,7 +428,9 @@ def test_head_is_answered_as_get_without_a_body(server):
 def test_updates_and_service_refused(server):
     r = httpx.post(server + "/sparql", data={"update": "DROP ALL"})
     assert r.status_code == 403 and "read-only" in r.json()["error"]
-    r = httpx.post(server + "/sparql", data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"})
+    r = httpx.post(
+        server + "/sparql", data={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"}
+    )
     assert r.status_code == 403 and "allow-list" in r.json()["error"]
     r = httpx.post(server + "/sparql", data={"query": "SELECT * WHERE { SERVICE ?x { ?s ?p ?o } }"})
     assert r.status_code == 403
@@ -402,7 +449,9 @@ def test_long_query_stopped_while_others_are_answered(server):
     time.sleep(0.5)
     # From another address: admission control runs one query at a time of a client not in good standing.
     with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.3"), timeout=10) as other:
-        quick = other.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"})
+        quick = other.get(
+            server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"}
+        )
     assert quick.status_code == 200 and quick.json()["boolean"] is True
     thread.join()
     r = outcome["response"]
@@ -423,8 +472,9 @@ def test_a_runaway_query_s_process_is_replaced_and_lets_go_of_the_cpu(store_path
                 break
             time.sleep(0.2)
         assert not Path(f"/proc/{first}").exists()
-        ask = httpx.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"},
-                        timeout=60)
+        ask = httpx.get(
+            url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"}, timeout=60
+        )
         assert ask.json()["boolean"] is True
     finally:
         process.terminate()
@@ -437,15 +487,22 @@ def test_a_port_in_use_is_an_error_before_any_server_process_starts(store_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "budgetkg", "serve", "--store", str(store_path), "--port", str(port)],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "budgetkg", "serve", "--store", str(store_path), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert done.returncode == 2
     assert done.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
 
 def test_row_cap_is_reported(server):
-    r = httpx.post(server + "/sparql", data={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
-                   headers={"Accept": "application/sparql-results+json"})
+    r = httpx.post(
+        server + "/sparql",
+        data={"query": "SELECT ?s WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert r.status_code == 200
     assert r.headers["x-budgetkg-truncated"] == "max-rows=100"
     body = r.json()
@@ -458,8 +515,11 @@ def test_syntax_error_and_limits(server):
     r = httpx.post(server + "/sparql", data={"query": "SELECT * WHERE { ?s ?p ?o } #" + "x" * 30000})
     assert r.status_code == 413
     # Sent in chunks, without a Content-Length to refuse it by: it is refused once read past the limit.
-    r = httpx.post(server + "/sparql", content=iter([b"query=ASK+%7B%7D+%23", b"x" * 15000, b"x" * 15000]),
-                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = httpx.post(
+        server + "/sparql",
+        content=iter([b"query=ASK+%7B%7D+%23", b"x" * 15000, b"x" * 15000]),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 413 and "20000 bytes" in r.json()["error"]
     r = httpx.post(server + "/sparql", content=b"x", headers={"Content-Type": "text/plain"})
     assert r.status_code == 415
@@ -470,16 +530,23 @@ def test_syntax_error_and_limits(server):
 def test_every_error_has_the_json_shape(server):
     # Starlette's own answers too: an unknown static file, a method the endpoint does not take.
     missing = httpx.get(server + "/static/no-such-file.js")
-    assert missing.status_code == 404 and missing.json() == {"ok": False, "status": 404, "error": "Not Found",
-                                                           "errors": ["Not Found"]}
+    assert missing.status_code == 404 and missing.json() == {
+        "ok": False,
+        "status": 404,
+        "error": "Not Found",
+        "errors": ["Not Found"],
+    }
     for refused in (httpx.put(server + "/sparql", content=b"ASK {}"), httpx.options(server + "/query")):
         assert refused.status_code == 405 and refused.json()["status"] == 405  # an OPTIONS that is no CORS preflight
         assert set(refused.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
 
 
 def resource_path(server, label):
-    r = httpx.post(server + "/sparql", data={"query": f'SELECT ?x WHERE {{ ?x <http://www.w3.org/2000/01/rdf-schema#label> "{label}"@zh }}'},
-                   headers={"Accept": "application/sparql-results+json"})
+    r = httpx.post(
+        server + "/sparql",
+        data={"query": f'SELECT ?x WHERE {{ ?x <http://www.w3.org/2000/01/rdf-schema#label> "{label}"@zh }}'},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     iri = r.json()["results"]["bindings"][0]["x"]["value"]
     return iri.removeprefix("https://w3id.org/budgetkg/data")
 
@@ -489,7 +556,10 @@ def test_resource_pages_with_content_negotiation(server):
     html = httpx.get(server + path, headers={"Accept": "text/html"})
     assert html.status_code == 200 and html.headers["vary"].startswith("Accept")
     assert "<h1>广州市工贸技师学院入驻科教城购置项目</h1>" in html.text and "line 776" in html.text
-    unit_link = "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80/unit/%E5%B9%BF%E5%B7%9E%E5%B8%82%E5%B7%A5%E8%B4%B8%E6%8A%80%E5%B8%88%E5%AD%A6%E9%99%A2"
+    unit_link = (
+        "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4"
+        "%BF%9D%E9%9A%9C%E5%B1%80/unit/%E5%B9%BF%E5%B7%9E%E5%B8%82%E5%B7%A5%E8%B4%B8%E6%8A%80%E5%B8%88%E5%AD%A6%E9%99%A2"
+    )
     assert f'href="{unit_link}"' in html.text
     unit = httpx.get(server + unit_link, headers={"Accept": "text/html"})
     assert "<h1>广州市工贸技师学院</h1>" in unit.text
@@ -500,8 +570,11 @@ def test_resource_pages_with_content_negotiation(server):
     assert total == ["6924.61"]  # line 776: 6,924.61
     # The page is read in the server's own process: the same triples as the CONSTRUCT a worker runs.
     iri = "https://w3id.org/budgetkg/data" + path
-    construct = httpx.post(server + "/sparql", data={"query": f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"},
-                           headers={"Accept": "text/turtle"})
+    construct = httpx.post(
+        server + "/sparql",
+        data={"query": f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"},
+        headers={"Accept": "text/turtle"},
+    )
     assert described == set(parse(construct.content, format=RdfFormat.TURTLE))
     jsonld = httpx.get(server + path, headers={"Accept": "application/ld+json"})
     assert json.loads(jsonld.text)
@@ -514,8 +587,12 @@ def test_resource_pages_with_content_negotiation(server):
 
 
 def test_path_traversal_finds_nothing(server):
-    for path in ("/../../../etc/passwd", "/static/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
-                 "/static/%2e%2e/server/app.py"):
+    for path in (
+        "/../../../etc/passwd",
+        "/static/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/static/%2e%2e/server/app.py",
+    ):
         r = httpx.get(server + path, headers={"Accept": "text/html"})
         assert r.status_code in (400, 404) and "root:" not in r.text and "import" not in r.text
 
@@ -535,10 +612,12 @@ def test_query_ui_examples_void_catalogue_dumps(server):
     assert len(lines) > 90_000 and lines == sorted(lines)
     assert str(len(dump.content)) in catalogue.text
     quads = gzip.decompress(httpx.get(server + "/dumps/budgetkg.nq.gz").content).decode("utf-8").splitlines()
-    for name, syntax, count in (("budgetkg.ttl", RdfFormat.TURTLE, len(lines)),
-                                ("budgetkg.trig", RdfFormat.TRIG, len(quads)),
-                                ("budgetkg.jsonld", RdfFormat.JSON_LD, len(lines)),
-                                ("budgetkg.rdf", RdfFormat.RDF_XML, len(lines))):
+    for name, syntax, count in (
+        ("budgetkg.ttl", RdfFormat.TURTLE, len(lines)),
+        ("budgetkg.trig", RdfFormat.TRIG, len(quads)),
+        ("budgetkg.jsonld", RdfFormat.JSON_LD, len(lines)),
+        ("budgetkg.rdf", RdfFormat.RDF_XML, len(lines)),
+    ):
         dumped = httpx.get(server + "/dumps/" + name)
         assert len(list(parse(dumped.content, format=syntax))) == count, name
         assert str(len(dumped.content)) in catalogue.text, name
@@ -551,25 +630,42 @@ def test_query_ui_examples_void_catalogue_dumps(server):
 
 def test_the_ontology_page_leaves_the_server_logging_alone(store_path):
     # In a fresh process, as a server is: pyLODE configures the root logger when imported.
-    result = subprocess.run([sys.executable, "-m", "budgetkg", "serve", "--store", str(store_path), "--get", "/ontology"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "budgetkg", "serve", "--store", str(store_path), "--get", "/ontology"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0 and "AccountingIdentity" in result.stdout
     assert result.stderr == ""
 
 
 def test_labels_are_escaped_in_html(tmp_path, seed_lines):
     lines = list(seed_lines)
-    lines[776 - 1] = lines[776 - 1].replace("广州市工贸技师学院入驻科教城购置项目", "<script>alert(1)</script>购置项目", 1)
+    lines[776 - 1] = lines[776 - 1].replace(
+        "广州市工贸技师学院入驻科教城购置项目", "<script>alert(1)</script>购置项目", 1
+    )
     doc = tmp_path / "hostile.txt"
     doc.write_text("\n".join(lines), encoding="utf-8")
     store = tmp_path / "store"
     build([doc], store=store)
     runner = CliRunner()
-    found = runner.invoke(cli, ["query", "SELECT (STR(?p) AS ?iri) WHERE { ?p a <https://w3id.org/budgetkg/ontology#Project> ; "
-                                "<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(CONTAINS(?l, \"<script>\")) }",
-                                "--format", "csv", "--store", str(store)])
+    found = runner.invoke(
+        cli,
+        [
+            "query",
+            "SELECT (STR(?p) AS ?iri) WHERE { ?p a <https://w3id.org/budgetkg/ontology#Project> ; "
+            '<http://www.w3.org/2000/01/rdf-schema#label> ?l FILTER(CONTAINS(?l, "<script>")) }',
+            "--format",
+            "csv",
+            "--store",
+            str(store),
+        ],
+    )
     iri = found.output.splitlines()[1]
-    page = runner.invoke(cli, ["serve", "--store", str(store), "--get", iri.removeprefix("https://w3id.org/budgetkg/data")])
+    page = runner.invoke(
+        cli, ["serve", "--store", str(store), "--get", iri.removeprefix("https://w3id.org/budgetkg/data")]
+    )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;购置项目" in page.output
     assert "<script>alert(1)</script>" not in page.output
 
@@ -579,16 +675,24 @@ def test_updates_with_the_token(tmp_path):
     build(store=store)
     process, url = start(store, env={**os.environ, "BUDGETKG_UPDATE_TOKEN": "s3cret"})
     try:
-        department = "org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+        department = (
+            "org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A"
+            "%E4%BF%9D%E9%9A%9C%E5%B1%80"
+        )
         page = httpx.get(f"{url}/{department}", headers={"Accept": "text/turtle"}, timeout=30)
         assert "广州市人力资源和社会保障局" in page.text and "http://example.org/b" not in page.text
-        insert = ('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" . '
-                  f'<{DEFAULT_BASE}{department}> <http://example.org/b> "c" }} }}')
+        insert = (
+            'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" . '
+            f'<{DEFAULT_BASE}{department}> <http://example.org/b> "c" }} }}'
+        )
         assert httpx.post(url + "/sparql", data={"update": insert}).status_code == 401
         ok = httpx.post(url + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer s3cret"})
         assert ok.status_code == 204
-        ask = httpx.get(url + "/sparql", params={"query": 'ASK { <http://example.org/a> ?p "c" }'},
-                        headers={"Accept": "application/json"})
+        ask = httpx.get(
+            url + "/sparql",
+            params={"query": 'ASK { <http://example.org/a> ?p "c" }'},
+            headers={"Accept": "application/json"},
+        )
         assert ask.json()["boolean"] is True
         # the server's own copy of the store, which RDF pages read, follows the update too
         page = httpx.get(f"{url}/{department}", headers={"Accept": "text/turtle"}, timeout=30)
@@ -602,20 +706,39 @@ def test_behind_a_proxy_for_a_public_base(tmp_path):
     store = tmp_path / "store"
     build(store=store, base="https://data.example.org/budget/")
     runner = CliRunner()
-    found = runner.invoke(cli, ["query", "SELECT (STR(?u) AS ?iri) WHERE { ?u <http://www.w3.org/2004/02/skos/core#prefLabel> "
-                                "\"广州市技师学院\"@zh }", "--format", "csv", "--store", str(store)])
+    found = runner.invoke(
+        cli,
+        [
+            "query",
+            'SELECT (STR(?u) AS ?iri) WHERE { ?u <http://www.w3.org/2004/02/skos/core#prefLabel> "广州市技师学院"@zh }',
+            "--format",
+            "csv",
+            "--store",
+            str(store),
+        ],
+    )
     iri = found.output.splitlines()[1]
     assert iri.startswith("https://data.example.org/budget/org/")
-    page = runner.invoke(cli, ["serve", "--store", str(store), "--base", "https://data.example.org/budget/",
-                               "--get", iri.removeprefix("https://data.example.org/budget")])
+    page = runner.invoke(
+        cli,
+        [
+            "serve",
+            "--store",
+            str(store),
+            "--base",
+            "https://data.example.org/budget/",
+            "--get",
+            iri.removeprefix("https://data.example.org/budget"),
+        ],
+    )
     assert page.exit_code == 0 and "<h1>广州市技师学院</h1>" in page.output
 
 
 def test_a_database_that_cannot_be_opened_is_let_go_of_and_tried_again(tmp_path, store_path):
     import shutil
 
+    from budgetkg.load.store import apply_update
     from budgetkg.server.database import Database
-    from budgetkg.store import apply_update
 
     store = tmp_path / "store"
     shutil.copytree(store_path, store, symlinks=True)
@@ -624,8 +747,10 @@ def test_a_database_that_cannot_be_opened_is_let_go_of_and_tried_again(tmp_path,
 
     async def scenario():
         assert len(await database.store()) > 0
-        apply_update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }',
-                     path=store)
+        apply_update(
+            'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }',
+            path=store,
+        )
         (store / "current").rename(store / "away")  # the store is gone while the server follows the rebuild
         await database.follow()
         held = databases_open(os.getpid(), store)
@@ -633,7 +758,9 @@ def test_a_database_that_cannot_be_opened_is_let_go_of_and_tried_again(tmp_path,
             await database.store()
         (store / "away").rename(store / "current")
         await database.follow()
-        answer = (await database.store()).query('ASK { <http://example.org/a> ?p "c" }', use_default_graph_as_union=True)
+        answer = (await database.store()).query(
+            'ASK { <http://example.org/a> ?p "c" }', use_default_graph_as_union=True
+        )
         return held, bool(answer)
 
     held, found = asyncio.run(scenario())
@@ -642,11 +769,10 @@ def test_a_database_that_cannot_be_opened_is_let_go_of_and_tried_again(tmp_path,
 
 @pytest.mark.parametrize("in_memory", [False, True], ids=["on-disk", "in-memory"])
 def test_a_description_reads_the_union_of_graphs_cut_at_max_rows_and_follows_a_rebuild(tmp_path, in_memory):
-    from pyoxigraph import Literal, NamedNode, Quad
-
+    from budgetkg.load.store import rebuild
     from budgetkg.server.database import Database
     from budgetkg.server.descriptions import describe
-    from budgetkg.store import rebuild
+    from pyoxigraph import Literal, NamedNode, Quad
 
     store = tmp_path / "store"
     x, p = NamedNode("http://example.org/x"), NamedNode("http://example.org/p")
@@ -662,8 +788,9 @@ def test_a_description_reads_the_union_of_graphs_cut_at_max_rows_and_follows_a_r
         return describe(asyncio.run(database.store()), node, rdf_format, max_rows)
 
     def values(max_rows: int = 100) -> list[str]:
-        return sorted(t.object.value for t in parse(described(x, RdfFormat.N_TRIPLES, max_rows),
-                                                    format=RdfFormat.N_TRIPLES))
+        return sorted(
+            t.object.value for t in parse(described(x, RdfFormat.N_TRIPLES, max_rows), format=RdfFormat.N_TRIPLES)
+        )
 
     assert values() == ["1", "2", "3"]  # "2" is stated in both graphs: one triple of the union
     # a copy in memory keeps no file of the database open; a read-only handle does
@@ -688,10 +815,9 @@ def databases_open(pid: int, store: Path) -> set[str]:
 
 
 def test_following_a_rebuild_lets_go_of_the_swapped_database(tmp_path):
-    from pyoxigraph import Literal, NamedNode, Quad
-
+    from budgetkg.load.store import apply_update, rebuild
     from budgetkg.server.database import Database
-    from budgetkg.store import apply_update, rebuild
+    from pyoxigraph import Literal, NamedNode, Quad
 
     store = tmp_path / "store"
     x, g = NamedNode("http://example.org/x"), NamedNode("http://example.org/g")
@@ -712,7 +838,7 @@ def test_following_a_rebuild_lets_go_of_the_swapped_database(tmp_path):
 def test_the_server_takes_up_a_rebuild_without_waiting_for_a_request(tmp_path, store_path):
     import shutil
 
-    from budgetkg.store import apply_update
+    from budgetkg.load.store import apply_update
 
     store = tmp_path / "store"
     shutil.copytree(store_path, store, symlinks=True)
@@ -720,12 +846,20 @@ def test_the_server_takes_up_a_rebuild_without_waiting_for_a_request(tmp_path, s
     try:
         [server] = server_processes(process.pid)
         first = os.readlink(store / "current")
-        unit = "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+        unit = (
+            "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC"
+            "%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+        )
         page = httpx.get(url + unit, headers={"Accept": "text/turtle"}, timeout=30)
         assert "广州市人力资源和社会保障局" in page.text and first in databases_open(server, store)
         for n in (1, 2):  # the second swap deletes the first database
-            apply_update(f'INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}',
-                         path=store)
+            apply_update(
+                (
+                    f"INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a>"
+                    f" <http://example.org/b> {n} }} }}"
+                ),
+                path=store,
+            )
         assert not (store / first).exists()
         last = os.readlink(store / "current")
         for _ in range(50):  # no request is sent: the server must take up the rebuild itself
@@ -733,8 +867,11 @@ def test_the_server_takes_up_a_rebuild_without_waiting_for_a_request(tmp_path, s
                 break
             time.sleep(0.2)
         assert databases_open(server, store) == {last}
-        ask = httpx.get(url + "/sparql", params={"query": "ASK { <http://example.org/a> <http://example.org/b> 2 }"},
-                        headers={"Accept": "application/json"})
+        ask = httpx.get(
+            url + "/sparql",
+            params={"query": "ASK { <http://example.org/a> <http://example.org/b> 2 }"},
+            headers={"Accept": "application/json"},
+        )
         assert ask.json()["boolean"] is True
     finally:
         process.terminate()
@@ -742,23 +879,25 @@ def test_the_server_takes_up_a_rebuild_without_waiting_for_a_request(tmp_path, s
 
 
 def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
+    from budgetkg.load.store import apply_update, rebuild
     from budgetkg.server.dumps import DumpFolders
-    from budgetkg.store import apply_update
-
     from pyoxigraph import Literal, NamedNode, Quad
-
-    from budgetkg.store import rebuild
 
     store = tmp_path / "store"  # a small store: writing the bundled document's dumps takes seconds
     g = NamedNode("http://example.org/g")
-    rebuild([((g,), [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal("0"), g)])], path=store)
+    rebuild(
+        [((g,), [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal("0"), g)])],
+        path=store,
+    )
     folders = DumpFolders(store)
     first = folders.current()
     assert folders.current() is first  # no swap, nothing rewritten
 
     def insert(n: int) -> None:
-        apply_update(f'INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}',
-                     path=store)
+        apply_update(
+            f"INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}",
+            path=store,
+        )
 
     insert(1)
     second = folders.current()
@@ -774,23 +913,28 @@ def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
 
 
 def test_the_server_processes_share_one_folder_of_dumps_written_once(tmp_path):
-    from pyoxigraph import Literal, NamedNode, Quad
-
+    from budgetkg.load.store import apply_update, rebuild
     from budgetkg.server.dumps import DumpFolders
-    from budgetkg.store import apply_update, rebuild
+    from pyoxigraph import Literal, NamedNode, Quad
 
     store, shared = tmp_path / "store", tmp_path / "dumps"
     shared.mkdir()
     g = NamedNode("http://example.org/g")
-    rebuild([((g,), [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal("0"), g)])], path=store)
+    rebuild(
+        [((g,), [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal("0"), g)])],
+        path=store,
+    )
     one, two = DumpFolders(store, shared=shared), DumpFolders(store, shared=shared)
     first = one.current()
     written = {name: d.path.stat().st_mtime_ns for name, d in first.items()}
     assert {name: d.path for name, d in two.current().items()} == {name: d.path for name, d in first.items()}
     assert {name: d.path.stat().st_mtime_ns for name, d in first.items()} == written  # not written again
+
     def insert(n: int) -> None:
-        apply_update(f'INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}',
-                     path=store)
+        apply_update(
+            f"INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}",
+            path=store,
+        )
 
     insert(1)
     second = two.current()
@@ -804,7 +948,6 @@ def test_the_server_processes_share_one_folder_of_dumps_written_once(tmp_path):
     assert all(d.path.exists() for d in third.values())
 
 
-
 def test_a_store_that_cannot_be_read_just_now_is_answered_503_until_it_can(tmp_path, store_path):
     import shutil
 
@@ -813,23 +956,34 @@ def test_a_store_that_cannot_be_read_just_now_is_answered_503_until_it_can(tmp_p
     store = tmp_path / "store"
     shutil.copytree(store_path, store, symlinks=True)
     app = create_app(ServerOptions(store=store, in_memory=False))
-    unit = "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80"
+    unit = (
+        "/org/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4"
+        "%BF%9D%E9%9A%9C%E5%B1%80"
+    )
 
     async def scenario():
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client:
-                async def ask() -> httpx.Response:
-                    return await client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"},
-                                            headers={"Accept": "application/json"})
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client,
+        ):
 
-                (store / "current").rename(store / "away")  # removed, or in the middle of a swap
-                gone = [await ask(), await client.get(unit, headers={"Accept": "text/turtle"}),
-                        await client.get(unit, headers={"Accept": "text/html"}),
-                        await client.get("/sparql", headers={"Accept": "text/turtle"}),  # the service description
-                        await client.get("/.well-known/void"), await client.get("/catalog"),
-                        await client.get("/dumps/budgetkg.ttl")]
-                (store / "away").rename(store / "current")
-                return gone, await ask()
+            async def ask() -> httpx.Response:
+                return await client.get(
+                    "/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/json"}
+                )
+
+            (store / "current").rename(store / "away")  # removed, or in the middle of a swap
+            gone = [
+                await ask(),
+                await client.get(unit, headers={"Accept": "text/turtle"}),
+                await client.get(unit, headers={"Accept": "text/html"}),
+                await client.get("/sparql", headers={"Accept": "text/turtle"}),  # the service description
+                await client.get("/.well-known/void"),
+                await client.get("/catalog"),
+                await client.get("/dumps/budgetkg.ttl"),
+            ]
+            (store / "away").rename(store / "current")
+            return gone, await ask()
 
     gone, back = asyncio.run(scenario())
     for r in gone:

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner
-
 from budgetkg.cli import cli
+from click.testing import CliRunner
 from test_server import pid_maps_no, resource_path, server_processes, start
 
 ASK = {"query": "ASK { ?s ?p ?o }"}
@@ -28,8 +27,9 @@ CAP = 40  # --max-connections of the server below
 
 @pytest.fixture(scope="module")
 def server(store_path):
-    process, url = start(store_path, "--workers", "1", "--request-timeout", "2", "--max-connections", str(CAP),
-                         "--public-url", PUBLIC)
+    process, url = start(
+        store_path, "--workers", "1", "--request-timeout", "2", "--max-connections", str(CAP), "--public-url", PUBLIC
+    )
     yield url, process
     process.terminate()
     process.wait(timeout=10)
@@ -68,6 +68,7 @@ def json_error(answer: bytes) -> dict:
 
 # Finding 7: request heads are bounded, in bytes, in fields and in time.
 
+
 def test_a_header_of_a_megabyte_is_refused_431_and_the_server_stays_responsive(server):
     url, _ = server
     answer = raw(url, b"GET /sparql HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n")
@@ -88,7 +89,9 @@ def test_too_many_header_fields_or_too_many_bytes_of_them_are_refused_431(server
     answer = raw(url, b"GET /sparql HTTP/1.1\r\nHost: x\r\n" + fields + b"\r\n")
     assert answer.startswith(b"HTTP/1.1 431 ") and "32768 bytes" in json_error(answer)["error"]
     # What clients send is read: a cookie of 8 KB, a query of 15 KB in the request line.
-    ok = httpx.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o } #" + "x" * 15_000}, headers={**JSON, "Cookie": "c" * 8_000})
+    ok = httpx.get(
+        url + "/sparql", params={"query": "ASK { ?s ?p ?o } #" + "x" * 15_000}, headers={**JSON, "Cookie": "c" * 8_000}
+    )
     assert ok.status_code == 200 and ok.json()["boolean"] is True
 
 
@@ -155,7 +158,9 @@ def tcp_state(local_port: int, remote_port: int) -> str | None:
 def test_a_client_that_reads_nothing_of_an_answer_is_cut(server):
     url, _ = server
     host, port = url.removeprefix("http://").split(":")
-    assert httpx.get(url + "/dumps/budgetkg.rdf", timeout=120).status_code == 200  # written, and larger than the buffers
+    assert (
+        httpx.get(url + "/dumps/budgetkg.rdf", timeout=120).status_code == 200
+    )  # written, and larger than the buffers
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.connect((host, int(port)))
@@ -171,26 +176,51 @@ def test_a_client_that_reads_nothing_of_an_answer_is_cut(server):
 
 def test_a_request_with_too_many_form_fields_is_refused_400(server):
     url, _ = server
-    r = httpx.post(url + "/sparql", content="&".join(["query=ASK%7B%7D"] + ["default-graph-uri=urn:x"] * 1_500),
-                   headers={**JSON, "Content-Type": "application/x-www-form-urlencoded"})
+    r = httpx.post(
+        url + "/sparql",
+        content="&".join(["query=ASK%7B%7D"] + ["default-graph-uri=urn:x"] * 1_500),
+        headers={**JSON, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 400 and "1000 fields" in r.json()["error"]
 
 
 # Finding 10: malformed Accept headers.
 
-MALFORMED_ACCEPT = ["text/html;q=abc", "text/html;q=", "text/html;q=nan", "text/html;q=-1", "text/html;q=1e400",
-                    "text/turtle;q=0.5.5", ";;;", ",,,", "", "q=0.5", "text/html;;q=abc,,*/*;q=x", "/", "*/*;q==1",
-                    "text/html\xe9;q=1", "application/sparql-results+json;q=0;q=abc",
-                    # a thousand ranges: 26 KB, under the limit of header bytes
-                    ", ".join(f"application/x-{i};q=0.{i:03d}" for i in range(1_000)) + ", text/csv;q=0.999"]
+MALFORMED_ACCEPT = [
+    "text/html;q=abc",
+    "text/html;q=",
+    "text/html;q=nan",
+    "text/html;q=-1",
+    "text/html;q=1e400",
+    "text/turtle;q=0.5.5",
+    ";;;",
+    ",,,",
+    "",
+    "q=0.5",
+    "text/html;;q=abc,,*/*;q=x",
+    "/",
+    "*/*;q==1",
+    "text/html\xe9;q=1",
+    "application/sparql-results+json;q=0;q=abc",
+    # a thousand ranges: 26 KB, under the limit of header bytes
+    ", ".join(f"application/x-{i};q=0.{i:03d}" for i in range(1_000)) + ", text/csv;q=0.999",
+]
 
 
 @pytest.mark.parametrize("accept", MALFORMED_ACCEPT, ids=range(len(MALFORMED_ACCEPT)))
 def test_a_malformed_accept_header_is_never_a_500(server, accept):
     url, _ = server
     page = resource_path(url, "广州市工贸技师学院入驻科教城购置项目")  # line 776
-    for path, params in (("/sparql", ASK), ("/sparql", {}), (page, {}), ("/org/no-such-unit", {}), ("/catalog", {}),
-                         ("/.well-known/sparql-examples", {}), ("/ontology", {}), ("/", {})):
+    for path, params in (
+        ("/sparql", ASK),
+        ("/sparql", {}),
+        (page, {}),
+        ("/org/no-such-unit", {}),
+        ("/catalog", {}),
+        ("/.well-known/sparql-examples", {}),
+        ("/ontology", {}),
+        ("/", {}),
+    ):
         r = httpx.get(url + path, params=params, headers={"Accept": accept.encode("latin-1")}, timeout=120)
         assert r.status_code < 500, (path, r.status_code, r.text[:200])
         if r.status_code >= 400:
@@ -232,6 +262,7 @@ def test_reading_accept_grows_linearly_with_its_ranges():
 
 # The one error shape for whatever raises.
 
+
 def test_anything_that_raises_is_answered_in_the_one_error_shape(store_path, monkeypatch):
     import budgetkg.server.app as app_module
     from budgetkg.server import ServerOptions, create_app
@@ -249,24 +280,38 @@ def test_anything_that_raises_is_answered_in_the_one_error_shape(store_path, mon
                 return await client.get("/")
 
     r = asyncio.run(scenario())
-    assert r.status_code == 500 and r.json() == {"ok": False, "status": 500, "error": "Internal Server Error",
-                                                 "errors": ["Internal Server Error"]}
+    assert r.status_code == 500 and r.json() == {
+        "ok": False,
+        "status": 500,
+        "error": "Internal Server Error",
+        "errors": ["Internal Server Error"],
+    }
     assert "secret" not in r.text and r.headers["x-content-type-options"] == "nosniff"
 
 
 # Also noticed: the Host header copied into the endpoint's address.
 
+
 def test_a_forged_host_is_never_written_into_an_answer(server):
     url, _ = server
     forged = {"Host": "evil.example"}
     construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3"
-    answers = [httpx.get(url + path, params=params, headers={**forged, "Accept": accept}, timeout=120)
-               for path, params, accept in (
-                   ("/", {}, "text/html"), ("/catalog", {}, "text/turtle"), ("/.well-known/void", {}, "text/turtle"),
-                   ("/.well-known/sparql-examples", {}, "text/turtle"), ("/sparql", {}, "text/turtle"),
-                   ("/sparql", {}, "application/ld+json"), ("/sparql", {"query": construct}, "text/turtle"),
-                   ("/ontology", {}, "text/html"), ("/no/such/thing", {}, "text/html"),
-                   ("/static/no-such-file.js", {}, "*/*"), ("/sparql", {"query": "SELECT"}, "*/*"))]
+    answers = [
+        httpx.get(url + path, params=params, headers={**forged, "Accept": accept}, timeout=120)
+        for path, params, accept in (
+            ("/", {}, "text/html"),
+            ("/catalog", {}, "text/turtle"),
+            ("/.well-known/void", {}, "text/turtle"),
+            ("/.well-known/sparql-examples", {}, "text/turtle"),
+            ("/sparql", {}, "text/turtle"),
+            ("/sparql", {}, "application/ld+json"),
+            ("/sparql", {"query": construct}, "text/turtle"),
+            ("/ontology", {}, "text/html"),
+            ("/no/such/thing", {}, "text/html"),
+            ("/static/no-such-file.js", {}, "*/*"),
+            ("/sparql", {"query": "SELECT"}, "*/*"),
+        )
+    ]
     for r in answers:
         assert "evil.example" not in r.text and "evil.example" not in str(r.headers), r.url
     # The configured public URL is the endpoint's address instead.
@@ -281,13 +326,22 @@ def test_the_public_url_defaults_to_where_the_server_listens():
     assert public_url(None, "127.0.0.1", 7878) == "http://127.0.0.1:7878/"
     assert public_url(None, "::1", 80) == "http://[::1]:80/"
     assert public_url("https://data.example.org/budget", "0.0.0.0", 80) == "https://data.example.org/budget/"
-    for wrong in ("ftp://x/", "https://user:pw@x/", "https://x/?q=1", "https://x/#f", "data.example.org", "https://x:y/",
-                  "https://x y/", "https://x;y/"):
+    for wrong in (
+        "ftp://x/",
+        "https://user:pw@x/",
+        "https://x/?q=1",
+        "https://x/#f",
+        "data.example.org",
+        "https://x:y/",
+        "https://x y/",
+        "https://x;y/",
+    ):
         with pytest.raises(ValueError):
             public_url(wrong, "127.0.0.1", 7878)
 
 
 # Also noticed: no security headers.
+
 
 def test_every_kind_of_answer_carries_the_security_headers(server):
     url, _ = server
@@ -317,6 +371,7 @@ def test_every_kind_of_answer_carries_the_security_headers(server):
 
 # Also noticed: a store's path in a 503.
 
+
 def test_a_store_that_cannot_be_read_is_answered_503_without_its_path(tmp_path, store_path):
     store = tmp_path / "store"
     shutil.copytree(store_path, store, symlinks=True)
@@ -324,8 +379,12 @@ def test_a_store_that_cannot_be_read_is_answered_503_without_its_path(tmp_path, 
     try:
         (store / "current").rename(store / "away")  # removed, or in the middle of a swap
         answers = []
-        for path, accept in (("/sparql?query=ASK%7B%7D", "application/json"), ("/catalog", "text/turtle"),
-                             ("/sparql", "text/turtle"), ("/org/x", "text/turtle")):
+        for path, accept in (
+            ("/sparql?query=ASK%7B%7D", "application/json"),
+            ("/catalog", "text/turtle"),
+            ("/sparql", "text/turtle"),
+            ("/org/x", "text/turtle"),
+        ):
             for _ in range(100):  # the server process notices on its next look (every second)
                 r = httpx.get(url + path, headers={"Accept": accept}, timeout=60)
                 if r.status_code == 503:
@@ -344,9 +403,13 @@ def test_a_store_that_cannot_be_read_is_answered_503_without_its_path(tmp_path, 
 
 # Also noticed: the update token on the command line, where every local user reads it.
 
+
 def test_the_update_token_is_refused_on_the_command_line(store_path):
-    result = CliRunner().invoke(cli, ["serve", "--store", str(store_path), "--update-token", "s3cret", "--get", "/"],
-                                env={"BUDGETKG_UPDATE_TOKEN": None})
+    result = CliRunner().invoke(
+        cli,
+        ["serve", "--store", str(store_path), "--update-token", "s3cret", "--get", "/"],
+        env={"BUDGETKG_UPDATE_TOKEN": None},
+    )
     assert result.exit_code == 2
     assert "--update-token-file" in result.output and "BUDGETKG_UPDATE_TOKEN" in result.output
 
@@ -373,8 +436,13 @@ def test_the_update_token_from_a_file_or_the_environment_is_in_no_command_line(t
     try:
         assert not token_in_command_lines(process, token.encode())
         insert = 'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }'
-        assert httpx.post(url + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer wrong"}).status_code == 401
-        ok = httpx.post(url + "/sparql", data={"update": insert}, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        assert (
+            httpx.post(url + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer wrong"}).status_code
+            == 401
+        )
+        ok = httpx.post(
+            url + "/sparql", data={"update": insert}, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
         assert ok.status_code == 204
     finally:
         process.terminate()
@@ -385,12 +453,18 @@ def test_a_token_given_twice_or_empty_is_a_usage_error(tmp_path, store_path):
     secret = tmp_path / "token"
     secret.write_text("\n")
     runner = CliRunner()
-    empty = runner.invoke(cli, ["serve", "--store", str(store_path), "--update-token-file", str(secret), "--get", "/"],
-                          env={"BUDGETKG_UPDATE_TOKEN": None})
+    empty = runner.invoke(
+        cli,
+        ["serve", "--store", str(store_path), "--update-token-file", str(secret), "--get", "/"],
+        env={"BUDGETKG_UPDATE_TOKEN": None},
+    )
     assert empty.exit_code == 2 and "empty" in empty.output
     secret.write_text("abc\n")
-    twice = runner.invoke(cli, ["serve", "--store", str(store_path), "--update-token-file", str(secret), "--get", "/"],
-                          env={"BUDGETKG_UPDATE_TOKEN": "def"})
+    twice = runner.invoke(
+        cli,
+        ["serve", "--store", str(store_path), "--update-token-file", str(secret), "--get", "/"],
+        env={"BUDGETKG_UPDATE_TOKEN": "def"},
+    )
     assert twice.exit_code == 2 and "twice" in twice.output
 
 
@@ -399,8 +473,14 @@ def test_the_bounds_hold_where_uvicorn_reads_with_h11(store_path, tmp_path):
     hidden = tmp_path / "hidden"
     hidden.mkdir()
     (hidden / "httptools.py").write_text("raise ImportError('httptools is hidden by the test')\n")
-    process, url = start(store_path, "--workers", "1", "--request-timeout", "2",
-                         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(hidden), *sys.path])})
+    process, url = start(
+        store_path,
+        "--workers",
+        "1",
+        "--request-timeout",
+        "2",
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(hidden), *sys.path])},
+    )
     try:
         assert all(pid_maps_no(pid, "httptools") for pid in server_processes(process.pid))
         big = raw(url, b"GET /sparql HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 1_000_000 + b"\r\n\r\n")

@@ -12,16 +12,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-
-from budgetkg.graph import build
-from budgetkg.store import generations
+from budgetkg.load.graph import build
+from budgetkg.load.store import generations
 from test_server import start
 
 TOKEN = "s3cret-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 # Every pair of quads of the store (about 10¹⁰), kept by none: it runs for hours in a steady memory.
-CROSS_JOIN = ("INSERT { GRAPH <http://example.org/g> { ?a <http://example.org/p> ?f } } WHERE { GRAPH ?x { ?a ?b ?c } "
-              "GRAPH ?y { ?d ?e ?f } FILTER(STRLEN(STR(?c)) + STRLEN(STR(?f)) < 0) }")
+CROSS_JOIN = (
+    "INSERT { GRAPH <http://example.org/g> { ?a <http://example.org/p> ?f } } WHERE { GRAPH ?x { ?a ?b ?c } "
+    "GRAPH ?y { ?d ?e ?f } FILTER(STRLEN(STR(?c)) + STRLEN(STR(?f)) < 0) }"
+)
 
 
 def serve(store, *args):
@@ -30,13 +31,19 @@ def serve(store, *args):
 
 
 def insert(url, n):
-    update = f'INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/s{n}> <http://example.org/p> "{n}" }} }}'
+    update = (
+        f'INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/s{n}> <http://example.org/p> "{n}" }} }}'
+    )
     return httpx.post(url + "/sparql", data={"update": update}, headers=AUTH, timeout=120)
 
 
 def asks(url, n) -> bool:
-    r = httpx.get(url + "/sparql", params={"query": f'ASK {{ <http://example.org/s{n}> ?p "{n}" }}'},
-                  headers={"Accept": "application/json"}, timeout=30)
+    r = httpx.get(
+        url + "/sparql",
+        params={"query": f'ASK {{ <http://example.org/s{n}> ?p "{n}" }}'},
+        headers={"Accept": "application/json"},
+        timeout=30,
+    )
     return r.json()["boolean"]
 
 

@@ -2,8 +2,7 @@
 
 import pytest
 import rdflib
-
-from budgetkg.export import export_bytes
+from budgetkg.publish.export import export_bytes
 from budgetkg.resources import ontology_dir
 
 
@@ -47,7 +46,8 @@ def data_graph(store):
 def test_shapes_are_named_with_messages_in_both_languages(shapes):
     SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     for shape in set(shapes.subjects(rdflib.RDF.type, SH.PropertyShape)) | set(
-            shapes.subjects(rdflib.RDF.type, SH.SPARQLConstraint)):
+        shapes.subjects(rdflib.RDF.type, SH.SPARQLConstraint)
+    ):
         assert isinstance(shape, rdflib.URIRef)
         langs = sorted(m.language for m in shapes.objects(shape, SH.message))
         assert langs == ["en", "zh"], shape
@@ -81,11 +81,14 @@ def test_a_wrong_difference_is_reported(data_graph, shapes):
     assert "IdentityArithmeticShape" in text
 
 
-@pytest.mark.parametrize("status, allowed", [
-    ("https://w3id.org/budgetkg/codelist/identity-status/2025/rounding", True),  # a later year's list
-    ("https://w3id.org/budgetkg/codelist/identity-status/2024/fine", False),
-    ("https://w3id.org/budgetkg/codelist/fund/2024/rounding", False),
-])
+@pytest.mark.parametrize(
+    "status, allowed",
+    [
+        ("https://w3id.org/budgetkg/codelist/identity-status/2025/rounding", True),  # a later year's list
+        ("https://w3id.org/budgetkg/codelist/identity-status/2024/fine", False),
+        ("https://w3id.org/budgetkg/codelist/fund/2024/rounding", False),
+    ],
+)
 def test_an_identity_status_comes_from_an_identity_status_list(data_graph, shapes, status, allowed):
     import pyshacl
 
@@ -99,12 +102,15 @@ def test_an_identity_status_comes_from_an_identity_status_list(data_graph, shape
     assert ("IdentityShape-status" not in text) is allowed, text[:2000]
 
 
-@pytest.mark.parametrize("labels, allowed", [
-    ([("补助被征地农民支出", "zh"), ("Subsidies to farmers whose land was expropriated", "en")], True),
-    ([("其他国有土地使用权出让收入安排的支出", "zh")], True),  # printed in a document, not in the list on file
-    ([("Other expenditure", "en")], False),
-    ([("补助被征地农民支出", "zh"), ("其他国有土地使用权出让收入安排的支出", "zh")], False),
-])
+@pytest.mark.parametrize(
+    "labels, allowed",
+    [
+        ([("补助被征地农民支出", "zh"), ("Subsidies to farmers whose land was expropriated", "en")], True),
+        ([("其他国有土地使用权出让收入安排的支出", "zh")], True),  # printed in a document, not in the list on file
+        ([("Other expenditure", "en")], False),
+        ([("补助被征地农民支出", "zh"), ("其他国有土地使用权出让收入安排的支出", "zh")], False),
+    ],
+)
 def test_a_code_has_one_chinese_label_and_at_most_one_english(shapes, labels, allowed):
     import pyshacl
 

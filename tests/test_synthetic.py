@@ -1,13 +1,12 @@
 """Synthetic documents: read with no error and no broken identity, graphs hold exactly the figures generated."""
 
+from budgetkg import read_document
+from budgetkg.check.accounts import check_document
+from budgetkg.cli import cli
+from budgetkg.tooling.synthetic import generate
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from budgetkg import read_document
-from budgetkg.cli import cli
-from budgetkg.report import check_document
-from budgetkg.synthetic import generate
 
 
 def read(seed: int):
@@ -51,7 +50,7 @@ def test_generate_command(tmp_path):
 
 
 def test_generated_departments_print_the_template_in_every_house_style():
-    from budgetkg.synthetic import EMPTY_NOTES, TITLE_PREFIXES, UNIT_LABELS
+    from budgetkg.tooling.synthetic import EMPTY_NOTES, TITLE_PREFIXES, UNIT_LABELS
 
     seen = set()
     for seed in range(1, 13):
@@ -59,11 +58,17 @@ def test_generated_departments_print_the_template_in_every_house_style():
         lines = s.text.splitlines()
         title = next(line for line in lines if line.endswith("收支总体情况表") and line.startswith("###"))
         prefix = title.removeprefix("### ").removesuffix("收支总体情况表")
-        seen.add(("prefix", TITLE_PREFIXES.index(prefix.replace(s.department, "{department}").replace("2024", "{year}"))))
+        seen.add(
+            ("prefix", TITLE_PREFIXES.index(prefix.replace(s.department, "{department}").replace("2024", "{year}")))
+        )
         seen.add(("one meta line", any(line.startswith("编制单位：") for line in lines)))
         seen.add(("unit", next(u for u in UNIT_LABELS if f"\n{u}：万元" in s.text or f"\t{u}：万元" in s.text)))
         seen.add(("empty note", doc.tables[10].notes[0]))  # 国有资本经营预算: none in any generated department
         assert doc.tables[10].declared_empty and report.counts["broken"] == 0, seed
     notes = {note.replace("{year}", "2024").format(fund="国有资本经营预算") for note in EMPTY_NOTES}
-    assert seen == ({("prefix", i) for i in range(len(TITLE_PREFIXES))} | {("one meta line", b) for b in (True, False)}
-                    | {("unit", u) for u in UNIT_LABELS} | {("empty note", n) for n in notes}), seen
+    assert seen == (
+        {("prefix", i) for i in range(len(TITLE_PREFIXES))}
+        | {("one meta line", b) for b in (True, False)}
+        | {("unit", u) for u in UNIT_LABELS}
+        | {("empty note", n) for n in notes}
+    ), seen

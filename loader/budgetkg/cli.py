@@ -46,7 +46,7 @@ class _Group(click.Group):
 
 
 def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    from .iri import data_base
+    from .rdf.iri import data_base
 
     try:
         return None if value is None else data_base(value)
@@ -55,17 +55,30 @@ def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
 
 
 store_option = click.option(
-    "--store", type=click.Path(path_type=Path), envvar="BUDGETKG_STORE", default=None,
-    help="Store folder (default: $BUDGETKG_STORE, else ~/.local/share/budgetkg/store).")
+    "--store",
+    type=click.Path(path_type=Path),
+    envvar="BUDGETKG_STORE",
+    default=None,
+    help="Store folder (default: $BUDGETKG_STORE, else ~/.local/share/budgetkg/store).",
+)
 docs_argument = click.argument("docs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
 def auth_options(f):
     """--user, --password, --auth for remote endpoints."""
-    f = click.option("--auth", type=click.Choice(["digest", "basic"]), default="digest", show_default=True,
-                     help="HTTP authentication scheme (Virtuoso wants digest).")(f)
-    f = click.option("--password", envvar="BUDGETKG_PASSWORD", default=None,
-                     help="Password for --user (default: $BUDGETKG_PASSWORD).")(f)
+    f = click.option(
+        "--auth",
+        type=click.Choice(["digest", "basic"]),
+        default="digest",
+        show_default=True,
+        help="HTTP authentication scheme (Virtuoso wants digest).",
+    )(f)
+    f = click.option(
+        "--password",
+        envvar="BUDGETKG_PASSWORD",
+        default=None,
+        help="Password for --user (default: $BUDGETKG_PASSWORD).",
+    )(f)
     return click.option("--user", default=None, help="User name for the remote endpoint (default: none).")(f)
 
 
@@ -82,9 +95,15 @@ def cli(debug: bool) -> None:
 
 @cli.command()
 @docs_argument
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: a readable report; json: every identity with its figures and source lines, and "
-                   "for a document that cannot be read, its error (code, line, expected, found).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: a readable report; json: every identity with its figures and source lines, and "
+    "for a document that cannot be read, its error (code, line, expected, found).",
+)
 @click.option("--all", "show_all", is_flag=True, help="List exact identities too (default: only rounding and broken).")
 def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
     """Read disclosures and check their accounting identities (勾稽关系).
@@ -93,8 +112,8 @@ def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
     budget). Exit 0 when every document read and no identity is broken, 1 when some
     identity is broken, 2 when some input could not be read.
     """
-    from .document import read_document
-    from .report import check_document
+    from .check.accounts import check_document
+    from .read.document import read_document
 
     status = EXIT_OK
     results: list[dict] = []  # for --format json: each document's report, or why it could not be read
@@ -123,11 +142,21 @@ def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
 @cli.command()
 @docs_argument
 @store_option
-@click.option("--base", default=None, metavar="IRI", callback=_base,
-              help="Base of data IRIs (default: https://w3id.org/budgetkg/data/). Ontology and code-list IRIs never change.")
-@click.option("--replace-all", is_flag=True, help="Start from an empty store (default: keep the graphs of other documents).")
-@click.option("--answer/--no-answer", default=None,
-              help="Print the answer to the 科教城 question after building (default: when building the bundled document).")
+@click.option(
+    "--base",
+    default=None,
+    metavar="IRI",
+    callback=_base,
+    help="Base of data IRIs (default: https://w3id.org/budgetkg/data/). Ontology and code-list IRIs never change.",
+)
+@click.option(
+    "--replace-all", is_flag=True, help="Start from an empty store (default: keep the graphs of other documents)."
+)
+@click.option(
+    "--answer/--no-answer",
+    default=None,
+    help="Print the answer to the 科教城 question after building (default: when building the bundled document).",
+)
 def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_all: bool, answer: bool | None) -> None:
     """Build disclosures into the embedded store, each into its own named graph.
 
@@ -137,8 +166,8 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
     document cannot be read, the store stays as it was.
     Exit 1 when some document has a broken identity (the graph is built all the same).
     """
-    from .graph import build as build_graph
-    from .iri import DEFAULT_BASE
+    from .load.graph import build as build_graph
+    from .rdf.iri import DEFAULT_BASE
 
     paths = _documents(docs)
     bar = click.progressbar(length=len(paths), label="building", file=sys.stderr) if paths and len(paths) > 1 else None
@@ -154,12 +183,18 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
     for d in result.documents:
         ids = d.identities
         broken += ids["broken"]
-        click.echo(f"{d.file}: {d.department} {d.year}: {d.units} units, {d.projects} projects, "
-                   f"{d.observations} observations, {d.triples} triples; identities {ids['exact']} exact / "
-                   f"{ids['rounding']} rounding / {ids['broken']} broken", err=True)
+        click.echo(
+            f"{d.file}: {d.department} {d.year}: {d.units} units, {d.projects} projects, "
+            f"{d.observations} observations, {d.triples} triples; identities {ids['exact']} exact / "
+            f"{ids['rounding']} rounding / {ids['broken']} broken",
+            err=True,
+        )
         if d.codes_not_in_lists:
-            click.echo(f"  codes not in the code lists: {d.codes_not_in_lists} (named as printed, without English "
-                       f"labels; `budgetkg check {d.file}` lists them)", err=True)
+            click.echo(
+                f"  codes not in the code lists: {d.codes_not_in_lists} (named as printed, without English "
+                f"labels; `budgetkg check {d.file}` lists them)",
+                err=True,
+            )
     click.echo(f"store {result.store}: {result.quads} quads in {result.graphs} graphs", err=True)
     if answer or (answer is None and paths is None):
         _print_query(KJC_QUERY, store, {}, "table", "zh")
@@ -170,29 +205,41 @@ TABLE_FORMATS = ("table", "csv", "tsv", "json")
 GRAPH_FORMATS = ("ttl", "nt", "jsonld", "rdfxml")
 
 
-def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: str, lang: str,
-                 endpoint=None, documents: tuple[str, ...] = ()) -> None:
-    from .queries import render_table, resolve, run_query
-    from .sparql_text import query_form
+def _print_query(
+    query: str,
+    store: Path | None,
+    params: dict[str, str],
+    fmt: str,
+    lang: str,
+    endpoint=None,
+    documents: tuple[str, ...] = (),
+) -> None:
+    from .query.library import render_table, resolve, run_query
+    from .query.sparql_text import query_form
 
     text, lib = resolve(query)
     form = query_form(text)
     graph = form in ("CONSTRUCT", "DESCRIBE")
     if graph and fmt in ("csv", "tsv"):
-        raise click.UsageError(f"a {form} query gives a graph: --format " + ", ".join(GRAPH_FORMATS)
-                               + " (table gives Turtle, json JSON-LD)")
+        raise click.UsageError(
+            f"a {form} query gives a graph: --format "
+            + ", ".join(GRAPH_FORMATS)
+            + " (table gives Turtle, json JSON-LD)"
+        )
     if not graph and fmt in GRAPH_FORMATS:
-        raise click.UsageError(f"a {form} query gives {'true or false' if form == 'ASK' else 'a table'}: "
-                               "--format " + ", ".join(TABLE_FORMATS))
+        raise click.UsageError(
+            f"a {form} query gives {'true or false' if form == 'ASK' else 'a table'}: "
+            "--format " + ", ".join(TABLE_FORMATS)
+        )
     source = endpoint
     if source is None:
-        from .store import open_store
+        from .load.store import open_store
 
         source = open_store(store)
     answer = run_query(source, query, params=params, lang=lang, documents=documents)
     if isinstance(answer, list):
-        from .export import write_statements
-        from .prefixes import prefix_table
+        from .publish.export import write_statements
+        from .rdf.prefixes import prefix_table
 
         statements = [str(t) for t in answer]
         used = {p: ns for p, ns in prefix_table().items() if any(ns in s for s in statements)}
@@ -208,10 +255,25 @@ def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: st
         click.echo(render_table(result))
         return
     if fmt == "json":
-        click.echo(json.dumps({"head": {"vars": result.variables},
-                               "results": {"bindings": [
-                                   {v: _json_term(t, result.labels) for v, t in zip(result.variables, row) if t is not None}
-                                   for row in result.rows]}}, ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps(
+                {
+                    "head": {"vars": result.variables},
+                    "results": {
+                        "bindings": [
+                            {
+                                v: _json_term(t, result.labels)
+                                for v, t in zip(result.variables, row, strict=True)
+                                if t is not None
+                            }
+                            for row in result.rows
+                        ]
+                    },
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return
     import csv
 
@@ -221,7 +283,7 @@ def _print_query(query: str, store: Path | None, params: dict[str, str], fmt: st
 
 
 def _json_term(term, labels: dict[str, str]) -> dict[str, str]:
-    from .queries import json_term
+    from .query.library import json_term
 
     out = json_term(term)
     if term.value in labels and out["type"] == "uri":
@@ -232,17 +294,20 @@ def _json_term(term, labels: dict[str, str]) -> dict[str, str]:
 def _source(store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str):
     """The embedded store, or a remote endpoint standing in for it."""
     if endpoint:
-        from .remote import Auth, Endpoint, RemoteStore
+        from .query.remote import Auth, Endpoint, RemoteStore
 
         return RemoteStore(Endpoint(endpoint, auth=Auth(user, password, auth)))
-    from .store import open_store
+    from .load.store import open_store
 
     return open_store(store)
 
 
 endpoint_option = click.option(
-    "--endpoint", metavar="URL", default=None,
-    help="Read from a remote SPARQL 1.1 query endpoint instead of the embedded store (its budgetkg graphs).")
+    "--endpoint",
+    metavar="URL",
+    default=None,
+    help="Read from a remote SPARQL 1.1 query endpoint instead of the embedded store (its budgetkg graphs).",
+)
 
 
 def _params(values: tuple[str, ...]) -> dict[str, str]:
@@ -257,26 +322,61 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 
 @cli.command()
 @click.argument("query")
-@click.option("--param", "-p", "param_values", multiple=True, metavar="NAME=VALUE",
-              help="Bind a parameter of a library query (repeatable); see `budgetkg queries` for each query's parameters.")
-@click.option("--format", "fmt", type=click.Choice([*TABLE_FORMATS, *GRAPH_FORMATS]), default="table",
-              show_default=True,
-              help="SELECT: table (aligned text with labels), csv or tsv (labels for IRIs), json (SPARQL JSON "
-                   "results, IRIs with labels). ASK: true or false (json: SPARQL JSON). CONSTRUCT and DESCRIBE: "
-                   "ttl (also for table), nt, jsonld (also for json) or rdfxml, sorted.")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
-              help="Language of the labels shown for IRIs (falls back to the other language).")
-@click.option("--document", "documents", multiple=True, metavar="NAME",
-              help="Ask only this document (repeatable): its graph IRI or title, as `budgetkg stats` lists them, or "
-                   "the name of the file it was built from. Its graph, the vocabulary and the reference graphs are "
-                   "then the default graph.")
+@click.option(
+    "--param",
+    "-p",
+    "param_values",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind a parameter of a library query (repeatable); see `budgetkg queries` for each query's parameters.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*TABLE_FORMATS, *GRAPH_FORMATS]),
+    default="table",
+    show_default=True,
+    help="SELECT: table (aligned text with labels), csv or tsv (labels for IRIs), json (SPARQL JSON "
+    "results, IRIs with labels). ASK: true or false (json: SPARQL JSON). CONSTRUCT and DESCRIBE: "
+    "ttl (also for table), nt, jsonld (also for json) or rdfxml, sorted.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language of the labels shown for IRIs (falls back to the other language).",
+)
+@click.option(
+    "--document",
+    "documents",
+    multiple=True,
+    metavar="NAME",
+    help="Ask only this document (repeatable): its graph IRI or title, as `budgetkg stats` lists them, or "
+    "the name of the file it was built from. Its graph, the vocabulary and the reference graphs are "
+    "then the default graph.",
+)
 @store_option
-@click.option("--endpoint", metavar="URL", default=None,
-              help="Ask a remote SPARQL 1.1 query endpoint instead of the embedded store (through SPARQLWrapper); "
-                   "its budgetkg graphs are the default graph.")
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    default=None,
+    help="Ask a remote SPARQL 1.1 query endpoint instead of the embedded store (through SPARQLWrapper); "
+    "its budgetkg graphs are the default graph.",
+)
 @auth_options
-def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, documents: tuple[str, ...],
-          store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str) -> None:
+def query(
+    query: str,
+    param_values: tuple[str, ...],
+    fmt: str,
+    lang: str,
+    documents: tuple[str, ...],
+    store: Path | None,
+    endpoint: str | None,
+    user: str | None,
+    password: str | None,
+    auth: str,
+) -> None:
     """Run QUERY on the store: a library name (see `budgetkg queries`), a .rq file or SPARQL text
     (SELECT, ASK, CONSTRUCT or DESCRIBE).
 
@@ -287,17 +387,19 @@ def query(query: str, param_values: tuple[str, ...], fmt: str, lang: str, docume
     """
     remote = None
     if endpoint:
-        from .remote import Auth, Endpoint
+        from .query.remote import Auth, Endpoint
 
         remote = Endpoint(endpoint, auth=Auth(user, password, auth))
     _print_query(query, store, _params(param_values), fmt, lang, remote, documents)
 
 
 @cli.command()
-@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the titles.")
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the titles."
+)
 def queries(lang: str) -> None:
     """List the query library: name, title and parameters."""
-    from .queries import library
+    from .query.library import library
 
     for q in library():
         title = q.title_zh if lang == "zh" else q.title_en
@@ -306,25 +408,42 @@ def queries(lang: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "rdfxml", "graphml", "fdp"]),
-              default="nq", show_default=True,
-              help="RDF syntax (ttl, nt, jsonld and rdfxml hold the union of all graphs; nq and trig keep the named "
-                   "graphs), graphml "
-                   "for the network of units, projects, codes, funding sources and themes, or fdp for a Fiscal Data "
-                   "Package (datapackage.json and CSV; -o names a folder).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="File to write (default: standard output). Written to a temporary file and renamed, never half-written.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "rdfxml", "graphml", "fdp"]),
+    default="nq",
+    show_default=True,
+    help="RDF syntax (ttl, nt, jsonld and rdfxml hold the union of all graphs; nq and trig keep the named "
+    "graphs), graphml "
+    "for the network of units, projects, codes, funding sources and themes, or fdp for a Fiscal Data "
+    "Package (datapackage.json and CSV; -o names a folder).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File to write (default: standard output). Written to a temporary file and renamed, never half-written.",
+)
 @store_option
 @endpoint_option
 @auth_options
-def export(fmt: str, output: Path | None, store: Path | None, endpoint: str | None, user: str | None,
-           password: str | None, auth: str) -> None:
+def export(
+    fmt: str,
+    output: Path | None,
+    store: Path | None,
+    endpoint: str | None,
+    user: str | None,
+    password: str | None,
+    auth: str,
+) -> None:
     """Export the store's graph: every RDF syntax, sorted and deterministic, or GraphML."""
-    from .export import export_file, write_export
+    from .publish.export import export_file, write_export
 
     source = _source(store, endpoint, user, password, auth)
     if fmt == "fdp":
-        from .fdp import write_fdp
+        from .publish.fdp import write_fdp
 
         for path in write_fdp(source, output or Path("budgetkg-fdp")):
             click.echo(str(path), err=True)
@@ -337,22 +456,47 @@ def export(fmt: str, output: Path | None, store: Path | None, endpoint: str | No
 
 
 @cli.command()
-@click.option("--endpoint", metavar="URL", required=True,
-              help="Where to load the graphs: a Graph Store Protocol URL (Oxigraph: http://HOST:PORT/store; "
-                   "Virtuoso: http://HOST:PORT/sparql-graph-crud-auth) or, with --protocol update, a SPARQL Update endpoint.")
-@click.option("--protocol", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
-              help="gsp: one PUT per named graph (POST for a reference graph); update: DROP GRAPH "
-                   "(not for a reference graph) then INSERT DATA in batches.")
-@click.option("--graph", "graphs", multiple=True, metavar="IRI",
-              help="Push only this named graph (repeatable; default: every graph of the store, vocabulary included).")
-@click.option("--update-endpoint", metavar="URL",
-              help="The store's SPARQL Update endpoint, on which to settle the reference graphs after the push "
-                   "(Oxigraph: http://HOST:PORT/update; Virtuoso: http://HOST:PORT/sparql-auth; default: "
-                   "--endpoint with --protocol update, else not settled).")
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    required=True,
+    help="Where to load the graphs: a Graph Store Protocol URL (Oxigraph: http://HOST:PORT/store; "
+    "Virtuoso: http://HOST:PORT/sparql-graph-crud-auth) or, with --protocol update, a SPARQL Update endpoint.",
+)
+@click.option(
+    "--protocol",
+    type=click.Choice(["gsp", "update"]),
+    default="gsp",
+    show_default=True,
+    help="gsp: one PUT per named graph (POST for a reference graph); update: DROP GRAPH "
+    "(not for a reference graph) then INSERT DATA in batches.",
+)
+@click.option(
+    "--graph",
+    "graphs",
+    multiple=True,
+    metavar="IRI",
+    help="Push only this named graph (repeatable; default: every graph of the store, vocabulary included).",
+)
+@click.option(
+    "--update-endpoint",
+    metavar="URL",
+    help="The store's SPARQL Update endpoint, on which to settle the reference graphs after the push "
+    "(Oxigraph: http://HOST:PORT/update; Virtuoso: http://HOST:PORT/sparql-auth; default: "
+    "--endpoint with --protocol update, else not settled).",
+)
 @auth_options
 @store_option
-def push(endpoint: str, protocol: str, graphs: tuple[str, ...], update_endpoint: str | None, user: str | None,
-         password: str | None, auth: str, store: Path | None) -> None:
+def push(
+    endpoint: str,
+    protocol: str,
+    graphs: tuple[str, ...],
+    update_endpoint: str | None,
+    user: str | None,
+    password: str | None,
+    auth: str,
+    store: Path | None,
+) -> None:
     """Load each document's named graph (and the vocabulary graph) into a remote SPARQL store.
 
     Each graph replaces the graph of the same name there, so pushing twice changes nothing;
@@ -362,29 +506,55 @@ def push(endpoint: str, protocol: str, graphs: tuple[str, ...], update_endpoint:
     there lists any more (a unit renamed in a rebuilt document) leave them, and so do
     printed codes the code lists now have.
     """
-    from .remote import Auth
-    from .remote import push as push_graphs
-    from .store import open_store
+    from .load.store import open_store
+    from .query.remote import Auth
+    from .query.remote import push as push_graphs
 
     settle_at = update_endpoint or (endpoint if protocol == "update" else None)
-    for graph, count in push_graphs(open_store(store), endpoint, protocol=protocol, auth=Auth(user, password, auth),
-                                    graphs=list(graphs) or None, settle_at=settle_at):
+    for graph, count in push_graphs(
+        open_store(store),
+        endpoint,
+        protocol=protocol,
+        auth=Auth(user, password, auth),
+        graphs=list(graphs) or None,
+        settle_at=settle_at,
+    ):
         click.echo(f"{graph}\t{count} triples", err=True)
     if settle_at is None:
-        click.echo("the reference graphs were added to, not settled: what a rebuilt document no longer states stays "
-                   "there until a push with --update-endpoint", err=True)
+        click.echo(
+            "the reference graphs were added to, not settled: what a rebuilt document no longer states stays "
+            "there until a push with --update-endpoint",
+            err=True,
+        )
 
 
 @cli.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("budgetkg-report"), show_default=True,
-              help="Folder for the PNG files (created if needed; existing charts are overwritten).")
-@click.option("--document", "documents", multiple=True, metavar="NAME",
-              help="Draw only this document (repeatable), named as for `budgetkg query --document`.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("budgetkg-report"),
+    show_default=True,
+    help="Folder for the PNG files (created if needed; existing charts are overwritten).",
+)
+@click.option(
+    "--document",
+    "documents",
+    multiple=True,
+    metavar="NAME",
+    help="Draw only this document (repeatable), named as for `budgetkg query --document`.",
+)
 @store_option
 @endpoint_option
 @auth_options
-def report(out: Path, documents: tuple[str, ...], store: Path | None, endpoint: str | None, user: str | None,
-           password: str | None, auth: str) -> None:
+def report(
+    out: Path,
+    documents: tuple[str, ...],
+    store: Path | None,
+    endpoint: str | None,
+    user: str | None,
+    password: str | None,
+    auth: str,
+) -> None:
     """Draw the charts of “where the money goes” as PNG files, for people who do not use Jupyter.
 
     Funding-source composition per unit, basic vs project spending, the functional
@@ -399,19 +569,36 @@ def report(out: Path, documents: tuple[str, ...], store: Path | None, endpoint: 
         import pandas  # noqa: F401
         import squarify  # noqa: F401
     except ImportError as exc:
-        raise click.UsageError(f"{exc.name} is not installed: pip install \"budgetkg[notebooks]\"") from None
-    from .charts import write_report
+        raise click.UsageError(f'{exc.name} is not installed: pip install "budgetkg[notebooks]"') from None
+    from .publish.charts import write_report
 
     for path in write_report(_source(store, endpoint, user, password, auth), out, documents=documents):
         click.echo(str(path))
 
 
 @cli.command()
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the first document; the same seed gives the same document.")
-@click.option("--count", type=click.IntRange(min=1), default=1, show_default=True, help="How many documents (seeds SEED, SEED+1, …).")
+@click.option(
+    "--seed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Seed of the first document; the same seed gives the same document.",
+)
+@click.option(
+    "--count",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="How many documents (seeds SEED, SEED+1, …).",
+)
 @click.option("--year", type=int, default=2024, show_default=True, help="Budget year of the documents.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("."), show_default=True,
-              help="Folder for the files synthetic-<seed>.txt (created if needed).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder for the files synthetic-<seed>.txt (created if needed).",
+)
 def generate(seed: int, count: int, year: int, out: Path) -> None:
     """Write synthetic department budgets in the template of the bundled document.
 
@@ -421,8 +608,8 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
     the note of an empty table); its accounting identities hold (rounding differences
     included, as in real documents). For tests and benchmarks.
     """
-    from .export import write_atomic
-    from .synthetic import generate as make
+    from .publish.export import write_atomic
+    from .tooling.synthetic import generate as make
 
     out.mkdir(parents=True, exist_ok=True)
     for n in range(seed, seed + count):
@@ -435,9 +622,12 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
 def _token_on_command_line(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
     # The option that took the token itself is gone: a command line is visible to every local user (ps).
     if value is not None:
-        raise click.UsageError("the update token is not taken on the command line, where every local user can "
-                               "read it (ps): put it in a file readable only by you and give --update-token-file "
-                               "PATH, or set the environment variable BUDGETKG_UPDATE_TOKEN", ctx)
+        raise click.UsageError(
+            "the update token is not taken on the command line, where every local user can "
+            "read it (ps): put it in a file readable only by you and give --update-token-file "
+            "PATH, or set the environment variable BUDGETKG_UPDATE_TOKEN",
+            ctx,
+        )
 
 
 def _update_token(path: Path | None) -> str | None:
@@ -449,8 +639,9 @@ def _update_token(path: Path | None) -> str | None:
 
     given = os.environ.get("BUDGETKG_UPDATE_TOKEN")
     if path is not None and given is not None:
-        raise click.UsageError("the update token is given twice: by --update-token-file and by BUDGETKG_UPDATE_TOKEN; "
-                               "give one")
+        raise click.UsageError(
+            "the update token is given twice: by --update-token-file and by BUDGETKG_UPDATE_TOKEN; give one"
+        )
     if path is not None:
         with open(path, encoding="utf-8") as handle:
             given = handle.readline(4096).rstrip("\r\n")
@@ -462,61 +653,159 @@ def _update_token(path: Path | None) -> str | None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only by default).")
 @click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True, help="Port to listen on.")
-@click.option("--base", default=None, metavar="IRI", callback=_base,
-              help="Public base of the data IRIs: a request for /PATH describes BASE+PATH (default: "
-                   "https://w3id.org/budgetkg/data/, the base `build` uses). Set it when a proxy serves a public base.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
-              help="Seconds a query may run; a longer one is answered 503, and the server process running it is "
-                   "replaced by a fresh one (a query cannot be stopped otherwise).")
-@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="Rows (or triples) per answer; a longer answer is cut and says so (X-Budgetkg-Truncated header, "
-                   "and a \"budgetkg\" member in JSON results).")
-@click.option("--max-request-bytes", type=click.IntRange(min=1), default=100_000, show_default=True,
-              help="Largest query or update accepted; a larger request is answered 413.")
-@click.option("--max-answer-bytes", type=click.IntRange(min=1), default=16_000_000, show_default=True,
-              help="Largest answer sent, in bytes; a query whose answer is larger is answered 413 (it is not "
-                   "built whole first).")
-@click.option("--max-memory", type=click.IntRange(min=64), default=1024, show_default=True, metavar="MIB",
-              help="MiB of memory a server process may hold while it runs queries (the store's copy in memory "
-                   "included); past it, the queries it runs are answered 503 and it is replaced by a fresh one.")
-@click.option("--max-client-queries", type=click.IntRange(min=1), default=32, show_default=True,
-              help="Queries one client address may have running or waiting in a server process; past it, 503 "
-                   "with Retry-After. Clients without a recent quick answer run one query at a time, and never "
-                   "on a process's last free thread.")
-@click.option("--allow-service", multiple=True, metavar="URL",
-              help="An endpoint that queries may call with SERVICE (repeatable; default: none, SERVICE is refused).")
-@click.option("--update-token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              metavar="PATH",
-              help="Accept SPARQL updates carrying Authorization: Bearer TOKEN, the token being the first line of "
-                   "this file; or set the environment variable BUDGETKG_UPDATE_TOKEN to the token (default: "
-                   "read-only, updates refused). Never on the command line, which every local user can read.")
-@click.option("--update-token", hidden=True, default=None, expose_value=False, callback=_token_on_command_line,
-              help="Refused (a usage error): the token on the command line is visible to every local user.")
-@click.option("--public-url", default=None, metavar="URL",
-              help="Address clients reach the server at, as the descriptions and the query page give the endpoint "
-                   "(default: http://HOST:PORT/ as the server listens). Set it behind a proxy.")
-@click.option("--max-header-bytes", type=click.IntRange(min=1024), default=32_768, show_default=True,
-              help="Bytes of header fields a request may have (and at most 100 of them); past it, 431.")
-@click.option("--request-timeout", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
-              help="Seconds a connection may wait on its client: for a request to arrive whole (from the "
-                   "connection's opening or the last answer; past it, 408 or closed) or for it to read on when an "
-                   "answer fills the send buffers (past it, the connection is cut).")
-@click.option("--max-connections", type=click.IntRange(min=1), default=256, show_default=True,
-              help="Connections each server process holds at once; a connection past it is answered 503 and closed.")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Server processes; each answers requests and runs their queries, three at a time.")
-@click.option("--in-memory/--on-disk", "in_memory", default=None,
-              help="Whether each server process copies the store into memory (faster answers, about 7× the "
-                   "store's size on disk in memory per copy) or reads it on disk. Default: in memory when the "
-                   "store is at most 64 MiB on disk (about six documents).")
-@click.option("--get", "get_path", default=None, metavar="PATH",
-              help="Run one GET request in-process, print the response and exit (no socket; for scripts and tests).")
+@click.option(
+    "--base",
+    default=None,
+    metavar="IRI",
+    callback=_base,
+    help="Public base of the data IRIs: a request for /PATH describes BASE+PATH (default: "
+    "https://w3id.org/budgetkg/data/, the base `build` uses). Set it when a proxy serves a public base.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds a query may run; a longer one is answered 503, and the server process running it is "
+    "replaced by a fresh one (a query cannot be stopped otherwise).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Rows (or triples) per answer; a longer answer is cut and says so (X-Budgetkg-Truncated header, "
+    'and a "budgetkg" member in JSON results).',
+)
+@click.option(
+    "--max-request-bytes",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Largest query or update accepted; a larger request is answered 413.",
+)
+@click.option(
+    "--max-answer-bytes",
+    type=click.IntRange(min=1),
+    default=16_000_000,
+    show_default=True,
+    help="Largest answer sent, in bytes; a query whose answer is larger is answered 413 (it is not built whole first).",
+)
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=64),
+    default=1024,
+    show_default=True,
+    metavar="MIB",
+    help="MiB of memory a server process may hold while it runs queries (the store's copy in memory "
+    "included); past it, the queries it runs are answered 503 and it is replaced by a fresh one.",
+)
+@click.option(
+    "--max-client-queries",
+    type=click.IntRange(min=1),
+    default=32,
+    show_default=True,
+    help="Queries one client address may have running or waiting in a server process; past it, 503 "
+    "with Retry-After. Clients without a recent quick answer run one query at a time, and never "
+    "on a process's last free thread.",
+)
+@click.option(
+    "--allow-service",
+    multiple=True,
+    metavar="URL",
+    help="An endpoint that queries may call with SERVICE (repeatable; default: none, SERVICE is refused).",
+)
+@click.option(
+    "--update-token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PATH",
+    help="Accept SPARQL updates carrying Authorization: Bearer TOKEN, the token being the first line of "
+    "this file; or set the environment variable BUDGETKG_UPDATE_TOKEN to the token (default: "
+    "read-only, updates refused). Never on the command line, which every local user can read.",
+)
+@click.option(
+    "--update-token",
+    hidden=True,
+    default=None,
+    expose_value=False,
+    callback=_token_on_command_line,
+    help="Refused (a usage error): the token on the command line is visible to every local user.",
+)
+@click.option(
+    "--public-url",
+    default=None,
+    metavar="URL",
+    help="Address clients reach the server at, as the descriptions and the query page give the endpoint "
+    "(default: http://HOST:PORT/ as the server listens). Set it behind a proxy.",
+)
+@click.option(
+    "--max-header-bytes",
+    type=click.IntRange(min=1024),
+    default=32_768,
+    show_default=True,
+    help="Bytes of header fields a request may have (and at most 100 of them); past it, 431.",
+)
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds a connection may wait on its client: for a request to arrive whole (from the "
+    "connection's opening or the last answer; past it, 408 or closed) or for it to read on when an "
+    "answer fills the send buffers (past it, the connection is cut).",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Connections each server process holds at once; a connection past it is answered 503 and closed.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Server processes; each answers requests and runs their queries, three at a time.",
+)
+@click.option(
+    "--in-memory/--on-disk",
+    "in_memory",
+    default=None,
+    help="Whether each server process copies the store into memory (faster answers, about 7× the "
+    "store's size on disk in memory per copy) or reads it on disk. Default: in memory when the "
+    "store is at most 64 MiB on disk (about six documents).",
+)
+@click.option(
+    "--get",
+    "get_path",
+    default=None,
+    metavar="PATH",
+    help="Run one GET request in-process, print the response and exit (no socket; for scripts and tests).",
+)
 @store_option
-def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int, max_request_bytes: int,
-          max_answer_bytes: int, max_memory: int, max_client_queries: int,
-          allow_service: tuple[str, ...], update_token_file: Path | None, public_url: str | None,
-          max_header_bytes: int, request_timeout: float, max_connections: int, workers: int,
-          in_memory: bool | None, get_path: str | None, store: Path | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    base: str | None,
+    timeout: float,
+    max_rows: int,
+    max_request_bytes: int,
+    max_answer_bytes: int,
+    max_memory: int,
+    max_client_queries: int,
+    allow_service: tuple[str, ...],
+    update_token_file: Path | None,
+    public_url: str | None,
+    max_header_bytes: int,
+    request_timeout: float,
+    max_connections: int,
+    workers: int,
+    in_memory: bool | None,
+    get_path: str | None,
+    store: Path | None,
+) -> None:
     """Serve the store: SPARQL endpoint with query UI, resource pages, dumps, VoID and DCAT.
 
     /sparql is the SPARQL 1.1 Protocol endpoint (GET and POST; JSON, XML, CSV, TSV results;
@@ -525,10 +814,10 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     /catalog, /.well-known/void and /.well-known/sparql-examples describe the data, and
     /dumps/ holds the downloads.
     """
-    from .iri import DEFAULT_BASE
+    from .load.store import default_store_path, open_store
+    from .rdf.iri import DEFAULT_BASE
     from .server import ServerOptions, create_app
     from .server.run import public_url as server_url
-    from .store import default_store_path, open_store
 
     try:
         address = server_url(public_url, host, port)
@@ -536,12 +825,24 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
         raise click.BadParameter(str(exc), param_hint="'--public-url'") from None
     path = Path(store or default_store_path())
     open_store(path)  # fail now, clearly, when nothing has been built
-    options = ServerOptions(store=path, base=base or DEFAULT_BASE, timeout=timeout, max_rows=max_rows,
-                            max_request_bytes=max_request_bytes, max_answer_bytes=max_answer_bytes,
-                            max_memory=max_memory, max_client_queries=max_client_queries, allow_service=allow_service,
-                            update_token=_update_token(update_token_file), workers=workers, in_memory=in_memory,
-                            public_url=address, max_header_bytes=max_header_bytes, request_timeout=request_timeout,
-                            max_connections=max_connections)
+    options = ServerOptions(
+        store=path,
+        base=base or DEFAULT_BASE,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_request_bytes=max_request_bytes,
+        max_answer_bytes=max_answer_bytes,
+        max_memory=max_memory,
+        max_client_queries=max_client_queries,
+        allow_service=allow_service,
+        update_token=_update_token(update_token_file),
+        workers=workers,
+        in_memory=in_memory,
+        public_url=address,
+        max_header_bytes=max_header_bytes,
+        request_timeout=request_timeout,
+        max_connections=max_connections,
+    )
     if get_path is not None:
         import asyncio
 
@@ -551,10 +852,12 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
 
         async def fetch() -> httpx.Response:
             # The app answers in this process (its lifespan opens the store and starts the query threads).
-            async with app.router.lifespan_context(app):
-                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client:
-                    # as a browser asks: pages as HTML, anything else as the server likes
-                    return await client.get(get_path, headers={"Accept": "text/html, */*;q=0.1"})
+            async with (
+                app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost") as client,
+            ):
+                # as a browser asks: pages as HTML, anything else as the server likes
+                return await client.get(get_path, headers={"Accept": "text/html, */*;q=0.1"})
 
         response = asyncio.run(fetch())
         click.echo(response.text, nl=False)
@@ -579,17 +882,40 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
 
 
 @cli.command()
-@click.option("--sizes", default="1,10,100,1000", show_default=True, callback=_sizes,
-              help="Numbers of generated documents to build (comma-separated; empty to skip).")
-@click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True, help="Runs per timed step (the median is kept).")
+@click.option(
+    "--sizes",
+    default="1,10,100,1000",
+    show_default=True,
+    callback=_sizes,
+    help="Numbers of generated documents to build (comma-separated; empty to skip).",
+)
+@click.option(
+    "--runs", type=click.IntRange(min=1), default=5, show_default=True, help="Runs per timed step (the median is kept)."
+)
 # 600 requests a load run: at 32 clients about 19 requests each, so that a run's opening (32 new
 # connections) and its tail (the last requests, most clients done) weigh little (with 200, about 6 each).
-@click.option("--requests", type=click.IntRange(min=1), default=600, show_default=True, help="Requests per serving load run (three runs a server, in turn with the Oxigraph server).")
+@click.option(
+    "--requests",
+    type=click.IntRange(min=1),
+    default=600,
+    show_default=True,
+    help="Requests per serving load run (three runs a server, in turn with the Oxigraph server).",
+)
 @click.option("--no-serve", is_flag=True, help="Skip the serving comparison with the Oxigraph server.")
-@click.option("--queries", "query_limit", type=click.IntRange(min=1), default=None,
-              help="Compare only the first N library queries with rdflib (default: all).")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("bench.json"), show_default=True,
-              help="Where to write the figures as JSON.")
+@click.option(
+    "--queries",
+    "query_limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Compare only the first N library queries with rdflib (default: all).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("bench.json"),
+    show_default=True,
+    help="Where to write the figures as JSON.",
+)
 def bench(sizes: list[int], runs: int, requests: int, no_serve: bool, query_limit: int | None, out: Path) -> None:
     """Measure budgetkg against its baselines in one run and compare each figure with its goal.
 
@@ -598,10 +924,17 @@ def bench(sizes: list[int], runs: int, requests: int, no_serve: bool, query_limi
     against rdflib, and serving (library queries, resource pages) against the Oxigraph server.
     Prints a table and writes JSON; see docs/benchmarks.md. Exit 1 when a goal is missed.
     """
-    from .bench import run_benchmarks
+    from .tooling.bench import run_benchmarks
 
-    figures = run_benchmarks(sizes=sizes, runs=runs, requests=requests, out=out, serve=not no_serve,
-                             query_limit=query_limit, log=lambda line: click.echo(line))
+    figures = run_benchmarks(
+        sizes=sizes,
+        runs=runs,
+        requests=requests,
+        out=out,
+        serve=not no_serve,
+        query_limit=query_limit,
+        log=lambda line: click.echo(line),
+    )
     sys.exit(EXIT_PROBLEMS if any(f.met is False for f in figures) else EXIT_OK)
 
 
@@ -611,7 +944,7 @@ def bench(sizes: list[int], runs: int, requests: int, no_serve: bool, query_limi
 @auth_options
 def stats(store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str) -> None:
     """What is in the store: graphs, triples, documents, units, projects, observations, identities."""
-    from .export import store_stats
+    from .publish.export import store_stats
 
     for line in store_stats(_source(store, endpoint, user, password, auth)):
         click.echo(line)

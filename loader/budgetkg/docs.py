@@ -49,29 +49,46 @@ def ontology_tables() -> str:
             return ""
         return g.namespace_manager.normalizeUri(node) if isinstance(node, rdflib.URIRef) else str(node)
 
-    sections = [("Classes", OWL.Class), ("Dimensions", qb.DimensionProperty), ("Measures", qb.MeasureProperty),
-                ("Attributes", qb.AttributeProperty)]
+    sections = [
+        ("Classes", OWL.Class),
+        ("Dimensions", qb.DimensionProperty),
+        ("Measures", qb.MeasureProperty),
+        ("Attributes", qb.AttributeProperty),
+    ]
     out = []
     seen = set()
     for title, kind in sections + [("Other properties", None)]:
         if kind is None:
-            members = sorted((s for s in g.subjects(RDF.type, None)
-                              if str(s).startswith(ns) and s not in seen and s != rdflib.URIRef(ns[:-1])), key=str)
+            members = sorted(
+                (
+                    s
+                    for s in g.subjects(RDF.type, None)
+                    if str(s).startswith(ns) and s not in seen and s != rdflib.URIRef(ns[:-1])
+                ),
+                key=str,
+            )
         else:
             members = sorted((s for s in g.subjects(RDF.type, kind) if str(s).startswith(ns)), key=str)
         seen.update(members)
-        out += [f"### {title}", "", "| term | 中文 | English | comment | domain | range / parent |", "|---|---|---|---|---|---|"]
+        out += [
+            f"### {title}",
+            "",
+            "| term | 中文 | English | comment | domain | range / parent |",
+            "|---|---|---|---|---|---|",
+        ]
         for s in members:
             parent = g.value(s, RDFS.range) or g.value(s, RDFS.subClassOf)
-            out.append(f"| `bkg:{str(s)[len(ns):]}` | {text(s, RDFS.label, 'zh')} | {text(s, RDFS.label, 'en')} | "
-                       f"{text(s, RDFS.comment, 'en')} | {short(g.value(s, RDFS.domain))} | {short(parent)} |")
+            out.append(
+                f"| `bkg:{str(s)[len(ns) :]}` | {text(s, RDFS.label, 'zh')} | {text(s, RDFS.label, 'en')} | "
+                f"{text(s, RDFS.comment, 'en')} | {short(g.value(s, RDFS.domain))} | {short(parent)} |"
+            )
         out.append("")
     return "\n".join(out).rstrip()
 
 
 def query_table() -> str:
     """The query library as a Markdown table."""
-    from .queries import library
+    from .query.library import library
 
     rows = ["| name | 中文 | English | parameters |", "|---|---|---|---|"]
     for q in library():

@@ -9,10 +9,10 @@ Positions use the attribute names of Python's ``SyntaxError``:
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from .resources import read_toml
 
 __all__ = ["BudgetkgError", "DocumentError", "ErrorKind", "catalogue"]
 
@@ -31,8 +31,7 @@ class ErrorKind:
 @cache
 def catalogue() -> dict[str, ErrorKind]:
     """Return the error catalogue, keyed by code."""
-    text = resources.files("budgetkg").joinpath("data/errors.toml").read_text("utf-8")
-    return {code: ErrorKind(code=code, **entry) for code, entry in tomllib.loads(text).items()}
+    return {code: ErrorKind(code=code, **entry) for code, entry in read_toml("errors.toml").items()}
 
 
 class BudgetkgError(Exception):
@@ -46,7 +45,7 @@ class DocumentError(BudgetkgError, ValueError):
     >>> print(e)
     doc.txt:12:3: error[bad-amount] expected an amount, found "1.2x"
       hint: amounts are digits with an optional decimal point and thousands separators; an empty cell or a dash (-, —) is read as no amount
-    """
+    """  # noqa: E501 (the doctest's expected output is one line)
 
     def __init__(
         self,
@@ -72,8 +71,15 @@ class DocumentError(BudgetkgError, ValueError):
 
     def __reduce__(self):
         # Builds of many documents map them in worker processes; their errors come back pickled.
-        return _document_error, (self.code, self.filename, self.lineno, self.expected, self.found, self.offset,
-                                 self.context)
+        return _document_error, (
+            self.code,
+            self.filename,
+            self.lineno,
+            self.expected,
+            self.found,
+            self.offset,
+            self.context,
+        )
 
     @property
     def kind(self) -> ErrorKind:
@@ -83,7 +89,7 @@ class DocumentError(BudgetkgError, ValueError):
         where = f"{self.filename}:{self.lineno}:{self.offset}"
         ctx = f" {self.context}:" if self.context else ""
         found = self.found if len(self.found) <= 80 else self.found[:77] + "..."
-        text = f"{where}: error[{self.code}]{ctx} expected {self.expected}, found \"{found}\""
+        text = f'{where}: error[{self.code}]{ctx} expected {self.expected}, found "{found}"'
         if self.kind.hint:
             text += f"\n  hint: {self.kind.hint}"
         return text
@@ -101,6 +107,7 @@ class DocumentError(BudgetkgError, ValueError):
         }
 
 
-def _document_error(code: str, filename: str, lineno: int, expected: str, found: str, offset: int,
-                    context: str) -> DocumentError:
+def _document_error(
+    code: str, filename: str, lineno: int, expected: str, found: str, offset: int, context: str
+) -> DocumentError:
     return DocumentError(code, filename, lineno, expected=expected, found=found, offset=offset, context=context)

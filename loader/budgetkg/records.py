@@ -6,8 +6,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 __all__ = [
-    "Amount", "Source", "Cell", "Row", "Table", "Unit", "Division", "NameDifference",
-    "Project", "KeyProject", "NarrativeFigure", "GlossaryEntry", "Document",
+    "Amount",
+    "Source",
+    "Cell",
+    "Row",
+    "Table",
+    "Unit",
+    "Division",
+    "NameDifference",
+    "Project",
+    "KeyProject",
+    "NarrativeFigure",
+    "GlossaryEntry",
+    "Document",
 ]
 
 

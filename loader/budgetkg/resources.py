@@ -8,12 +8,14 @@ looking at the working directory.
 from __future__ import annotations
 
 import csv
+import tomllib
 from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
+from typing import Any
 
-__all__ = ["bundled_documents", "default_document", "ontology_dir", "queries_dir", "read_csv"]
+__all__ = ["bundled_documents", "default_document", "ontology_dir", "queries_dir", "read_csv", "read_toml"]
 
 _PACKAGE = resources.files("budgetkg")
 _CHECKOUT = Path(__file__).resolve().parent.parent.parent
@@ -52,3 +54,12 @@ def read_csv(relative: str) -> tuple[dict[str, str], ...]:
     """Rows of a CSV file under ``ontology/``, as dictionaries."""
     text = ontology_dir().joinpath(relative).read_text("utf-8")
     return tuple(csv.DictReader(text.splitlines()))
+
+
+def read_toml(relative: str) -> dict[str, Any]:
+    """A TOML file of the package's ``data/`` folder (``relative`` to it), as a dictionary.
+
+    >>> read_toml("errors.toml")["bad-code"]["title_en"]
+    'Bad classification code'
+    """
+    return tomllib.loads(_PACKAGE.joinpath("data", relative).read_text("utf-8"))

@@ -156,8 +156,11 @@ class Admission:
             return False
         if ticket.good:
             return True
-        return (self._running.get(ticket.client, 0) < 1 and self._running_other < max(1, self.threads - 1)
-                and (not ticket.barred or self._running_barred < 1))
+        return (
+            self._running.get(ticket.client, 0) < 1
+            and self._running_other < max(1, self.threads - 1)
+            and (not ticket.barred or self._running_barred < 1)
+        )
 
     def _start(self, ticket: Ticket) -> None:
         ticket.running, ticket.started_at = True, time.monotonic()
@@ -173,8 +176,10 @@ class Admission:
             when the process is stopping.
         """
         if self._held.get(client, 0) >= self.per_client:
-            raise Refused(f"this client address has {self.per_client} queries running or waiting in this server "
-                          "process, this endpoint's limit; wait for their answers")
+            raise Refused(
+                f"this client address has {self.per_client} queries running or waiting in this server "
+                "process, this endpoint's limit; wait for their answers"
+            )
         ticket = Ticket(client, *self.standing.standing(client))
         if self._may_run(ticket):
             self._start(ticket)
@@ -199,8 +204,9 @@ class Admission:
 
     def _give_up(self, ticket: Ticket) -> None:
         if not ticket.future.done():
-            ticket.future.set_exception(Refused(f"the server is busy: no query thread was free for {self.wait:g} s; "
-                                                "try again"))
+            ticket.future.set_exception(
+                Refused(f"the server is busy: no query thread was free for {self.wait:g} s; try again")
+            )
 
     def _forget(self, ticket: Ticket) -> None:
         if ticket in self._waiting:

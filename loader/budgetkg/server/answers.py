@@ -38,6 +38,7 @@ NATIVE_BYTES_PER_ROW = 1024
 # line end in CSV and TSV.  A table shorter than max_rows times this cannot have too many rows.
 _LEAST_ROW_BYTES = {"json": 3, "xml": 17, "csv": 2, "tsv": 1}
 
+
 class QueryOutcome(NamedTuple):
     kind: str  # "table", "graph", "syntax-error", "error", "too-large"
     content: bytes = b""
@@ -72,14 +73,19 @@ def _tsv(names: list[str], rows: list) -> bytes:
 
 def _json(kind: str, names: list[str], rows: list, boolean: bool, truncated: bool, max_rows: int) -> bytes:
     """SPARQL 1.1 JSON results, written with the json module (rdflib's writer costs ~1 ms a request)."""
-    from ..queries import json_term
+    from ..query.library import json_term
 
     if kind == "ASK":
         data: dict = {"head": {}, "boolean": boolean}
     else:
-        data = {"head": {"vars": names},
-                "results": {"bindings": [{n: json_term(t) for n, t in zip(names, row) if t is not None}
-                                         for row in rows]}}
+        data = {
+            "head": {"vars": names},
+            "results": {
+                "bindings": [
+                    {n: json_term(t) for n, t in zip(names, row, strict=True) if t is not None} for row in rows
+                ]
+            },
+        }
     if truncated:
         data["budgetkg"] = {"truncated": True, "maxRows": max_rows}
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -101,8 +107,10 @@ def _table(kind: str, names: list[str], rows: list, boolean: bool, fmt: str, tru
         result.askAnswer = boolean
     else:
         result.vars = [rdflib.Variable(n) for n in names]
-        result.bindings = [{rdflib.Variable(n): _rdflib_term(t) for n, t in zip(names, row) if t is not None}
-                           for row in rows]
+        result.bindings = [
+            {rdflib.Variable(n): _rdflib_term(t) for n, t in zip(names, row, strict=True) if t is not None}
+            for row in rows
+        ]
     content = result.serialize(format=fmt, encoding="utf-8")  # rdflib's names: xml, csv
     assert content is not None  # without a destination, serialize returns the bytes
     return content
@@ -150,7 +158,8 @@ class _AnswerTooLarge(Exception):
 
 
 def _term_bytes(term) -> int:
-    """At least the bytes ``term`` takes in any results or graph format (its value, as UTF-8 takes at least a byte a character)."""
+    """At least the bytes ``term`` takes in any results or graph format (its value, as UTF-8
+    takes at least a byte a character)."""
     if term is None:
         return 0
     value = getattr(term, "value", None)
@@ -185,8 +194,15 @@ def _native_table(solutions, fmt: str, max_rows: int, max_bytes: int) -> bytes |
     return content
 
 
-def answer(store, query: str, max_rows: int, table_format: str, graph_format: str,
-           dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()), max_bytes: int = 16_000_000) -> QueryOutcome:
+def answer(
+    store,
+    query: str,
+    max_rows: int,
+    table_format: str,
+    graph_format: str,
+    dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    max_bytes: int = 16_000_000,
+) -> QueryOutcome:
     """The outcome of ``query`` on ``store``; every failure is an outcome too (a syntax error, an
     evaluation error, an answer longer than ``max_bytes``).
 
@@ -195,14 +211,17 @@ def answer(store, query: str, max_rows: int, table_format: str, graph_format: st
     """
     from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, serialize
 
-    from ..queries import union_default_graph
+    from ..query.library import union_default_graph
 
     default_graphs, named_graphs = dataset
 
     def evaluate():
         if default_graphs or named_graphs:  # the protocol's dataset: these graphs only, none where none is named
-            return store.query(query, default_graph=[NamedNode(g) for g in default_graphs],
-                               named_graphs=[NamedNode(g) for g in named_graphs])
+            return store.query(
+                query,
+                default_graph=[NamedNode(g) for g in default_graphs],
+                named_graphs=[NamedNode(g) for g in named_graphs],
+            )
         return store.query(query, use_default_graph_as_union=union_default_graph(query))
 
     try:
@@ -232,8 +251,11 @@ def answer(store, query: str, max_rows: int, table_format: str, graph_format: st
             raise _AnswerTooLarge() from None
         return QueryOutcome("graph", b"".join(buffer.parts), media, len(triples) > max_rows)
     except _AnswerTooLarge:
-        return QueryOutcome("too-large", message=f"the answer is larger than this endpoint's limit of {max_bytes} "
-                                                 "bytes; ask for fewer rows (LIMIT) or shorter values")
+        return QueryOutcome(
+            "too-large",
+            message=f"the answer is larger than this endpoint's limit of {max_bytes} "
+            "bytes; ask for fewer rows (LIMIT) or shorter values",
+        )
     except SyntaxError as exc:
         return QueryOutcome("syntax-error", message=str(exc))
     except Exception as exc:  # every query is answered, whatever goes wrong in it

@@ -26,20 +26,19 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..iri import DEFAULT_BASE
-from ..prefixes import prefix_table
+from ..rdf.iri import DEFAULT_BASE
+from ..rdf.prefixes import prefix_table
 from ..resources import ontology_dir
 from .admission import Admission, Refused, Standing, client_of
-from .asgi import ClientGone, read_body, request_headers
 from .answers import GRAPH_FORMATS
+from .asgi import ClientGone, read_body, request_headers
 from .database import FOLLOW_SECONDS, Database, StoreUnreadable
-from .describe import (Dump, dcat_catalogue, examples, service_description, sparql_examples,
-                       void_description)
+from .describe import Dump, dcat_catalogue, examples, service_description, sparql_examples, void_description
 from .dumps import DumpFolders
 from .egress import guard as guard_egress
 from .pages import resource_response
-from .responses import error, unreadable
 from .reach import check as check_reach
+from .responses import error, unreadable
 from .runner import QueryRunner, QueryStopped, resident_bytes
 from .security import security_headers, with_headers
 from .sparql import ProtocolError, negotiate, read_request
@@ -70,8 +69,10 @@ class ServerOptions:
     workers: int = 2  # server processes (see budgetkg.server.run)
     max_memory: int = 1024  # MiB a server process may hold while it runs queries (see budgetkg.server.runner)
     max_answer_bytes: int = 16_000_000
-    max_client_queries: int = 32  # running or waiting, per client address and server process (see budgetkg.server.admission)
-    in_memory: bool | None = None  # None: copy small stores into memory (see budgetkg.store.open_store)
+    max_client_queries: int = (
+        32  # running or waiting, per client address and server process (see budgetkg.server.admission)
+    )
+    in_memory: bool | None = None  # None: copy small stores into memory (see budgetkg.load.store.open_store)
     extra: dict[str, str] = field(default_factory=dict)
     # Set by budgetkg.server.run, whose supervisor starts a fresh process when one stops: a
     # process then stops itself when a query outlives the time limit, and the processes share
@@ -122,7 +123,9 @@ class BudgetkgApp(Starlette):
 
 def _preflight(scope: Scope) -> bool:
     """Whether the request is a CORS preflight, as Starlette's CORS middleware tells one."""
-    return scope["method"] == "OPTIONS" and any(name == b"access-control-request-method" for name, _ in scope["headers"])
+    return scope["method"] == "OPTIONS" and any(
+        name == b"access-control-request-method" for name, _ in scope["headers"]
+    )
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -130,8 +133,9 @@ def _too_large(limit: int) -> JSONResponse:
 
 
 def create_app(options: ServerOptions) -> BudgetkgApp:
-    templates = Environment(loader=PackageLoader("budgetkg.server", "templates"),
-                            autoescape=select_autoescape(["html"]))
+    templates = Environment(
+        loader=PackageLoader("budgetkg.server", "templates"), autoescape=select_autoescape(["html"])
+    )
     state: dict[str, object] = {}
 
     def stop_now() -> None:
@@ -145,8 +149,12 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         from .run import ask_for_replacement
 
         if hurry:
-            print(f"budgetkg: {reason} and cannot be stopped; server process {os.getpid()} stops, and a fresh one "
-                  "takes its place", file=sys.stderr, flush=True)
+            print(
+                f"budgetkg: {reason} and cannot be stopped; server process {os.getpid()} stops, and a fresh one "
+                "takes its place",
+                file=sys.stderr,
+                flush=True,
+            )
             stop_now()
             # The query still allocates: the 503s just set are written within the grace, and
             # the process ends then, whatever the graceful stop still waits for.
@@ -155,19 +163,30 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         admission.lose_thread()
         if "replaced" not in state:
             state["replaced"] = True
-            print(f"budgetkg: {reason} and cannot be stopped; server process {os.getpid()} stops once a fresh one "
-                  "is ready to take its place", file=sys.stderr, flush=True)
+            print(
+                f"budgetkg: {reason} and cannot be stopped; server process {os.getpid()} stops once a fresh one "
+                "is ready to take its place",
+                file=sys.stderr,
+                flush=True,
+            )
             assert options.supervisor_dir is not None
             # It serves on its other threads until the supervisor says the fresh one is ready
             # (REPLACED_SIGNAL), or at most REPLACE_SECONDS.
             ask_for_replacement(options.supervisor_dir)
             asyncio.get_running_loop().call_later(REPLACE_SECONDS, stop_now)
 
-    queries = QueryRunner(timeout=options.timeout, max_memory=options.max_memory * 2**20,
-                          max_answer_bytes=options.max_answer_bytes,
-                          on_runaway=stop_this_process if options.supervised else lambda reason, hurry: None)
-    admission = Admission(threads=queries.threads, per_client=options.max_client_queries, wait=options.timeout,
-                          standing=Standing(options.supervisor_dir / "clients" if options.supervisor_dir else None))
+    queries = QueryRunner(
+        timeout=options.timeout,
+        max_memory=options.max_memory * 2**20,
+        max_answer_bytes=options.max_answer_bytes,
+        on_runaway=stop_this_process if options.supervised else lambda reason, hurry: None,
+    )
+    admission = Admission(
+        threads=queries.threads,
+        per_client=options.max_client_queries,
+        wait=options.timeout,
+        standing=Standing(options.supervisor_dir / "clients" if options.supervisor_dir else None),
+    )
     updates = UpdateRunner(options.store, timeout=options.timeout, allow_service=options.allow_service)
 
     dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
@@ -183,8 +202,9 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
     def urls() -> tuple[str, str]:
         return options.public_url, options.public_url + "sparql"
 
-    async def run(accept: str, query: str, fmt: str | None, dataset: tuple[tuple[str, ...], tuple[str, ...]]
-                  ) -> Response:
+    async def run(
+        accept: str, query: str, fmt: str | None, dataset: tuple[tuple[str, ...], tuple[str, ...]]
+    ) -> Response:
         try:
             table_format, graph_format = negotiate(accept, fmt)
         except ProtocolError as exc:
@@ -193,9 +213,15 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         if refused is not None:
             return refused
         try:
-            outcome = await queries.run(await database.store(), query, max_rows=options.max_rows,
-                                        table_format=table_format, graph_format=graph_format,
-                                        default_graphs=dataset[0], named_graphs=dataset[1])
+            outcome = await queries.run(
+                await database.store(),
+                query,
+                max_rows=options.max_rows,
+                table_format=table_format,
+                graph_format=graph_format,
+                default_graphs=dataset[0],
+                named_graphs=dataset[1],
+            )
         except QueryStopped as exc:
             limit = {"X-Budgetkg-Limit": exc.limit} if exc.limit else {}  # the limit this query passed
             return error(503, str(exc), headers={"Retry-After": "1", **limit})
@@ -248,8 +274,10 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             return await update(headers.get("authorization", ""), req.update)
         if not req.query:
             return await describe_service(Request(scope), req.format)
-        return await admitted(client_of(scope),
-                              run(headers.get("accept", ""), req.query, req.format, (req.default_graphs, req.named_graphs)))
+        return await admitted(
+            client_of(scope),
+            run(headers.get("accept", ""), req.query, req.format, (req.default_graphs, req.named_graphs)),
+        )
 
     async def admitted(client: str, answering: Coroutine[Any, Any, Response]) -> Response:
         """The answer of ``answering`` (a query's), once admission control lets it run."""
@@ -268,12 +296,18 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
 
     async def update(authorization: str, text: str) -> Response:
         if not options.update_token:
-            return error(403, "this endpoint is read-only: updates are refused (start the server with "
-                              "--update-token-file to accept authenticated updates)")
+            return error(
+                403,
+                "this endpoint is read-only: updates are refused (start the server with "
+                "--update-token-file to accept authenticated updates)",
+            )
         given = authorization.removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), options.update_token.encode()):
-            return error(401, "updates need the token: Authorization: Bearer TOKEN",
-                         headers={"WWW-Authenticate": 'Bearer realm="budgetkg"'})
+            return error(
+                401,
+                "updates need the token: Authorization: Bearer TOKEN",
+                headers={"WWW-Authenticate": 'Bearer realm="budgetkg"'},
+            )
         refused = await check_reach(text, update=True, allowed=options.allow_service)
         if refused is not None:
             return refused
@@ -288,9 +322,9 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         # the time limit); the same update sent again later can succeed.
         reason = {
             "timeout": f"the update was stopped after {options.timeout:g} s, this endpoint's time limit; the store is "
-                       "unchanged",
+            "unchanged",
             "busy": f"the update could not start within {options.timeout:g} s, this endpoint's time limit: the store "
-                    "is busy with a build or other updates; the store is unchanged",
+            "is busy with a build or other updates; the store is unchanged",
             "queue-full": "too many updates are waiting; the store is unchanged",
             "missing": "the store has not been built yet: there is nothing to update",
         }[outcome.kind]
@@ -329,8 +363,11 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
 
     async def catalog(request: Request) -> Response:
         base_url, endpoint = urls()
-        return rdf_response(request, dcat_catalogue(await database.store(), base_url, endpoint, await dumps()),
-                            request.query_params.get("format"))
+        return rdf_response(
+            request,
+            dcat_catalogue(await database.store(), base_url, endpoint, await dumps()),
+            request.query_params.get("format"),
+        )
 
     async def dump(request: Request) -> Response:
         found = (await dumps()).get(request.path_params["name"])
@@ -383,9 +420,12 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         if held is not None and held > options.max_memory * 2**20 // 2:
             # Every query would find the process near its limit, and a second copy of the store
             # (taken up after a rebuild) would pass it.
-            print(f"budgetkg: server process {os.getpid()} holds {held // 2**20} MiB with the store open, over half "
-                  f"of --max-memory {options.max_memory}: raise it, or serve the store --on-disk",
-                  file=sys.stderr, flush=True)
+            print(
+                f"budgetkg: server process {os.getpid()} holds {held // 2**20} MiB with the store open, over half "
+                f"of --max-memory {options.max_memory}: raise it, or serve the store --on-disk",
+                file=sys.stderr,
+                flush=True,
+            )
         if options.supervised:
             from .run import REPLACED_SIGNAL
 
@@ -411,8 +451,11 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         Mount("/static", StaticFiles(packages=[("budgetkg", "static")]), name="static"),
         Route("/{path:path}", resource),
     ]
-    middleware = [Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"],
-                             allow_headers=["Accept", "Content-Type"])]
+    middleware = [
+        Middleware(
+            CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["Accept", "Content-Type"]
+        )
+    ]
 
     async def http_error(request: Request, exc: Exception) -> Response:
         # Starlette's own answers (an unknown static file, a method a route does not take) in the one error shape.
@@ -428,6 +471,11 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         # answers with it, then raises the exception again for the server to log).
         return error(500, "Internal Server Error")
 
-    return BudgetkgApp(sparql, security_headers(options.public_url), routes=routes, middleware=middleware,
-                       lifespan=lifespan, exception_handlers={HTTPException: http_error, StoreUnreadable: store_unreadable,
-                                                              Exception: internal_error})
+    return BudgetkgApp(
+        sparql,
+        security_headers(options.public_url),
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error, StoreUnreadable: store_unreadable, Exception: internal_error},
+    )

@@ -106,8 +106,12 @@ class _Bounds(_Protocol):
         if len(self.connections) > self.limits.max_connections:
             oldest = next(iter(_waiting), None)
             if oldest is None:
-                self._answer(503, f"this server process is answering {self.limits.max_connections} connections, "
-                                  "its limit; try again shortly", retry_after=True)
+                self._answer(
+                    503,
+                    f"this server process is answering {self.limits.max_connections} connections, "
+                    "its limit; try again shortly",
+                    retry_after=True,
+                )
                 return
             oldest._expired()
         self._arm()
@@ -120,8 +124,11 @@ class _Bounds(_Protocol):
         while data and not self.transport.is_closing():
             room = limit - self._head_bytes if self._reading_head() else limit
             if room <= 0:
-                self._answer(431, f"the request's head (request line and header fields) is longer than "
-                                  f"{limit} bytes, this server's limit")
+                self._answer(
+                    431,
+                    f"the request's head (request line and header fields) is longer than "
+                    f"{limit} bytes, this server's limit",
+                )
                 return
             piece, data = data[:room], data[room:]
             if self._reading_head():
@@ -178,8 +185,11 @@ class _Bounds(_Protocol):
         if self._fields > MAX_HEADER_FIELDS:
             self._refusal = (431, f"the request has more than {MAX_HEADER_FIELDS} header fields, this server's limit")
         elif self._field_bytes > self.limits.max_header_bytes:
-            self._refusal = (431, f"the request's header fields are longer than {self.limits.max_header_bytes} "
-                                  "bytes, this server's limit")
+            self._refusal = (
+                431,
+                f"the request's header fields are longer than {self.limits.max_header_bytes} "
+                "bytes, this server's limit",
+            )
         if self._refusal:
             raise _Refused()  # the parser stops, and uvicorn answers with send_400_response
         super().on_header(name, value)
@@ -226,12 +236,17 @@ class _Bounds(_Protocol):
         cycle = self.cycle
         if cycle is None or cycle.response_complete:
             body = error(status, message).body
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                       (b"connection", b"close"), *([(b"retry-after", b"1")] if retry_after else []),
-                       *self.limits.headers]
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                *([(b"retry-after", b"1")] if retry_after else []),
+                *self.limits.headers,
+            ]
             head = f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}\r\n".encode()
-            self.transport.write(head + b"".join(name + b": " + value + b"\r\n" for name, value in headers)
-                                 + b"\r\n" + body)
+            self.transport.write(
+                head + b"".join(name + b": " + value + b"\r\n" for name, value in headers) + b"\r\n" + body
+            )
         self.transport.close()
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from ..store import LiveStore
+from ..load.store import LiveStore
 
 __all__ = ["Database", "FOLLOW_SECONDS", "StoreUnreadable"]
 
@@ -25,7 +25,7 @@ class StoreUnreadable(OSError):
 
 class Database:
     """The live database of a store (on disk, or a copy in memory: see
-    :func:`budgetkg.store.open_store`), opened again when a rebuild swaps it."""
+    :func:`budgetkg.load.store.open_store`), opened again when a rebuild swaps it."""
 
     def __init__(self, store_dir: Path, *, in_memory: bool | None = False) -> None:
         self._live = LiveStore(store_dir, in_memory=in_memory)

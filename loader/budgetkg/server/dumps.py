@@ -11,20 +11,27 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from ..export import export_file, write_export
-from ..store import generations, open_store
+from ..load.store import generations, open_store
+from ..publish.export import export_file, write_export
 from .database import StoreUnreadable
 from .describe import Dump
 
 __all__ = ["write_dumps", "DumpFolders"]
 
-_MEDIA = {"ttl": "text/turtle", "trig": "application/trig", "jsonld": "application/ld+json",
-          "rdf": "application/rdf+xml", "gz": "application/gzip", "json": "application/json", "csv": "text/csv"}
+_MEDIA = {
+    "ttl": "text/turtle",
+    "trig": "application/trig",
+    "jsonld": "application/ld+json",
+    "rdf": "application/rdf+xml",
+    "gz": "application/gzip",
+    "json": "application/json",
+    "csv": "text/csv",
+}
 
 
 def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
     """Write the dumps of the store into ``folder``, streamed (a province's store does not fit in memory)."""
-    from ..fdp import write_fdp
+    from ..publish.fdp import write_fdp
 
     for fmt, suffix in (("ttl", "ttl"), ("trig", "trig"), ("jsonld", "jsonld"), ("rdfxml", "rdf")):
         export_file(store, fmt, folder / f"budgetkg.{suffix}")

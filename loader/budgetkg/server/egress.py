@@ -35,6 +35,7 @@ import socket
 import sys
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 __all__ = ["unavailable", "destinations", "install", "guard", "warn_if_unavailable"]
@@ -59,8 +60,12 @@ def _act_errno(code: int) -> int:
 
 
 class _Data(ctypes.Structure):
-    _fields_ = [("nr", ctypes.c_int), ("arch", ctypes.c_uint32), ("instruction_pointer", ctypes.c_uint64),
-                ("args", ctypes.c_uint64 * 6)]
+    _fields_ = [
+        ("nr", ctypes.c_int),
+        ("arch", ctypes.c_uint32),
+        ("instruction_pointer", ctypes.c_uint64),
+        ("args", ctypes.c_uint64 * 6),
+    ]
 
 
 class _Notif(ctypes.Structure):
@@ -72,7 +77,12 @@ class _Resp(ctypes.Structure):
 
 
 class _ArgCmp(ctypes.Structure):
-    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
+    _fields_ = [
+        ("arg", ctypes.c_uint),
+        ("op", ctypes.c_int),
+        ("datum_a", ctypes.c_uint64),
+        ("datum_b", ctypes.c_uint64),
+    ]
 
 
 def _library() -> ctypes.CDLL:
@@ -86,8 +96,13 @@ def _library() -> ctypes.CDLL:
     lib.seccomp_release.argtypes, lib.seccomp_release.restype = [ctypes.c_void_p], None
     lib.seccomp_attr_set.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]
     lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
-    lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
-                                           ctypes.POINTER(_ArgCmp)]
+    lib.seccomp_rule_add_array.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.POINTER(_ArgCmp),
+    ]
     lib.seccomp_load.argtypes = [ctypes.c_void_p]
     lib.seccomp_notify_fd.argtypes = [ctypes.c_void_p]
     lib.seccomp_notify_receive.argtypes = [ctypes.c_int, ctypes.POINTER(_Notif)]
@@ -106,8 +121,10 @@ def unavailable() -> str | None:
         return f"libseccomp (libseccomp.so.2, Debian's libseccomp2) cannot be loaded: {exc}"
     level = lib.seccomp_api_get()
     if level < _API_NOTIFY_TSYNC:
-        return (f"the kernel or libseccomp cannot hand a whole process's connections to a thread (libseccomp API "
-                f"level {level}, {_API_NOTIFY_TSYNC} needed: Linux 5.7 and libseccomp 2.5)")
+        return (
+            f"the kernel or libseccomp cannot hand a whole process's connections to a thread (libseccomp API "
+            f"level {level}, {_API_NOTIFY_TSYNC} needed: Linux 5.7 and libseccomp 2.5)"
+        )
     if not os.access("/proc/self/mem", os.R_OK):
         return "/proc is not mounted, so a connection's address cannot be read"
     return None
@@ -116,7 +133,7 @@ def unavailable() -> str | None:
 def _nameservers() -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     found: set[ipaddress.IPv4Address | ipaddress.IPv6Address] = set()
     try:
-        lines = open("/etc/resolv.conf", encoding="utf-8", errors="replace").read().splitlines()
+        lines = Path("/etc/resolv.conf").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return found
     for line in lines:
@@ -208,7 +225,9 @@ def _destination(raw: bytes) -> Address | str | None:
 class _Guard:
     """The thread that answers the filter's notifications."""
 
-    def __init__(self, lib: ctypes.CDLL, fd: int, allowed: frozenset[Address], calls: dict[int, tuple[int, int]]) -> None:
+    def __init__(
+        self, lib: ctypes.CDLL, fd: int, allowed: frozenset[Address], calls: dict[int, tuple[int, int]]
+    ) -> None:
         self.lib, self.fd, self.allowed = lib, fd, allowed
         self.calls = calls  # syscall number -> (argument holding the address, argument holding its length)
         self.reported = 0
@@ -225,8 +244,11 @@ class _Guard:
         if self.reported < _REPORTED_AT_MOST:
             self.reported += 1
             what = f"{found[0]}:{found[1]}" if isinstance(found, tuple) else "an address of another kind"
-            print(f"budgetkg: the egress guard refused a connection to {what}: not an --allow-service endpoint",
-                  file=sys.stderr, flush=True)
+            print(
+                f"budgetkg: the egress guard refused a connection to {what}: not an --allow-service endpoint",
+                file=sys.stderr,
+                flush=True,
+            )
         return False
 
     def serve(self) -> None:
@@ -243,8 +265,12 @@ class _Guard:
                 if failures < 100:
                     continue
                 # Closing the descriptor makes every guarded call fail (ENOSYS): closed, not open.
-                print(f"budgetkg: the egress guard stops ({os.strerror(ctypes.get_errno())}); "
-                      "connections from this process now fail", file=sys.stderr, flush=True)
+                print(
+                    f"budgetkg: the egress guard stops ({os.strerror(ctypes.get_errno())}); "
+                    "connections from this process now fail",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 os.close(self.fd)
                 return
             failures = 0
@@ -285,6 +311,7 @@ def install(endpoints: Iterable[str]) -> str | None:
         if not ctx:
             return "libseccomp could not start a filter"
         try:
+
             def number(name: str) -> int:
                 return lib.seccomp_syscall_resolve_name(name.encode())
 
@@ -327,8 +354,12 @@ def warn_if_unavailable() -> None:
     """Say once (in the command's process) that the server processes will run without the guard."""
     reason = unavailable()
     if reason is not None:
-        print(f"budgetkg: wall 2 of SERVICE's allow-list, the egress guard, is missing: {reason}; what a query may "
-              "reach is checked on the parsed query alone", file=sys.stderr, flush=True)
+        print(
+            f"budgetkg: wall 2 of SERVICE's allow-list, the egress guard, is missing: {reason}; what a query may "
+            "reach is checked on the parsed query alone",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def guard(endpoints: Iterable[str]) -> None:
@@ -341,5 +372,9 @@ def guard(endpoints: Iterable[str]) -> None:
     except Exception as exc:  # the server starts all the same
         reason = f"{type(exc).__name__}: {exc}"
     if reason is not None:
-        print(f"budgetkg: the egress guard could not be installed in server process {os.getpid()}: {reason}; what "
-              "a query may reach is checked on the parsed query alone", file=sys.stderr, flush=True)
+        print(
+            f"budgetkg: the egress guard could not be installed in server process {os.getpid()}: {reason}; what "
+            "a query may reach is checked on the parsed query alone",
+            file=sys.stderr,
+            flush=True,
+        )

@@ -17,7 +17,7 @@ from pyoxigraph import NamedNode, RdfFormat, Store
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from ..prefixes import prefix_table
+from ..rdf.prefixes import prefix_table
 from .accept import media_ranges
 from .answers import GRAPH_FORMATS
 from .database import Database
@@ -48,22 +48,25 @@ def wants_html(accept: str) -> bool:
 
 def _href(iri: str, base: str) -> str:
     if iri.startswith(base):
-        return "/" + iri[len(base):]
+        return "/" + iri[len(base) :]
     if iri.startswith(VOCAB + "codelist/") or iri.startswith(VOCAB + "structure/"):
-        return "/" + iri[len(VOCAB):]
+        return "/" + iri[len(VOCAB) :]
     if iri.startswith(BKG):
-        return "/ontology#" + iri[len(BKG):]
+        return "/ontology#" + iri[len(BKG) :]
     return iri
 
 
 def _short(iri: str) -> str:
     """``prefix:name`` for an IRI in a namespace of the prefix table (the longest that fits), else the IRI."""
-    fits = [(ns, prefix) for prefix, ns in prefix_table().items()
-            if iri.startswith(ns) and re.fullmatch(r"[\w-]+", iri[len(ns):])]
+    fits = [
+        (ns, prefix)
+        for prefix, ns in prefix_table().items()
+        if iri.startswith(ns) and re.fullmatch(r"[\w-]+", iri[len(ns) :])
+    ]
     if not fits:
         return iri
     ns, prefix = max(fits, key=lambda fit: len(fit[0]))
-    return f"{prefix}:{iri[len(ns):]}"
+    return f"{prefix}:{iri[len(ns) :]}"
 
 
 async def _select(queries: QueryRunner, store: Store, query: str, max_rows: int) -> list[dict]:
@@ -75,8 +78,9 @@ async def _select(queries: QueryRunner, store: Store, query: str, max_rows: int)
     return json.loads(outcome.content)["results"]["bindings"]
 
 
-async def resource_response(request: Request, iri: str, queries: QueryRunner, database: Database, templates,
-                            options) -> Response:
+async def resource_response(
+    request: Request, iri: str, queries: QueryRunner, database: Database, templates, options
+) -> Response:
     try:
         node = NamedNode(iri)
     except ValueError:
@@ -95,10 +99,21 @@ async def resource_response(request: Request, iri: str, queries: QueryRunner, da
         store = await database.store()
         # Both at once: with a query thread free for each, the page waits for one query, not two.
         outgoing, incoming = await asyncio.gather(
-            _select(queries, store, f"""SELECT ?p ?o ?ol WHERE {{ {node} ?p ?o .
-                OPTIONAL {{ ?o {label} ?ol FILTER(LANG(?ol) IN ("zh", "")) }} }}""", options.max_rows),
-            _select(queries, store, f"""SELECT ?s ?p ?sl WHERE {{ ?s ?p {node} .
-                OPTIONAL {{ ?s {label} ?sl FILTER(LANG(?sl) IN ("zh", "")) }} }} LIMIT 201""", 201))
+            _select(
+                queries,
+                store,
+                f"""SELECT ?p ?o ?ol WHERE {{ {node} ?p ?o .
+                OPTIONAL {{ ?o {label} ?ol FILTER(LANG(?ol) IN ("zh", "")) }} }}""",
+                options.max_rows,
+            ),
+            _select(
+                queries,
+                store,
+                f"""SELECT ?s ?p ?sl WHERE {{ ?s ?p {node} .
+                OPTIONAL {{ ?s {label} ?sl FILTER(LANG(?sl) IN ("zh", "")) }} }} LIMIT 201""",
+                201,
+            ),
+        )
     except ProtocolError as exc:
         return error(exc.status, str(exc))
     except QueryTimeout:
@@ -116,8 +131,11 @@ async def resource_response(request: Request, iri: str, queries: QueryRunner, da
         if key in seen:
             continue
         text = b.get("ol", {}).get("value") or (o["value"] if o["type"] != "uri" else _short(o["value"]))
-        value = {"text": text, "href": _href(o["value"], base) if o["type"] == "uri" else None,
-                 "note": o.get("xml:lang") or (_short(o["datatype"]) if o.get("datatype") else "")}
+        value = {
+            "text": text,
+            "href": _href(o["value"], base) if o["type"] == "uri" else None,
+            "note": o.get("xml:lang") or (_short(o["datatype"]) if o.get("datatype") else ""),
+        }
         seen[key] = {"predicate": {"iri": p, "text": _short(p), "href": _href(p, base)}, "value": value}
         if p in LABELS:
             labels.append({"value": o["value"], "lang": o.get("xml:lang", "")})
@@ -135,11 +153,28 @@ async def resource_response(request: Request, iri: str, queries: QueryRunner, da
     if source and "document" not in source:
         source["document"] = "the source document"
     rows = sorted(seen.values(), key=lambda r: (r["predicate"]["text"], r["value"]["text"]))
-    title = next((l["value"] for l in labels if l["lang"] == "zh"), None) or (labels[0]["value"] if labels else iri)
-    into = [{"subject": {"text": b.get("sl", {}).get("value") or _short(b["s"]["value"]), "href": _href(b["s"]["value"], base)},
-             "predicate": {"text": _short(b["p"]["value"])}} for b in incoming[:200]]
+    title = next((label["value"] for label in labels if label["lang"] == "zh"), None) or (
+        labels[0]["value"] if labels else iri
+    )
+    into = [
+        {
+            "subject": {
+                "text": b.get("sl", {}).get("value") or _short(b["s"]["value"]),
+                "href": _href(b["s"]["value"], base),
+            },
+            "predicate": {"text": _short(b["p"]["value"])},
+        }
+        for b in incoming[:200]
+    ]
     html = templates.get_template("resource.html").render(
-        title=title, iri=iri, path=request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path, labels=sorted(labels, key=lambda l: l["lang"], reverse=True),
-        types=types, properties=rows, incoming=into, incoming_more=len(incoming) > 200,
-        source=source if "line" in source else None)
+        title=title,
+        iri=iri,
+        path=request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path,
+        labels=sorted(labels, key=lambda label: label["lang"], reverse=True),
+        types=types,
+        properties=rows,
+        incoming=into,
+        incoming_more=len(incoming) > 200,
+        source=source if "line" in source else None,
+    )
     return HTMLResponse(html, headers={"Vary": "Accept"})

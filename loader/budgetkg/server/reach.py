@@ -127,14 +127,18 @@ def _parse(text: str, update: bool) -> Reach:
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     if len(text) > MAX_CHECKED_CHARS:
-        raise Unreadable(f"it is {len(text):,} characters long, and this endpoint checks requests that name "
-                         f"SERVICE{' or LOAD' if update else ''} of at most {MAX_CHECKED_CHARS:,}")
+        raise Unreadable(
+            f"it is {len(text):,} characters long, and this endpoint checks requests that name "
+            f"SERVICE{' or LOAD' if update else ''} of at most {MAX_CHECKED_CHARS:,}"
+        )
     if "\\u" in text.lower():
         # rdflib decodes codepoint escapes in the whole text before parsing it, as SPARQL 1.1
         # says; the engine decodes them only inside IRIs and strings.  An escaped quote in a
         # string then hides a SERVICE from one of them: refuse rather than guess.
-        raise Unreadable("it has a codepoint escape (\\u or \\U), which this endpoint and its engine read "
-                         "differently; write the characters themselves")
+        raise Unreadable(
+            "it has a codepoint escape (\\u or \\U), which this endpoint and its engine read "
+            "differently; write the characters themselves"
+        )
     # The engine ends a comment at a carriage return, rdflib only at a line feed: `# …\rSERVICE`
     # would hide a SERVICE from rdflib.  Elsewhere the two are alike to both (white space, or
     # not allowed in an IRI or a short string), so rdflib reads the text with line feeds.
@@ -145,7 +149,7 @@ def _parse(text: str, update: bool) -> Reach:
             prologue = None
             resolved = []
             # Each operation's prologue adds to the ones before it, as in rdflib's translateUpdate.
-            for declarations, operation in zip(operations.prologue or [], operations.request or []):
+            for declarations, operation in zip(operations.prologue or [], operations.request or [], strict=False):
                 prologue = translatePrologue(declarations, None, None, prologue)
                 resolved.append(traverse(operation, visitPost=partial(translatePName, prologue=prologue)))
             return _walk(resolved)
@@ -225,12 +229,16 @@ def refusal(text: str, *, update: bool, allowed: Collection[str]) -> tuple[int, 
     if found.loads:
         return 403, f"LOAD is refused by this endpoint (LOAD <{found.loads[0]}>)"
     if found.variables:
-        return 403, (f"SERVICE {', '.join(found.variables)} is refused: this endpoint calls only the endpoints on "
-                     "its allow-list, named by their IRI (start the server with --allow-service URL)")
+        return 403, (
+            f"SERVICE {', '.join(found.variables)} is refused: this endpoint calls only the endpoints on "
+            "its allow-list, named by their IRI (start the server with --allow-service URL)"
+        )
     refused = sorted({t for t in found.services if t not in allowed})
     if refused:
-        return 403, (f"SERVICE to {', '.join(refused)} is refused: not on this endpoint's allow-list "
-                     "(start the server with --allow-service URL)")
+        return 403, (
+            f"SERVICE to {', '.join(refused)} is refused: not on this endpoint's allow-list "
+            "(start the server with --allow-service URL)"
+        )
     return None
 
 
@@ -260,5 +268,6 @@ async def check(text: str, *, update: bool, allowed: Collection[str]) -> JSONRes
         found = refusal(text, update=update, allowed=allowed)
     else:
         found = await asyncio.get_running_loop().run_in_executor(
-            _checker_thread(), lambda: refusal(text, update=update, allowed=allowed))
+            _checker_thread(), lambda: refusal(text, update=update, allowed=allowed)
+        )
     return None if found is None else error(*found)

@@ -10,10 +10,15 @@ from starlette.responses import JSONResponse
 __all__ = ["error", "unreadable"]
 
 
-def error(status: int, message: str, *, errors: list[str] | None = None, headers: Mapping[str, str] | None = None) -> JSONResponse:
+def error(
+    status: int, message: str, *, errors: list[str] | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     """Every error of the server has this one JSON shape."""
-    return JSONResponse({"ok": False, "status": status, "error": message, "errors": errors or [message]},
-                        status_code=status, headers=headers)
+    return JSONResponse(
+        {"ok": False, "status": status, "error": message, "errors": errors or [message]},
+        status_code=status,
+        headers=headers,
+    )
 
 
 def unreadable(exc: OSError) -> JSONResponse:

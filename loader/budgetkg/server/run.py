@@ -26,7 +26,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pyoxigraph import NamedNode
-
 from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
 from ..errors import BudgetkgError
@@ -151,21 +150,29 @@ def run_server(options: ServerOptions, sock: socket.socket) -> bool:
     try:
         Standing.create(supervisor_dir / "clients")
         supervised = replace(options, supervised=True, dumps_dir=dumps_dir, supervisor_dir=supervisor_dir)
-        limits = ConnectionLimits(max_request_bytes=options.max_request_bytes, max_header_bytes=options.max_header_bytes,
-                                  request_timeout=options.request_timeout, max_connections=options.max_connections,
-                                  headers=tuple(security_headers(options.public_url)))
+        limits = ConnectionLimits(
+            max_request_bytes=options.max_request_bytes,
+            max_header_bytes=options.max_header_bytes,
+            request_timeout=options.request_timeout,
+            max_connections=options.max_connections,
+            headers=tuple(security_headers(options.public_url)),
+        )
         config = uvicorn.Config(
             # Made in each server process (they are spawned): the options travel pickled.
-            functools.partial(create_app, supervised), factory=True, workers=options.workers,
+            functools.partial(create_app, supervised),
+            factory=True,
+            workers=options.workers,
             # No access log: at the warning level it is never shown, yet uvicorn would still make each line's parts.
-            log_level="warning", access_log=False,
+            log_level="warning",
+            access_log=False,
             # Each connection's protocol bounds the request's head, the time it takes to arrive, and
             # the connections held (see budgetkg.server.connections); h11's own bound on a head, where
             # uvicorn reads with h11, is the same.
             http=limits,  # type: ignore[arg-type]  # uvicorn calls it as it calls a protocol class
             h11_max_incomplete_event_size=limits.max_head_bytes,
             # A stopping process answers what it holds: each query within the time limit.
-            timeout_graceful_shutdown=int(options.timeout) + 5)
+            timeout_graceful_shutdown=int(options.timeout) + 5,
+        )
         supervisor = Supervisor(config, [sock], supervisor_dir)
         supervisor.run()
         return not any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)

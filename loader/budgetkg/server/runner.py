@@ -101,8 +101,15 @@ class QueryRunner:
     memory limit: the process should stop (at once when ``hurry``: the query keeps allocating).
     """
 
-    def __init__(self, *, timeout: float, on_runaway: Callable[[str, bool], None], threads: int = QUERY_THREADS,
-                 max_memory: int | None = None, max_answer_bytes: int = 16_000_000) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        on_runaway: Callable[[str, bool], None],
+        threads: int = QUERY_THREADS,
+        max_memory: int | None = None,
+        max_answer_bytes: int = 16_000_000,
+    ) -> None:
         self.timeout = timeout
         self.threads = threads
         self.max_memory = max_memory
@@ -135,9 +142,17 @@ class QueryRunner:
             self._jobs.put(None)
         self._started.clear()
 
-    async def run(self, store: Store, query: str, *, max_rows: int, table_format: str = "json",
-                  graph_format: str = "ttl", default_graphs: tuple[str, ...] = (),
-                  named_graphs: tuple[str, ...] = ()) -> QueryOutcome:
+    async def run(
+        self,
+        store: Store,
+        query: str,
+        *,
+        max_rows: int,
+        table_format: str = "json",
+        graph_format: str = "ttl",
+        default_graphs: tuple[str, ...] = (),
+        named_graphs: tuple[str, ...] = (),
+    ) -> QueryOutcome:
         """The answer of ``query`` on ``store`` (see :func:`budgetkg.server.answers.answer`).
 
         :raises QueryTimeout: when it is not answered within the time limit.
@@ -147,8 +162,10 @@ class QueryRunner:
         if self._hurry:
             raise ProcessStopping()
         loop = asyncio.get_running_loop()
-        job = _Job((store, query, max_rows, table_format, graph_format, (default_graphs, named_graphs),
-                    self.max_answer_bytes), loop.create_future())
+        job = _Job(
+            (store, query, max_rows, table_format, graph_format, (default_graphs, named_graphs), self.max_answer_bytes),
+            loop.create_future(),
+        )
         # Armed for the job, not for this coroutine: when the client goes away, a query that
         # runs on still has to be found at the limit.
         job.timer = loop.call_later(self.timeout, self._expire, job)
@@ -201,8 +218,12 @@ class QueryRunner:
             job.dropped = not job.started
         self._held.discard(job)
         if not job.future.done():
-            job.future.set_exception(QueryTimeout(f"the query was stopped after {self.timeout:g} s, "
-                                                  "this endpoint's time limit", "time" if running else None))
+            job.future.set_exception(
+                QueryTimeout(
+                    f"the query was stopped after {self.timeout:g} s, this endpoint's time limit",
+                    "time" if running else None,
+                )
+            )
         if running:  # told each time: each such query holds a thread for good
             self.runaway = True
             self._on_runaway(f"a query ran past the {self.timeout:g} s limit", False)
@@ -227,8 +248,9 @@ class QueryRunner:
         with self._lock:
             for job in self._held:
                 job.dropped = not job.started
-            running = sorted((job for job in self._held if job.started and not job.finished),
-                             key=lambda job: job.started_at)
+            running = sorted(
+                (job for job in self._held if job.started and not job.finished), key=lambda job: job.started_at
+            )
         mib = limit // 2**20
         for job in self._held:
             assert job.timer is not None
@@ -236,12 +258,16 @@ class QueryRunner:
             if job.future.done():
                 continue
             if running and job is running[0]:
-                job.future.set_exception(QueryOverMemory(
-                    f"the query needed more than {mib} MiB of memory, this endpoint's limit", "memory"))
+                job.future.set_exception(
+                    QueryOverMemory(f"the query needed more than {mib} MiB of memory, this endpoint's limit", "memory")
+                )
             elif job in running:
-                job.future.set_exception(QueryOverMemory(
-                    f"this server process passed its {mib} MiB memory limit (another query took it) while "
-                    "this query ran; try again"))
+                job.future.set_exception(
+                    QueryOverMemory(
+                        f"this server process passed its {mib} MiB memory limit (another query took it) while "
+                        "this query ran; try again"
+                    )
+                )
             else:
                 job.future.set_exception(ProcessStopping())
         self._held.clear()

@@ -25,12 +25,17 @@ def security_headers(public_url: str) -> list[tuple[bytes, bytes]]:
     """
     parts = urlsplit(public_url)
     public_origin = f"{parts.scheme}://{parts.netloc}"
-    policy = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-              f"font-src 'self' data:; connect-src 'self' {public_origin}; base-uri 'none'; form-action 'self'; "
-              "frame-ancestors 'none'")
-    return [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-            (b"content-security-policy", policy.encode("latin-1")),
-            (b"referrer-policy", b"strict-origin-when-cross-origin")]
+    policy = (
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        f"font-src 'self' data:; connect-src 'self' {public_origin}; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+    return [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", policy.encode("latin-1")),
+        (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    ]
 
 
 def with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:

@@ -2,9 +2,9 @@
 
 pyoxigraph cannot stop an update once it runs (an ``INSERT … WHERE`` over a cross join ran a
 minute past a 5 s limit), and run in the server's event loop one blocked every request of
-its process.  Each update runs in a child process (``python -m budgetkg.updates``, the
+its process.  Each update runs in a child process (``python -m budgetkg.server.update_process``, the
 update on its standard input) that is killed at the limit: the event loop stays free, and
-the store stays as it was, since :func:`budgetkg.store.apply_update` writes a copy that only
+the store stays as it was, since :func:`budgetkg.load.store.apply_update` writes a copy that only
 a finished update swaps in (the copy a killed one leaves is removed at once, or by the next
 build or update).
 
@@ -51,8 +51,9 @@ class UpdateRunner:
         :mod:`budgetkg.server.egress`), those an update's ``WHERE`` may call with SERVICE.
     """
 
-    def __init__(self, store: Path, timeout: float, max_waiting: int = MAX_WAITING,
-                 allow_service: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, store: Path, timeout: float, max_waiting: int = MAX_WAITING, allow_service: tuple[str, ...] = ()
+    ) -> None:
         self.store, self.timeout, self.max_waiting = store, timeout, max_waiting
         self.allow_service = allow_service
         self._turn = asyncio.Lock()
@@ -107,8 +108,10 @@ class UpdateRunner:
             await asyncio.to_thread(_remove_leftovers, self.store)
             return UpdateOutcome("timeout")
         if "outcome" not in said:  # the child died (its log says why); swapped in or not
-            return UpdateOutcome("applied" if self._swapped(said.get("database")) else "error",
-                                 "the update's process stopped before it was done")
+            return UpdateOutcome(
+                "applied" if self._swapped(said.get("database")) else "error",
+                "the update's process stopped before it was done",
+            )
         return UpdateOutcome(said["outcome"], said.get("message", ""))
 
     def _swapped(self, database: str | None) -> bool:
@@ -121,9 +124,12 @@ class UpdateRunner:
 def _run_child(store: Path, update: str, seconds: float, allow_service: tuple[str, ...]) -> tuple[dict[str, str], bool]:
     """Run the child on ``update`` for at most ``seconds``: what it said, and whether it was stopped."""
     # Its errors (a traceback) go to the server's log, never to the client.
-    child = subprocess.Popen([sys.executable, "-m", "budgetkg.updates", str(store), f"{seconds:.3f}",
-                              *allow_service],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "budgetkg.server.update_process", str(store), f"{seconds:.3f}", *allow_service],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=None,
+    )
     stopped = False
     try:
         out, _ = child.communicate(update.encode("utf-8"), timeout=seconds)
@@ -145,6 +151,6 @@ def _run_child(store: Path, update: str, seconds: float, allow_service: tuple[st
 
 
 def _remove_leftovers(store: Path) -> None:
-    from ..store import remove_leftovers
+    from ..load.store import remove_leftovers
 
     remove_leftovers(store)

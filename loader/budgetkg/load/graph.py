@@ -1,0 +1,211 @@
+"""Building the knowledge graph: documents → named graphs, plus the shared vocabulary graph.
+
+The orchestration: which documents, in workers or in turn, in groups bulk-loaded into a new
+store; one document's unit of work is :mod:`budgetkg.load.documents`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
+
+from ..errors import BudgetkgError
+from ..rdf.codelists import all_codelist_triples
+from ..rdf.graphs import CODES_GRAPH, VOCABULARY_GRAPH
+from ..rdf.iri import DEFAULT_BASE
+from ..rdf.namespaces import BKG, PROV, SKOS
+from ..rdf.structure import structure_triples
+from ..resources import default_document, ontology_dir
+from .documents import DocumentSummary, Source, dataset_graph, document_graph, graph_name, source_name, summarize
+from .pipeline import in_groups, mapped_in_workers, read_in_turn
+from .store import BuildResult, StoreMissing, open_store, rebuild, solutions
+
+__all__ = ["BuildSummary", "vocabulary_quads", "settle_reference_graphs", "SETTLE_OPERATIONS", "build"]
+
+
+# With many documents, those mapped while the last bulk load ran go into the next one, up to
+# this many: fewer loads write fewer files (100 generated documents: 59-65 s instead of
+# 72-82 s; 8 a group was no faster).  The build holds about two groups' N-Quads (the group
+# loading, the next one arriving), so groups also end at GROUP_BYTES of N-Quads: the
+# bundled document's are 44 MiB, four times a generated one's.
+GROUP_DOCUMENTS = 4
+GROUP_BYTES = 64 * 2**20
+
+
+@dataclass
+class BuildSummary:
+    store: Path
+    documents: list[DocumentSummary] = field(default_factory=list)
+    vocabulary_triples: int = 0
+    quads: int = 0
+    graphs: int = 0  # named graphs in the store: the documents', the vocabulary, the reference graphs
+
+
+def vocabulary_quads() -> list[Quad]:
+    """The ontology, the code lists and the table structures, in the vocabulary graph."""
+    quads = [
+        Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH)
+        for t in parse(ontology_dir().joinpath("budgetkg.ttl").read_bytes(), format=RdfFormat.TURTLE)
+    ]
+    quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in all_codelist_triples()]
+    quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in structure_triples()]
+    return list(dict.fromkeys(quads))
+
+
+# Builds add to the reference graph of codes as printed; what they add is settled each time:
+# a code since added to the code lists is described there instead, and a code printed with
+# several names (by several documents) keeps the first in Unicode order as its name, the others
+# as alternative names, whatever order the documents were built in.
+_SETTLE_CODES = (
+    f"""
+PREFIX skos: <{SKOS.base}>
+DELETE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c ?p ?o . ?x ?q ?c }} }}
+WHERE {{ GRAPH <{VOCABULARY_GRAPH.value}> {{ ?c a skos:Concept }}
+         GRAPH <{CODES_GRAPH.value}> {{ {{ ?c ?p ?o }} UNION {{ ?x ?q ?c }} }} }}
+""",
+    f"""
+PREFIX skos: <{SKOS.base}>
+DELETE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name }} }}
+INSERT {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:altLabel ?name }} }}
+WHERE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name, ?first
+         FILTER(LANG(?first) = LANG(?name) && STR(?first) < STR(?name)) }} }}
+""",
+)
+
+
+# An organisation no document graph lists any more (a unit renamed in a rebuilt document)
+# leaves the organisations graph; so does an alternative name of a unit that no document's
+# tables print any more (each document notes them on where it lists the unit).
+_SETTLE_ORGANISATIONS = (
+    f"""
+PREFIX bkg: <{BKG.base}>
+DELETE {{ GRAPH ?r {{ ?o ?p ?v . ?x ?q ?o }} }}
+WHERE {{ {{ SELECT DISTINCT ?r ?o WHERE {{
+           GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a ?kind }}
+           VALUES ?kind {{ bkg:Department bkg:BudgetUnit bkg:Division }}
+           FILTER NOT EXISTS {{ GRAPH ?g {{ ?o bkg:sourceDocument ?document }} }} }} }}
+         GRAPH ?r {{ {{ ?o ?p ?v }} UNION {{ ?x ?q ?o }} }} }}
+""",
+    f"""
+PREFIX bkg: <{BKG.base}>
+PREFIX prov: <{PROV.base}>
+PREFIX skos: <{SKOS.base}>
+DELETE {{ GRAPH ?r {{ ?o skos:altLabel ?name }} }}
+WHERE {{ GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a bkg:BudgetUnit ; skos:altLabel ?name }}
+         FILTER NOT EXISTS {{ GRAPH ?g {{ ?o prov:qualifiedDerivation ?listed . ?listed bkg:printedName ?name }} }} }}
+""",
+)
+
+# Every operation of the settling, in order, one SPARQL Update operation each: what
+# budgetkg.query.remote.settle sends to an endpoint that several stores were pushed to.
+SETTLE_OPERATIONS = (*_SETTLE_ORGANISATIONS, *_SETTLE_CODES)
+
+
+# Before the reference graphs, each document's graph described its organisations itself.
+_EARLIER_LAYOUT = f"""
+PREFIX bkg: <{BKG.base}>
+SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g a bkg:BudgetDataset . ?unit a bkg:BudgetUnit }} }}
+"""
+
+
+def _refuse_earlier_layout(store: Path | None, replacing: set[str]) -> None:
+    """Refuse, before any work, a store that would keep a graph built by an earlier budgetkg: it
+    describes the organisations itself, and beside the reference graphs the union of graphs
+    would state them twice."""
+    try:
+        old = open_store(store)
+    except StoreMissing:
+        return
+    for row in solutions(old, _EARLIER_LAYOUT):
+        if row["g"].value not in replacing:
+            raise BudgetkgError(
+                f"the store keeps {row['g'].value}, built by an earlier budgetkg that described the "
+                "organisations in each document's graph; build every document again into an empty "
+                "store: budgetkg build --replace-all DOCS"
+            )
+
+
+def settle_reference_graphs(store: Store) -> None:
+    """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS)."""
+    for operation in (*_SETTLE_ORGANISATIONS, *(_SETTLE_CODES if store.contains_named_graph(CODES_GRAPH) else ())):
+        store.update(operation)
+
+
+def build(
+    documents: Iterable[Source] | None = None,
+    *,
+    store: Path | None = None,
+    base: str = DEFAULT_BASE,
+    replace_all: bool = False,
+    progress: Callable[[DocumentSummary], None] | None = None,
+) -> BuildSummary:
+    """Build documents into the store, each into its own named graph, atomically.
+
+    Documents are read, checked and mapped one at a time (memory does not grow with
+    their number); with several documents, worker processes map the next ones while
+    the store loads (:mod:`budgetkg.load.pipeline`).  A document that cannot be read stops
+    the build and leaves the store as it was.
+
+    :param documents: paths of disclosures; None builds the bundled document.
+    :param store: the store folder (default: :func:`budgetkg.load.store.default_store_path`).
+    :param base: the base of data IRIs (code lists and ontology terms never change).
+    :param replace_all: start from an empty store instead of keeping other graphs.
+    :param progress: called with the summary of each document once it is mapped.
+    """
+    sources = list(documents) if documents is not None else [default_document()]
+    summary = BuildSummary(store=Path(store) if store else Path())
+
+    def mapped() -> Iterator[Sequence[tuple[NamedNode, list[Quad] | bytes, DocumentSummary]]]:
+        if len(sources) > 1:
+            yield from in_groups(
+                mapped_in_workers(sources, base),
+                most=GROUP_DOCUMENTS,
+                budget=GROUP_BYTES,
+                weight=lambda mapped: len(mapped[1]),
+            )
+            return
+        for source in sources:
+            report, quads = document_graph(source, base=base)
+            yield [(graph_name(quads), quads, summarize(report, quads))]
+
+    def batches() -> Iterator[tuple[Sequence[NamedNode], list[Quad] | bytes | BinaryIO]]:
+        vocab = vocabulary_quads()
+        summary.vocabulary_triples = len(vocab)
+        yield (VOCABULARY_GRAPH,), vocab
+        for group in mapped():
+            for _, _, s in group:
+                summary.documents.append(s)
+                if progress:
+                    progress(s)
+            if len(group) == 1:
+                yield (group[0][0],), group[0][1]
+            else:
+                names, parts = [graph for graph, _, _ in group], [cast(bytes, quads) for _, quads, _ in group]
+                # in_groups' own list: emptied, it leaves the reader alone holding the N-Quads, and
+                # the reader lets each document's go once read.
+                cast(list, group).clear()
+                yield names, read_in_turn(parts)
+
+    graph_of: dict[str, Source] = {}
+    for source in sources:
+        graph = dataset_graph(source, base=base)
+        if graph in graph_of:
+            raise BudgetkgError(
+                f"{source_name(graph_of[graph])} and {source_name(source)} both describe the same department and "
+                f"year ({graph}): build one of them, or give them different titles"
+            )
+        graph_of[graph] = source
+    replacing = {VOCABULARY_GRAPH.value, *graph_of}
+    if not replace_all:
+        _refuse_earlier_layout(store, replacing)
+    result: BuildResult = rebuild(
+        batches(), path=store, replace_all=replace_all, replacing=replacing, settle=settle_reference_graphs
+    )
+    summary.store = result.path
+    summary.quads = result.quads
+    summary.graphs = len(result.graphs)
+    return summary

@@ -1,0 +1,148 @@
+"""Splitting a disclosure into its title, table of contents and four parts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..errors import DocumentError
+from ..template.labels import match_key
+
+__all__ = [
+    "Line",
+    "Parts",
+    "split_lines",
+    "MAX_LINE_CHARS",
+    "split_parts",
+    "require_part",
+    "end_of_part",
+    "heading_text",
+    "is_heading",
+]
+
+_HEADING = re.compile(r"^\s*#{1,6}\s+")
+_PART = re.compile(r"^第([一二三四])部分")
+_PART_NUMBER = {"一": 1, "二": 2, "三": 3, "四": 4}
+_PART_NAMES = {1: "第一部分 概况", 2: "第二部分 部门预算表", 3: "第三部分 部门预算情况说明", 4: "第四部分 名词解释"}
+# The longest line of the bundled document has 537 characters (a project's goal in 表12); 10,000
+# is twenty times that, several pages of prose in one paragraph or cell.  Every step of reading is
+# linear in the text, but some work is per line or per name (the fuzzy matching of names, the
+# cache of match keys), and this bound keeps each of them small whatever the document holds.
+MAX_LINE_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class Line:
+    no: int
+    text: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+def split_lines(text: str, filename: str) -> list[Line]:
+    """The numbered lines of a decoded document.
+
+    :raises DocumentError: ``line-too-long`` for a line of more than ``MAX_LINE_CHARS`` characters.
+    """
+    lines = [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
+    for line in lines:
+        if len(line.text) > MAX_LINE_CHARS:
+            raise DocumentError(
+                "line-too-long",
+                filename,
+                line.no,
+                expected=f"at most {MAX_LINE_CHARS:,} characters on a line",
+                found=f"a line of {len(line.text):,} characters: {line.text[:40]}",
+            )
+    return lines
+
+
+def is_heading(text: str) -> bool:
+    return _HEADING.match(text) is not None
+
+
+def heading_text(text: str) -> str:
+    """A heading without Markdown marks: ``## **四、政府采购情况**`` → ``四、政府采购情况``."""
+    return _HEADING.sub("", text).replace("**", "").strip()
+
+
+def _part_of(text: str) -> int | None:
+    plain = match_key(heading_text(text) if is_heading(text) else text)
+    m = _PART.match(plain)
+    return _PART_NUMBER[m.group(1)] if m else None
+
+
+@dataclass
+class Parts:
+    title: list[Line] = field(default_factory=list)
+    parts: dict[int, list[Line]] = field(default_factory=dict)
+    heading_lines: dict[int, Line] = field(default_factory=dict)
+    kinds: dict[int, str] = field(default_factory=dict)
+
+
+def split_parts(lines: list[Line], filename: str) -> Parts:
+    """Assign every line to the title block, the table of contents or one of the parts.
+
+    The table of contents repeats the part headings; it ends where a part heading
+    appears for the second time.
+    """
+    out = Parts()
+    in_toc = False
+    toc_parts: set[int] = set()
+    current: int | None = None
+    for line in lines:
+        if line.blank:
+            continue
+        text = line.text
+        plain = match_key(heading_text(text))
+        part = _part_of(text) if (is_heading(text) or _PART.match(plain)) else None
+        if plain in ("目录", "目次"):
+            in_toc = True
+            out.kinds[line.no] = "toc"
+            continue
+        if in_toc:
+            if part is not None and part in toc_parts:
+                in_toc = False
+            else:
+                if part is not None:
+                    toc_parts.add(part)
+                out.kinds[line.no] = "toc"
+                continue
+        if part is not None and part not in out.parts and (current is None or part > current):
+            current = part
+            out.parts[part] = []
+            out.heading_lines[part] = line
+            out.kinds[line.no] = "heading"
+            continue
+        if current is None:
+            out.title.append(line)
+            out.kinds[line.no] = "title"
+        else:
+            out.parts[current].append(line)
+    if not out.parts:
+        first = next((ln for ln in lines if not ln.blank), lines[0] if lines else Line(1, ""))
+        raise DocumentError(
+            "not-a-budget",
+            filename,
+            first.no,
+            expected="a department budget disclosure with parts 第一部分 … 第四部分",
+            found=first.text.strip(),
+        )
+    return out
+
+
+def require_part(parts: Parts, number: int, lines: list[Line], filename: str) -> list[Line]:
+    """The lines of part ``number``, or a missing-part error at the line where it should begin."""
+    if number in parts.parts:
+        return parts.parts[number]
+    at = end_of_part(parts, number, lines)
+    found = heading_text(at.text) if at in parts.heading_lines.values() else "the end of the document"
+    raise DocumentError("missing-part", filename, at.no, expected=f"a heading for {_PART_NAMES[number]}", found=found)
+
+
+def end_of_part(parts: Parts, number: int, lines: list[Line]) -> Line:
+    """The line that ends part ``number``: the next part's heading, or the document's last line."""
+    following = [parts.heading_lines[n] for n in sorted(parts.heading_lines) if n > number]
+    return following[0] if following else next((ln for ln in reversed(lines) if not ln.blank), lines[-1])

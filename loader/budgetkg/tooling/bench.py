@@ -1,0 +1,500 @@
+"""Benchmarks: budgetkg against the baselines, measured side by side in one run (``budgetkg bench``).
+
+Every goal is a ratio or a bound measured in the same run, so the figures hold across
+machines.  See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import RdfFormat, Store
+
+from ..errors import BudgetkgError
+from ..load.store import database_bytes, solutions
+
+__all__ = ["Figure", "run_benchmarks"]
+
+# Serving: each server takes this many load runs of `requests`, in turn with its baseline.
+SERVING_ROUNDS = 3
+
+
+@dataclass
+class Figure:
+    section: str
+    name: str
+    value: float
+    unit: str
+    goal: str = ""
+    met: bool | None = None
+
+
+@dataclass
+class Bench:
+    figures: list[Figure] = field(default_factory=list)
+    log: Callable[[str], None] = print
+
+    def add(self, section: str, name: str, value: float, unit: str, goal: str = "", met: bool | None = None) -> None:
+        self.figures.append(Figure(section, name, round(value, 4), unit, goal, met))
+        mark = "" if met is None else ("  ✔" if met else "  ✘")
+        self.log(f"{section:10} {name:58} {value:>12,.3f} {unit:8} {goal}{mark}")
+
+
+def _medians_in_turn(functions: dict[str, Callable[[], float]], runs: int) -> dict[str, float]:
+    """The median of ``runs`` runs of each function, each returning the seconds it measured: run
+    one at a time in turn with the others, the order reversed every round, so that a slow spell
+    of the machine (a shared one here runs the same query 1.5-2× slower for seconds at a time)
+    weighs on every function alike and the ratios between them keep."""
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    order = list(functions.items())
+    for n in range(runs):
+        for name, f in order if n % 2 == 0 else order[::-1]:
+            times[name].append(f())
+    return {name: statistics.median(taken) for name, taken in times.items()}
+
+
+@contextmanager
+def _timed_engine(kind: str, store_dir: Path, ntriples: Path | None = None) -> Iterator[Callable[..., float]]:
+    """A query engine in a process of its own (:mod:`budgetkg.tooling.timed_engine`, which says why);
+    yields ``timed(query, default_graph=None)``, the seconds the engine took to run the query once."""
+    args = [
+        sys.executable,
+        "-m",
+        "budgetkg.tooling.timed_engine",
+        kind,
+        str(store_dir),
+        *([str(ntriples)] if ntriples else []),
+    ]
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True, encoding="utf-8"
+        )
+        assert process.stdin is not None and process.stdout is not None
+        stdin, stdout = process.stdin, process.stdout
+
+        def answer() -> dict[str, Any]:
+            line = stdout.readline()
+            if not line:
+                process.wait()
+                errors.seek(0)
+                raise BudgetkgError(
+                    f"the {kind} engine stopped (exit code {process.returncode}):\n"
+                    + errors.read().decode(errors="replace")[-2000:]
+                )
+            return json.loads(line)
+
+        def timed(query: str, default_graph: list[str] | None = None) -> float:
+            with suppress(OSError):  # the engine stopped: answer() says how
+                stdin.write(json.dumps({"query": query, "default_graph": default_graph}) + "\n")
+                stdin.flush()
+            got = answer()
+            if "error" in got:
+                raise BudgetkgError(f"the {kind} engine could not run a query: {got['error']}")
+            return float(got["seconds"])
+
+        try:
+            answer()  # {"ready": true}, once the engine is loaded
+            yield timed
+        finally:
+            with suppress(OSError):  # the engine may have stopped already
+                stdin.close()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _dump(store_dir: Path, file: Path) -> Path:
+    """The store's quads as N-Quads in a file (pyoxigraph's dump streams them: no sorting needed here)."""
+    Store.read_only(str((store_dir / "current").resolve())).dump(str(file), format=RdfFormat.N_QUADS)
+    return file
+
+
+def _bare_load(nquads: Path, folder: Path) -> float:
+    """Seconds for pyoxigraph to bulk-load an N-Quads file into a new on-disk store."""
+    t = time.perf_counter()
+    store = Store(str(folder))
+    store.bulk_load(path=str(nquads), format=RdfFormat.N_QUADS)
+    store.flush()
+    del store
+    elapsed = time.perf_counter() - t
+    shutil.rmtree(folder)
+    return elapsed
+
+
+def _process(args: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def one_document(b: Bench, tmp: Path, runs: int) -> Path:
+    from ..load.graph import build
+
+    t = time.perf_counter()
+    build(store=tmp / "one")
+    ours = time.perf_counter() - t
+    nq = _dump(tmp / "one", tmp / "one.nq")
+    bare = min(_bare_load(nq, tmp / f"bare-{i}") for i in range(3))
+    b.add("one doc", "read + check + map + load into the on-disk store (s)", ours, "s")
+    b.add("one doc", "bare pyoxigraph bulk load of the same N-Quads (s)", bare, "s")
+    b.add("one doc", "ratio budgetkg / bare load", ours / bare, "×", "≤ 3×", ours / bare <= 3)
+    exe = [sys.executable, "-m", "budgetkg"]
+    # As the Quick start runs it: the build, then the answer to the 科教城 question.
+    wall_build = _process([*exe, "build", "--store", str(tmp / "cli")], runs)
+    b.add("one doc", f"`budgetkg build` wall time, median of {runs}", wall_build, "s", "≤ 1.5 s", wall_build <= 1.5)
+    wall_query = _process([*exe, "query", "kjc-relocation-by-college", "--store", str(tmp / "cli")], runs)
+    b.add(
+        "one doc",
+        f"`budgetkg query kjc-relocation-by-college` wall time, median of {runs}",
+        wall_query,
+        "s",
+        "≤ 1.5 s",
+        wall_query <= 1.5,
+    )
+    return tmp / "one"
+
+
+def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
+    from .synthetic import generate
+
+    last = None
+    for n in sizes:
+        docs = tmp / f"docs-{n}"
+        docs.mkdir()
+        for seed in range(n):
+            (docs / f"synthetic-{seed}.txt").write_text(generate(seed).text, encoding="utf-8")
+        store = tmp / f"many-{n}"
+        # VmHWM, the high-water mark of this process's own memory: getrusage's ru_maxrss
+        # survives fork and exec on Linux, so it would report the benchmark's memory, not the build's.
+        code = (
+            "import sys, time; from pathlib import Path; from budgetkg.load.graph import build; "
+            "t = time.perf_counter(); s = build(sorted(Path(sys.argv[1]).glob('*.txt')), store=Path(sys.argv[2])); "
+            "hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')); "
+            "print(time.perf_counter() - t, s.quads, hwm)"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(docs), str(store)], check=True, capture_output=True, text=True
+        ).stdout.split()
+        seconds, quads, peak_kib = float(out[0]), int(out[1]), int(out[2])
+        shutil.rmtree(docs)
+        nq = _dump(store, tmp / f"many-{n}.nq")
+        bare = _bare_load(nq, tmp / f"bare-many-{n}")
+        nq.unlink()
+        ours_tps, bare_tps = quads / seconds, quads / bare
+        b.add(f"{n} docs", "build time (s)", seconds, "s")
+        b.add(f"{n} docs", "triples per second, budgetkg", ours_tps, "t/s")
+        b.add(f"{n} docs", "triples per second, bare bulk load", bare_tps, "t/s")
+        goal = n >= 100
+        b.add(
+            f"{n} docs",
+            "throughput, share of bare bulk load",
+            ours_tps / bare_tps * 100,
+            "%",
+            "≥ 50 %" if goal else "",
+            (ours_tps / bare_tps >= 0.5) if goal else None,
+        )
+        b.add(
+            f"{n} docs",
+            "peak memory of the build process",
+            peak_kib / 1024,
+            "MiB",
+            "≤ 2048 MiB" if n >= 1000 else "",
+            (peak_kib / 1024 <= 2048) if n >= 1000 else None,
+        )
+        b.add(f"{n} docs", "store size on disk", database_bytes((store / "current").resolve()) / 2**20, "MiB")
+        if last is not None:
+            shutil.rmtree(last)  # only the largest store is queried afterwards
+        last = store
+    return last
+
+
+def queries(b: Bench, store_dir: Path, runs: int, limit: int | None = None) -> None:
+    """Every library query on the on-disk store and on its copy in memory, against an rdflib Graph
+    holding the same triples; each engine in a process of its own (see :mod:`budgetkg.tooling.timed_engine`)."""
+    from ..load.store import open_store
+    from ..publish.export import export_file
+    from ..query.library import bind, library
+    from .timed_engine import KINDS
+
+    ntriples = store_dir.parent / f"{store_dir.name}.nt"
+    export_file(open_store(store_dir), "nt", ntriples)
+    texts = [(q.slug, bind(q.text, q, {})) for q in library() if q.name != "federated-comparison"][:limit]
+    ratios: dict[str, list[float]] = {"on disk": [], "in memory": []}
+    with ExitStack() as engines:
+        timed = {kind: engines.enter_context(_timed_engine(kind, store_dir, ntriples)) for kind in KINDS}
+        for slug, text in texts:
+            medians = _medians_in_turn({kind: partial(run, text) for kind, run in timed.items()}, runs)
+            for where in ratios:
+                ratios[where].append(medians["rdflib"] / medians[where])
+                b.add("queries", f"{slug}: rdflib / pyoxigraph {where}", medians["rdflib"] / medians[where], "×")
+    for where, found in ratios.items():
+        median = statistics.median(found)
+        b.add("queries", f"median speed-up over the library, store {where}", median, "×", "≥ 20×", median >= 20)
+
+
+def scoped_queries(b: Bench, store_dir: Path, runs: int) -> None:
+    from ..query.library import bind, library
+    from ..rdf.graphs import VOCABULARY_GRAPH, reference_graphs
+
+    store = Store.read_only(str((store_dir / "current").resolve()))
+    shared = [VOCABULARY_GRAPH.value, *reference_graphs(store)]
+    graphs = sorted(g.value for g in store.named_graphs() if g.value not in shared)
+    del store
+    one = graphs[len(graphs) // 2]
+    by_name = {q.name: q for q in library()}
+    scoped_query, across_query = (
+        bind(by_name[name].text, by_name[name], {}) for name in ("unit-basic-vs-project", "funding-mix-by-department")
+    )
+    with _timed_engine("on disk", store_dir) as timed:
+        scoped = statistics.median([timed(scoped_query, [one, *shared]) for _ in range(runs)])
+        across = statistics.median([timed(across_query) for _ in range(max(1, runs // 2))])
+    b.add(
+        f"{len(graphs)} docs",
+        "one department's query, scoped to its graph and the shared ones (ms)",
+        scoped * 1000,
+        "ms",
+        "≤ 100 ms",
+        scoped <= 0.1,
+    )
+    b.add(f"{len(graphs)} docs", "cross-department aggregation: funding mix (ms)", across * 1000, "ms")
+
+
+def serving(b: Bench, store_dir: Path, requests: int) -> None:
+    from ..publish.oxigraph_server import free_port, oxigraph_server, wait_until_answers
+
+    port = free_port()
+    ours = subprocess.Popen(
+        [sys.executable, "-m", "budgetkg", "serve", "--store", str(store_dir), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    with ExitStack() as running:
+        running.callback(ours.wait, timeout=10)
+        running.callback(ours.terminate)
+        wait_until_answers(f"http://127.0.0.1:{port}/sparql", ours)
+        store = Store.read_only(str((store_dir / "current").resolve()))
+        bare = running.enter_context(oxigraph_server(store))
+        _load_runs(b, _workloads(store, f"http://127.0.0.1:{port}", bare), requests)
+
+
+# A request: (method, URL, form data or None, Accept)
+Request = tuple[str, str, dict[str, str] | None, str]
+
+
+def _workloads(
+    store: Store, ours: str, bare: str
+) -> dict[str, tuple[Callable[[int], Request], Callable[[int], Request] | None]]:
+    """Each workload: the i-th request to budgetkg and the same work asked of the Oxigraph server
+    (None: no equivalent)."""
+    from ..query.library import bind, library
+    from ..rdf.iri import DEFAULT_BASE
+
+    def query(name: str) -> tuple[Callable[[int], Request], Callable[[int], Request]]:
+        q = next(q for q in library() if q.name == name)
+        form = {"query": bind(q.text, q, {})}
+        json_results = "application/sparql-results+json"
+        return (lambda i: ("POST", f"{ours}/sparql", form, json_results)), (
+            lambda i: ("POST", bare, form, json_results)
+        )
+
+    # Resource pages of projects, observations and units, taken in turn.
+    iris = [
+        s["x"].value
+        for s in solutions(
+            store,
+            "SELECT ?x WHERE { VALUES ?k { <https://w3id.org/budgetkg/ontology#Project> "
+            "<http://purl.org/linked-data/cube#Observation> "
+            "<https://w3id.org/budgetkg/ontology#BudgetUnit> } ?x a ?k } ORDER BY ?x LIMIT 300",
+            use_default_graph_as_union=True,
+        )
+    ]
+
+    def page(i: int, accept: str) -> Request:
+        return "GET", ours + "/" + iris[i % len(iris)].removeprefix(DEFAULT_BASE), None, accept
+
+    def construct(i: int) -> Request:  # what budgetkg's server asks its store for an RDF resource page
+        iri = iris[i % len(iris)]
+        return "POST", bare, {"query": f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"}, "text/turtle"
+
+    return {
+        "cheap library query (projects-of-unit)": query("projects-of-unit"),
+        "aggregate library query (unit-budget-by-funding-source)": query("unit-budget-by-funding-source"),
+        "resource pages, Turtle (the server: CONSTRUCT)": ((lambda i: page(i, "text/turtle")), construct),
+        "resource pages, HTML (no counterpart)": ((lambda i: page(i, "text/html")), None),
+    }
+
+
+def _load_runs(
+    b: Bench, workloads: dict[str, tuple[Callable[[int], Request], Callable[[int], Request] | None]], requests: int
+) -> None:
+    import asyncio
+
+    # aiohttp, not httpx: the load generator shares the two cores with the servers, and
+    # httpx's client spent 3.4-3.6 ms of CPU a request at 8 clients and 8.6-8.9 ms at 32,
+    # a whole core, so every server seemed to serve 250-340 and 112-123 req/s; aiohttp's
+    # spends 0.8-0.9 ms, and the same budgetkg server then answered 630-710 req/s
+    # (the cheap query, 2026-11-30; docs/benchmarks.md).
+    import aiohttp
+    from yarl import URL
+
+    async def load(request: Callable[[int], Request], clients: int) -> tuple[float, list[float], int]:
+        latencies, errors = [], 0
+        sem = asyncio.Semaphore(clients)
+
+        async def one(http: aiohttp.ClientSession, i: int) -> None:
+            nonlocal errors
+            method, url, form, accept = request(i)
+            async with sem:
+                t = time.perf_counter()
+                try:
+                    # encoded=True: sent as written; yarl would otherwise decode the %3A and %2F of the IRIs
+                    async with http.request(method, URL(url, encoded=True), data=form, headers={"Accept": accept}) as r:
+                        await r.read()
+                except (TimeoutError, aiohttp.ClientError):  # a dropped connection is an error to count
+                    errors += 1
+                    return
+                latencies.append(time.perf_counter() - t)
+                errors += r.status != 200
+
+        t = time.perf_counter()
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=clients), timeout=aiohttp.ClientTimeout(total=120)
+        ) as http:
+            await asyncio.gather(*(one(http, i) for i in range(requests)))
+        return time.perf_counter() - t, latencies, errors
+
+    def rounds(servers: list[Callable[[int], Request]], clients: int) -> list[tuple[float, float, float, int]]:
+        """Each server's requests/s, p50, p99 and errors over SERVING_ROUNDS load runs taken in
+        turn with the others, the order reversed every round: a slow spell of the machine (seconds
+        long on a shared one) then weighs on every server alike."""
+        latencies: list[list[float]] = [[] for _ in servers]
+        elapsed, errors = [0.0] * len(servers), [0] * len(servers)
+        order = list(enumerate(servers))
+        for n in range(SERVING_ROUNDS):
+            for k, server in order if n % 2 == 0 else order[::-1]:
+                seconds, taken, failed = asyncio.run(load(server, clients))
+                elapsed[k] += seconds
+                latencies[k] += taken
+                errors[k] += failed
+        out = []
+        for seconds, taken, failed in zip(elapsed, latencies, errors, strict=True):
+            taken.sort()
+            out.append((len(taken) / seconds, statistics.median(taken), taken[int(len(taken) * 0.99) - 1], failed))
+        return out
+
+    for label, (ours, bare) in workloads.items():
+        for clients in (1, 8, 32):
+            measured = rounds([ours] if bare is None else [ours, bare], clients)
+            rps, p50, p99, err = measured[0]
+            b.add(
+                "serving",
+                f"{label}, {clients} clients: budgetkg req/s (p50 {p50 * 1000:.0f} ms, "
+                f"p99 {p99 * 1000:.0f} ms, errors {err})",
+                rps,
+                "req/s",
+                "0 errors",
+                err == 0,
+            )
+            if bare is None:
+                continue
+            orps, _, _, oerr = measured[1]
+            b.add("serving", f"{label}, {clients} clients: oxigraph server req/s (errors {oerr})", orps, "req/s")
+            b.add(
+                "serving",
+                f"{label}, {clients} clients: budgetkg share of oxigraph",
+                rps / orps * 100,
+                "%",
+                "≥ 80 %",
+                rps / orps >= 0.8,
+            )
+
+
+def _machine() -> str:
+    """What the figures were measured on: they are only comparable within one run, on one machine."""
+    import platform
+    from importlib.metadata import version
+
+    cpu = memory = ""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        cpu = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "")
+        total = next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal"))
+        memory = f", {int(total.split()[1]) / 2**20:.0f} GiB"
+    except (OSError, StopIteration):  # not Linux: the core count and platform still say something
+        pass
+    return (
+        f"{os.cpu_count()} cores{f' ({cpu})' if cpu else ''}{memory}, Python {platform.python_version()}, "
+        f"{platform.system()}, budgetkg {version('budgetkg')}, pyoxigraph {version('pyoxigraph')}"
+    )
+
+
+def _require_serving_baselines() -> None:
+    """Fail before an hour of measuring, not at its end, when the serving baselines are missing."""
+    from importlib.util import find_spec
+
+    from ..publish.oxigraph_server import oxigraph_binary
+
+    missing = [
+        what
+        for what, found in (
+            ("the Oxigraph server", oxigraph_binary() is not None),
+            ("aiohttp (the load generator)", find_spec("aiohttp") is not None),
+        )
+        if not found
+    ]
+    if missing:
+        raise BudgetkgError(
+            f'the serving benchmark needs {" and ".join(missing)}: pip install "budgetkg[bench]" (or pass --no-serve)'
+        )
+
+
+def run_benchmarks(
+    *,
+    sizes: list[int],
+    runs: int = 5,
+    requests: int,
+    out: Path | None = None,
+    serve: bool = True,
+    query_limit: int | None = None,
+    log: Callable[[str], None] = print,
+) -> list[Figure]:
+    """Run every benchmark in one process run; print the table, write JSON to ``out``.
+
+    :param requests: requests a serving load run (``budgetkg bench --requests`` holds the default).
+    """
+    if serve:
+        _require_serving_baselines()
+    b = Bench(log=log)
+    log(f"machine: {_machine()}")
+    with tempfile.TemporaryDirectory(prefix="budgetkg-bench-") as folder:
+        tmp = Path(folder)
+        one = one_document(b, tmp, runs)
+        queries(b, one, runs, query_limit)
+        biggest = many_documents(b, tmp, sizes) if sizes else None
+        if biggest is not None:
+            scoped_queries(b, biggest, runs)
+        if serve:
+            serving(b, one, requests)
+    if out is not None:
+        out.write_text(json.dumps([f.__dict__ for f in b.figures], ensure_ascii=False, indent=1), encoding="utf-8")
+    missed = [f for f in b.figures if f.met is False]
+    log(f"goals: {sum(f.met is True for f in b.figures)} met, {len(missed)} missed")
+    return b.figures
