@@ -155,6 +155,21 @@ ATTACKS = [
         "query",
         "BASE <{OK}/> SELECT * WHERE { SERVICE <//127.0.0.1:{P}/netpath> { ?s ?p ?o } }",
     ),
+    # rdflib resolves against BASE with urljoin, the engine as RFC 3986 says: another path of the allowed endpoint
+    (
+        "BASE with dot segments",
+        "query",
+        "BASE <{OK}/admin/delete/../../x> SELECT * WHERE { SERVICE <sparql> { ?s ?p ?o } }",
+    ),
+    ("BASE and an empty query", "query", "BASE <{OK}/> SELECT * WHERE { SERVICE <sparql?> { ?s ?p ?o } }"),
+    ("BASE and a double slash", "query", "BASE <{OK}/> SELECT * WHERE { SERVICE <.//sparql> { ?s ?p ?o } }"),
+    ("BASE and a parameter", "query", "BASE <{OK}/> SELECT * WHERE { SERVICE <sparql;> { ?s ?p ?o } }"),
+    (
+        "BASE in an update",
+        "update",
+        "BASE <{OK}/internal/admin/../../x> INSERT { GRAPH <http://example.org/g> { ?s ?p ?o } } "
+        "WHERE { SERVICE <sparql?> { ?s ?p ?o } }",
+    ),
     ("SILENT", "query", "SELECT * WHERE { SERVICE SILENT <{A}/silent> { ?s ?p ?o } }"),
     ("in a sub-query", "query", "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <{A}/sub> { ?s ?p ?o } } } }"),
     (

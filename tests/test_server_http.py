@@ -492,3 +492,13 @@ def test_the_bounds_hold_where_uvicorn_reads_with_h11(store_path, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_page_links_no_iri_of_another_scheme_than_http():
+    # An update can put <javascript:alert(1)> in the store: its page shows it as text, not as a link.
+    from budgetkg.server.pages import _href
+
+    base = "https://w3id.org/budgetkg/data/"
+    assert _href("javascript:alert(1)", base) == "" and _href("JavaScript:x", base) == ""
+    assert _href("data:text/html,<script>", base) == ""
+    assert _href(base + "unit/x", base) == "/unit/x" and _href("http://example.org/a", base) == "http://example.org/a"

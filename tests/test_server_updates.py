@@ -127,6 +127,12 @@ def test_update_errors_are_400_in_the_one_shape(store):
     try:
         r = httpx.post(url + "/sparql", data={"update": "INSERT DATA { oops"}, headers=AUTH, timeout=60)
         assert r.status_code == 400 and r.json()["error"].startswith("SPARQL syntax error")
+        # The engine refuses a graph made twice: the client is told why, in the one shape.
+        twice = "CREATE GRAPH <http://example.org/twice> ; CREATE GRAPH <http://example.org/twice>"
+        r = httpx.post(url + "/sparql", data={"update": twice}, headers=AUTH, timeout=60)
+        body = r.json()
+        assert r.status_code == 400 and body["error"].startswith("the update could not be applied: "), body
+        assert "twice" in body["error"] and leftovers(store) == []
     finally:
         process.terminate()
         process.wait(timeout=10)

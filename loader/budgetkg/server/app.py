@@ -209,9 +209,6 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             table_format, graph_format = negotiate(accept, fmt)
         except ProtocolError as exc:
             return error(exc.status, str(exc))
-        refused = await check_reach(query, update=False, allowed=options.allow_service)
-        if refused is not None:
-            return refused
         try:
             outcome = await queries.run(
                 await database.store(),
@@ -274,6 +271,10 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             return await update(headers.get("authorization", ""), req.update)
         if not req.query:
             return await describe_service(Request(scope), req.format)
+        # Checked before admission: a request that is slow to check holds no query thread.
+        refused = await check_reach(req.query, update=False, allowed=options.allow_service)
+        if refused is not None:
+            return refused
         return await admitted(
             client_of(scope),
             run(headers.get("accept", ""), req.query, req.format, (req.default_graphs, req.named_graphs)),

@@ -362,10 +362,28 @@ def warn_if_unavailable() -> None:
         )
 
 
+def _filtered() -> bool:
+    """Whether this process runs under a seccomp filter already (inherited from its parent)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return False
+    for line in status.splitlines():
+        name, _, value = line.partition(":")
+        if name == "Seccomp":
+            return value.strip() == "2"
+    return False
+
+
 def guard(endpoints: Iterable[str]) -> None:
     """Install the guard in this server process; a failure that :func:`warn_if_unavailable`
-    has not already told is printed."""
-    if unavailable() is not None:
+    has not already told is printed.
+
+    A process started by a guarded one (an update's, see :mod:`budgetkg.server.update_process`)
+    is under its parent's filter already, whose guard thread answers for it: the kernel takes
+    one listener a filter chain, so it installs none of its own.
+    """
+    if unavailable() is not None or _filtered():
         return
     try:
         reason = install(endpoints)

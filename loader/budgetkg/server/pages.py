@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from urllib.parse import urlsplit
 
 from pyoxigraph import NamedNode, RdfFormat, Store
 from starlette.requests import Request
@@ -47,6 +48,11 @@ def wants_html(accept: str) -> bool:
 
 
 def _href(iri: str, base: str) -> str:
+    """Where a page links an IRI: the server's own page for one it serves, the IRI itself for
+    another http(s) IRI, and nothing ("") for any other scheme (``javascript:``, ``data:``…),
+    which an update could have put in the store."""
+    if urlsplit(iri).scheme.lower() not in ("http", "https"):
+        return ""
     if iri.startswith(base):
         return "/" + iri[len(base) :]
     if iri.startswith(VOCAB + "codelist/") or iri.startswith(VOCAB + "structure/"):

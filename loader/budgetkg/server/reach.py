@@ -116,6 +116,28 @@ def _walk(tree: object) -> Reach:
     return Reach(tuple(services), tuple(variables), tuple(loads))
 
 
+def _absolute(found: Reach, prologues: list) -> Reach:
+    """``found``, unless a request that names an endpoint declares BASE.
+
+    rdflib resolves a relative IRI against BASE with Python's ``urljoin``, the engine as RFC
+    3986 says: ``BASE <http://h/a/../../x> … SERVICE <sparql>`` is ``http://h/sparql`` to
+    one and ``http://h/a/../../sparql`` to the other, and ``<sparql?>`` or ``<.//sparql>``
+    differ likewise.  An endpoint must then be written as an absolute IRI (a prefixed name
+    whose PREFIX is one), which neither resolves.
+
+    :raises Unreadable: when ``found`` has an endpoint and a prologue declares BASE.
+    """
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    declared = any(isinstance(d, CompValue) and d.name == "Base" for prologue in prologues for d in prologue or [])
+    if declared and (found.services or found.variables):
+        raise Unreadable(
+            "it declares BASE, and names a SERVICE endpoint: write the endpoint as an absolute IRI "
+            "(rdflib and the engine resolve a relative IRI differently)"
+        )
+    return found
+
+
 def _parse(text: str, update: bool) -> Reach:
     """:func:`reach` without its cache.
 
@@ -152,10 +174,10 @@ def _parse(text: str, update: bool) -> Reach:
             for declarations, operation in zip(operations.prologue or [], operations.request or [], strict=False):
                 prologue = translatePrologue(declarations, None, None, prologue)
                 resolved.append(traverse(operation, visitPost=partial(translatePName, prologue=prologue)))
-            return _walk(resolved)
+            return _absolute(_walk(resolved), operations.prologue or [])
         query = parseQuery(text)
         prologue = translatePrologue(query[0], None)
-        return _walk(traverse(query[1], visitPost=partial(translatePName, prologue=prologue)))
+        return _absolute(_walk(traverse(query[1], visitPost=partial(translatePName, prologue=prologue))), [query[0]])
     except RecursionError:
         raise Unreadable("it nests too deeply, or has too many patterns in a row, for rdflib's parser") from None
     except Exception as exc:  # pyparsing's ParseException, an unknown prefix, …: rdflib could not read it
@@ -245,6 +267,10 @@ def refusal(text: str, *, update: bool, allowed: Collection[str]) -> tuple[int, 
 # One thread parses at a time: a request that takes long to parse holds that thread, not
 # the event loop, and no more than one core's share of the process.
 _checker: ThreadPoolExecutor | None = None
+# Requests of a process being checked or waiting for the checker thread; past it, 503 at once
+# (a parse may take seconds: a queue of them would hold their requests that long).
+MAX_PENDING_CHECKS = 4
+_pending = 0
 _checker_lock = threading.Lock()
 
 
@@ -262,12 +288,23 @@ async def check(text: str, *, update: bool, allowed: Collection[str]) -> JSONRes
     The common request, which cannot reach anything, and one checked before are answered
     here; another is parsed in a thread of its own.
     """
+    global _pending
     if not may_reach(text, update=update):
         return None
     if _verdicts.get((update, text)) is not None:
         found = refusal(text, update=update, allowed=allowed)
-    else:
-        found = await asyncio.get_running_loop().run_in_executor(
-            _checker_thread(), lambda: refusal(text, update=update, allowed=allowed)
+    elif _pending >= MAX_PENDING_CHECKS:
+        return error(
+            503,
+            "this server process is busy checking other requests that name SERVICE or LOAD; try again",
+            headers={"Retry-After": "1"},
         )
+    else:
+        _pending += 1
+        try:
+            found = await asyncio.get_running_loop().run_in_executor(
+                _checker_thread(), lambda: refusal(text, update=update, allowed=allowed)
+            )
+        finally:
+            _pending -= 1
     return None if found is None else error(*found)

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         say(outcome="busy")
     except StoreMissing:
         say(outcome="missing")
-    except ValueError as exc:  # pyoxigraph's evaluation errors
+    except (ValueError, RuntimeError) as exc:  # pyoxigraph's evaluation errors (CREATE of a graph that exists…)
         say(outcome="error", message=str(exc))
     except OSError:  # of the database's files: the message would name them (the log has it)
         say(outcome="error", message="the database could not be written")
