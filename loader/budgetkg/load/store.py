@@ -357,6 +357,10 @@ def apply_update(
             started(new.name)
         Store.read_only(str(current.resolve())).backup(str(new))
         store = Store(str(new))
-        store.update(update)
-        store.flush()
-        del store
+        try:
+            store.update(update)
+            store.flush()
+        finally:
+            # Closed before the folder is swapped in, or removed after an error: an open
+            # database writes on, and its folder would outlive the removal.
+            del store
