@@ -7,9 +7,11 @@ import random
 import shutil
 import socket
 import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from budgetkg.publish.oxigraph_server import oxigraph_binary as installed_oxigraph
 from budgetkg.publish.oxigraph_server import wait_until_answers
@@ -125,3 +127,43 @@ def virtuoso(folder: Path, *, max_rows: int = 100_000):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# `budgetkg serve` for real, for every test file that speaks to it over HTTP.
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def start(store: Path, *args: str, env: dict[str, str] | None = None):
+    """`budgetkg serve` on a free port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "budgetkg", "serve", "--store", str(store), "--port", str(port), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_answers(url + "/sparql", process, timeout=60)
+    return process, url
+
+
+def server_processes(pid: int) -> list[int]:
+    """The server processes that `budgetkg serve` (process ``pid``) runs: its spawned children."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def pid_maps_no(pid: int, *names: str) -> bool:
+    """Whether process ``pid`` has loaded no library or module file whose name starts with one of ``names``."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return not any(f"/{name}" in maps for name in names)
+
+
+def resource_path(server, label):
+    r = httpx.post(
+        server + "/sparql",
+        data={"query": f'SELECT ?x WHERE {{ ?x <http://www.w3.org/2000/01/rdf-schema#label> "{label}"@zh }}'},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    iri = r.json()["results"]["bindings"][0]["x"]["value"]
+    return iri.removeprefix("https://w3id.org/budgetkg/data")

@@ -4,7 +4,7 @@ uses the query UI and follows links between resource pages."""
 import shutil
 
 import pytest
-from test_server import resource_path, start
+from servers import resource_path, start
 
 
 @pytest.fixture(scope="module")

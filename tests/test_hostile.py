@@ -8,7 +8,7 @@ import time
 
 import httpx
 import pytest
-from test_server import start
+from servers import start
 
 ASK = {"query": "ASK { ?s ?p ?o }"}
 

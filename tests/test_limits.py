@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_server import SLOW, server_processes, start
+from servers import SLOW, server_processes, start
 
 CROSS_SORTED = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
 CHEAP = "ASK { ?s ?p ?o }"

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from budgetkg.publish.oxigraph_server import wait_until_answers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from servers import free_port
+from servers import start
 
 TOKEN = "t0ken-for-the-reach-tests"
 TABLE_NUMBER = "https://w3id.org/budgetkg/ontology#tableNumber"
@@ -89,27 +88,10 @@ def served(store_path, tmp_path_factory, listeners):
     _, allowed = listeners
     store = tmp_path_factory.mktemp("reach") / "store"
     shutil.copytree(store_path, store, symlinks=True)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "budgetkg",
-            "serve",
-            "--store",
-            str(store),
-            "--port",
-            str(port),
-            "--allow-service",
-            f"{allowed.base}/sparql",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "BUDGETKG_UPDATE_TOKEN": TOKEN},
+    process, url = start(
+        store, "--allow-service", f"{allowed.base}/sparql", env={**os.environ, "BUDGETKG_UPDATE_TOKEN": TOKEN}
     )
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_answers(url + "/sparql", process, timeout=60)
         yield url, process
     finally:
         process.terminate()

@@ -16,44 +16,16 @@ import httpx
 import pytest
 from budgetkg.cli import cli
 from budgetkg.load.graph import build
-from budgetkg.publish.oxigraph_server import wait_until_answers
 from budgetkg.rdf.iri import DEFAULT_BASE
 from click.testing import CliRunner
 from pyoxigraph import RdfFormat, parse
-from servers import free_port
+from servers import SLOW, pid_maps_no, resource_path, server_processes, start
 from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 KJC = (
     "SELECT ?p ?t WHERE { ?p <https://w3id.org/budgetkg/ontology#theme>/<http://www.w3.org/2004/02/skos/core#notation> "
     '"kjc-relocation" ; <https://w3id.org/budgetkg/ontology#totalAmount> ?t } ORDER BY DESC(?t)'
 )
-SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
-
-
-def start(store: Path, *args: str, env: dict[str, str] | None = None):
-    """`budgetkg serve` on a free port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "budgetkg", "serve", "--store", str(store), "--port", str(port), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_until_answers(url + "/sparql", process, timeout=60)
-    return process, url
-
-
-def server_processes(pid: int) -> list[int]:
-    """The server processes that `budgetkg serve` (process ``pid``) runs: its spawned children."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
-
-
-def pid_maps_no(pid: int, *names: str) -> bool:
-    """Whether process ``pid`` has loaded no library or module file whose name starts with one of ``names``."""
-    maps = Path(f"/proc/{pid}/maps").read_text()
-    return not any(f"/{name}" in maps for name in names)
 
 
 @pytest.fixture(scope="module")
@@ -539,16 +511,6 @@ def test_every_error_has_the_json_shape(server):
     for refused in (httpx.put(server + "/sparql", content=b"ASK {}"), httpx.options(server + "/query")):
         assert refused.status_code == 405 and refused.json()["status"] == 405  # an OPTIONS that is no CORS preflight
         assert set(refused.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
-
-
-def resource_path(server, label):
-    r = httpx.post(
-        server + "/sparql",
-        data={"query": f'SELECT ?x WHERE {{ ?x <http://www.w3.org/2000/01/rdf-schema#label> "{label}"@zh }}'},
-        headers={"Accept": "application/sparql-results+json"},
-    )
-    iri = r.json()["results"]["bindings"][0]["x"]["value"]
-    return iri.removeprefix("https://w3id.org/budgetkg/data")
 
 
 def test_resource_pages_with_content_negotiation(server):

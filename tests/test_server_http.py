@@ -17,7 +17,7 @@ import httpx
 import pytest
 from budgetkg.cli import cli
 from click.testing import CliRunner
-from test_server import pid_maps_no, resource_path, server_processes, start
+from servers import pid_maps_no, resource_path, server_processes, start
 
 ASK = {"query": "ASK { ?s ?p ?o }"}
 JSON = {"Accept": "application/sparql-results+json"}

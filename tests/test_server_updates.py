@@ -14,7 +14,7 @@ import httpx
 import pytest
 from budgetkg.load.graph import build
 from budgetkg.load.store import generations
-from test_server import start
+from servers import start
 
 TOKEN = "s3cret-for-tests"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
