@@ -304,3 +304,44 @@ def test_federated_join_of_two_departments(tmp_path, store):
     assert "广州市人力资源和社会保障局" in departments and generate(31).department in departments
     here = {r[1]: Decimal(r[3]) for r in rows}
     assert here["社会保障和就业支出"] == Decimal("541432.60")  # 表3 line 218
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"[]",
+        b'{"head": {}}',
+        b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "uri"}}]}}',
+        b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "uri", "value": "not an iri"}}]}}',
+    ],
+)
+def test_an_endpoint_answering_what_is_not_sparql_results_is_a_remote_error(answer):
+    # Anyone's endpoint may answer anything: a clear RemoteError, never a traceback from deep inside.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from budgetkg.query.remote import RemoteError
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        do_GET = do_POST
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = Endpoint(f"http://127.0.0.1:{server.server_port}/sparql", graphs=["http://example.org/g"])
+        with pytest.raises(RemoteError, match="127.0.0.1"):
+            endpoint.select("SELECT ?s WHERE { ?s ?p ?o }")
+    finally:
+        server.shutdown()
+        server.server_close()

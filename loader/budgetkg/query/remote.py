@@ -115,7 +115,8 @@ class Endpoint:
 
     def _json(self, query: str, **options) -> dict:
         data = self._raw(query, **options)
-        assert isinstance(data, dict)
+        if not isinstance(data, dict):  # a stranger's endpoint may answer anything
+            raise RemoteError(f"{self.url}: asked for SPARQL JSON results, got {type(data).__name__}")
         return data
 
     def select(
@@ -132,8 +133,13 @@ class Endpoint:
         data = self._json(query, default_graphs=None if default_graphs else [], allow_cut=allow_cut)
         if "boolean" in data:
             raise RemoteError("only SELECT queries give a table")
-        variables = data["head"]["vars"]
-        rows = [[_term(b.get(v)) for v in variables] for b in data["results"]["bindings"]]
+        try:
+            variables = [str(v) for v in data["head"]["vars"]]
+            rows = [[_term(b.get(v)) for v in variables] for b in data["results"]["bindings"]]
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise RemoteError(
+                f"{self.url}: the answer is not SPARQL JSON results ({type(exc).__name__}: {exc})"
+            ) from None
         return variables, rows
 
     def ask(self, query: str) -> bool:
@@ -367,8 +373,9 @@ class RemoteStore:
     def _count(self, where: str) -> int:
         """How many solutions ``where`` has; it names its graph, so no dataset is added."""
         _, rows = self.endpoint.select(f"SELECT (COUNT(*) AS ?n) {where}", default_graphs=False)
-        count = rows[0][0]
-        assert isinstance(count, Literal)
+        count = rows[0][0] if rows and rows[0] else None
+        if not isinstance(count, Literal) or not count.value.isdigit():
+            raise RemoteError(f"{self.endpoint.url}: a COUNT query got {count!r}, not a number")
         return int(count.value)
 
     # Rows asked for at a time: endpoints cut longer answers (budgetkg's and Virtuoso's limit is
