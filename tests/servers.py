@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -167,3 +168,14 @@ def resource_path(server, label):
     )
     iri = r.json()["results"]["bindings"][0]["x"]["value"]
     return iri.removeprefix("https://w3id.org/budgetkg/data")
+
+
+def post_heeding_retry_after(client: httpx.Client, url: str, data: dict[str, str], *, tries: int) -> httpx.Response:
+    """The endpoint's answer to ``data``, asked again as a 503's Retry-After says, ``tries``
+    times at most (a server process being replaced answers so until its successor is ready)."""
+    for _ in range(tries):
+        r = client.post(url + "/sparql", data=data, headers={"Accept": "application/json"})
+        if r.status_code != 503 or "retry-after" not in r.headers:
+            return r
+        time.sleep(float(r.headers["retry-after"]))
+    return r

@@ -4,11 +4,10 @@ answer, and the server keeps answering others (the quick version; bench/load.py 
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
-from servers import start
+from servers import post_heeding_retry_after, start
 
 ASK = {"query": "ASK { ?s ?p ?o }"}
 
@@ -26,11 +25,7 @@ def alive(url):
     limit serves on until its replacement is ready; meanwhile a query it has no thread for is
     answered 503 with Retry-After at once, which a client heeds (a few times, at most)."""
     with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.3"), timeout=10) as other:
-        for _ in range(5):
-            r = other.post(url + "/sparql", data=ASK, headers={"Accept": "application/json"})
-            if r.status_code != 503 or "retry-after" not in r.headers:
-                break
-            time.sleep(float(r.headers["retry-after"]))
+        r = post_heeding_retry_after(other, url, ASK, tries=5)
     return r.status_code == 200 and r.json()["boolean"] is True
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from servers import SLOW, server_processes, start
+from servers import SLOW, post_heeding_retry_after, server_processes, start
 
 CROSS_SORTED = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
 CHEAP = "ASK { ?s ?p ?o }"
@@ -42,17 +42,6 @@ def stop(process) -> None:
     process.wait(timeout=60)
 
 
-def answered_heeding_retry_after(url: str, query: str, tries: int = 30) -> httpx.Response:
-    """The answer to ``query``, asked again as a 503's Retry-After says (a process being
-    replaced answers so until its successor is ready), ``tries`` times at most."""
-    for _ in range(tries):
-        r = httpx.post(url + "/sparql", data={"query": query}, headers={"Accept": "application/json"}, timeout=60)
-        if r.status_code != 503 or "retry-after" not in r.headers:
-            return r
-        time.sleep(float(r.headers["retry-after"]))
-    return r
-
-
 def test_a_query_that_takes_all_memory_is_answered_503_and_its_process_replaced(store_path):
     process, url = start(store_path, "--max-memory", "400", "--timeout", "120")
     try:
@@ -79,7 +68,8 @@ def test_a_query_that_takes_all_memory_is_answered_503_and_its_process_replaced(
                 body = assert_error_shape(r, 503)
                 assert body["error"] == "the query needed more than 400 MiB of memory, this endpoint's limit"
                 assert r.headers["x-budgetkg-limit"] == "memory" and r.headers["retry-after"] == "1"
-                ask = answered_heeding_retry_after(url, CHEAP)
+                with httpx.Client(timeout=60) as client:
+                    ask = post_heeding_retry_after(client, url, {"query": CHEAP}, tries=30)
                 assert ask.status_code == 200 and ask.json()["boolean"] is True
         finally:
             done.set()
