@@ -7,6 +7,7 @@ from decimal import Decimal
 
 __all__ = [
     "Amount",
+    "Place",
     "Source",
     "Cell",
     "Row",
@@ -36,17 +37,47 @@ class Amount:
 
 
 @dataclass(frozen=True)
+class Place:
+    """Where a cell or paragraph was printed in a form other than text: a PDF's page and the
+    cell's box (x0, top, x1, bottom in PDF points, from the page's top left), a workbook's
+    sheet and cell reference, or an HTML page's table and row and column (all 1-based)."""
+
+    page: int | None = None
+    box: tuple[Decimal, Decimal, Decimal, Decimal] | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    table: int | None = None
+    row: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.sheet is not None:
+            return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+        if self.page is not None:
+            box = " ".join(str(v) for v in self.box) if self.box else ""
+            return f"page {self.page}" + (f" box {box}" if box else "")
+        if self.table is not None:
+            return f"table {self.table} row {self.row} column {self.column}"
+        return f"row {self.row}" if self.row is not None else ""
+
+
+@dataclass(frozen=True)
 class Source:
-    """Where something was printed: file, line, and for table cells the table and column."""
+    """Where something was printed: file, line, and for table cells the table and column.
+
+    ``line`` is the line of the document's text form; a document read from a PDF, workbook or
+    web page has the text that ``budgetkg convert`` writes, and ``place`` is where the form
+    printed it."""
 
     file: str
     line: int
     table: int | None = None
     table_title: str | None = None
     column: tuple[str, ...] = ()
+    place: Place | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}"
+        where = f"{self.file}:{self.line}" if self.place is None else f"{self.file} {self.place}"
         if self.table is not None:
             where += f" 表{self.table}"
         if self.column:
@@ -200,6 +231,7 @@ class Document:
     line_kinds: dict[int, str]
     quirks: list[str]
     nonblank_lines: int
+    form: str = "text"
 
     def cells(self):
         """Every printed amount of the twelve tables, in document order."""

@@ -412,17 +412,17 @@ def _narrative(doc: Document, f: _Figures) -> Iterator[Identity]:
 
 
 def _key_projects(doc: Document) -> Iterator[Identity]:
-    for k in doc.key_projects:
+    for number, k in enumerate(doc.key_projects, 1):
         if k.project is None:
             continue
         cell = k.project.row.cells["total"]
         if cell.amount is None:
             continue
         yield _identity(
-            f"key-project/{k.source.line}",
+            f"key-project/{number}",
             "key-project",
             f"第三部分 重点项目 {k.name} = 表12 {k.project.unit} / {k.project.name}",
-            Term(f"第三部分 重点项目 {k.name}", k.amount.value, k.source, ("key-project", k.source.line)),
+            Term(f"第三部分 重点项目 {k.name}", k.amount.value, k.source, ("key-project", number)),
             [
                 Term(
                     f"表12 {k.project.name} · 总计",

@@ -8,7 +8,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from ..check.accounts import CheckReport
 from ..check.identities import Identity, Term
-from ..records import Cell, Document, Row, Table
+from ..records import Cell, Document, Place, Row, Table
 from ..template.codes import list_year, parent_code
 from ..template.spec import TableSpec, template
 from .codelists import TOTAL
@@ -70,9 +70,20 @@ class _Mapper:
         # document read with the 2024 list links to 2024's concepts until a 2025 list is added.
         return concept(scheme, list_year(scheme, self.year), notation)
 
-    def traced(self, s: NamedNode, line: int) -> None:
+    def traced(self, s: NamedNode, line: int, place: Place | None = None) -> None:
+        """Where ``s`` was printed: the line of the text form and, for another form, the place
+        in it (a PDF's page and the box, a workbook's cell, an HTML table's row and column)."""
         self.add(s, BKG.sourceLine, _int(line))
         self.add(s, BKG.sourceDocument, self.src)
+        if place is None:
+            return
+        self.add(s, BKG.sourcePlace, Literal(str(place)))
+        if place.page is not None:
+            self.add(s, BKG.sourcePage, _int(place.page))
+        if place.box is not None:
+            self.add(s, BKG.sourceBox, Literal(" ".join(str(v) for v in place.box)))
+        if place.sheet is not None and place.cell is not None:
+            self.add(s, BKG.sourceCell, Literal(f"{place.sheet}!{place.cell}"))
 
     def traced_shared(self, s: NamedNode, line: int, kind: str, name: str) -> NamedNode:
         """Where this document lists a resource other documents list too (an organisation): a
@@ -248,7 +259,7 @@ class _Mapper:
         self.add(missing, BKG.sourceColumn, Literal("/".join(spec.column(col_key).path)))
         if cell.printed:
             self.add(missing, BKG.printedAmount, Literal(cell.printed))
-        self.traced(missing, cell.source.line)
+        self.traced(missing, cell.source.line, cell.source.place)
 
     def observation(
         self, spec: TableSpec, t: NamedNode, row: Row, col_key: str, cell: Cell, subtotal: bool, scope: str
@@ -288,7 +299,7 @@ class _Mapper:
         add(o, BKG.unitOfMeasure, self.code("unit-of-measure", "wan-yuan"))
         add(o, BKG.isSubtotal, TRUE if subtotal else FALSE)
         add(o, BKG.sourceColumn, Literal("/".join(column.path)))
-        self.traced(o, cell.source.line)
+        self.traced(o, cell.source.line, cell.source.place)
 
     # -- projects -----------------------------------------------------------------
     def project_resources(self) -> None:
@@ -321,8 +332,9 @@ class _Mapper:
                 self.add(a, BKG.assignedTheme, theme)
                 self.add(a, BKG.themeRule, Literal(match.rule))
                 self.add(a, BKG.matchedText, Literal(match.matched))
-        for k in self.doc.key_projects:
-            s = self.m.part("key-project", str(k.source.line))
+        # Numbered in the order printed, not by line: the same IRI whatever the form.
+        for number, k in enumerate(self.doc.key_projects, 1):
+            s = self.m.part("key-project", str(number))
             self.add(s, RDF.type, BKG.KeyProjectStatement)
             self.add(s, RDFS.label, _zh(f"重点项目 {k.name}"))
             self.add(s, BKG.printedName, _zh(k.name))
@@ -331,7 +343,7 @@ class _Mapper:
             self.add(s, BKG.unitOfMeasure, self.code("unit-of-measure", "wan-yuan"))
             if k.goal:
                 self.add(s, BKG.performanceGoal, _zh(k.goal))
-            self.traced(s, k.source.line)
+            self.traced(s, k.source.line, k.source.place)
             if k.project is not None:
                 p = self.m.project(k.project.unit, k.project.name)
                 self.add(s, BKG.describesProject, p)
@@ -349,14 +361,14 @@ class _Mapper:
             self.add(f, BKG.value, _dec(n.amount.value))
             self.add(f, BKG.printedAmount, Literal(n.amount.text))
             self.add(f, BKG.unitOfMeasure, self.code("unit-of-measure", units[n.unit]))
-            self.traced(f, n.source.line)
+            self.traced(f, n.source.line, n.source.place)
         for i, g in enumerate(self.doc.glossary, 1):
             e = self.m.part("glossary", str(i))
             self.add(e, RDF.type, BKG.GlossaryEntry)
             self.add(e, RDF.type, SKOS.Concept)
             self.add(e, SKOS.prefLabel, _zh(g.term))
             self.add(e, SKOS.definition, _zh(g.definition))
-            self.traced(e, g.source.line)
+            self.traced(e, g.source.line, g.source.place)
         for i, d in enumerate(self.doc.name_differences, 1):
             x = self.m.part("name-difference", str(i))
             self.add(x, RDF.type, BKG.NameDifference)
@@ -368,7 +380,7 @@ class _Mapper:
             else:
                 unit, name = d.resolved_to.split(" / ", 1)
                 self.add(x, BKG.resolvedTo, self.m.project(unit, name))
-            self.traced(x, d.printed_at.line)
+            self.traced(x, d.printed_at.line, d.printed_at.place)
 
     # -- identities -----------------------------------------------------------------
     def term_iri(self, term: Term) -> NamedNode | None:

@@ -14,12 +14,12 @@ from ..records import Document, KeyProject, NameDifference, Project, Source, Uni
 from ..resources import default_document
 from ..template.codes import code_list
 from ..template.labels import clean_label, match_key
-from .decode import decode
+from .forms import read_grid
 from .glossary import read_glossary
 from .matching import PROJECT_THRESHOLD, UNIT_THRESHOLD, MatchBudget, TooManyComparisons, best_match, similarity
 from .narrative import read_narrative
 from .overview import read_overview, unit_kind
-from .sections import Line, end_of_part, require_part, split_lines, split_parts
+from .sections import Line, end_of_part, require_part, split_parts
 from .tables import TableReader
 
 __all__ = ["read_document", "read_title"]
@@ -180,15 +180,15 @@ def read_title(
 ) -> tuple[int, str]:
     """The year and department of a disclosure, read from its title only (cheap)."""
     data, name = _bytes(source, filename)
-    text = decode(data, name)
-    lines = split_lines(text, name)
+    lines = read_grid(data, name).lines
     return _title(split_parts(lines, name).title, name)
 
 
 def read_document(
     source: str | PathLike[str] | Traversable | bytes | None = None, *, filename: str | None = None
 ) -> Document:
-    """Read a budget disclosure (text form) into typed records with their sources.
+    """Read a budget disclosure into typed records with their sources, whatever its form
+    (PDF, Excel workbook, web page or text: see :mod:`.forms`).
 
     :param source: a path, a packaged resource, or the document's bytes; None reads
         the bundled Guangzhou HRSS 2024 budget.
@@ -201,8 +201,8 @@ def read_document(
     (2024, '广州市人力资源和社会保障局', 12)
     """
     data, name = _bytes(source, filename)
-    text = decode(data, name)
-    lines = split_lines(text, name)
+    grid = read_grid(data, name)
+    lines = grid.lines
     parts = split_parts(lines, name)
     kinds = dict(parts.kinds)
     year, department = _title(parts.title, name)
@@ -220,7 +220,7 @@ def read_document(
     reader = TableReader(name, codes, resolve)
     tables = reader.read(require_part(parts, 2, lines, name), end_of_part(parts, 2, lines))
     kinds.update(reader.kinds)
-    quirks = list(reader.quirks)
+    quirks = grid.quirks + reader.quirks
     for row in tables[11].rows:
         if row.kind == "unit" and row.unit not in [u.name for u in resolver.units]:
             resolver.add(row.unit or row.label, row.line)
@@ -266,4 +266,5 @@ def read_document(
         line_kinds=kinds,
         quirks=quirks,
         nonblank_lines=len(nonblank),
+        form=grid.form,
     )

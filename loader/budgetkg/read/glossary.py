@@ -52,7 +52,11 @@ def read_glossary(lines: list[Line], filename: str) -> tuple[list[GlossaryEntry]
         entry = _entry(text)
         if entry:
             term, definition = entry
-            entries.append(GlossaryEntry(clean_label(strip_ordinal(term)), definition, Source(filename, line.no)))
+            entries.append(
+                GlossaryEntry(
+                    clean_label(strip_ordinal(term)), definition, Source(filename, line.no, place=line.place())
+                )
+            )
             parts.append([])
             kinds[line.no] = "glossary"
         elif entries:

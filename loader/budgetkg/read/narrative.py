@@ -63,7 +63,7 @@ def _figures(prose: list[Line], filename: str, out: Narrative) -> None:
             m = re.search(spec["regex"], text)
             if not m:
                 continue
-            src, label = Source(filename, line.no), spec["label"]
+            src, label = Source(filename, line.no, place=line.place()), spec["label"]
             groups = m.groupdict()
             compare = spec.get("compare_to")
             target = (compare["table"], compare["row"], compare["column"]) if compare else None
@@ -150,7 +150,7 @@ def read_narrative(lines: list[Line], filename: str) -> Narrative:
                     clean_label(cells[0]),
                     amount,
                     goal,
-                    Source(filename, line.no, None, "重点项目预算绩效目标", ("预算数",)),
+                    Source(filename, line.no, None, "重点项目预算绩效目标", ("预算数",), line.place(1)),
                 )
             )
             out.kinds[line.no] = "row"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..errors import DocumentError
 from ..template.labels import match_key
+from .grid import Line
 
 __all__ = [
     "Line",
@@ -29,16 +30,6 @@ _PART_NAMES = {1: "第一部分 概况", 2: "第二部分 部门预算表", 3: "
 # linear in the text, but some work is per line or per name (the fuzzy matching of names, the
 # cache of match keys), and this bound keeps each of them small whatever the document holds.
 MAX_LINE_CHARS = 10_000
-
-
-@dataclass(frozen=True)
-class Line:
-    no: int
-    text: str
-
-    @property
-    def blank(self) -> bool:
-        return not self.text.strip()
 
 
 def split_lines(text: str, filename: str) -> list[Line]:

@@ -256,7 +256,7 @@ class TableReader:
         spec = o.spec
         for i, (key, raw) in enumerate(zip(columns, values, strict=False)):
             col = spec.column(key)
-            source = Source(self.filename, line.no, spec.number, spec.title, col.path)
+            source = Source(self.filename, line.no, spec.number, spec.title, col.path, line.place(first + i))
             raw = raw.strip()
             if not raw and i == len(columns) - 1:
                 self.quirks.append(
@@ -374,7 +374,7 @@ class TableReader:
                 o, line, Row(spec.number, index, line.no, label, "item", attrs["item"], amounts, attrs=dict(attrs))
             )
             return
-        source = Source(self.filename, line.no, spec.number, spec.title)
+        source = Source(self.filename, line.no, spec.number, spec.title, place=line.place(0))
         if layout == "unit-matrix":
             klass = self.codes["economic"].class_by_name(label)
             if klass is None:
@@ -454,7 +454,7 @@ class TableReader:
                 )
             col = spec.column(column)
             raw = amount_cell.strip()
-            source = Source(self.filename, line.no, spec.number, spec.title, col.path)
+            source = Source(self.filename, line.no, spec.number, spec.title, col.path, line.place(offset))
             if is_no_amount(raw):
                 cell = self._no_amount(column, raw, source)
             else:

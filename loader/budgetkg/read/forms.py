@@ -1,0 +1,83 @@
+"""Telling a disclosure's form from its bytes, and reading it with that form's front end.
+
+The form is decided by content (the file's signature, and for a ZIP archive the parts it
+holds), never by the file name alone: a PDF saved as ``.txt`` is still read as a PDF, and a
+file whose name and content disagree gets no second reading.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from importlib import import_module
+
+from ..errors import DocumentError
+from .grid import Form, Grid
+
+__all__ = ["detect_form", "read_grid", "FRONT_ENDS"]
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of Excel 97–2003 (.xls)
+# Where each form's front end lives: imported only when a document of that form is read, so
+# that reading text never loads a PDF or spreadsheet library.
+FRONT_ENDS: dict[Form, tuple[str, str]] = {
+    "text": (".text", "read_text"),
+}
+
+
+def _zip_form(data: bytes, filename: str) -> Form:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, ValueError):
+        raise DocumentError(
+            "damaged-file", filename, 1, expected="a readable ZIP archive (.xlsx)", found="a damaged ZIP archive"
+        ) from None
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    raise DocumentError(
+        "not-a-budget",
+        filename,
+        1,
+        expected="a budget disclosure as PDF, Excel workbook, web page or text",
+        found="a ZIP archive that is not an Excel workbook",
+    )
+
+
+def detect_form(data: bytes, filename: str) -> Form:
+    """The form of a document, from its first bytes.
+
+    >>> detect_form(b"%PDF-1.7 ...", "a.txt"), detect_form(b"\\xef\\xbb\\xbf <!DOCTYPE html>", "a")
+    ('pdf', 'html')
+    >>> detect_form("2024年 部门预算".encode(), "a.pdf")
+    'text'
+    """
+    head = data[:1024]
+    if head.startswith(b"%PDF-") or b"%PDF-" in head:  # a PDF may have bytes before its header
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_form(data, filename)
+    if head.startswith(_OLE2):
+        return "xls"
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    if start.startswith(b"<"):  # a text disclosure starts with its title, never with markup
+        return "html"
+    return "text"
+
+
+def read_grid(data: bytes, filename: str) -> Grid:
+    """The grid of a document of any form.
+
+    :raises DocumentError: for a form budgetkg cannot read, or a document its front end rejects.
+    """
+    form = detect_form(data, filename)
+    if form not in FRONT_ENDS:
+        raise DocumentError(
+            "unsupported-form",
+            filename,
+            1,
+            expected="a budget disclosure as " + ", ".join(sorted(FRONT_ENDS)),
+            found=f"a {form} file",
+        )
+    module, name = FRONT_ENDS[form]
+    front_end: Callable[[bytes, str], Grid] = getattr(import_module(module, __package__), name)
+    return front_end(data, filename)
