@@ -131,7 +131,7 @@ class _Mapper:
                 c,
                 SKOS.editorialNote,
                 _zh(
-                    f"{self.doc.year}年{self.doc.department}部门预算第{row.line}行印有此代码"
+                    f"{self.doc.year}年{self.doc.department}部门预算表{row.table}印有此代码"
                     f"及名称“{row.label}”；代码表（{year}年）未收录此代码。"
                 ),
             )
@@ -139,7 +139,7 @@ class _Mapper:
                 c,
                 SKOS.editorialNote,
                 Literal(
-                    f"Printed with the name “{row.label}” on line {row.line} of "
+                    f"Printed with the name “{row.label}” in table {row.table} of "
                     f"{self.doc.department}'s {self.doc.year} budget; the {year} code "
                     "list on file lacks this code.",
                     language="en",

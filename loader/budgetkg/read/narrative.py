@@ -13,7 +13,7 @@ from ..records import Amount, NarrativeFigure, Source
 from ..resources import read_toml
 from ..template.labels import checked_amount, clean_label, match_key, strip_html
 from ..template.spec import template
-from .sections import Line, heading_text, is_heading
+from .sections import Line, heading_text, is_section_heading
 
 __all__ = ["Narrative", "read_narrative", "KeyRow", "narrative_sums", "growth_rate"]
 
@@ -106,7 +106,7 @@ def read_narrative(lines: list[Line], filename: str) -> Narrative:
         if line.blank:
             continue
         text = line.text.rstrip("\r")
-        if is_heading(text):
+        if is_section_heading(text):
             out.kinds[line.no] = "heading"
             in_key_table = match_key(tpl.key_project_heading) in match_key(heading_text(text))
             continue

@@ -9,7 +9,7 @@ from functools import cache
 from ..records import Division
 from ..resources import read_toml
 from ..template.labels import clean_label, match_key
-from .sections import Line, heading_text, is_heading
+from .sections import Line, heading_text, is_section_heading
 
 __all__ = ["Overview", "read_overview", "split_list", "unit_kind"]
 
@@ -90,7 +90,7 @@ def read_overview(lines: list[Line]) -> Overview:
     for line in lines:
         if line.blank:
             continue
-        if is_heading(line.text):
+        if is_section_heading(line.text):
             title = match_key(heading_text(line.text))
             section = (
                 "duties"

@@ -19,6 +19,7 @@ __all__ = [
     "end_of_part",
     "heading_text",
     "is_heading",
+    "is_section_heading",
 ]
 
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
@@ -52,6 +53,37 @@ def split_lines(text: str, filename: str) -> list[Line]:
 
 def is_heading(text: str) -> bool:
     return _HEADING.match(text) is not None
+
+
+_NUMERALS = frozenset("一二三四五六七八九十")
+# The longest section heading of the bundled document has 14 characters after its ordinal
+# (重点项目预算绩效目标情况); a sentence that happens to start with 一、 is longer, or punctuated.
+_MAX_SECTION_HEADING = 40
+_SENTENCE_MARKS = frozenset("。：:；;，,")
+
+
+def is_section_heading(text: str) -> bool:
+    """A heading of the running text (第一部分, 第三部分): marked as a Markdown heading, or, as a
+    PDF, workbook or web page prints it without marks, a short unpunctuated line numbered
+    ``一、`` … ``十、``.  Decided with str methods over the printed text, never a pattern search.
+
+    >>> is_section_heading("## 一、主要职责"), is_section_heading("六、重点项目预算绩效目标情况")
+    (True, True)
+    >>> is_section_heading("一、财政拨款收入：指预算单位从本级财政部门取得的财政拨款")
+    False
+    """
+    if is_heading(text):
+        return True
+    if "\t" in text:
+        return False
+    number, sep, rest = text.replace("**", "").strip().partition("、")
+    return (
+        bool(sep)
+        and 0 < len(number) <= 3
+        and all(c in _NUMERALS for c in number)
+        and 0 < len(rest) <= _MAX_SECTION_HEADING
+        and not any(c in _SENTENCE_MARKS for c in rest)
+    )
 
 
 def heading_text(text: str) -> str:

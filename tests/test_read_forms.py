@@ -1,0 +1,65 @@
+"""The form of a document is told by its content; the template reader needs no Markdown marks."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from budgetkg import read_document
+from budgetkg.errors import DocumentError
+from budgetkg.read.forms import detect_form
+from budgetkg.read.sections import heading_text, is_heading
+from forms import differences, facts
+
+SEED = "guangzhou-hrss-2024-budget.txt"
+
+
+def _zip(names: list[str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name in names:
+            z.writestr(name, "<x/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "form"),
+    [
+        (b"%PDF-1.4\n...", "budget.txt", "pdf"),  # a PDF saved under a text name is read as a PDF
+        (b"\x00\x00%PDF-1.7", "budget", "pdf"),
+        (_zip(["[Content_Types].xml", "xl/workbook.xml"]), "budget.pdf", "xlsx"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "budget.xlsx", "xls"),
+        (b"\xef\xbb\xbf\n  <!DOCTYPE html><html>", "budget.txt", "html"),
+        ("2024年\n广州市某局部门预算".encode(), "budget.html", "text"),
+        ("2024年部门预算".encode("gb18030"), "budget.pdf", "text"),
+    ],
+)
+def test_the_form_is_told_by_content(data, name, form):
+    assert detect_form(data, name) == form
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "found"),
+    [
+        (_zip(["word/document.xml"]), "not-a-budget", "a ZIP archive that is not an Excel workbook"),
+        (b"PK\x03\x04 not really a zip", "damaged-file", "a damaged ZIP archive"),
+    ],
+)
+def test_a_zip_that_is_no_workbook_is_refused(data, code, found):
+    with pytest.raises(DocumentError) as caught:
+        read_document(data, filename="budget.xlsx")
+    assert caught.value.code == code
+    assert found in str(caught.value)
+
+
+def test_headings_without_markdown_marks_read_the_same(seed_lines, doc):
+    """A PDF, a workbook or a page prints its headings without ``#`` or ``**``: the section
+    headings of 第一部分 and 第三部分 are told by their numbering (一、主要职责), so the same
+    records come out."""
+    plain = [heading_text(line) if is_heading(line) else line.replace("**", "") for line in seed_lines]
+    assert sum(is_heading(line) for line in seed_lines) >= 30  # the bundled text does mark them
+    unmarked = read_document("\n".join(plain).encode(), filename=SEED)
+    assert facts(unmarked) == facts(doc), differences(doc, unmarked)
+    assert [k.name for k in unmarked.key_projects] == [k.name for k in doc.key_projects]
+    assert unmarked.duties == doc.duties and [d.name for d in unmarked.divisions] == [d.name for d in doc.divisions]
