@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Literal
 
 __all__ = [
+    "RowKind",
     "Amount",
     "Place",
     "Source",
@@ -21,6 +23,9 @@ __all__ = [
     "GlossaryEntry",
     "Document",
 ]
+
+
+RowKind = Literal["total", "code", "item", "unit", "category", "project"]
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ class Row:
     index: int
     line: int
     label: str
-    kind: str
+    kind: RowKind
     key: str
     cells: dict[str, Cell]
     code: str | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from ..read.narrative import growth_rate, narrative_sums
 from ..records import Document, NarrativeFigure, Row, Source, Table
@@ -24,7 +24,9 @@ from ..template.spec import template
 
 __all__ = ["Term", "Identity", "check_identities", "STATUSES"]
 
-STATUSES = ("exact", "rounding", "broken")
+# Exact to the cent; within the rounding of its figures (half a cent each); or not.
+Status = Literal["exact", "rounding", "broken"]
+STATUSES: tuple[Status, ...] = ("exact", "rounding", "broken")
 ZERO = Decimal(0)
 
 
@@ -50,7 +52,7 @@ class Identity:
     expected: Decimal
     difference: Decimal
     tolerance: Decimal
-    status: str
+    status: Status
 
     def involves(self, line: int, column: tuple[str, ...] | None = None) -> bool:
         """True when a figure printed on ``line`` (in ``column``, if given) is part of this identity."""
@@ -60,7 +62,7 @@ class Identity:
         )
 
 
-def _classify(difference: Decimal, tolerance: Decimal) -> str:
+def _classify(difference: Decimal, tolerance: Decimal) -> Status:
     if difference == 0:
         return "exact"
     return "rounding" if abs(difference) <= tolerance else "broken"
@@ -397,7 +399,7 @@ def _narrative(doc: Document, f: _Figures) -> Iterator[Identity]:
         step = Decimal(1).scaleb(-places)
         expected = rate.quantize(step)
         difference = n.amount.value - expected
-        status = "exact" if difference == 0 else ("rounding" if abs(difference) <= step else "broken")
+        status = _classify(difference, step)
         yield Identity(
             f"growth-rate/{base}",
             "growth-rate",

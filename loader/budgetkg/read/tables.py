@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import DocumentError
-from ..records import Amount, Cell, Row, Source, Table
+from ..records import Amount, Cell, Row, RowKind, Source, Table
 from ..template.codes import CodeList, code_level
 from ..template.labels import checked_amount, clean_label, is_no_amount, match_key, strip_html
 from ..template.spec import TABLE_NUMBER, TableSpec, strip_ordinal, template
@@ -459,6 +459,7 @@ class TableReader:
                 cell = self._no_amount(column, raw, source)
             else:
                 cell = Cell(column, self._amount(line, raw, offset + 1, f"an amount for {label}"), source)
+            kind: RowKind
             if code:
                 key, kind, row_attrs = f"{side}:{code}", "code", {"side": side}
             else:
