@@ -17,6 +17,7 @@ import pytest
 from budgetkg.cli import cli
 from budgetkg.load.graph import build
 from budgetkg.rdf.iri import DEFAULT_BASE
+from budgetkg.resources import default_document
 from click.testing import CliRunner
 from pyoxigraph import RdfFormat, parse
 from servers import SLOW, pid_maps_no, resource_path, server_processes, start
@@ -694,6 +695,17 @@ def test_behind_a_proxy_for_a_public_base(tmp_path):
         ],
     )
     assert page.exit_code == 0 and "<h1>广州市技师学院</h1>" in page.output
+    # Served without --base, the store's own base (recorded by the build) is used.
+    path = iri.removeprefix("https://data.example.org/budget")
+    page = runner.invoke(cli, ["serve", "--store", str(store), "--get", path])
+    assert page.exit_code == 0 and "<h1>广州市技师学院</h1>" in page.output
+    # A store of documents built under two bases has no one base: serve asks for --base.
+    other = tmp_path / "other.txt"
+    other.write_bytes(default_document().read_bytes().replace("2024年".encode(), "2025年".encode()))
+    build([other], store=store, base="https://elsewhere.example.org/")
+    refused = runner.invoke(cli, ["serve", "--store", str(store), "--get", path])
+    assert refused.exit_code == 2 and "give --base" in refused.output
+    assert "https://data.example.org/budget/" in refused.output
 
 
 def test_a_database_that_cannot_be_opened_is_let_go_of_and_tried_again(tmp_path, store_path):

@@ -658,8 +658,8 @@ def _update_token(path: Path | None) -> str | None:
     default=None,
     metavar="IRI",
     callback=_base,
-    help="Public base of the data IRIs: a request for /PATH describes BASE+PATH (default: "
-    "https://w3id.org/budgetkg/data/, the base `build` uses). Set it when a proxy serves a public base.",
+    help="Public base of the data IRIs: a request for /PATH describes BASE+PATH (default: the base the "
+    "store's documents were built with, `build --base`). Set it when a proxy serves a public base.",
 )
 @click.option(
     "--timeout",
@@ -814,7 +814,7 @@ def serve(
     /catalog, /.well-known/void and /.well-known/sparql-examples describe the data, and
     /dumps/ holds the downloads.
     """
-    from .load.store import default_store_path, open_store
+    from .load.store import data_bases, default_store_path, open_store
     from .rdf.iri import DEFAULT_BASE
     from .server import ServerOptions, create_app
     from .server.run import public_url as server_url
@@ -824,10 +824,14 @@ def serve(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--public-url'") from None
     path = Path(store or default_store_path())
-    open_store(path)  # fail now, clearly, when nothing has been built
+    bases = data_bases(open_store(path))  # and fail now, clearly, when nothing has been built
+    if base is None and len(bases) > 1:
+        raise click.UsageError(
+            "the store holds documents built with different bases (" + ", ".join(bases) + "): give --base"
+        )
     options = ServerOptions(
         store=path,
-        base=base or DEFAULT_BASE,
+        base=base or (bases[0] if bases else DEFAULT_BASE),
         timeout=timeout,
         max_rows=max_rows,
         max_request_bytes=max_request_bytes,

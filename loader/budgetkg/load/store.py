@@ -41,6 +41,7 @@ __all__ = [
     "IN_MEMORY_AUTO_BYTES",
     "LiveStore",
     "solutions",
+    "data_bases",
     "rebuild",
     "apply_update",
     "BuildResult",
@@ -153,6 +154,16 @@ def solutions(store: Store, query: str, **options: Any) -> Iterable[Any]:
     ``store`` may also be a :class:`budgetkg.query.remote.RemoteStore`, whose ``query()`` answers alike.
     """
     return cast(Iterable[Any], store.query(query, **options))
+
+
+def data_bases(store: Store) -> list[str]:
+    """The bases the store's documents minted their data IRIs under (``void:uriSpace`` of each
+    dataset), sorted; empty for a store built before budgetkg recorded them."""
+    query = (
+        "SELECT DISTINCT ?base WHERE { GRAPH ?g { ?g a <https://w3id.org/budgetkg/ontology#BudgetDataset> ; "
+        "<http://rdfs.org/ns/void#uriSpace> ?base } }"
+    )
+    return sorted(row[0].value for row in solutions(store, query))
 
 
 @contextmanager

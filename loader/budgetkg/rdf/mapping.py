@@ -435,6 +435,9 @@ class _Mapper:
         self.add(ds, BKG.fiscalYear, INTERVAL[str(d.year)])
         self.add(ds, DCTERMS.temporal, INTERVAL[str(d.year)])
         self.add(ds, DCAT.keyword, _zh("部门预算"))
+        # The base its data IRIs were minted under: `serve` reads it back, so that a store built
+        # with --base serves its own pages without being told the base again.
+        self.add(ds, VOID.uriSpace, Literal(self.m.base))
         self.add(ds, VOID.vocabulary, NamedNode("https://w3id.org/budgetkg/ontology#"))
         self.add(ds, VOID.vocabulary, NamedNode("http://purl.org/linked-data/cube#"))
         for spec in template().tables:
