@@ -179,7 +179,7 @@ def test_build_of_a_folder_without_documents_is_an_error(built, tmp_path):
     before = (store / "current").resolve()
     result = run(store, "build", str(tmp_path))
     assert result.exit_code == 2
-    assert f"{tmp_path}: no documents (*.txt) in this folder" in result.output
+    assert f"{tmp_path}: no documents (*.pdf, *.xlsx, *.xls, *.html, *.htm, *.txt) in this folder" in result.output
     assert (store / "current").resolve() == before
 
 
@@ -231,3 +231,59 @@ def test_the_documented_query_examples_run(built):
     for args in commands:
         result = run(store, "query", *args)
         assert result.exit_code == 0 and result.output.strip(), (args, result.output)
+
+
+def test_list_and_remove_documents(tmp_path, seed_lines):
+    """`list` shows each document of the store with the form it was read from; `remove` takes one
+    out atomically, and the codes only it printed leave the reference graph with it."""
+    from budgetkg.load.store import open_store
+    from budgetkg.rdf.graphs import CODES_GRAPH
+
+    store = tmp_path / "store"
+    later = tmp_path / "later.txt"
+    # The 2025 copy prints, wherever 2024's prints 2080505, a code no code list has (2080598,
+    # under the same 20805), so its identities still hold.
+    lines = [ln.replace("2024年", "2025年").replace("2080505", "2080598") for ln in seed_lines]
+    assert run(store, "build").exit_code == 0
+    later.write_text("\n".join(lines), encoding="utf-8")
+    assert run(store, "build", str(later)).exit_code == 0
+    listed = json.loads(run(store, "list", "--format", "json").output)
+    assert [(d["department"], d["year"], d["form"], d["file"], d["synthetic"]) for d in listed] == [
+        ("广州市人力资源和社会保障局", 2024, "text", "guangzhou-hrss-2024-budget.txt", False),
+        ("广州市人力资源和社会保障局", 2025, "text", "later.txt", False),
+    ]
+    unlisted = (
+        f'ASK {{ GRAPH <{CODES_GRAPH.value}> {{ ?c <http://www.w3.org/2004/02/skos/core#notation> "2080598" }} }}'
+    )
+    assert open_store(store).query(unlisted)
+    text = run(store, "list").output.splitlines()
+    assert len(text) == 2 and text[1].startswith("广州市人力资源和社会保障局\t2025\ttext\t")
+
+    unknown = run(store, "remove", "no-such-file.txt")
+    assert unknown.exit_code == 2 and "later.txt" in unknown.output  # names what the store has
+    removed = run(store, "remove", "later.txt")
+    assert removed.exit_code == 0, removed.output
+    assert [d["year"] for d in json.loads(run(store, "list", "--format", "json").output)] == [2024]
+    counts = json.loads(run(store, "stats", "--format", "json").output)
+    assert counts["projects"] == 214 and len(counts["graphs"]) == 3
+    assert not open_store(store).query(unlisted)
+
+
+def test_files_written_get_the_usual_permissions(built, tmp_path):
+    """Exports and generated documents are written through a private temporary file; the file
+    itself is readable as the umask allows (0644 under umask 022), not left 0600."""
+    import os
+    import stat
+
+    store, _ = built
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "budget.ttl"
+        assert run(store, "export", "--format", "ttl", "-o", str(out)).exit_code == 0
+        generated = CliRunner().invoke(cli, ["generate", "--count", "1", "--out", str(tmp_path / "gen")])
+        assert generated.exit_code == 0, generated.output
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    for path in (tmp_path / "gen").iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644

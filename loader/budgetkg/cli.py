@@ -14,15 +14,21 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
 KJC_QUERY = "kjc-relocation-by-college"
 
 
+# The files a folder named on the command line stands for: every form budgetkg reads (each file
+# is then read by its content, whatever its name says).
+DOCUMENT_SUFFIXES = (".pdf", ".xlsx", ".xls", ".html", ".htm", ".txt")
+
+
 def _documents(paths: tuple[Path, ...]) -> list[Path] | None:
-    """The documents named on the command line; a directory stands for its ``*.txt`` files."""
+    """The documents named on the command line; a directory stands for its documents
+    (``*.pdf``, ``*.xlsx``, ``*.xls``, ``*.html``, ``*.htm``, ``*.txt``)."""
     if not paths:
         return None
     out: list[Path] = []
     for p in paths:
-        found = sorted(p.glob("*.txt")) if p.is_dir() else [p]
+        found = sorted(f for f in p.iterdir() if f.suffix.lower() in DOCUMENT_SUFFIXES) if p.is_dir() else [p]
         if not found:  # not the bundled document instead, nor an empty build
-            raise BudgetkgError(f"{p}: no documents (*.txt) in this folder")
+            raise BudgetkgError(f"{p}: no documents ({', '.join('*' + s for s in DOCUMENT_SUFFIXES)}) in this folder")
         out.extend(found)
     return out
 
@@ -352,7 +358,7 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
     "documents",
     multiple=True,
     metavar="NAME",
-    help="Ask only this document (repeatable): its graph IRI or title, as `budgetkg stats` lists them, or "
+    help="Ask only this document (repeatable): its graph IRI or title, as `budgetkg list` lists them, or "
     "the name of the file it was built from. Its graph, the vocabulary and the reference graphs are "
     "then the default graph.",
 )
@@ -946,9 +952,68 @@ def bench(sizes: list[int], runs: int, requests: int, no_serve: bool, query_limi
 @store_option
 @endpoint_option
 @auth_options
-def stats(store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
+)
+def stats(
+    store: Path | None, endpoint: str | None, user: str | None, password: str | None, auth: str, fmt: str
+) -> None:
     """What is in the store: graphs, triples, documents, units, projects, observations, identities."""
-    from .publish.export import store_stats
+    from .publish.export import store_counts, store_stats
 
-    for line in store_stats(_source(store, endpoint, user, password, auth)):
+    source = _source(store, endpoint, user, password, auth)
+    if fmt == "json":
+        click.echo(json.dumps(store_counts(source), ensure_ascii=False, indent=2))
+        return
+    for line in store_stats(source):
         click.echo(line)
+
+
+@cli.command(name="list")
+@store_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
+)
+def list_documents(store: Path | None, fmt: str) -> None:
+    """The documents in the store: department, year, the form each was read from, its triples,
+    whether it is generated (synthetic), its file and its graph."""
+    from .load.contents import stored_documents
+    from .load.store import open_store
+
+    documents = stored_documents(open_store(store))
+    if fmt == "json":
+        click.echo(json.dumps([d.as_json() for d in documents], ensure_ascii=False, indent=2))
+        return
+    for d in documents:
+        kind = "synthetic" if d.synthetic else "published"
+        click.echo(f"{d.department}\t{d.year}\t{d.form or '?'}\t{d.triples} triples\t{kind}\t{d.file}\t{d.graph}")
+    if not documents:
+        click.echo("no documents in the store", err=True)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True, metavar="DOC|GRAPH...")
+@store_option
+def remove(names: tuple[str, ...], store: Path | None) -> None:
+    """Take documents out of the store, atomically: each named by its file name, title or graph
+    IRI (as `budgetkg list` shows them). Organisations and printed codes that only they listed
+    leave the reference graphs too."""
+    from .load.contents import remove_documents
+    from .load.store import open_store
+    from .query.library import document_graphs
+
+    graphs = document_graphs(open_store(store), names)  # a name that matches no document: QueryError
+    result = remove_documents(graphs, path=store)
+    for graph in graphs:
+        click.echo(f"removed {graph}")
+    click.echo(f"{result.quads} quads in {len(result.graphs)} graphs remain in {result.path}")

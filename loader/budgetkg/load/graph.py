@@ -74,6 +74,16 @@ INSERT {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:altLabel ?name }} }}
 WHERE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c skos:prefLabel ?name, ?first
          FILTER(LANG(?first) = LANG(?name) && STR(?first) < STR(?name)) }} }}
 """,
+    # A code no document prints any more (its document removed or rebuilt without it) leaves
+    # the graph: each document notes the codes it prints with dcterms:source in its own graph.
+    f"""
+PREFIX skos: <{SKOS.base}>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+DELETE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c ?p ?o . ?x ?q ?c }} }}
+WHERE {{ {{ SELECT DISTINCT ?c WHERE {{ GRAPH <{CODES_GRAPH.value}> {{ ?c a skos:Concept }}
+           FILTER NOT EXISTS {{ GRAPH ?g {{ ?c dcterms:source ?document }} }} }} }}
+         GRAPH <{CODES_GRAPH.value}> {{ {{ ?c ?p ?o }} UNION {{ ?x ?q ?c }} }} }}
+""",
 )
 
 
@@ -133,6 +143,12 @@ def settle_reference_graphs(store: Store) -> None:
     """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS)."""
     for operation in (*_SETTLE_ORGANISATIONS, *(_SETTLE_CODES if store.contains_named_graph(CODES_GRAPH) else ())):
         store.update(operation)
+    # No code left unlisted (the documents that printed them removed, or the lists grown): the
+    # graph goes, rather than stay as a description of nothing.
+    if store.contains_named_graph(CODES_GRAPH) and not store.query(
+        f"ASK {{ GRAPH <{CODES_GRAPH.value}> {{ ?c a <{SKOS.Concept.value}> }} }}"
+    ):
+        store.remove_graph(CODES_GRAPH)
 
 
 def build(

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import networkx as nx
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, parse, serialize
@@ -22,6 +22,7 @@ from ..rdf.prefixes import prefix_table
 __all__ = [
     "write_export",
     "write_statements",
+    "store_counts",
     "export_bytes",
     "export_file",
     "atomic_file",
@@ -139,6 +140,13 @@ def _graphml(store: Store) -> bytes:
     return buffer.getvalue()
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_file(path: Path) -> Iterator[BinaryIO]:
     """A file written through a temporary file in the same folder, renamed to ``path`` when the block ends.
@@ -153,6 +161,9 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
+            # mkstemp makes the file private (0600); the file asked for gets what any new file
+            # gets, read-write under the user's umask, as `> path` would give it.
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -252,13 +263,13 @@ def to_networkx(store: Store) -> nx.MultiDiGraph:
     return g
 
 
-def store_stats(store: Store) -> list[str]:
-    """Lines describing what is in the store."""
-    out = [f"quads: {len(store)}"]
+def store_counts(store: Store) -> dict[str, Any]:
+    """What is in the store, counted: quads, each named graph (triples and title), departments,
+    units, projects, observations, identities by status."""
     graphs = sorted(g.value for g in store.named_graphs())
-    out.append(f"named graphs: {len(graphs)}")
     counts = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-    per_graph = {s["g"].value: s["n"].value for s in solutions(store, counts)}
+    per_graph = {s["g"].value: int(s["n"].value) for s in solutions(store, counts)}
+    out: dict[str, Any] = {"quads": len(store), "graphs": []}
     for g in graphs:
         what = "vocabulary" if g == VOCABULARY_GRAPH.value else ""
         if not what:
@@ -268,7 +279,7 @@ def store_stats(store: Store) -> list[str]:
                 if isinstance(q.object, Literal)
             ]
             what = titles[0] if titles else ""
-        out.append(f"  {g}  {per_graph.get(g, 0)} triples  {what}")
+        out["graphs"].append({"graph": g, "triples": per_graph.get(g, 0), "title": what})
     for label, pattern in (
         ("departments", f"?s a <{BKG.Department.value}>"),
         ("budget units", f"?s a <{BKG.BudgetUnit.value}>"),
@@ -283,15 +294,25 @@ def store_stats(store: Store) -> list[str]:
                 )
             )
         )["n"].value
-        out.append(f"{label}: {n}")
+        out[label] = int(n)
     status = "SELECT ?st (COUNT(?i) AS ?n) WHERE { ?i <%s> ?s . ?s <%s> ?st } GROUP BY ?st ORDER BY ?st" % (
         BKG.identityStatus.value,
         SKOS.notation.value,
     )
-    out.append(
-        "identities: "
-        + ", ".join(
-            f"{s['n'].value} {s['st'].value}" for s in solutions(store, status, use_default_graph_as_union=True)
-        )
-    )
+    out["identities"] = {
+        s["st"].value: int(s["n"].value) for s in solutions(store, status, use_default_graph_as_union=True)
+    }
+    return out
+
+
+def store_stats(store: Store) -> list[str]:
+    """Lines describing what is in the store (:func:`store_counts`, for people)."""
+    counts = store_counts(store)
+    out = [f"quads: {counts['quads']}", f"named graphs: {len(counts['graphs'])}"]
+    out += [f"  {g['graph']}  {g['triples']} triples  {g['title']}" for g in counts["graphs"]]
+    out += [
+        f"{label}: {counts[label]}"
+        for label in ("departments", "budget units", "projects", "observations", "accounting identities")
+    ]
+    out.append("identities: " + ", ".join(f"{n} {status}" for status, n in counts["identities"].items()))
     return out

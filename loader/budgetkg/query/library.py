@@ -355,7 +355,7 @@ def _documents_by_name(source: Store | Endpoint | RemoteStore, documents: list[s
             listed = ", ".join(sorted(files.get(g, g) for g in names)) or "none"
             raise QueryError(
                 f"no document {document!r} in the store (give its graph IRI or title, as `budgetkg "
-                f"stats` lists them, or the name of its file); its documents' files: {listed}"
+                f"list` lists them, or the name of its file); its documents' files: {listed}"
             )
         if len(found) > 1:
             raise QueryError(

@@ -422,6 +422,7 @@ class _Mapper:
         self.add(self.src, DCTERMS.identifier, Literal(d.file))
         self.add(self.src, RDFS.label, Literal(d.file))
         self.add(self.src, BKG.checksumSha256, Literal(d.sha256))
+        self.add(self.src, DCTERMS.format, NamedNode(f"http://www.iana.org/assignments/media-types/{_MEDIA[d.form]}"))
         self.add(ds, RDF.type, BKG.BudgetDataset)
         self.add(ds, RDF.type, DCAT.Dataset)
         self.add(ds, RDF.type, VOID.Dataset)
@@ -449,6 +450,16 @@ class _Mapper:
         entities = len(self.subjects)
         self.add(ds, VOID.entities, _int(entities))
         self.add(ds, VOID.triples, _int(len(self.quads) + 1))
+
+
+# The media type of each form a document is read from (read.grid.Form).
+_MEDIA = {
+    "text": "text/plain",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xls": "application/vnd.ms-excel",
+    "html": "text/html",
+}
 
 
 def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BASE) -> list[Quad]:
