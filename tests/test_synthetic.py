@@ -168,7 +168,7 @@ REAL = "广州市人力资源和社会保障局"
 
 def test_cross_department_queries_tell_synthetic_datasets_apart_and_can_leave_them_out(mixed):
     from budgetkg.load.store import open_store
-    from budgetkg.query.library import run_select
+    from budgetkg.query.library import QueryError, run_select
 
     store = open_store(mixed)
     fake = {generate(2).department, generate(3).department}
@@ -188,6 +188,8 @@ def test_cross_department_queries_tell_synthetic_datasets_apart_and_can_leave_th
         assert len(real) == (int(params["limit"]) if "limit" in params else len(kept)), query
         made_up = run_select(store, query, params={**params, "datasets": "synthetic"}).values()
         assert {r[column] for r in made_up} == fake, query
+        with pytest.raises(QueryError, match="parameter datasets is one of all, real, synthetic, found 'fake'"):
+            run_select(store, query, params={**params, "datasets": "fake"})
 
 
 def test_catalogue_and_pages_show_a_synthetic_dataset(mixed):
