@@ -250,7 +250,8 @@ def test_a_push_settles_the_reference_graphs_when_told_where_to_update(tmp_path,
     # A department rebuilds its document with a unit renamed and pushes it again: added to,
     # the organisations graph would keep the old unit, which no document lists any more.
     first = generate(31)
-    old_name, new_name = "阳江市轻工技师学院", "阳江市轻工职业学院"
+    old_name = next(u for u in first.units if u.endswith("轻工技师学院"))  # 参考市轻工技师学院
+    new_name = old_name.removesuffix("技师学院") + "职业学院"
     assert old_name in first.units and not any(old_name in u for u in first.units if u != old_name)
     (tmp_path / "before.txt").write_text(first.text, encoding="utf-8")
     (tmp_path / "after.txt").write_text(first.text.replace(old_name, new_name), encoding="utf-8")

@@ -123,3 +123,23 @@ def test_a_code_has_one_chinese_label_and_at_most_one_english(shapes, labels, al
         one.add((code, SKOS.prefLabel, rdflib.Literal(text, lang=lang)))
     conforms, _, text = pyshacl.validate(one, shacl_graph=shapes, advanced=True)
     assert conforms is allowed, text[:2000]
+
+
+def test_a_synthetic_mark_is_one_boolean(shapes):
+    import pyshacl
+
+    BKG = rdflib.Namespace("https://w3id.org/budgetkg/ontology#")
+    SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    shape = rdflib.URIRef("https://w3id.org/budgetkg/shapes#DatasetShape-synthetic")
+
+    def flagged(*marks) -> bool:
+        g = rdflib.Graph()
+        dataset = rdflib.URIRef("https://w3id.org/budgetkg/data/dataset/x/2024")
+        g.add((dataset, rdflib.RDF.type, BKG.BudgetDataset))
+        for mark in marks:
+            g.add((dataset, BKG.synthetic, mark))
+        _, report, _ = pyshacl.validate(g, shacl_graph=shapes)
+        return (None, SH.sourceShape, shape) in report
+
+    assert not flagged() and not flagged(rdflib.Literal(True))
+    assert flagged(rdflib.Literal("yes")) and flagged(rdflib.Literal(True), rdflib.Literal(False))

@@ -22,7 +22,12 @@ __all__ = [
     "NarrativeFigure",
     "GlossaryEntry",
     "Document",
+    "SYNTHETIC_MARK",
 ]
+
+# What the title of a generated document (``budgetkg generate``) carries after 部门预算, so that
+# it never passes for a real disclosure: "2024年示例市教育局部门预算（模拟数据）".
+SYNTHETIC_MARK = "模拟数据"
 
 
 RowKind = Literal["total", "code", "item", "unit", "category", "project"]
@@ -237,6 +242,7 @@ class Document:
     quirks: list[str]
     nonblank_lines: int
     form: str = "text"
+    synthetic: bool = False  # the title is marked 模拟数据 (SYNTHETIC_MARK): made up, not a disclosure
 
     def cells(self):
         """Every printed amount of the twelve tables, in document order."""

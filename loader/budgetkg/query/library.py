@@ -13,7 +13,8 @@ see the bindings of the query around it, and Oxigraph orders the patterns of an
 ``OPTIONAL`` group as if nothing were bound before it, so both name the value where they
 need it. The value is written as an RDF term by pyoxigraph (escaped), so a parameter can
 never change the query's shape.
-The parameter ``limit`` sets the query's ``LIMIT``.
+The parameter ``limit`` sets the query's ``LIMIT``. A parameter of type ``one-of:a/b/c``
+takes one of the words listed, and nothing else.
 """
 
 from __future__ import annotations
@@ -162,6 +163,12 @@ def _term(param: Param, value: str):
             return Literal(str(Decimal(value.replace(",", ""))), datatype=XSD.decimal)
         except ArithmeticError:
             raise QueryError(f"parameter {param.name} is a decimal, found {value!r}") from None
+    if kind.startswith("one-of:"):
+        # A word the query compares with: any other would quietly match nothing, or the wrong rows.
+        choices = kind.removeprefix("one-of:").split("/")
+        if value not in choices:
+            raise QueryError(f"parameter {param.name} is one of {', '.join(choices)}, found {value!r}")
+        return Literal(value)
     if kind.startswith("literal@"):
         return Literal(value, language=kind.split("@", 1)[1])
     return Literal(value)

@@ -8,7 +8,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from ..check.accounts import CheckReport
 from ..check.identities import Identity, Term
-from ..records import Cell, Document, Place, Row, Table
+from ..records import SYNTHETIC_MARK, Cell, Document, Place, Row, Table
 from ..template.codes import list_year, parent_code
 from ..template.spec import TableSpec, template
 from .codelists import TOTAL
@@ -417,8 +417,10 @@ class _Mapper:
     # -- dataset description ------------------------------------------------------------
     def dataset(self) -> None:
         d, ds, dept = self.doc, self.m.dataset(), self.m.department()
+        # A generated document says so wherever it is named, and states it for queries to tell apart.
+        zh, en = (f"（{SYNTHETIC_MARK}）", " (synthetic data)") if d.synthetic else ("", "")
         self.add(self.src, RDF.type, BKG.SourceDocument)
-        self.add(self.src, DCTERMS.title, _zh(f"{d.year}年{d.department}部门预算"))
+        self.add(self.src, DCTERMS.title, _zh(f"{d.year}年{d.department}部门预算{zh}"))
         self.add(self.src, DCTERMS.identifier, Literal(d.file))
         self.add(self.src, RDFS.label, Literal(d.file))
         self.add(self.src, BKG.checksumSha256, Literal(d.sha256))
@@ -426,9 +428,12 @@ class _Mapper:
         self.add(ds, RDF.type, BKG.BudgetDataset)
         self.add(ds, RDF.type, DCAT.Dataset)
         self.add(ds, RDF.type, VOID.Dataset)
-        self.add(ds, DCTERMS.title, _zh(f"{d.department}{d.year}年部门预算"))
-        self.add(ds, DCTERMS.title, Literal(f"Department budget {d.year}: {d.department}", language="en"))
-        self.add(ds, RDFS.label, _zh(f"{d.department}{d.year}年部门预算"))
+        self.add(ds, DCTERMS.title, _zh(f"{d.department}{d.year}年部门预算{zh}"))
+        self.add(ds, DCTERMS.title, Literal(f"Department budget {d.year}: {d.department}{en}", language="en"))
+        self.add(ds, RDFS.label, _zh(f"{d.department}{d.year}年部门预算{zh}"))
+        if d.synthetic:
+            self.add(self.src, BKG.synthetic, TRUE)
+            self.add(ds, BKG.synthetic, TRUE)
         self.add(ds, DCTERMS.publisher, dept)
         self.add(ds, DCTERMS.license, LICENSE)
         self.add(ds, DCTERMS.source, self.src)

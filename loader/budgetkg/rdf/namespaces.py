@@ -101,6 +101,7 @@ TERMS = frozenset(
         "sourcePage",
         "sourceBox",
         "sourceCell",
+        "synthetic",
         "unitOfMeasure",
         "assignedTheme",
         "budgetUnit",

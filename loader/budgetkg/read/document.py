@@ -10,7 +10,7 @@ from os import PathLike
 from pathlib import Path
 
 from ..errors import DocumentError
-from ..records import Document, KeyProject, NameDifference, Project, Source, Unit
+from ..records import SYNTHETIC_MARK, Document, KeyProject, NameDifference, Project, Source, Unit
 from ..resources import default_document
 from ..template.codes import code_list
 from ..template.labels import clean_label, match_key
@@ -54,8 +54,20 @@ def _department(text: str) -> str | None:
     return name.strip() or None
 
 
+def _title_text(lines: list[Line]) -> str:
+    return "".join(clean_label(ln.text.lstrip("# ")) for ln in lines)
+
+
+def _synthetic(lines: list[Line]) -> bool:
+    """Whether the title marks the document as made up (模拟数据, after 部门预算 where ``budgetkg
+    generate`` prints it): a plain substring test, linear in the title."""
+    text = _title_text(lines)
+    end = text.find(_DEPARTMENT_END)
+    return end >= 0 and SYNTHETIC_MARK in text[end + len(_DEPARTMENT_END) :]
+
+
 def _title(lines: list[Line], filename: str) -> tuple[int, str]:
-    text = "".join(clean_label(ln.text.lstrip("# ")) for ln in lines)
+    text = _title_text(lines)
     year = _YEAR.search(text)
     dept = _department(text)
     if not year or not dept:
@@ -267,4 +279,5 @@ def read_document(
         quirks=quirks,
         nonblank_lines=len(nonblank),
         form=grid.form,
+        synthetic=_synthetic(parts.title),
     )

@@ -108,8 +108,9 @@ async def resource_response(
             _select(
                 queries,
                 store,
-                f"""SELECT ?p ?o ?ol WHERE {{ {node} ?p ?o .
-                OPTIONAL {{ ?o {label} ?ol FILTER(LANG(?ol) IN ("zh", "")) }} }}""",
+                f"""SELECT ?p ?o ?ol ?os WHERE {{ {node} ?p ?o .
+                OPTIONAL {{ ?o {label} ?ol FILTER(LANG(?ol) IN ("zh", "")) }}
+                BIND(EXISTS {{ ?o <{BKG}synthetic> true }} AS ?os) }}""",
                 options.max_rows,
             ),
             _select(
@@ -131,6 +132,9 @@ async def resource_response(
     base = options.base
     seen: dict[tuple[str, str], dict] = {}
     labels, types, source = [], [], {}
+    # "self" when the resource is a generated (bkg:synthetic true) dataset or source document,
+    # "part" when it points at one (its dataset, its source document): the page says so.
+    synthetic = ""
     for b in outgoing:
         p, o = b["p"]["value"], b["o"]
         key = (p, o["value"] + o.get("xml:lang", ""))
@@ -143,6 +147,10 @@ async def resource_response(
             "note": o.get("xml:lang") or (_short(o["datatype"]) if o.get("datatype") else ""),
         }
         seen[key] = {"predicate": {"iri": p, "text": _short(p), "href": _href(p, base)}, "value": value}
+        if p == BKG + "synthetic" and o["value"] == "true":
+            synthetic = "self"
+        elif b.get("os", {}).get("value") == "true" and not synthetic:
+            synthetic = "part"
         if p in LABELS:
             labels.append({"value": o["value"], "lang": o.get("xml:lang", "")})
         if p.endswith("#type"):
@@ -182,5 +190,6 @@ async def resource_response(
         incoming=into,
         incoming_more=len(incoming) > 200,
         source=source if "line" in source else None,
+        synthetic=synthetic,
     )
     return HTMLResponse(html, headers={"Vary": "Accept"})

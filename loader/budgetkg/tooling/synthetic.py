@@ -8,6 +8,11 @@ template in (``_HouseStyle``).  Amounts are made up to the yuan (four decimals o
 and every printed figure is rounded to 0.01 on its own, so the document's identities hold
 with the rounding differences (尾差) real documents have.  The same seed gives the same
 document, byte for byte.  Used by the tests and the benchmarks (``budgetkg generate``).
+
+A generated document never passes for a real one: its department, cities and units have
+plainly fictional names (示例市…, ``data/synthetic-names.toml``), and its title is marked
+（模拟数据）, which the reader records (``Document.synthetic``) and the graph states
+(``bkg:synthetic true``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..records import SYNTHETIC_MARK
 from ..resources import read_toml
 from ..template.codes import code_list
 from ..template.spec import template
@@ -26,40 +32,13 @@ __all__ = ["Synthetic", "generate"]
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 NUMERALS = "一二三四五六七八九十"
-CITIES = [
-    "江门",
-    "佛山",
-    "珠海",
-    "韶关",
-    "湛江",
-    "茂名",
-    "肇庆",
-    "惠州",
-    "梅州",
-    "汕尾",
-    "河源",
-    "阳江",
-    "清远",
-    "潮州",
-    "揭阳",
-    "云浮",
-    "东莞",
-    "中山",
-    "汕头",
-    "深圳",
-]
-DEPARTMENTS = [
-    ("人力资源和社会保障局", "人社"),
-    ("教育局", "教育"),
-    ("民政局", "民政"),
-    ("卫生健康委员会", "卫健"),
-    ("科学技术局", "科技"),
-    ("交通运输局", "交通"),
-    ("农业农村局", "农业"),
-    ("文化广电旅游局", "文旅"),
-]
-CENTRES = ["信息中心", "服务中心", "管理中心", "评审中心", "指导中心", "数据服务中心", "档案中心", "发展研究中心"]
-COLLEGES = ["技师学院", "职业技术学院", "工贸技师学院", "机电技师学院", "交通技师学院", "轻工技师学院"]
+# Plainly fictional cities, departments and sub-units (data/synthetic-names.toml): a generated
+# budget must never pass for a real department's.
+NAMES = read_toml("synthetic-names.toml")
+CITIES: list[str] = NAMES["cities"]
+DEPARTMENTS: list[tuple[str, str]] = [(name, short) for name, short in NAMES["departments"]]
+CENTRES: list[str] = NAMES["centres"]
+COLLEGES: list[str] = NAMES["colleges"]
 TOPICS = [
     "业务工作保障经费",
     "信息化运维项目",
@@ -285,7 +264,8 @@ def _title_and_parts_one_to_two(
         "",
         "",
         f"{year}年  ",
-        f"{department}部门预算",
+        # The mark after 部门预算, where the reader looks for it: the department's name stays clean.
+        f"{department}部门预算（{SYNTHETIC_MARK}）",
         "",
         "# 目 录",
         "",
