@@ -86,14 +86,21 @@ RENDERINGS = ("html", "xlsx", "xls", "pdf-chromium", "pdf-libreoffice")
 
 @pytest.fixture(scope="session")
 def rendered(tmp_path_factory) -> Callable[[str], bytes]:
-    """The bundled document rendered to a form, made once per test session (per worker):
+    """The bundled document rendered to a form, made once per test run:
     ``rendered("html" | "xlsx" | "xls" | "pdf-chromium" | "pdf-libreoffice")`` gives its bytes,
-    also kept as ``<tmp>/guangzhou-hrss-2024-budget.<form>`` for tests that want a file."""
+    also kept as ``<tmp>/rendered/guangzhou-hrss-2024-budget.<form>`` for tests that want a file.
+    Under pytest-xdist the workers share the files (the run's common temporary folder, a lock
+    per form): LibreOffice and Chromium take seconds."""
+    import fcntl
+    import os
+
     from budgetkg.render.html import render_html
     from budgetkg.render.pdf import render_pdf, render_xls
     from budgetkg.render.xlsx import render_xlsx
 
-    folder = tmp_path_factory.mktemp("rendered")
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "rendered"
+    folder.mkdir(exist_ok=True)
     makers: dict[str, Callable[[bytes], bytes]] = {
         "html": lambda data: render_html(data, SEED).encode("utf-8"),
         "xlsx": lambda data: render_xlsx(data, SEED),
@@ -104,8 +111,12 @@ def rendered(tmp_path_factory) -> Callable[[str], bytes]:
 
     def render(form: str) -> bytes:
         path = folder / f"{SEED.removesuffix('.txt')}.{form}"
-        if not path.exists():
-            path.write_bytes(makers[form](default_document().read_bytes()))
+        with open(folder / f"{form}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be rendering it
+            if not path.exists():
+                part = folder / (path.name + ".part")
+                part.write_bytes(makers[form](default_document().read_bytes()))
+                part.rename(path)
         return path.read_bytes()
 
     return render

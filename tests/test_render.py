@@ -6,6 +6,7 @@ Expected values come from the bundled text itself: its lines, split at tabs.
 from __future__ import annotations
 
 import io
+import tempfile
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
@@ -19,7 +20,7 @@ import pytest
 import xlrd
 from budgetkg.cli import cli
 from budgetkg.render.html import render_html
-from budgetkg.render.pdf import RenderError, _tool
+from budgetkg.render.pdf import RenderError, _tool, page_to_pdf
 from budgetkg.render.xlsx import AMOUNT_FORMAT, render_xlsx
 from budgetkg.resources import default_document
 from budgetkg.tooling.synthetic import generate
@@ -297,3 +298,10 @@ def test_generate_writes_the_chosen_form(tmp_path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["synthetic-2.xlsx"]
     book = openpyxl.load_workbook(tmp_path / "synthetic-2.xlsx")
     assert [f"表{n}" for n in range(1, 13)] == [n for n in book.sheetnames if n.startswith("表")]
+
+
+def test_a_tool_out_of_time_is_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(RenderError, match="did not finish within 0.05 s"):
+        page_to_pdf("<!DOCTYPE html><p>页</p>", timeout=0.05)
+    assert list(tmp_path.iterdir()) == []  # its folder, profile included, is removed
