@@ -190,21 +190,20 @@ def test_workbook_tables_expand_back_to_the_texts_rows(book: bytes, lines: list[
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_generated_departments_render_with_their_tables(seed: int) -> None:
+def test_generated_departments_render_with_their_tables(rendered: Callable[..., bytes], seed: int) -> None:
     """Generated departments print their tables in other ways (编制单位 and 单位 on one line of
     cells, words before the titles): the renderings still hold each table's rows."""
-    text = generate(seed, year=2024).text
-    lines = text.split("\n")
-    name = f"synthetic-{seed}.txt"
-    assert_page_tables(render_html(text.encode("utf-8"), name), lines)
-    assert_book_tables(render_xlsx(text.encode("utf-8"), name), lines)
+    lines = rendered("txt", seed=seed).decode("utf-8").split("\n")
+    assert lines == generate(seed).text.split("\n")
+    assert_page_tables(rendered("html", seed=seed).decode("utf-8"), lines)
+    assert_book_tables(rendered("xlsx", seed=seed), lines)
 
 
 def test_workbook_bytes_are_deterministic(text: bytes, book: bytes) -> None:
     assert render_xlsx(text, NAME) == book
 
 
-def test_xls_has_the_sheets_and_the_amounts(rendered: Callable[[str], bytes], lines: list[str]) -> None:
+def test_xls_has_the_sheets_and_the_amounts(rendered: Callable[..., bytes], lines: list[str]) -> None:
     book = xlrd.open_workbook(file_contents=rendered("xls"), formatting_info=True)
     assert [f"表{n}" for n in range(1, 13)] == [n for n in book.sheet_names() if n.startswith("表")]
     row = next(line.split("\t") for line in lines if line.startswith("一、预算拨款\t"))
@@ -232,7 +231,7 @@ def pdf_pages(data: bytes) -> list[tuple[float, float, str]]:
 
 
 @pytest.mark.parametrize("form", ["pdf-chromium", "pdf-libreoffice"])
-def test_pdf_is_landscape_a4_with_the_tables(rendered: Callable[[str], bytes], lines: list[str], form: str) -> None:
+def test_pdf_is_landscape_a4_with_the_tables(rendered: Callable[..., bytes], lines: list[str], form: str) -> None:
     data = rendered(form)
     with pdfplumber.open(io.BytesIO(data)) as pdf:  # the PDF library of the readers opens it
         assert len(pdf.pages) > 12
