@@ -1,0 +1,170 @@
+"""The renderings of a document (HTML page, workbook) hold the document's text, in its tables.
+
+Expected values come from the bundled text itself: its lines, split at tabs.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import html5lib
+import lxml.html
+import openpyxl
+import pytest
+from budgetkg.render.html import render_html
+from budgetkg.render.xlsx import AMOUNT_FORMAT, render_xlsx
+from budgetkg.resources import default_document
+
+NAME = "guangzhou-hrss-2024-budget.txt"
+
+
+@pytest.fixture(scope="module")
+def text() -> bytes:
+    return default_document().read_bytes()
+
+
+@pytest.fixture(scope="module")
+def lines(text: bytes) -> list[str]:
+    return text.decode("utf-8").split("\n")
+
+
+@pytest.fixture(scope="module")
+def page(text: bytes) -> str:
+    return render_html(text, NAME)
+
+
+@pytest.fixture(scope="module")
+def book(text: bytes) -> bytes:
+    return render_xlsx(text, NAME)
+
+
+def table_groups(lines: list[str]) -> list[list[str]]:
+    """The tab-separated lines of the text, in runs that no other non-blank line interrupts:
+    one run per table, its segments (and their repeated header rows) included."""
+    groups: list[list[str]] = []
+    current: list[str] | None = None
+    for line in lines:
+        if "\t" in line:
+            if current is None:
+                current = []
+                groups.append(current)
+            current.append(line)
+        elif line.strip():
+            current = None
+    return groups
+
+
+def expand(rows: list[list[tuple[str, int, int]]]) -> list[str]:
+    """Rows of (text, rowspan, colspan) cells expanded the way a reader does: a span's further
+    cells empty; each row joined by tabs."""
+    grid: dict[tuple[int, int], str] = {}
+    for r, cells in enumerate(rows):
+        c = 0
+        for text, rowspan, colspan in cells:
+            while (r, c) in grid:
+                c += 1
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    grid[(r + dr, c + dc)] = text if (dr, dc) == (0, 0) else ""
+            c += colspan
+    out = []
+    for r in range(len(rows)):
+        width = max((c for (rr, c) in grid if rr == r), default=-1) + 1
+        out.append("\t".join(grid.get((r, c), "") for c in range(width)))
+    return out
+
+
+def expected_rows(group: list[str], header_rows: int) -> list[str]:
+    """A table's lines in the text, its header rows once: a later line equal to one of the
+    first ``header_rows`` lines is the header repeated at a page break."""
+    head = group[:header_rows]
+    return head + [line for line in group[header_rows:] if line not in head]
+
+
+def test_page_is_well_formed_html5(page: str) -> None:
+    html5lib.HTMLParser(strict=True).parse(page)  # raises on any parse error
+    root = lxml.html.fromstring(page)
+    assert root.get("lang") == "zh-CN"
+    assert root.find(".//script") is None
+    assert "@page { size: A4 landscape" in page
+
+
+def test_page_has_each_table_once_with_the_texts_rows(page: str, lines: list[str]) -> None:
+    root = lxml.html.fromstring(page)
+    tables = root.findall(".//table")
+    groups = table_groups(lines)
+    assert len(tables) == len(groups) == 13  # the twelve tables and 重点项目
+    for table, group in zip(tables, groups, strict=True):
+        rows = [
+            [(cell.text_content(), int(cell.get("rowspan", 1)), int(cell.get("colspan", 1))) for cell in tr]
+            for tr in table.iter("tr")
+        ]
+        head = len(table.findall("./thead/tr"))
+        assert head >= 1
+        assert expand(rows) == expected_rows(group, head)
+
+
+def test_page_draws_a_two_level_header_with_spans(page: str) -> None:
+    table2 = lxml.html.fromstring(page).findall(".//table")[1]
+    cells = {th.text_content(): (th.get("rowspan"), th.get("colspan")) for th in table2.iter("th")}
+    assert cells["财政拨款收入"] == (None, "3")
+    assert cells["合计"] == ("2", None)
+
+
+def test_page_escapes_the_documents_text() -> None:
+    hostile = default_document().read_bytes().replace("我局贯彻落实".encode(), b"<script>alert(1)</script>&amp;")
+    page = render_html(hostile, NAME)
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&amp;amp;" in page
+
+
+def test_workbook_has_a_sheet_per_table_in_document_order(book: bytes) -> None:
+    wb = openpyxl.load_workbook(io.BytesIO(book))
+    names = wb.sheetnames
+    assert names == ["封面", "第一部分", *[f"表{n}" for n in range(1, 13)], "第三部分", "第四部分"]
+    ws = wb["表2"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.print_title_rows
+    spans = {ws.cell(m.min_row, m.min_col).value: (m.size["rows"], m.size["columns"]) for m in ws.merged_cells.ranges}
+    assert spans["合计"] == (2, 1)
+    assert spans["财政拨款收入"] == (1, 3)
+
+
+def test_workbook_holds_amounts_as_numbers_printed_as_the_text(book: bytes, lines: list[str]) -> None:
+    row = next(line.split("\t") for line in lines if line.startswith("一、预算拨款\t"))
+    ws = openpyxl.load_workbook(io.BytesIO(book))["表1"]
+    found = [r for r in ws.iter_rows() if r[0].value == row[0]]
+    assert len(found) == 1
+    cell = found[0][1]
+    assert cell.number_format == AMOUNT_FORMAT
+    assert Decimal(str(cell.value)) == Decimal(row[1].replace(",", ""))
+    assert f"{Decimal(str(cell.value)):,.2f}" == row[1]  # what #,##0.00 prints
+
+
+def cell_text(cell) -> str:
+    """A cell as a reader prints it: an amount by its number format, a string as it is."""
+    if cell.value is None:
+        return ""
+    if cell.number_format == AMOUNT_FORMAT:
+        return f"{Decimal(str(cell.value)):,.2f}"
+    return str(cell.value)
+
+
+def test_workbook_tables_expand_back_to_the_texts_rows(book: bytes, lines: list[str]) -> None:
+    """Read from its first header row, with merged cells as empty cells, each table sheet gives the
+    text's table lines (header rows once), and then the note."""
+    wb = openpyxl.load_workbook(io.BytesIO(book))
+    groups = table_groups(lines)
+    for n, group in zip(range(1, 13), groups[:12], strict=True):
+        ws = wb[f"表{n}"]
+        first, last = (int(r) for r in ws.print_title_rows.replace("$", "").split(":"))
+        want = [line.rstrip("\t") for line in expected_rows(group, last - first + 1)]
+        got = ["\t".join(cell_text(c) for c in ws[r]).rstrip("\t") for r in range(first, first + len(want))]
+        assert got == want, f"表{n}"
+        assert cell_text(ws.cell(first + len(want), 1)).startswith("注"), f"表{n}"
+        assert all(m.max_row <= last for m in ws.merged_cells.ranges), f"表{n}"
+
+
+def test_workbook_bytes_are_deterministic(text: bytes, book: bytes) -> None:
+    assert render_xlsx(text, NAME) == book
