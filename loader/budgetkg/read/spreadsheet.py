@@ -15,6 +15,7 @@ applied to the decimal the cell holds, recovered without binary noise (see :func
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,7 +27,16 @@ from ..records import Place
 from .grid import Form, Grid
 from .lines import LineBuilder
 
-__all__ = ["read_xlsx", "read_xls", "number_text", "MAX_SHEETS", "MAX_ROWS", "MAX_COLUMNS", "MAX_UNPACKED_BYTES"]
+__all__ = [
+    "read_xlsx",
+    "read_xls",
+    "number_text",
+    "stored_decimal",
+    "MAX_SHEETS",
+    "MAX_ROWS",
+    "MAX_COLUMNS",
+    "MAX_UNPACKED_BYTES",
+]
 
 # The template has twelve tables and the text around them: a bureau's workbook has one sheet per
 # table and a few more (cover, contents).  100 sheets are eight times that.
@@ -46,8 +56,10 @@ MAX_UNPACKED_BYTES = 64 * 2**20
 MAX_PARTS = 1_000  # members of the ZIP: a workbook of 100 sheets has a few hundred
 # An .xls is read whole into memory by xlrd: its size is bounded before it is opened.
 MAX_XLS_BYTES = 64 * 2**20
-# A double holds 15 significant decimal digits exactly (2**53 > 10**15): see number_text.
+# A double holds 15 significant decimal digits exactly (2**53 > 10**15), and Excel shows no
+# more: see stored_decimal.  A number of 10**15 or more is not stored to its units digit.
 MAX_SIGNIFICANT_DIGITS = 15
+MAX_STORED = 10**MAX_SIGNIFICANT_DIGITS
 
 
 @dataclass(frozen=True)
@@ -106,10 +118,8 @@ def _format_shape(fmt: str) -> tuple[bool, int | None] | None:
     return whole == "#,##0", len(decimals)
 
 
-def number_text(value: float | int, fmt: str) -> str | None:
-    """The text Excel prints for ``value`` in number format ``fmt``, or None when the format is
-    not one this reader knows (``0``, ``0.00``, ``#,##0``, ``#,##0.00`` and their padded and
-    coloured variants, ``General``).
+def stored_decimal(value: float | int) -> Decimal:
+    """The decimal a number cell holds, as Excel shows it: at most 15 significant digits.
 
     A workbook stores a number as a binary double, never the decimal typed into it.  For a
     decimal of at most 15 significant digits the double nearest to it is unique to it (two such
@@ -117,31 +127,41 @@ def number_text(value: float | int, fmt: str) -> str | None:
     float is the shortest decimal that reads back to the same double, so it is that decimal's
     digits exactly: ``repr(797407.58)`` is ``'797407.58'``, although the double is
     797407.57999999995809....  ``Decimal(repr(value))`` is therefore the typed decimal, with no
-    binary noise; rounding it to the format's decimals (half away from zero, as Excel shows) is
-    the printed text.  A value with more than 15 significant digits has no such guarantee and is
-    refused by the caller.
+    binary noise.  A value computed in the workbook (a formula's cached result, 0.1 + 0.2) can
+    need 16 or 17 digits; Excel shows every number rounded to 15 significant digits, and so
+    does this.  Only a value of 10**15 or more loses digits left of its decimal point, and is
+    refused by the caller (see :data:`MAX_STORED`).
+
+    >>> stored_decimal(797407.58), stored_decimal(0.1 + 0.2), stored_decimal(12)
+    (Decimal('797407.58'), Decimal('0.300000000000000'), Decimal('12'))
+    """
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    digits = len(exact.as_tuple().digits)
+    if digits > MAX_SIGNIFICANT_DIGITS:
+        exact = round(exact, MAX_SIGNIFICANT_DIGITS - exact.adjusted() - 1)
+    return exact
+
+
+def number_text(value: float | int, fmt: str) -> str | None:
+    """The text Excel prints for ``value`` in number format ``fmt``, or None when the format is
+    not one this reader knows (``0``, ``0.00``, ``#,##0``, ``#,##0.00`` and their padded and
+    coloured variants, ``General``): the cell's decimal (:func:`stored_decimal`) rounded to the
+    format's decimals, half away from zero as Excel rounds what it shows.
 
     >>> number_text(797407.58, "#,##0.00"), number_text(5, "0.00"), number_text(0.1 + 0.2, "0.00")
     ('797,407.58', '5.00', '0.30')
-    >>> number_text(-1234.5, "#,##0.00_);[Red](#,##0.00)"), number_text(12.5, "General")
-    ('-1,234.50', '12.5')
+    >>> number_text(-1234.5, "#,##0.00_);[Red](#,##0.00)"), number_text(12.5, "General"), number_text(1.0, "0.0%")
+    ('-1,234.50', '12.5', None)
     """
     shape = _format_shape(fmt)
     if shape is None:
         return None
     grouped, decimals = shape
-    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if decimals is None:
-        text = format(exact.normalize(), "f") if exact != exact.to_integral_value() else str(int(exact))
-        return text
+    exact = stored_decimal(value)
+    if decimals is None:  # General: the number as stored, without trailing zeros
+        return format(exact.normalize(), "f") if exact != exact.to_integral_value() else str(int(exact))
     shown = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     return format(shown, ",f" if grouped else "f")
-
-
-def significant_digits(value: float | int) -> int:
-    """How many significant digits the decimal a number cell holds has (see :func:`number_text`)."""
-    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    return len(exact.normalize().as_tuple().digits)
 
 
 class _Reader:
@@ -164,11 +184,11 @@ class _Reader:
         :raises DocumentError: ``bad-cell`` for a format this reader does not know or a value
             whose decimal cannot be recovered exactly.
         """
-        if significant_digits(value) > MAX_SIGNIFICANT_DIGITS:
+        if not math.isfinite(value) or abs(value) >= MAX_STORED:
             raise self.error(
                 "bad-cell",
                 sheet,
-                expected=f"a number of at most {MAX_SIGNIFICANT_DIGITS} significant digits in {sheet}!{ref}",
+                expected=f"a number below 10**{MAX_SIGNIFICANT_DIGITS} in {sheet}!{ref} (stored to its units digit)",
                 found=repr(value),
             )
         text = number_text(value, fmt)
@@ -180,7 +200,7 @@ class _Reader:
                 found=f"{value!r} in the format {fmt}",
             )
         shown = Decimal(text.replace(",", ""))
-        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        exact = stored_decimal(value)
         if shown != exact:
             self.out.quirks.append(
                 f"{self.filename}: {sheet}!{ref} holds {exact}, printed as {text} by its format {fmt}; read as printed"
@@ -346,7 +366,9 @@ def _xls_rows(sheet, book, reader: _Reader) -> Iterator[list[_Cell]]:
             cell = sheet.cell(r, c)
             ref = f"{_column_letters(c + 1)}{r + 1}"
             xf = book.xf_list[cell.xf_index] if cell.xf_index is not None else None
-            bold = bool(xf is not None and book.font_list[xf.font_index].bold)
+            font = book.font_list[xf.font_index] if xf is not None else None
+            # xlrd sets bold only from the BIFF2–4 flag; later files give the weight (700 is bold)
+            bold = bool(font is not None and (font.bold or font.weight >= 700))
             if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) or cell.value == "":
                 continue
             if cell.ctype == xlrd.XL_CELL_TEXT:
