@@ -142,6 +142,17 @@ def collapse(text: str) -> str:
     return "".join(out).replace("\xa0", " ")
 
 
+def _broken(pieces: list[str | None]) -> list[str]:
+    """The lines of a run of text pieces, broken where a piece is None (a ``<br>``)."""
+    lines: list[list[str]] = [[]]
+    for piece in pieces:
+        if piece is None:
+            lines.append([])
+        else:
+            lines[-1].append(piece)
+    return ["".join(line) for line in lines]
+
+
 def _span(cell, name: str, bound: int) -> int:
     """A cell's colspan or rowspan: 1 when absent or not a number; 0 (to the end) is taken as the bound."""
     raw = (cell.get(name) or "1").strip()
@@ -154,12 +165,12 @@ class _Page:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.out = LineBuilder(filename, "html")
-        self.buffer: list[str] = []
+        self.buffer: list[str | None] = []  # the text of the paragraph being read; None: a <br>
         self.tables = 0
 
     def flush(self, heading: int = 0, prefix: str = "") -> None:
         """The text gathered since the last block ends a paragraph; a ``<br>`` ends a line of it."""
-        for piece in "".join(self.buffer).split("\n"):
+        for piece in _broken(self.buffer):
             text = collapse(piece).strip(" ")
             if text:
                 self.out.paragraph(prefix + text, None, heading)
@@ -187,7 +198,7 @@ class _Page:
                     if tag in _HEADINGS:
                         headings.append(_HEADINGS[tag])
                 elif tag == "br":
-                    self.buffer.append("\n")
+                    self.buffer.append(None)
                 self.buffer.append(element.text or "")
             else:
                 if tag in _BLOCKS:
@@ -246,7 +257,7 @@ class _Page:
 def _cell_text(cell) -> str:
     """A cell's text, white space collapsed; a ``<br>`` (a line wrapped by hand) joins the Chinese
     on either side without a space, and script or style inside it is left out."""
-    parts: list[str] = []
+    parts: list[str | None] = []  # None: a <br> or a block inside the cell
     walker = etree.iterwalk(cell, events=("start", "end"))
     for event, element in walker:
         tag = element.tag.lower() if isinstance(element.tag, str) else ""
@@ -255,11 +266,11 @@ def _cell_text(cell) -> str:
                 walker.skip_subtree()  # its tail is read at its end event
                 continue
             if tag == "br" or (element is not cell and tag in _BLOCKS):
-                parts.append("\n")
+                parts.append(None)
             parts.append(element.text or "")
         elif element is not cell:
             parts.append(element.tail or "")
-    lines = [collapse(p).strip(" ") for p in "".join(parts).split("\n")]
+    lines = [collapse(p).strip(" ") for p in _broken(parts)]
     return "\n".join(line for line in lines if line)
 
 
