@@ -6,15 +6,23 @@ Expected values come from the bundled text itself: its lines, split at tabs.
 from __future__ import annotations
 
 import io
+import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 
 import html5lib
 import lxml.html
 import openpyxl
+import pdfplumber
+import pypdfium2
 import pytest
+import xlrd
+from budgetkg.cli import cli
 from budgetkg.render.html import render_html
+from budgetkg.render.pdf import RenderError, _tool
 from budgetkg.render.xlsx import AMOUNT_FORMAT, render_xlsx
 from budgetkg.resources import default_document
+from click.testing import CliRunner
 
 NAME = "guangzhou-hrss-2024-budget.txt"
 
@@ -168,3 +176,81 @@ def test_workbook_tables_expand_back_to_the_texts_rows(book: bytes, lines: list[
 
 def test_workbook_bytes_are_deterministic(text: bytes, book: bytes) -> None:
     assert render_xlsx(text, NAME) == book
+
+
+def test_xls_has_the_sheets_and_the_amounts(rendered: Callable[[str], bytes], lines: list[str]) -> None:
+    book = xlrd.open_workbook(file_contents=rendered("xls"), formatting_info=True)
+    assert [f"表{n}" for n in range(1, 13)] == [n for n in book.sheet_names() if n.startswith("表")]
+    row = next(line.split("\t") for line in lines if line.startswith("一、预算拨款\t"))
+    sheet = book.sheet_by_name("表1")
+    (r,) = [r for r in range(sheet.nrows) if sheet.cell_value(r, 0) == row[0]]
+    cell = sheet.cell(r, 1)
+    assert book.format_map[book.xf_list[cell.xf_index].format_key].format_str == AMOUNT_FORMAT
+    assert f"{Decimal(repr(cell.value)):,.2f}" == row[1]
+    (top,) = [r for r in range(sheet.nrows) if sheet.cell_value(r, 0) == "收入"]
+    assert (top, top + 1, 0, 2) in sheet.merged_cells  # 收入 spans 项目 and 预算
+
+
+def pdf_pages(data: bytes) -> list[tuple[float, float, str]]:
+    """(width, height, text) of each page, the text by PDFium (fast; pdfplumber's own test is
+    the readers'); radicals that a CJK font maps its ideographs to are read as the ideographs."""
+    pdf = pypdfium2.PdfDocument(data)
+    pages = []
+    for i in range(len(pdf)):
+        page = pdf[i]
+        text = page.get_textpage().get_text_range()
+        text = "".join(unicodedata.normalize("NFKC", ch) if 0x2E80 <= ord(ch) <= 0x2FDF else ch for ch in text)
+        pages.append((page.get_width(), page.get_height(), text))
+    pdf.close()
+    return pages
+
+
+@pytest.mark.parametrize("form", ["pdf-chromium", "pdf-libreoffice"])
+def test_pdf_is_landscape_a4_with_the_tables(rendered: Callable[[str], bytes], lines: list[str], form: str) -> None:
+    data = rendered(form)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:  # the PDF library of the readers opens it
+        assert len(pdf.pages) > 12
+    pages = pdf_pages(data)
+    for width, height, _ in pages:
+        assert abs(width - 842) < 2 and abs(height - 595) < 2
+    title = next(line for line in lines if line.startswith("#") and line.endswith("部门预算项目支出及其他支出预算表"))
+    title = title.lstrip("# ")
+    amount = next(line.split("\t") for line in lines if line.startswith("一、预算拨款\t"))[1]
+    texts = [text for _, _, text in pages]
+    assert any(title in t for t in texts)
+    assert any(amount in t for t in texts)
+    last_goal = next(line for line in reversed(lines) if line.count("\t") == 2).split("\t")[0]
+    assert any(last_goal[:6] in t for t in texts)  # the 重点项目 table of 第三部分 is printed too
+
+
+def test_a_missing_tool_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(RenderError, match="soffice is not installed.*libreoffice-calc-nogui"):
+        _tool(("soffice", "libreoffice"), "libreoffice-calc-nogui")
+
+
+def test_cli_renders_to_the_named_file(tmp_path) -> None:
+    out = tmp_path / "page.html"
+    result = CliRunner().invoke(cli, ["render", "--format", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert lxml.html.fromstring(out.read_bytes()).findall(".//table")
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # no temporary file left
+
+
+def test_cli_bad_document_is_exit_2_and_no_file(tmp_path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("hello\n", encoding="utf-8")
+    out = tmp_path / "bad.xlsx"
+    result = CliRunner().invoke(cli, ["render", str(bad), "--format", "xlsx", "-o", str(out)])
+    assert result.exit_code == 2
+    assert "bad.txt:1" in result.output and "not-a-budget" in result.output
+    assert not out.exists()
+
+
+def test_cli_missing_tool_is_exit_2_and_no_file(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    out = tmp_path / "doc.pdf"
+    result = CliRunner().invoke(cli, ["render", "--format", "pdf", "--via", "libreoffice", "-o", str(out)])
+    assert result.exit_code == 2
+    assert "soffice is not installed" in result.output
+    assert not out.exists()

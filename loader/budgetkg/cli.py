@@ -605,6 +605,60 @@ def report(
 
 
 @cli.command()
+@click.argument("doc", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "xlsx", "xls", "html"]),
+    default="pdf",
+    show_default=True,
+    help="pdf: printed A4 landscape; xlsx/xls: a workbook, one sheet per table; html: one web page.",
+)
+@click.option(
+    "--via",
+    type=click.Choice(["chromium", "libreoffice"]),
+    default="chromium",
+    show_default=True,
+    help="What prints a PDF: headless Chromium from the web page, or LibreOffice from the workbook.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: DOC's name with the format's suffix, in the current folder).",
+)
+def render(doc: Path | None, fmt: str, via: str, out: Path | None) -> None:
+    """Write a disclosure in a form bureaus publish: PDF, Excel workbook or web page.
+
+    DOC is a disclosure in any form budgetkg reads (default: the bundled Guangzhou HRSS
+    2024 budget). Its twelve tables and its text are laid out as a bureau's are: a sheet or
+    an HTML table per table, multi-level headers merged, header rows repeated on each
+    printed page, long cells wrapped. PDF and .xls need LibreOffice (libreoffice-calc-nogui)
+    or Chromium installed. Exit 2 when the document cannot be read or the tool is missing.
+    """
+    from .publish.export import write_atomic
+    from .render.html import render_html
+    from .render.pdf import render_pdf, render_xls
+    from .render.xlsx import render_xlsx
+    from .resources import default_document
+
+    source = default_document() if doc is None else doc
+    data, name = source.read_bytes(), source.name
+    if fmt == "html":
+        result = render_html(data, name).encode("utf-8")
+    elif fmt == "xlsx":
+        result = render_xlsx(data, name)
+    elif fmt == "xls":
+        result = render_xls(data, name)
+    else:
+        result = render_pdf(data, name, "libreoffice" if via == "libreoffice" else "chromium")
+    path = out or Path(Path(name).stem + "." + fmt)
+    write_atomic(path, result)
+    click.echo(str(path))
+
+
+@cli.command()
 @click.option(
     "--seed",
     type=int,
