@@ -158,9 +158,15 @@ def test_a_page_too_large_is_refused(tmp_path):
 
 
 def test_a_span_cannot_make_a_small_page_a_huge_grid(tmp_path):
-    data = _page("<table><tr><td colspan=100000 rowspan=100000>x</td><td>y</td></tr></table>")
+    data = _page("<table><tr><td colspan=100000 rowspan=100000>x</td><td>y</td></tr></table>")  # 257 columns
     message = _refused(tmp_path, data, "spans.html", "too-large")
     assert "table 1" in message
+
+
+def test_spans_cannot_make_a_page_millions_of_cells(tmp_path):
+    rows = "<tr><td colspan=255>x</td><td>y</td></tr>" * 5_000  # 150 kB, 1.3 million cells spanned
+    message = _refused(tmp_path, _page(f"<table>{rows}</table>"), "wide.html", "too-large")
+    assert "table cells" in message
 
 
 def test_a_page_in_another_charset_is_refused(tmp_path):

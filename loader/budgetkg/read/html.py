@@ -27,14 +27,17 @@ from .decode import decode
 from .grid import Grid
 from .lines import LineBuilder
 
-__all__ = ["read_html", "page_encoding", "MAX_HTML_BYTES", "MAX_TABLE_ROWS", "MAX_TABLE_COLUMNS"]
+__all__ = ["read_html", "page_encoding", "MAX_HTML_BYTES", "MAX_TABLE_ROWS", "MAX_TABLE_COLUMNS", "MAX_CELLS"]
 
-# The bundled document as a page is well under 1 MiB; a department with a hundred units a few MiB.
-MAX_HTML_BYTES = 32 * 2**20
+# The bundled document as a page is 0.3 MiB; a department with a hundred units a few MiB.
+MAX_HTML_BYTES = 16 * 2**20
 # Rows of one table after rowspans are expanded, and its columns after colspans: a rowspan or
 # colspan cannot make a small page into a large grid.
 MAX_TABLE_ROWS = 100_000
 MAX_TABLE_COLUMNS = 256
+# Cells of all tables after spans are expanded: a colspan of 256 on each of many rows would
+# otherwise make a page of a few MiB into tens of millions of cells.
+MAX_CELLS = 1_000_000
 # The charset a page declares, as the HTML standard looks for it: in its first 1,024 bytes.
 _PRESCAN_BYTES = 1024
 # GB2312 and GBK pages are GB18030 (a superset: pages declared gb2312 often hold GBK characters).
@@ -167,6 +170,7 @@ class _Page:
         self.out = LineBuilder(filename, "html")
         self.buffer: list[str | None] = []  # the text of the paragraph being read; None: a <br>
         self.tables = 0
+        self.cells = 0
 
     def flush(self, heading: int = 0, prefix: str = "") -> None:
         """The text gathered since the last block ends a paragraph; a ``<br>`` ends a line of it."""
@@ -240,8 +244,11 @@ class _Page:
                 for down in range(1, rowspan):
                     for k in range(colspan):
                         below[(r + down, column + k)] = True
-                if len(below) > MAX_TABLE_ROWS * 4:
-                    raise self._too_large(number, "row spans of a table of this size", f"{len(below):,} covered cells")
+                self.cells += colspan * rowspan
+                if self.cells > MAX_CELLS:
+                    raise self._too_large(
+                        number, f"at most {MAX_CELLS:,} table cells in the page, spans expanded", f"row {r + 1} beyond"
+                    )
                 column += colspan
             while below.pop((r, column), False):
                 cells.append(("", Place(table=number, row=r + 1, column=column + 1)))
