@@ -14,6 +14,7 @@ from budgetkg.cli import cli
 from budgetkg.errors import DocumentError
 from budgetkg.read.document import read_document
 from budgetkg.read.forms import convert, read_grid
+from budgetkg.read.lines import MAX_CELLS
 from budgetkg.read.spreadsheet import MAX_UNPACKED_BYTES, number_text
 from budgetkg.records import Place
 from budgetkg.render.pdf import render_xls
@@ -251,6 +252,21 @@ def test_a_cell_too_long_is_refused_naming_it(tmp_path):
     data = _book([["2024年广州市某局部门预算"], ["名称", "字" * 10_001]])
     message = _refused(tmp_path, data, "long.xlsx", "line-too-long")
     assert "表1!B2" in message
+
+
+def test_sparse_wide_rows_cannot_make_millions_of_cells(tmp_path):
+    # two values a row, in columns A and IV: each row is 256 cells of the text form
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表1"
+    for row in range(1, MAX_CELLS // 256 + 2):
+        ws.cell(row, 1, "名称")
+        ws.cell(row, 256, "1.00")
+    out = io.BytesIO()
+    wb.save(out)
+    data = out.getvalue()
+    message = _refused(tmp_path, data, "sparse.xlsx", "too-large")
+    assert "table cells" in message
 
 
 def test_a_number_beyond_what_a_workbook_stores_exactly_is_refused(tmp_path):

@@ -25,9 +25,9 @@ from ..errors import DocumentError
 from ..records import Place
 from .decode import decode
 from .grid import Grid
-from .lines import LineBuilder
+from .lines import MAX_CELLS, LineBuilder
 
-__all__ = ["read_html", "page_encoding", "MAX_HTML_BYTES", "MAX_TABLE_ROWS", "MAX_TABLE_COLUMNS", "MAX_CELLS"]
+__all__ = ["read_html", "page_encoding", "MAX_HTML_BYTES", "MAX_TABLE_ROWS", "MAX_TABLE_COLUMNS"]
 
 # The bundled document as a page is 0.3 MiB; a department with a hundred units a few MiB.
 MAX_HTML_BYTES = 16 * 2**20
@@ -35,9 +35,6 @@ MAX_HTML_BYTES = 16 * 2**20
 # colspan cannot make a small page into a large grid.
 MAX_TABLE_ROWS = 100_000
 MAX_TABLE_COLUMNS = 256
-# Cells of all tables after spans are expanded: a colspan of 256 on each of many rows would
-# otherwise make a page of a few MiB into tens of millions of cells.
-MAX_CELLS = 1_000_000
 # The charset a page declares, as the HTML standard looks for it: in its first 1,024 bytes.
 _PRESCAN_BYTES = 1024
 # GB2312 and GBK pages are GB18030 (a superset: pages declared gb2312 often hold GBK characters).
@@ -244,6 +241,7 @@ class _Page:
                 for down in range(1, rowspan):
                     for k in range(colspan):
                         below[(r + down, column + k)] = True
+                # counted before they are made: one cell may span 256 columns and 100,000 rows
                 self.cells += colspan * rowspan
                 if self.cells > MAX_CELLS:
                     raise self._too_large(

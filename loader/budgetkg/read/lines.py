@@ -13,11 +13,15 @@ from ..records import Place
 from .grid import MAX_CELL_CHARS, Form, Grid, Line
 from .sections import MAX_LINE_CHARS
 
-__all__ = ["LineBuilder", "one_line", "MAX_LINES"]
+__all__ = ["LineBuilder", "one_line", "MAX_LINES", "MAX_CELLS"]
 
 # The bundled document has 1,084 lines; a department with a hundred units and thousands of
 # projects has some 20,000.  200,000 lines bound the template reader's work and memory.
 MAX_LINES = 200_000
+# Table cells, empty ones included (a merged or spanned cell, the gaps between values): the
+# bundled document has about 9,000.  Each cell has its place, a few microseconds and some
+# 200 bytes; 300,000 keep a refused document within a few seconds and some 100 MiB.
+MAX_CELLS = 300_000
 
 
 def _joins_without_space(before: str, after: str) -> bool:
@@ -60,6 +64,7 @@ class LineBuilder:
         self.lines: list[Line] = []
         self.quirks: list[str] = []
         self._in_table = False  # the last line is a table row: the next row joins it without a blank
+        self.cells = 0
 
     def _check_cell(self, text: str, place: Place | None) -> None:
         if len(text) > MAX_CELL_CHARS:
@@ -110,6 +115,15 @@ class LineBuilder:
 
     def row(self, cells: list[tuple[str, Place | None]]) -> None:
         """A table row: its cells from the first column to the last non-empty one, joined by tabs."""
+        self.cells += len(cells)
+        if self.cells > MAX_CELLS:
+            raise DocumentError(
+                "too-large",
+                self.filename,
+                len(self.lines) + 1,
+                expected=f"at most {MAX_CELLS:,} table cells, empty ones included",
+                found=f"more, at {cells[0][1] if cells else 'the end'}",
+            )
         texts = []
         for text, place in cells:
             texts.append(one_line(text))

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..errors import DocumentError
 from ..records import Place
 from .grid import Form, Grid
-from .lines import LineBuilder
+from .lines import MAX_CELLS, LineBuilder
 
 __all__ = [
     "read_xlsx",
@@ -46,8 +46,6 @@ MAX_SHEETS = 100
 MAX_ROWS = 100_000
 # Excel 97–2003 sheets have at most 256 columns (A–IV); the widest table of the template has 14.
 MAX_COLUMNS = 256
-# Cells with a value, in all sheets together.
-MAX_CELLS = 1_000_000
 # The parts of an .xlsx unpacked (the sum of the sizes the ZIP's directory declares; zipfile
 # stops reading a member at its declared size and checks its CRC, so a member cannot unpack to
 # more).  The bundled document's workbook unpacks to 0.7 MiB and reads in 0.3 s; openpyxl
@@ -218,7 +216,7 @@ class _Reader:
             self.cells += len(cells)
             if self.rows > MAX_ROWS:
                 raise self.error("too-large", name, f"at most {MAX_ROWS:,} rows in the workbook", f"row {number}")
-            if self.cells > MAX_CELLS:
+            if self.cells > MAX_CELLS:  # a sheet's values are kept until it is read whole
                 raise self.error(
                     "too-large", name, f"at most {MAX_CELLS:,} cells with a value in the workbook", f"row {number}"
                 )
