@@ -82,6 +82,10 @@ def _column_letters(column: int) -> str:
     return out
 
 
+# Every cell's reference is made from these: a sheet may have hundreds of thousands of cells.
+_LETTERS = tuple(_column_letters(column) for column in range(MAX_COLUMNS + 1))
+
+
 def _format_core(fmt: str) -> str:
     """The digits of the positive section of an Excel number format, without what only pads or
     colours it: ``#,##0.00_);[Red](#,##0.00)`` → ``#,##0.00``.  A quoted literal stays in (a
@@ -236,14 +240,12 @@ class _Reader:
                 self.out.blank()
             elif len(cells) == 1 and not cells[0].number:
                 cell = cells[0]
-                self.out.paragraph(
-                    cell.text, Place(sheet=name, cell=f"{_column_letters(cell.column)}{number}"), 2 * cell.bold
-                )
+                self.out.paragraph(cell.text, Place(sheet=name, cell=f"{_LETTERS[cell.column]}{number}"), 2 * cell.bold)
             else:
                 by_column = {c.column: c.text for c in cells}
                 self.out.row(
                     [
-                        (by_column.get(col, ""), Place(sheet=name, cell=f"{_column_letters(col)}{number}"))
+                        (by_column.get(col, ""), Place(sheet=name, cell=f"{_LETTERS[col]}{number}"))
                         for col in range(first, cells[-1].column + 1)
                     ]
                 )
@@ -365,7 +367,7 @@ def _xls_rows(sheet, book, reader: _Reader) -> Iterator[list[_Cell]]:
         cells = []
         for c in range(row_length):
             cell = sheet.cell(r, c)
-            ref = f"{_column_letters(c + 1)}{r + 1}"
+            ref = f"{_LETTERS[c + 1]}{r + 1}"
             xf = book.xf_list[cell.xf_index] if cell.xf_index is not None else None
             font = book.font_list[xf.font_index] if xf is not None else None
             # xlrd sets bold only from the BIFF2–4 flag; later files give the weight (700 is bold)
