@@ -6,7 +6,7 @@ Expected values come from the bundled text itself: its lines, split at tabs.
 from __future__ import annotations
 
 import io
-import unicodedata
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -19,9 +19,10 @@ import pytest
 import xlrd
 from budgetkg.cli import cli
 from budgetkg.render.html import render_html
-from budgetkg.render.pdf import RenderError, _tool
+from budgetkg.render.pdf import RenderError, _tool, page_to_pdf
 from budgetkg.render.xlsx import AMOUNT_FORMAT, render_xlsx
 from budgetkg.resources import default_document
+from budgetkg.tooling.synthetic import generate
 from click.testing import CliRunner
 
 NAME = "guangzhou-hrss-2024-budget.txt"
@@ -49,11 +50,13 @@ def book(text: bytes) -> bytes:
 
 def table_groups(lines: list[str]) -> list[list[str]]:
     """The tab-separated lines of the text, in runs that no other non-blank line interrupts:
-    one run per table, its segments (and their repeated header rows) included."""
+    one run per table, its segments (and their repeated header rows) included; a line of
+    cells that all name something (编制单位：…<tab>单位：万元) is none of them."""
     groups: list[list[str]] = []
     current: list[str] | None = None
     for line in lines:
-        if "\t" in line:
+        cells = [c for c in line.split("\t") if c]
+        if "\t" in line and not all("：" in c for c in cells):  # 编制单位：…<tab>单位：万元 is no row
             if current is None:
                 current = []
                 groups.append(current)
@@ -98,12 +101,12 @@ def test_page_is_well_formed_html5(page: str) -> None:
     assert "@page { size: A4 landscape" in page
 
 
-def test_page_has_each_table_once_with_the_texts_rows(page: str, lines: list[str]) -> None:
-    root = lxml.html.fromstring(page)
-    tables = root.findall(".//table")
+def assert_page_tables(page: str, lines: list[str], tables: int = 13) -> None:
+    """Each table of the text is one table of the page, which gives the text's rows back."""
+    found = lxml.html.fromstring(page).findall(".//table")
     groups = table_groups(lines)
-    assert len(tables) == len(groups) == 13  # the twelve tables and 重点项目
-    for table, group in zip(tables, groups, strict=True):
+    assert len(found) == len(groups) == tables
+    for table, group in zip(found, groups, strict=True):
         rows = [
             [(cell.text_content(), int(cell.get("rowspan", 1)), int(cell.get("colspan", 1))) for cell in tr]
             for tr in table.iter("tr")
@@ -111,6 +114,10 @@ def test_page_has_each_table_once_with_the_texts_rows(page: str, lines: list[str
         head = len(table.findall("./thead/tr"))
         assert head >= 1
         assert expand(rows) == expected_rows(group, head)
+
+
+def test_page_has_each_table_once_with_the_texts_rows(page: str, lines: list[str]) -> None:
+    assert_page_tables(page, lines)  # the twelve tables and 重点项目
 
 
 def test_page_draws_a_two_level_header_with_spans(page: str) -> None:
@@ -159,7 +166,7 @@ def cell_text(cell) -> str:
     return str(cell.value)
 
 
-def test_workbook_tables_expand_back_to_the_texts_rows(book: bytes, lines: list[str]) -> None:
+def assert_book_tables(book: bytes, lines: list[str]) -> None:
     """Read from its first header row, with merged cells as empty cells, each table sheet gives the
     text's table lines (header rows once), and then the note."""
     wb = openpyxl.load_workbook(io.BytesIO(book))
@@ -170,15 +177,32 @@ def test_workbook_tables_expand_back_to_the_texts_rows(book: bytes, lines: list[
         want = [line.rstrip("\t") for line in expected_rows(group, last - first + 1)]
         got = ["\t".join(cell_text(c) for c in ws[r]).rstrip("\t") for r in range(first, first + len(want))]
         assert got == want, f"表{n}"
-        assert cell_text(ws.cell(first + len(want), 1)).startswith("注"), f"表{n}"
         assert all(m.max_row <= last for m in ws.merged_cells.ranges), f"表{n}"
+
+
+def test_workbook_tables_expand_back_to_the_texts_rows(book: bytes, lines: list[str]) -> None:
+    assert_book_tables(book, lines)
+    ws = openpyxl.load_workbook(io.BytesIO(book))["表1"]
+    first, last = (int(r) for r in ws.print_title_rows.replace("$", "").split(":"))
+    group = table_groups(lines)[0]
+    assert cell_text(ws.cell(first + len(expected_rows(group, last - first + 1)), 1)).startswith("注")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generated_departments_render_with_their_tables(rendered: Callable[..., bytes], seed: int) -> None:
+    """Generated departments print their tables in other ways (编制单位 and 单位 on one line of
+    cells, words before the titles): the renderings still hold each table's rows."""
+    lines = rendered("txt", seed=seed).decode("utf-8").split("\n")
+    assert lines == generate(seed).text.split("\n")
+    assert_page_tables(rendered("html", seed=seed).decode("utf-8"), lines)
+    assert_book_tables(rendered("xlsx", seed=seed), lines)
 
 
 def test_workbook_bytes_are_deterministic(text: bytes, book: bytes) -> None:
     assert render_xlsx(text, NAME) == book
 
 
-def test_xls_has_the_sheets_and_the_amounts(rendered: Callable[[str], bytes], lines: list[str]) -> None:
+def test_xls_has_the_sheets_and_the_amounts(rendered: Callable[..., bytes], lines: list[str]) -> None:
     book = xlrd.open_workbook(file_contents=rendered("xls"), formatting_info=True)
     assert [f"表{n}" for n in range(1, 13)] == [n for n in book.sheet_names() if n.startswith("表")]
     row = next(line.split("\t") for line in lines if line.startswith("一、预算拨款\t"))
@@ -192,21 +216,19 @@ def test_xls_has_the_sheets_and_the_amounts(rendered: Callable[[str], bytes], li
 
 
 def pdf_pages(data: bytes) -> list[tuple[float, float, str]]:
-    """(width, height, text) of each page, the text by PDFium (fast; pdfplumber's own test is
-    the readers'); radicals that a CJK font maps its ideographs to are read as the ideographs."""
+    """(width, height, text) of each page, the text by PDFium: pdfplumber takes 12 to 19 s for
+    the text of these PDFs (reading them with it is the readers' test)."""
     pdf = pypdfium2.PdfDocument(data)
     pages = []
     for i in range(len(pdf)):
         page = pdf[i]
-        text = page.get_textpage().get_text_range()
-        text = "".join(unicodedata.normalize("NFKC", ch) if 0x2E80 <= ord(ch) <= 0x2FDF else ch for ch in text)
-        pages.append((page.get_width(), page.get_height(), text))
+        pages.append((page.get_width(), page.get_height(), page.get_textpage().get_text_range()))
     pdf.close()
     return pages
 
 
 @pytest.mark.parametrize("form", ["pdf-chromium", "pdf-libreoffice"])
-def test_pdf_is_landscape_a4_with_the_tables(rendered: Callable[[str], bytes], lines: list[str], form: str) -> None:
+def test_pdf_is_landscape_a4_with_the_tables(rendered: Callable[..., bytes], lines: list[str], form: str) -> None:
     data = rendered(form)
     with pdfplumber.open(io.BytesIO(data)) as pdf:  # the PDF library of the readers opens it
         assert len(pdf.pages) > 12
@@ -254,3 +276,28 @@ def test_cli_missing_tool_is_exit_2_and_no_file(tmp_path, monkeypatch: pytest.Mo
     assert result.exit_code == 2
     assert "soffice is not installed" in result.output
     assert not out.exists()
+
+
+def test_a_control_character_from_a_front_end_is_refused() -> None:
+    from budgetkg.errors import DocumentError
+    from budgetkg.read.grid import Line
+    from budgetkg.render.layout import _printable
+
+    _printable([Line(1, "项目\t预算")], "a.pdf")  # the tab between cells is no control character here
+    with pytest.raises(DocumentError, match=r"a.pdf:2:.*U\+000B"):
+        _printable([Line(1, "项目\t预算"), Line(2, "x\x0by")], "a.pdf")
+
+
+def test_generate_writes_the_chosen_form(tmp_path) -> None:
+    result = CliRunner().invoke(cli, ["generate", "--seed", "2", "--format", "xlsx", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["synthetic-2.xlsx"]
+    book = openpyxl.load_workbook(tmp_path / "synthetic-2.xlsx")
+    assert [f"表{n}" for n in range(1, 13)] == [n for n in book.sheetnames if n.startswith("表")]
+
+
+def test_a_tool_out_of_time_is_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(RenderError, match="did not finish within 0.05 s"):
+        page_to_pdf("<!DOCTYPE html><p>页</p>", timeout=0.05)
+    assert list(tmp_path.iterdir()) == []  # its folder, profile included, is removed

@@ -1,6 +1,7 @@
 """A read document as one HTML5 page, the way government sites publish their 部门预算.
 
-Headings become ``h1``–``h6`` (their Markdown level), paragraphs ``p`` (``**`` runs ``strong``),
+Headings become ``h1``–``h6`` (their Markdown level), paragraphs ``p`` (``**`` runs ``strong``;
+a line of cells outside a table, ``编制单位：…<tab>单位：万元``, one ``p`` per cell),
 the table of contents a list, and each table of 第二部分 (and the 重点项目 table of 第三部分) one
 ``table``: its header rows once, in ``thead`` (which a browser repeats on every printed page),
 multi-level headers drawn with real ``colspan``/``rowspan`` (see :func:`.layout.header_spans`;
@@ -69,10 +70,16 @@ def _table(block: TableBlock) -> list[str]:
     return out
 
 
-def _paragraph(block: Paragraph) -> str:
-    inner = "".join(f"<strong>{escape(t)}</strong>" if bold else escape(t) for t, bold in bold_runs(block.text))
+def _paragraph(block: Paragraph) -> list[str]:
+    """A paragraph; a line of cells outside a table (编制单位：…<tab>单位：万元) as one paragraph
+    per cell, each a line that reads alone."""
     cls = f' class="{block.kind}"' if block.kind in ("title", "meta", "note", "table-label") else ""
-    return f"<p{cls}>{inner}</p>"
+    texts = [c.strip() for c in block.cells if c.strip()] if block.cells else [block.text]
+    out = []
+    for text in texts:
+        inner = "".join(f"<strong>{escape(t)}</strong>" if bold else escape(t) for t, bold in bold_runs(text))
+        out.append(f"<p{cls}>{inner}</p>")
+    return out
 
 
 def render_html(data: bytes, filename: str) -> str:
@@ -93,7 +100,7 @@ def render_html(data: bytes, filename: str) -> str:
         elif isinstance(block, TableBlock):
             body += _table(block)
         else:
-            body.append(_paragraph(block))
+            body += _paragraph(block)
     head = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',

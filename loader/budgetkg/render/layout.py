@@ -11,7 +11,8 @@ so that a rendering holds exactly the text of the document, in its order:
   repeats its header rows for (at the page breaks of the form it was converted from) are joined,
   the header rows kept once; a repeated header that differs from the first is kept as a body row,
   so that nothing of the text is lost;
-- every other non-blank line is a :class:`Paragraph` (the title, the 单位名称 lines, notes, prose).
+- every other non-blank line is a :class:`Paragraph` (the title, the 单位名称 lines, notes, prose);
+  a line of cells that is no table row (``编制单位：…<tab><tab>单位：万元``) keeps its cells.
 
 Each block also names the ``sheet`` it belongs to in a workbook: 封面 (title and table of
 contents), 第一部分, 表1 … 表12 (the part's heading and each table with its title, unit lines and
@@ -20,9 +21,11 @@ note), 第三部分 (its prose and its 重点项目 table), 第四部分.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from ..errors import DocumentError
 from ..read.document import read_document
 from ..read.forms import read_grid
 from ..read.sections import heading_text, is_heading, split_parts
@@ -55,6 +58,8 @@ class Paragraph:
     text: str
     kind: str = "prose"  # the line's kind: title, meta, note, prose, glossary, table-label …
     sheet: str = ""
+    # a line of cells that is no table row (编制单位：…<tab><tab>单位：万元): its cells
+    cells: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -194,14 +199,30 @@ def _sheets(lines, kinds: dict[int, str], filename: str) -> dict[int, str]:
     return sheet_of
 
 
+def _printable(lines, filename: str) -> None:
+    """Refuse a control character (other than the tab between cells): neither a workbook
+    (XML 1.0) nor an HTML page can hold one, and a front end other than text's may pass one on."""
+    for ln in lines:
+        bad = next((ch for ch in ln.text if ch != "\t" and unicodedata.category(ch) in ("Cc", "Cs")), None)
+        if bad is not None:
+            raise DocumentError(
+                "binary-document",
+                filename,
+                ln.no,
+                expected="text without control characters",
+                found=f"control character U+{ord(bad):04X}",
+            )
+
+
 def layout(data: bytes, filename: str) -> list[Block]:
     """The blocks of a document, in order.
 
     :param data: the document's bytes, in any form budgetkg reads.
     :param filename: its name, for errors.
-    :raises DocumentError: when the document cannot be read.
+    :raises DocumentError: when the document cannot be read, or holds a control character.
     """
     grid = read_grid(data, filename)
+    _printable(grid.lines, filename)
     kinds = read_document(data, filename=filename).line_kinds
     sheet_of = _sheets(grid.lines, kinds, filename)
     blocks: list[Block] = []
@@ -233,6 +254,8 @@ def layout(data: bytes, filename: str) -> list[Block]:
                 last = ListBlock(sheet=sheet)
                 blocks.append(last)
             last.items.append(ln.text.lstrip()[2:].strip())
+        elif "\t" in ln.text:
+            blocks.append(Paragraph(ln.text.strip(), kind, sheet, ln.text.split("\t")))
         else:
             blocks.append(Paragraph(ln.text.strip(), kind, sheet))
     return blocks

@@ -5,7 +5,8 @@ its header rows (multi-level headers as merged cells, see :func:`.layout.header_
 rows and its note; and one sheet for each text part, so that the whole document round-trips:
 封面 (title and table of contents), 第一部分, 第三部分 (its prose and its 重点项目 table), 第四部分.
 Sheets are in document order; each sheet holds its lines top to bottom, one line a row, a table
-row's cells from column A on, a paragraph in column A.
+row's cells from column A on (and so a line of cells outside a table, ``编制单位：…`` in A and
+``单位：万元`` further right), a paragraph in column A.
 
 Amounts: a cell printed as a plain amount with two decimals (``797,407.58``, ``0.00``) is written
 as a number with the format ``#,##0.00``, as bureaus' workbooks hold them; that format prints the
@@ -131,6 +132,12 @@ def _sheet(ws: Worksheet, blocks: list[Block]) -> None:
             texts = [(block.text, Font(bold=True, size=_HEADING_SIZE.get(block.level, 11)))]
         elif isinstance(block, ListBlock):
             texts = [(item, Font()) for item in block.items]
+        elif block.cells:  # 编制单位：…<tab><tab>单位：万元: the cells of one row, as the text has them
+            for c, text in enumerate(block.cells):
+                if text:
+                    ws.cell(row=row, column=c + 1, value=text).number_format = "@"
+            row += 1
+            continue
         else:
             texts = [(_plain(block.text), Font(size=16) if block.kind == "title" else Font())]
         for text, font in texts:
