@@ -17,10 +17,7 @@ from budgetkg.read.forms import convert, read_grid
 from budgetkg.read.lines import MAX_CELLS
 from budgetkg.read.spreadsheet import MAX_UNPACKED_BYTES, number_text
 from budgetkg.records import Place
-from budgetkg.render.pdf import render_xls
-from budgetkg.render.xlsx import render_xlsx
 from budgetkg.resources import default_document
-from budgetkg.tooling.synthetic import generate
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -35,10 +32,9 @@ def bundled_graph() -> set[tuple]:
 
 
 @pytest.fixture(scope="module")
-def department_xlsx() -> tuple[bytes, bytes]:
+def department_xlsx(rendered) -> tuple[bytes, bytes]:
     """A generated department: its text, and its workbook."""
-    text = generate(1).text.encode("utf-8")
-    return text, render_xlsx(text, "synthetic-1.txt")
+    return rendered("txt", seed=1), rendered("xlsx", seed=1)
 
 
 # -- round trips -----------------------------------------------------------------------------
@@ -51,14 +47,12 @@ def test_bundled_document_reads_back_from_its_workbook(form, rendered, bundled_g
 
 
 @pytest.mark.parametrize("seed", DEPARTMENTS)
-def test_generated_department_reads_back_from_its_workbook(seed):
-    text = generate(seed).text.encode("utf-8")
-    book = render_xlsx(text, f"synthetic-{seed}.txt")
-    expected = graph(text, f"synthetic-{seed}.txt")
-    found = graph(book, f"synthetic-{seed}.xlsx")
+def test_generated_department_reads_back_from_its_workbook(seed, rendered):
+    expected = graph(rendered("txt", seed=seed), f"synthetic-{seed}.txt")
+    found = graph(rendered("xlsx", seed=seed), f"synthetic-{seed}.xlsx")
     assert found == expected, differences(expected, found)
     if seed == DEPARTMENTS[0]:  # one department through LibreOffice's .xls too (some 4 s)
-        found = graph(render_xls(text, f"synthetic-{seed}.txt"), f"synthetic-{seed}.xls")
+        found = graph(rendered("xls", seed=seed), f"synthetic-{seed}.xls")
         assert found == expected, differences(expected, found)
 
 
