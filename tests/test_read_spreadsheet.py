@@ -149,6 +149,7 @@ def test_rows_paragraphs_headings_and_merged_cells():
         (0.1 + 0.2, "0.00", "0.30"),  # a formula's result, binary noise and all
         (5, "0.00", "5.00"),
         (0, "#,##0.00", "0.00"),
+        (-0.0, "0.00", "0.00"),
         (1234567.891, "#,##0.00", "1,234,567.89"),
         (2.675, "0.00", "2.68"),  # Excel rounds what it shows half away from zero (the double is 2.67499…)
         (-1234.5, "#,##0.00_ ;[Red]\\-#,##0.00\\ ", "-1,234.50"),

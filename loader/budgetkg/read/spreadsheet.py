@@ -166,6 +166,8 @@ def number_text(value: float | int, fmt: str) -> str | None:
     if decimals is None:  # General: the number as stored, without trailing zeros
         return format(exact.normalize(), "f") if exact != exact.to_integral_value() else str(int(exact))
     shown = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if not shown:  # a computed -0.0 (or -0.001 to two decimals): a budget prints zero without a sign
+        shown = shown.copy_abs()
     return format(shown, ",f" if grouped else "f")
 
 
