@@ -269,8 +269,10 @@ def _text(value: object, sheet: str, ref: str, reader: _Reader) -> str:
         return value
     if isinstance(value, bool):  # before int: a bool is an int
         return "TRUE" if value else "FALSE"
-    if isinstance(value, (datetime, date, time, timedelta)):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
+    if isinstance(value, timedelta):  # a duration format ([h]:mm)
+        return str(value)
     raise reader.error("bad-cell", sheet, f"text or a number in {sheet}!{ref}", f"a {type(value).__name__}")
 
 
