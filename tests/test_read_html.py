@@ -3,6 +3,7 @@ row and column, encodings, spans and white space as a browser shows them, bad pa
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,16 @@ def test_spans_cannot_make_a_page_millions_of_cells(tmp_path):
 
 def test_a_page_in_another_charset_is_refused(tmp_path):
     _refused(tmp_path, _page("<p>x</p>", '<meta charset="shift_jis">'), "sjis.html", "bad-encoding")
+
+
+def test_a_page_of_any_markup_is_a_document_error_or_reads():
+    # Tags cut, unclosed, nested wrongly, spans that are not numbers: a DocumentError or lines.
+    pieces = ["<table>", "<tr>", "<td colspan='x'>", "<td rowspan=-3>", "</td>", "<th colspan=0>", "<p>", "<br>"]
+    pieces += ["<h2>", "</h7>", "<li>", "<!--", "-->", "<script>", "&#0;", "&#xD800;", "表1", "\n", "<<", "<div"]
+    rng = random.Random(33)
+    for _ in range(200):
+        page = "<html>" + "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 60)))
+        try:
+            read_grid(page.encode("utf-8"), "a.html")
+        except DocumentError:
+            pass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -287,3 +288,17 @@ def test_convert_writes_the_text_of_a_workbook(tmp_path, department_xlsx):
     assert written == convert(book, "d.xlsx")
     # the text read back gives the graph of the original text
     assert graph(written.encode("utf-8"), "d.txt") == graph(text, "d.txt")
+
+
+def test_a_workbook_damaged_anywhere_is_a_document_error_or_reads(department_xlsx):
+    # Bytes overwritten at 40 places spread over the file (ZIP headers, compressed parts, the
+    # central directory): reading gives records or a DocumentError, never another exception.
+    _, book = department_xlsx
+    rng = random.Random(33)
+    for at in range(0, len(book), max(1, len(book) // 40)):
+        damaged = bytearray(book)
+        damaged[at : at + 4] = rng.randbytes(4)
+        try:
+            read_document(bytes(damaged), filename="damaged.xlsx")
+        except DocumentError:
+            pass
