@@ -235,6 +235,12 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
     assert "unpacking to" in message
 
 
+def test_a_workbook_that_is_not_a_budget_names_its_sheet(tmp_path):
+    data = _book([["2023年第三季度销售报表"], ["产品", "销量"], ["手机", 1200]])
+    message = _refused(tmp_path, data, "sales.xlsx", "not-a-budget")
+    assert "表1!A1" in message and "销售报表" in message
+
+
 def test_a_workbook_without_a_table_names_it(tmp_path, department_xlsx):
     _, book = department_xlsx
     wb = load_workbook(io.BytesIO(book))
