@@ -146,6 +146,34 @@ def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
 
 
 @cli.command()
+@click.argument("doc", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Text file to write, replaced whole or not at all (default: standard output).",
+)
+def convert(doc: Path, out: Path | None) -> None:
+    """Write a disclosure of any form as the text layout budgetkg reads.
+
+    DOC is a PDF, an Excel workbook (.xlsx, .xls), a web page or a text file, told apart by
+    its content. The text shows what was read: one line per paragraph or heading, one per
+    table row with its cells separated by tabs. A cell read wrongly can be mended in the text
+    by hand, and the text checked and built like any document. Exit 2 when DOC cannot be read.
+    """
+    from .publish.export import write_atomic
+    from .read.forms import convert as to_text
+
+    text = to_text(doc.read_bytes(), doc.name)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(out, text.encode("utf-8"))
+        click.echo(f"{out}: {text.count(chr(10))} lines", err=True)
+
+
+@cli.command()
 @docs_argument
 @store_option
 @click.option(

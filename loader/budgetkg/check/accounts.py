@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from ..records import Document, Row
+from ..records import Document, Row, Source
 from ..template.codes import code_list
 from ..template.spec import template
 from .identities import STATUSES, Identity, Term, check_identities
@@ -72,7 +72,7 @@ class CheckReport:
         if self.document.name_differences:
             out += ["", "name differences (printed → resolved):"]
             out += [
-                f"  {n.printed_at.file}:{n.printed_at.line}: {n.what} “{n.printed}” → “{n.resolved_to}” "
+                f"  {_at(n.printed_at)}: {n.what} “{n.printed}” → “{n.resolved_to}” "
                 f"(line {n.resolved_at.line}, similarity {n.similarity})"
                 for n in self.document.name_differences
             ]
@@ -112,6 +112,7 @@ class CheckReport:
                     "printed": n.printed,
                     "resolved_to": n.resolved_to,
                     "printed_line": n.printed_at.line,
+                    "printed_place": _place(n.printed_at),
                     "resolved_line": n.resolved_at.line,
                     "similarity": n.similarity,
                 }
@@ -132,8 +133,22 @@ class CheckReport:
         }
 
 
+def _place(source: Source | None) -> str | None:
+    """Where the form printed it (``表12!C37``, a PDF page and box), or None for a text document."""
+    return str(source.place) if source is not None and source.place is not None else None
+
+
+def _at(source: Source) -> str:
+    """``file:line``, and the place in the form for a document read from a workbook, PDF or page."""
+    place = _place(source)
+    return f"{source.file}:{source.line}" + (f" ({place})" if place else "")
+
+
 def _where(term: Term) -> str:
-    return f"line {term.source.line} {term.label}" if term.source else term.label
+    if not term.source:
+        return term.label
+    place = _place(term.source)
+    return f"line {term.source.line}" + (f" ({place})" if place else "") + f" {term.label}"
 
 
 def _term_json(t: Term) -> dict[str, Any]:
@@ -141,6 +156,7 @@ def _term_json(t: Term) -> dict[str, Any]:
         "label": t.label,
         "value": str(t.value),
         "line": t.source.line if t.source else None,
+        "place": _place(t.source),
         "table": t.source.table if t.source else None,
         "column": list(t.source.column) if t.source else [],
     }

@@ -16,6 +16,7 @@ from ..template.codes import code_list
 from ..template.labels import clean_label, match_key
 from .forms import read_grid
 from .glossary import read_glossary
+from .grid import Grid
 from .matching import PROJECT_THRESHOLD, UNIT_THRESHOLD, MatchBudget, TooManyComparisons, best_match, similarity
 from .narrative import read_narrative
 from .overview import read_overview, unit_kind
@@ -214,6 +215,27 @@ def read_document(
     """
     data, name = _bytes(source, filename)
     grid = read_grid(data, name)
+    try:
+        return _read(grid, data, name)
+    except DocumentError as exc:
+        raise _placed(exc, grid) from None
+
+
+def _placed(exc: DocumentError, grid: Grid) -> DocumentError:
+    """The error with the place its line was printed at in a form other than text (a sheet and
+    cell, a page, an HTML table's row), so that it can be found in the file the reader has."""
+    if grid.form == "text" or not 1 <= exc.lineno <= len(grid.lines):
+        return exc
+    place = grid.lines[exc.lineno - 1].place(max(exc.offset - 1, 0))
+    if place is None:
+        return exc
+    context = f"{place}" + (f" {exc.context}" if exc.context else "")
+    return DocumentError(
+        exc.code, exc.filename, exc.lineno, expected=exc.expected, found=exc.found, offset=exc.offset, context=context
+    )
+
+
+def _read(grid: Grid, data: bytes, name: str) -> Document:
     lines = grid.lines
     parts = split_parts(lines, name)
     kinds = dict(parts.kinds)

@@ -15,13 +15,16 @@ from importlib import import_module
 from ..errors import DocumentError
 from .grid import Form, Grid
 
-__all__ = ["detect_form", "read_grid", "FRONT_ENDS"]
+__all__ = ["detect_form", "read_grid", "convert", "FRONT_ENDS"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of Excel 97–2003 (.xls)
 # Where each form's front end lives: imported only when a document of that form is read, so
 # that reading text never loads a PDF or spreadsheet library.
 FRONT_ENDS: dict[Form, tuple[str, str]] = {
     "text": (".text", "read_text"),
+    "xlsx": (".spreadsheet", "read_xlsx"),
+    "xls": (".spreadsheet", "read_xls"),
+    "html": (".html", "read_html"),
 }
 
 
@@ -81,3 +84,14 @@ def read_grid(data: bytes, filename: str) -> Grid:
     module, name = FRONT_ENDS[form]
     front_end: Callable[[bytes, str], Grid] = getattr(import_module(module, __package__), name)
     return front_end(data, filename)
+
+
+def convert(data: bytes, filename: str) -> str:
+    """A document of any form as the text layout budgetkg reads (what ``budgetkg convert``
+    writes): its lines as its form's front end read them, before any table is recognised, so
+    that a document the template reader refuses can be looked at, mended by hand and read
+    from the mended text.
+
+    :raises DocumentError: for a form budgetkg cannot read, or a file its front end rejects.
+    """
+    return read_grid(data, filename).text()
