@@ -19,9 +19,10 @@ _DCT = "http://purl.org/dc/terms/"
 _RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 # Where a figure was printed: its line in the text form, its place in another form.
 TRACE = {BKG.sourceLine, BKG.sourcePlace, BKG.sourcePage, BKG.sourceBox, BKG.sourceCell}
-# What the source document says of itself: its file name (identifier, label) and checksum, and
-# the dataset's triple count, which grows with the places a form other than text adds.
-SELF = {NamedNode(_DCT + "identifier"), NamedNode(_RDFS + "label"), BKG.checksumSha256}
+# What the source document says of itself: its file name (identifier, label), checksum and
+# form (dct:format), and the dataset's triple count, which grows with the places a form other
+# than text adds.
+SELF = {NamedNode(_DCT + "identifier"), NamedNode(_RDFS + "label"), NamedNode(_DCT + "format"), BKG.checksumSha256}
 VOID_TRIPLES = NamedNode("http://rdfs.org/ns/void#triples")
 
 # Generated departments read back from each rendering in the suite; BUDGETKG_DEPARTMENTS=20

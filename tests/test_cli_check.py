@@ -77,9 +77,10 @@ def test_check_json_names_the_documents_it_could_not_read(tmp_path):
 
 
 def test_check_of_a_folder_without_documents_is_an_error(tmp_path):
+    (tmp_path / "notes.md").write_text("not a document")  # a file of no form budgetkg reads
     result = CliRunner().invoke(cli, ["check", str(tmp_path)])
     assert result.exit_code == 2
-    assert f"{tmp_path}: no documents (*.txt) in this folder" in result.output
+    assert f"{tmp_path}: no documents (*.pdf, *.xlsx, *.xls, *.html, *.htm, *.txt) in this folder" in result.output
     assert "identities" not in result.output  # not the bundled document instead
 
 

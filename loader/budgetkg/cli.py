@@ -114,9 +114,10 @@ def cli(debug: bool) -> None:
 def check(docs: tuple[Path, ...], fmt: str, show_all: bool) -> None:
     """Read disclosures and check their accounting identities (勾稽关系).
 
-    DOCS are text files or directories of them (default: the bundled Guangzhou HRSS 2024
-    budget). Exit 0 when every document read and no identity is broken, 1 when some
-    identity is broken, 2 when some input could not be read.
+    DOCS are disclosures as PDF, Excel workbook (.xlsx, .xls), web page or text, each read by
+    its content, or directories of them (default: the bundled Guangzhou HRSS 2024 budget).
+    Exit 0 when every document read and no identity is broken, 1 when some identity is
+    broken, 2 when some input could not be read.
     """
     from .check.accounts import check_document
     from .read.document import read_document
@@ -194,7 +195,8 @@ def convert(doc: Path, out: Path | None) -> None:
 def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_all: bool, answer: bool | None) -> None:
     """Build disclosures into the embedded store, each into its own named graph.
 
-    DOCS are text files or directories of them (default: the bundled document). What
+    DOCS are disclosures as PDF, Excel workbook (.xlsx, .xls), web page or text, each read by
+    its content, or directories of them (default: the bundled document). What
     several documents state alike (their organisations, codes the code lists lack) is
     added to the reference graphs, where it is stated once. The build is atomic: if any
     document cannot be read, the store stays as it was.
