@@ -22,6 +22,7 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of Excel 97–2
 # that reading text never loads a PDF or spreadsheet library.
 FRONT_ENDS: dict[Form, tuple[str, str]] = {
     "text": (".text", "read_text"),
+    "pdf": (".pdf", "read_pdf"),
 }
 
 
