@@ -16,6 +16,7 @@ from ..template.codes import code_list
 from ..template.labels import clean_label, match_key
 from .forms import read_grid
 from .glossary import read_glossary
+from .grid import Grid
 from .matching import PROJECT_THRESHOLD, UNIT_THRESHOLD, MatchBudget, TooManyComparisons, best_match, similarity
 from .narrative import read_narrative
 from .overview import read_overview, unit_kind
@@ -202,6 +203,35 @@ def read_document(
     """
     data, name = _bytes(source, filename)
     grid = read_grid(data, name)
+    try:
+        return _from_grid(grid, data, name)
+    except DocumentError as e:
+        raise _placed(e, grid) from None
+
+
+def _placed(error: DocumentError, grid: Grid) -> DocumentError:
+    """``error`` naming, besides the line of the text form, where the form printed it (a PDF's
+    page, a workbook's cell): a reader of the PDF looks for a page, not for line 1041."""
+    if not 1 <= error.lineno <= len(grid.lines):
+        return error
+    place = grid.lines[error.lineno - 1].place(max(error.offset - 1, 0))
+    if place is None:
+        return error
+    where = f"page {place.page}" if place.page is not None else str(place)
+    context = f"{where} {error.context}" if error.context else where
+    return DocumentError(
+        error.code,
+        error.filename,
+        error.lineno,
+        expected=error.expected,
+        found=error.found,
+        offset=error.offset,
+        context=context,
+    )
+
+
+def _from_grid(grid: Grid, data: bytes, name: str) -> Document:
+    """The document of ``grid``, read from ``data`` (for its checksum) named ``name``."""
     lines = grid.lines
     parts = split_parts(lines, name)
     kinds = dict(parts.kinds)

@@ -31,8 +31,10 @@ file costs bounded time and memory.
 from __future__ import annotations
 
 import bisect
+import ctypes
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -66,6 +68,7 @@ class _Char:
     x1: float
     bottom: float
     index: int
+    space_after: bool = False  # PDFium saw a word space after this character
 
     @property
     def height(self) -> float:
@@ -146,25 +149,24 @@ def _cluster_lines(chars: list[_Char]) -> list[list[_Char]]:
 
 
 def _line_text(chars: list[_Char]) -> str:
-    """The text of a line: a space where the PDF prints one, or leaves a gap between two
-    characters that are not both Chinese."""
+    """The text of a line: a space where the PDF prints one; where it only leaves a word gap
+    (or PDFium infers a space), a space between two characters that are not Chinese, never
+    next to a Chinese one (Chinese has no spaces: a gap there is the font's spacing)."""
     out: list[str] = []
     previous: _Char | None = None
+    printed = False
     for ch in chars:
         if ch.text == " ":
-            if out and out[-1] != " ":
-                out.append(" ")
+            printed = True
             continue
-        if previous is not None and out[-1] != " ":
-            gap = ch.x0 - previous.x1
-            if gap > 0.25 * max(ch.height, previous.height) and not (
-                _is_cjk(previous.text[-1]) and _is_cjk(ch.text[0])
-            ):
+        if previous is not None:
+            wide = ch.x0 - previous.x1 > 0.25 * max(ch.height, previous.height)
+            inferred = (previous.space_after or wide) and not (_is_cjk(previous.text) or _is_cjk(ch.text))
+            if printed or inferred:
                 out.append(" ")
         out.append(ch.text)
-        previous = ch
-    # A space at the end stays: where a line breaks at a space, the PDF may print it there.
-    return "".join(out).lstrip()
+        previous, printed = ch, False
+    return "".join(out)
 
 
 def _box(x0: float, top: float, x1: float, bottom: float) -> tuple[Decimal, Decimal, Decimal, Decimal]:
@@ -193,7 +195,7 @@ class _Reader:
                 paths = self._paths(page, raw, number, height)
                 images = 0
                 if not chars:
-                    images = sum(1 for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+                    images = sum(1 for _ in _objects(page.raw, raw, raw.FPDF_PAGEOBJ_IMAGE))
                 out = _Page(number, width, height)
                 tables = self._tables(paths, number)
                 loose = self._fill(tables, chars, number, out)
@@ -234,24 +236,31 @@ class _Reader:
                 expected=f"at most {MAX_CHARS_PER_PAGE:,} characters on a page",
                 found=f"{count:,} characters",
             )
-        chars = []
+        chars: list[_Char] = []
+        handle, rect = textpage.raw, raw.FS_RECTF()
+        unicode, loose_box = raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox
         for i in range(count):
-            code = raw.FPDFText_GetUnicode(textpage, i)
+            code = unicode(handle, i)
             if code < 0x20 or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
                 continue  # controls (PDFium's own line ends among them) and lone surrogates
             # The loose box spans the font's ascent and descent: a quotation mark or a comma is
             # as high as the letters of its line, so lines group by their boxes.
-            left, bottom, right, top = textpage.get_charbox(i, loose=True)
-            if right <= left or top <= bottom:
-                continue  # a space PDFium made up between words has no box
+            loose_box(handle, i, rect)
+            if rect.right <= rect.left or rect.top <= rect.bottom:
+                # A space PDFium infers between two words (from the gap and the font's space
+                # width) has no box: the character before it ends a word.
+                if code == 0x20 and chars:
+                    chars[-1].space_after = True
+                continue
             text = " " if code in (0xA0, 0x3000) else chr(code)
-            chars.append(_Char(text, left, height - top, right, height - bottom, i))
+            chars.append(_Char(text, rect.left, height - rect.top, rect.right, height - rect.bottom, i))
         return chars
 
     def _paths(self, page, raw, number: int, height: float) -> list[dict]:  # noqa: ANN001
         """The ruling lines of a page as pdfplumber's edges: thin paths, and the sides of boxes."""
         edges: list[dict] = []
-        for count, obj in enumerate(page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=4), 1):
+        left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+        for count, obj in enumerate(_objects(page.raw, raw, raw.FPDF_PAGEOBJ_PATH), 1):
             if count > MAX_PATHS_PER_PAGE:
                 raise self.error(
                     "pdf-too-large",
@@ -259,8 +268,8 @@ class _Reader:
                     expected=f"at most {MAX_PATHS_PER_PAGE:,} drawn paths on a page",
                     found=f"more than {MAX_PATHS_PER_PAGE:,}",
                 )
-            left, bottom, right, top = obj.get_bounds()
-            x0, x1, y0, y1 = left, right, height - top, height - bottom
+            raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+            x0, x1, y0, y1 = left.value, right.value, height - top.value, height - bottom.value
             w, h = x1 - x0, y1 - y0
             if h <= _THIN and w > _THIN:
                 edges.append(_edge("h", x0, x1, (y0 + y1) / 2, (y0 + y1) / 2))
@@ -291,7 +300,7 @@ class _Reader:
                 expected=f"at most {MAX_EDGES_PER_PAGE:,} ruling lines on a page",
                 found=f"{len(merged):,} ruling lines",
             )
-        cells = intersections_to_cells(edges_to_intersections(merged, 1, 1))
+        cells = intersections_to_cells(edges_to_intersections(merged, _TOLERANCE, _TOLERANCE))
         return [[list(row.cells) for row in Table(None, group).rows] for group in cells_to_tables(cells)]  # type: ignore[arg-type]
 
     def _fill(self, tables: list[list[list[tuple | None]]], chars: list[_Char], number: int, out: _Page) -> list[_Char]:
@@ -343,6 +352,20 @@ class _Reader:
                     contents[i][c].append(ch)
                     return True
         return False
+
+
+def _objects(page, raw, kind: int) -> Iterator:  # noqa: ANN001 (PDFium handles)
+    """The page's objects of type ``kind``, and those inside its form objects (two levels)."""
+    stack = [(page, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, 0)]
+    while stack:
+        parent, count, get, depth = stack.pop()
+        for i in range(count(parent)):
+            obj = get(parent, i)
+            kind_of = raw.FPDFPageObj_GetType(obj)
+            if kind_of == kind:
+                yield obj
+            elif kind_of == raw.FPDF_PAGEOBJ_FORM and depth < 2:
+                stack.append((obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, depth + 1))
 
 
 def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float) -> dict:
