@@ -170,6 +170,7 @@ def _quirk_page() -> str:
     rows = "".join(row(*r) for r in _ROWS)
     plain_head = "<tr><th>项目</th><th>预算数</th></tr>"
     plain = "".join(f"<tr><td>[{c}]{n}</td><td>{_amount(i)}</td></tr>" for c, n, i in _ROWS[:45])
+    short = "".join(f"<tr><td>[{c}]{n}</td><td>{_amount(i)}</td></tr>" for c, n, i in _ROWS[:3])
     style = (
         PAGE_STYLE
         + """
@@ -189,7 +190,7 @@ def _quirk_page() -> str:
         "<h3>不重复表头的表</h3>"
         f"<table><tbody>{plain_head}{plain}</tbody></table>"
         '<div class="tall"><h3>竖排页的表</h3>'
-        f"<table><tbody>{plain_head}{''.join(f'<tr><td>[{c}]{n}</td><td>{_amount(i)}</td></tr>' for c, n, i in _ROWS[:3])}"
+        f"<table><tbody>{plain_head}{short}"
         '</tbody></table></div><div class="foot"></div>'
         "<h3>页脚的标题</h3>"
         f'<table style="break-inside: avoid"><tbody>{plain_head}{plain}</tbody></table>'
