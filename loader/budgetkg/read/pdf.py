@@ -42,10 +42,11 @@ from ..errors import DocumentError
 from ..records import Place
 from .grid import MAX_CELL_CHARS, Grid, Line
 
-__all__ = ["read_pdf", "MAX_PAGES", "MAX_CHARS_PER_PAGE", "MAX_PATHS_PER_PAGE", "MAX_EDGES_PER_PAGE"]
+__all__ = ["read_pdf", "MAX_BYTES", "MAX_PAGES", "MAX_CHARS_PER_PAGE", "MAX_PATHS_PER_PAGE", "MAX_EDGES_PER_PAGE"]
 
-# A department's disclosure has 20–100 pages; 1,000 is ten times the longest.
+# A department's disclosure has 20–100 pages in 1–20 MB; ten times the longest is refused.
 MAX_PAGES = 1_000
+MAX_BYTES = 200 * 1024 * 1024
 # A dense A4 page of small Chinese type holds about 5,000 characters.
 MAX_CHARS_PER_PAGE = 50_000
 # The bundled rendering has about 250 paths a page (a table's ruling, cell by cell).
@@ -54,6 +55,7 @@ MAX_PATHS_PER_PAGE = 50_000
 # about 60; finding cells compares every horizontal with every vertical one.
 MAX_EDGES_PER_PAGE = 1_000
 
+_REOPEN_EVERY = 25  # pages read before the document is opened afresh (see read_pdf)
 _TOLERANCE = 3  # points: ruling pieces this close are one line, and lines this close meet
 _THIN = 2.0  # points: a path at most this wide (or high) is a ruling line
 _MARGIN = 0.07  # of the page's height: the bands where running headers and footers print
@@ -525,8 +527,12 @@ def read_pdf(data: bytes, filename: str) -> Grid:
         ``pdf-too-large`` for more than ``MAX_PAGES`` pages or a page beyond its bounds.
     """
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    pdf = _open(data, filename)
     reader = _Reader(filename)
+    if len(data) > MAX_BYTES:
+        raise reader.error(
+            "pdf-too-large", 1, expected=f"a PDF of at most {MAX_BYTES >> 20} MiB", found=f"{len(data) >> 20} MiB"
+        )
+    pdf = _open(data, filename)
     try:
         count = len(pdf)
         if count > MAX_PAGES:
@@ -536,6 +542,11 @@ def read_pdf(data: bytes, filename: str) -> Grid:
         pages: list[_Page] = []
         images = []
         for number in range(1, count + 1):
+            if number % _REOPEN_EVERY == 0:
+                # PDFium keeps every font and image it loaded until the document is closed; a
+                # file with a font of its own on every page would grow without bound.
+                pdf.close()
+                pdf = _open(data, filename)
             page, page_images = reader.page(pdf, number)
             pages.append(page)
             images.append(page_images)
