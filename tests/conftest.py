@@ -79,3 +79,33 @@ def ask(store):
         return run_select(store, query, params=params).values()
 
     return run
+
+
+RENDERINGS = ("html", "xlsx", "xls", "pdf-chromium", "pdf-libreoffice")
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory) -> Callable[[str], bytes]:
+    """The bundled document rendered to a form, made once per test session (per worker):
+    ``rendered("html" | "xlsx" | "xls" | "pdf-chromium" | "pdf-libreoffice")`` gives its bytes,
+    also kept as ``<tmp>/guangzhou-hrss-2024-budget.<form>`` for tests that want a file."""
+    from budgetkg.render.html import render_html
+    from budgetkg.render.pdf import render_pdf, render_xls
+    from budgetkg.render.xlsx import render_xlsx
+
+    folder = tmp_path_factory.mktemp("rendered")
+    makers: dict[str, Callable[[bytes], bytes]] = {
+        "html": lambda data: render_html(data, SEED).encode("utf-8"),
+        "xlsx": lambda data: render_xlsx(data, SEED),
+        "xls": lambda data: render_xls(data, SEED),
+        "pdf-chromium": lambda data: render_pdf(data, SEED, "chromium"),
+        "pdf-libreoffice": lambda data: render_pdf(data, SEED, "libreoffice"),
+    }
+
+    def render(form: str) -> bytes:
+        path = folder / f"{SEED.removesuffix('.txt')}.{form}"
+        if not path.exists():
+            path.write_bytes(makers[form](default_document().read_bytes()))
+        return path.read_bytes()
+
+    return render

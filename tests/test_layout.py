@@ -24,6 +24,7 @@ STAGES: list[tuple[str, set[str]]] = [
     ("core", {"errors", "resources", "records"}),
     ("template", {"template"}),
     ("read", {"read"}),
+    ("render", {"render"}),
     ("check", {"check"}),
     ("rdf", {"rdf"}),
     ("load", {"load"}),

@@ -576,6 +576,67 @@ def report(
         click.echo(str(path))
 
 
+def _rendered(data: bytes, name: str, fmt: str, via: str) -> bytes:
+    """A document's bytes in the form ``fmt`` (``txt``: as they are)."""
+    from .render.html import render_html
+    from .render.pdf import render_pdf, render_xls
+    from .render.xlsx import render_xlsx
+
+    if fmt == "html":
+        return render_html(data, name).encode("utf-8")
+    if fmt == "xlsx":
+        return render_xlsx(data, name)
+    if fmt == "xls":
+        return render_xls(data, name)
+    if fmt == "pdf":
+        return render_pdf(data, name, "libreoffice" if via == "libreoffice" else "chromium")
+    return data
+
+
+@cli.command()
+@click.argument("doc", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "xlsx", "xls", "html"]),
+    default="pdf",
+    show_default=True,
+    help="pdf: printed A4 landscape; xlsx/xls: a workbook, one sheet per table; html: one web page.",
+)
+@click.option(
+    "--via",
+    type=click.Choice(["chromium", "libreoffice"]),
+    default="chromium",
+    show_default=True,
+    help="What prints a PDF: headless Chromium from the web page, or LibreOffice from the workbook.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: DOC's name with the format's suffix, in the current folder).",
+)
+def render(doc: Path | None, fmt: str, via: str, out: Path | None) -> None:
+    """Write a disclosure in a form bureaus publish: PDF, Excel workbook or web page.
+
+    DOC is a disclosure in any form budgetkg reads (default: the bundled Guangzhou HRSS
+    2024 budget). Its twelve tables and its text are laid out as a bureau's are: a sheet or
+    an HTML table per table, multi-level headers merged, header rows repeated on each
+    printed page, long cells wrapped. PDF and .xls need LibreOffice (libreoffice-calc-nogui)
+    or Chromium installed. Exit 2 when the document cannot be read or the tool is missing.
+    """
+    from .publish.export import write_atomic
+    from .resources import default_document
+
+    source = default_document() if doc is None else doc
+    data, name = source.read_bytes(), source.name
+    result = _rendered(data, name, fmt, via)
+    path = out or Path(Path(name).stem + "." + fmt)
+    write_atomic(path, result)
+    click.echo(str(path))
+
+
 @cli.command()
 @click.option(
     "--seed",
@@ -597,9 +658,24 @@ def report(
     type=click.Path(path_type=Path),
     default=Path("."),
     show_default=True,
-    help="Folder for the files synthetic-<seed>.txt (created if needed).",
+    help="Folder for the files synthetic-<seed>.<format> (created if needed).",
 )
-def generate(seed: int, count: int, year: int, out: Path) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["txt", "pdf", "xlsx", "xls", "html"]),
+    default="txt",
+    show_default=True,
+    help="The form to write each document in: the text layout, or a rendering as `budgetkg render` makes it.",
+)
+@click.option(
+    "--via",
+    type=click.Choice(["chromium", "libreoffice"]),
+    default="chromium",
+    show_default=True,
+    help="What prints a PDF: headless Chromium from the web page, or LibreOffice from the workbook.",
+)
+def generate(seed: int, count: int, year: int, out: Path, fmt: str, via: str) -> None:
     """Write synthetic department budgets in the template of the bundled document.
 
     Each is a different made-up department with its own units, projects, goals, codes
@@ -614,8 +690,8 @@ def generate(seed: int, count: int, year: int, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for n in range(seed, seed + count):
         doc = make(n, year=year)
-        path = out / f"synthetic-{n}.txt"
-        write_atomic(path, doc.text.encode("utf-8"))
+        path = out / f"synthetic-{n}.{fmt}"
+        write_atomic(path, _rendered(doc.text.encode("utf-8"), f"synthetic-{n}.txt", fmt, via))
         click.echo(f"{path}\t{doc.department}\t{len(doc.units)} units\t{len(doc.projects)} projects")
 
 
