@@ -202,32 +202,53 @@ class _Reader:
                 tables = self._tables(paths, number)
                 loose = self._fill(tables, chars, number, out)
                 for line in _cluster_lines(loose):
-                    text = _line_text(line)
-                    line = [c for c in line if c.text != " "]
-                    text = text if line else ""
-                    if not text:
-                        continue
-                    first = line[0]
-                    size = raw.FPDFText_GetFontSize(textpage, first.index)
-                    weight = raw.FPDFText_GetFontWeight(textpage, first.index)
-                    out.items.append(
-                        _TextLine(
-                            number,
-                            text,
-                            min(c.x0 for c in line),
-                            min(c.top for c in line),
-                            max(c.x1 for c in line),
-                            max(c.bottom for c in line),
-                            round(size, 1),
-                            weight >= 600,
-                        )
-                    )
+                    out.items += self._text_lines(line, textpage, raw, number)
             finally:
                 textpage.close()
         finally:
             page.close()
         out.items.sort(key=lambda item: item.top)
         return out, images
+
+    def _text_lines(self, line: list[_Char], textpage, raw, number: int) -> list[_TextLine | _Row]:  # noqa: ANN001
+        """A line of characters outside tables: a line of running text, or, where it has gaps
+        of more than two characters (cells of a spreadsheet printed without rulings, such as
+        单位名称 on the left and 单位 on the right), a row of those cells."""
+        line = [c for c in line if c.text != " "] if all(c.text == " " for c in line) else line
+        pieces: list[list[_Char]] = [[]]
+        last: _Char | None = None
+        for ch in line:
+            if ch.text == " ":
+                pieces[-1].append(ch)
+                continue
+            if last is not None and ch.x0 - last.x1 > 2 * max(ch.height, last.height):
+                pieces.append([])
+            pieces[-1].append(ch)
+            last = ch
+        lines = []
+        for piece in pieces:
+            text = _line_text(piece).strip()
+            piece = [c for c in piece if c.text != " "]
+            if not text or not piece:
+                continue
+            first = piece[0]
+            size = raw.FPDFText_GetFontSize(textpage, first.index)
+            lines.append(
+                _TextLine(
+                    number,
+                    text,
+                    min(c.x0 for c in piece),
+                    min(c.top for c in piece),
+                    max(c.x1 for c in piece),
+                    max(c.bottom for c in piece),
+                    round(size, 1),
+                    _bold(textpage, raw, first.index) and _bold(textpage, raw, piece[-1].index),
+                )
+            )
+        if len(lines) < 2:
+            return list(lines)
+        boxes = [(ln.x0, ln.top, ln.x1, ln.bottom) for ln in lines]
+        return [_Row(number, min(ln.top for ln in lines), [ln.text for ln in lines], boxes, -1)]  # type: ignore[arg-type]
 
     def _chars(self, textpage, raw, number: int, height: float) -> list[_Char]:  # noqa: ANN001
         count = textpage.count_chars()
@@ -356,6 +377,16 @@ class _Reader:
         return False
 
 
+def _bold(textpage, raw, index: int) -> bool:  # noqa: ANN001 (PDFium handles)
+    """Whether character ``index`` is set in a bold font: by its weight, or by its font's name
+    (an embedded font often declares weight 400 whatever its face)."""
+    if raw.FPDFText_GetFontWeight(textpage.raw, index) >= 600:
+        return True
+    name = ctypes.create_string_buffer(128)
+    raw.FPDFText_GetFontInfo(textpage.raw, index, name, len(name), None)
+    return any(w in name.value for w in (b"Bold", b"bold", b"Heavy", b"Black"))
+
+
 def _objects(page, raw, kind: int) -> Iterator:  # noqa: ANN001 (PDFium handles)
     """The page's objects of type ``kind``, and those inside its form objects (two levels)."""
     stack = [(page, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, 0)]
@@ -440,17 +471,19 @@ def _lines(pages: list[_Page], quirks: list[str], filename: str) -> list[Line]:
     larger = sorted((s for s in sizes if s > body * 1.08), reverse=True)
     levels = {s: min(i + 1, 6) for i, s in enumerate(larger)}
 
-    # The gap between two lines of a paragraph: the smallest gap (to half a point) that is
-    # common, since short paragraphs make the gap between paragraphs common too.  A paragraph
-    # ends at a gap clearly larger, whatever line spacing the document uses.
-    gaps: Counter[float] = Counter()
+    # The gap between two lines of a paragraph, for each font size: the smallest gap (to half a
+    # point) that is common, since short paragraphs make the gap between paragraphs common too.
+    # A paragraph ends at a gap clearly larger, whatever line spacing the document uses.
+    gaps: dict[float, Counter[float]] = {}
     for page in pages:
         lines = [i for i in page.items if isinstance(i, _TextLine) and id(i) not in dropped]
         for a, b in zip(lines, lines[1:], strict=False):
             if a.size == b.size and b.top > a.top:
-                gaps[round((b.top - a.bottom) * 2) / 2] += 1
-    common = max(3, sum(gaps.values()) // 20)
-    leading = min((g for g, n in gaps.items() if n >= common), default=0.0)
+                gaps.setdefault(a.size, Counter())[round((b.top - a.bottom) * 2) / 2] += 1
+    leading: dict[float, float] = {}
+    for size, counts in gaps.items():
+        common = max(3, sum(counts.values()) // 20)
+        leading[size] = min((g for g, n in counts.items() if n >= common), default=min(counts))
 
     texts: list[tuple[str, tuple[Place | None, ...]]] = []
     paragraph: list[_TextLine] = []
@@ -461,6 +494,8 @@ def _lines(pages: list[_Page], quirks: list[str], filename: str) -> list[Line]:
         first = paragraph[0]
         text = _join_wrapped([ln.text for ln in paragraph])
         level = levels.get(first.size)
+        if level is None and first.bold and len(paragraph) == 1:
+            level = min(len(levels) + 1, 6)  # a line of its own in bold: a heading of the body's size
         if level:
             text = "#" * level + " " + text
         on_first = [ln for ln in paragraph if ln.page == first.page]
@@ -474,11 +509,25 @@ def _lines(pages: list[_Page], quirks: list[str], filename: str) -> list[Line]:
         texts.append(("", ()))
         paragraph.clear()
 
+    # The right margin of the text on pages of each width: a paragraph goes on to the next page
+    # only from a line that reaches it (a page's own lines may all be short).
+    widest: dict[float, float] = {}
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, _TextLine) and id(item) not in dropped:
+                widest[page.width] = max(widest.get(page.width, 0.0), item.x1)
+    heights = {page.number: page.height for page in pages}
     previous: _TextLine | _Row | None = None
     for page in pages:
         lines = [i for i in page.items if isinstance(i, _TextLine) and id(i) not in dropped]
         left = min((ln.x0 for ln in lines), default=0.0)
-        right = max((ln.x1 for ln in lines), default=page.width)
+        right = widest.get(page.width, page.width)
+        if lines and lines[0] is next((i for i in page.items if id(i) not in dropped), None) and paragraph:
+            # the first item of a page: the paragraph before continues only from the foot of
+            # its page, and from a line as wide as the text of such pages
+            last = paragraph[-1]
+            if last.bottom < 0.8 * heights[last.page] or last.x1 < widest.get(page.width, right) - 3 * last.size:
+                close_paragraph()
         for item in page.items:
             if isinstance(item, _TextLine):
                 if id(item) in dropped:
@@ -501,9 +550,10 @@ def _lines(pages: list[_Page], quirks: list[str], filename: str) -> list[Line]:
     return [Line(no, text, places) for no, (text, places) in enumerate(texts, 1)]
 
 
-def _continues(a: _TextLine, b: _TextLine, left: float, right: float, leading: float) -> bool:
+def _continues(a: _TextLine, b: _TextLine, left: float, right: float, leading: dict[float, float]) -> bool:
     """Whether text line ``b`` goes on with the paragraph whose last line is ``a``; ``left``
-    and ``right`` are the margins of the page's text, ``leading`` the usual gap between lines."""
+    and ``right`` are the margins of the text, ``leading`` the usual gap between the lines of a
+    paragraph for each font size."""
     size = max(a.size, b.size, 1.0)
     if abs(a.size - b.size) > 0.5 or a.bold != b.bold:
         return False
@@ -514,7 +564,7 @@ def _continues(a: _TextLine, b: _TextLine, left: float, right: float, leading: f
     if b.x0 > left + 0.5 * size:  # an indented line starts a paragraph
         return False
     if a.page == b.page:
-        return b.top - a.bottom <= leading + 0.2 * (a.bottom - a.top)
+        return b.top - a.bottom <= leading.get(a.size, 0.0) + 0.25 * (a.bottom - a.top)
     return True
 
 

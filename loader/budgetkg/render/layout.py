@@ -239,8 +239,11 @@ def layout(data: bytes, filename: str) -> list[Block]:
                 blocks.append(table)
             if kind == "header" and not table.rows:
                 table.header.append(cells)
-            elif kind == "row" or cells not in table.header:
-                # a header row repeated at a page break is left out; one that differs is kept
+            elif kind == "row" or [c.replace(" ", "") for c in cells] not in [
+                [c.replace(" ", "") for c in row] for row in table.header
+            ]:
+                # a header row repeated at a page break is left out (the conversion may have
+                # split a word with a space: 事业单位经营支 出); one that differs is kept
                 table.rows.append(cells)
             continue
         table = None
