@@ -81,31 +81,47 @@ def ask(store):
     return run
 
 
-RENDERINGS = ("html", "xlsx", "xls", "pdf-chromium", "pdf-libreoffice")
+RENDERINGS = ("txt", "html", "xlsx", "xls", "pdf-chromium", "pdf-libreoffice")
 
 
 @pytest.fixture(scope="session")
-def rendered(tmp_path_factory) -> Callable[[str], bytes]:
-    """The bundled document rendered to a form, made once per test session (per worker):
-    ``rendered("html" | "xlsx" | "xls" | "pdf-chromium" | "pdf-libreoffice")`` gives its bytes,
-    also kept as ``<tmp>/guangzhou-hrss-2024-budget.<form>`` for tests that want a file."""
+def rendered(tmp_path_factory) -> Callable[..., bytes]:
+    """A document rendered to a form, made once per test run: ``rendered(form)`` for the bundled
+    document, ``rendered(form, seed=n)`` for generated department ``n``; ``form`` is one of
+    ``RENDERINGS`` ("txt": the text itself).  The bytes are also kept as
+    ``<tmp>/rendered/<name>.<form>`` (name: guangzhou-hrss-2024-budget or synthetic-<n>).
+    Under pytest-xdist the workers share the files (the run's common temporary folder, a lock
+    per file): LibreOffice and Chromium take seconds."""
+    import fcntl
+    import os
+
     from budgetkg.render.html import render_html
     from budgetkg.render.pdf import render_pdf, render_xls
     from budgetkg.render.xlsx import render_xlsx
+    from budgetkg.tooling.synthetic import generate
 
-    folder = tmp_path_factory.mktemp("rendered")
-    makers: dict[str, Callable[[bytes], bytes]] = {
-        "html": lambda data: render_html(data, SEED).encode("utf-8"),
-        "xlsx": lambda data: render_xlsx(data, SEED),
-        "xls": lambda data: render_xls(data, SEED),
-        "pdf-chromium": lambda data: render_pdf(data, SEED, "chromium"),
-        "pdf-libreoffice": lambda data: render_pdf(data, SEED, "libreoffice"),
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "rendered"
+    folder.mkdir(exist_ok=True)
+    makers: dict[str, Callable[[bytes, str], bytes]] = {
+        "txt": lambda data, name: data,
+        "html": lambda data, name: render_html(data, name).encode("utf-8"),
+        "xlsx": render_xlsx,
+        "xls": render_xls,
+        "pdf-chromium": lambda data, name: render_pdf(data, name, "chromium"),
+        "pdf-libreoffice": lambda data, name: render_pdf(data, name, "libreoffice"),
     }
 
-    def render(form: str) -> bytes:
-        path = folder / f"{SEED.removesuffix('.txt')}.{form}"
-        if not path.exists():
-            path.write_bytes(makers[form](default_document().read_bytes()))
+    def render(form: str, seed: int | None = None) -> bytes:
+        name = SEED if seed is None else f"synthetic-{seed}.txt"
+        path = folder / f"{name.removesuffix('.txt')}.{form}"
+        with open(folder / f"{path.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be rendering it
+            if not path.exists():
+                text = default_document().read_bytes() if seed is None else generate(seed).text.encode("utf-8")
+                part = folder / (path.name + ".part")
+                part.write_bytes(makers[form](text, name))
+                part.rename(path)
         return path.read_bytes()
 
     return render

@@ -30,7 +30,7 @@ from ..errors import BudgetkgError
 from .html import render_html
 from .xlsx import render_xlsx
 
-__all__ = ["render_pdf", "render_xls", "RenderError", "TIMEOUT", "Via"]
+__all__ = ["render_pdf", "render_xls", "workbook_to", "page_to_pdf", "RenderError", "TIMEOUT", "Via"]
 
 Via = Literal["chromium", "libreoffice"]
 # Seconds a conversion may take: the bundled document takes 3 to 5 s with either tool on two
@@ -77,8 +77,14 @@ def _run(cmd: list[str], home: Path, timeout: float) -> None:
         raise RenderError(f"{Path(cmd[0]).name} failed (exit {proc.returncode}): {' / '.join(tail)}")
 
 
-def _soffice(book: bytes, target: str, suffix: str, timeout: float) -> bytes:
-    """The workbook converted by LibreOffice to ``target`` (a ``--convert-to`` argument)."""
+def workbook_to(book: bytes, suffix: Literal["pdf", "xls"] = "pdf", *, timeout: float = TIMEOUT) -> bytes:
+    """Any .xlsx workbook converted by LibreOffice to ``pdf`` or ``xls``, as its page setup says
+    (tests change a rendered workbook's setup, e.g. portrait sheets or no repeated header rows,
+    to make PDFs with those quirks).
+
+    :raises RenderError: when LibreOffice is missing, fails or takes longer than ``timeout``.
+    """
+    target = {"pdf": "pdf", "xls": "xls:MS Excel 97"}[suffix]
     soffice = _tool(_SOFFICE, "libreoffice-calc-nogui")
     with tempfile.TemporaryDirectory(prefix="budgetkg-render-") as tmp:
         folder = Path(tmp)
@@ -104,7 +110,12 @@ def _soffice(book: bytes, target: str, suffix: str, timeout: float) -> bytes:
         return result.read_bytes()
 
 
-def _chromium(page: str, timeout: float) -> bytes:
+def page_to_pdf(page: str, *, timeout: float = TIMEOUT) -> bytes:
+    """Any HTML page printed to PDF by headless Chromium, as its style sheet says (tests change a
+    rendered page's style, e.g. no repeated ``thead``, to make PDFs with those quirks).
+
+    :raises RenderError: when Chromium is missing, fails or takes longer than ``timeout``.
+    """
     chromium = _tool(_CHROMIUM, "chromium")
     with tempfile.TemporaryDirectory(prefix="budgetkg-render-") as tmp:
         folder = Path(tmp)
@@ -140,9 +151,9 @@ def render_pdf(data: bytes, filename: str, via: Via = "chromium", *, timeout: fl
     :raises RenderError: when the tool is missing, fails or takes longer than ``timeout``.
     """
     if via == "chromium":
-        return _chromium(render_html(data, filename), timeout)
+        return page_to_pdf(render_html(data, filename), timeout=timeout)
     if via == "libreoffice":
-        return _soffice(render_xlsx(data, filename), "pdf", "pdf", timeout)
+        return workbook_to(render_xlsx(data, filename), "pdf", timeout=timeout)
     raise ValueError(f"unknown PDF renderer {via!r}: chromium or libreoffice")
 
 
@@ -152,4 +163,4 @@ def render_xls(data: bytes, filename: str, *, timeout: float = TIMEOUT) -> bytes
     :raises DocumentError: when the document cannot be read.
     :raises RenderError: when LibreOffice is missing, fails or takes longer than ``timeout``.
     """
-    return _soffice(render_xlsx(data, filename), "xls:MS Excel 97", "xls", timeout)
+    return workbook_to(render_xlsx(data, filename), "xls", timeout=timeout)
