@@ -48,22 +48,24 @@ def book(text: bytes) -> bytes:
     return render_xlsx(text, NAME)
 
 
-def table_groups(lines: list[str]) -> list[list[str]]:
-    """The tab-separated lines of the text, in runs that no other non-blank line interrupts:
-    one run per table, its segments (and their repeated header rows) included; a line of
-    cells that all name something (编制单位：…<tab>单位：万元) is none of them."""
-    groups: list[list[str]] = []
-    current: list[str] | None = None
+def table_groups(lines: list[str]) -> list[list[list[str]]]:
+    """The tab-separated lines of the text, in runs that no other non-blank line interrupts: one
+    run per table, as its segments (split at blank lines, where the text's pages broke); a line
+    of cells that all name something (编制单位：…<tab>单位：万元) is none of them."""
+    groups: list[list[list[str]]] = []
+    current: list[list[str]] | None = None
     for line in lines:
         cells = [c for c in line.split("\t") if c]
         if "\t" in line and not all("：" in c for c in cells):  # 编制单位：…<tab>单位：万元 is no row
             if current is None:
-                current = []
+                current = [[]]
                 groups.append(current)
-            current.append(line)
+            current[-1].append(line)
         elif line.strip():
             current = None
-    return groups
+        elif current is not None and current[-1]:
+            current.append([])
+    return [[segment for segment in group if segment] for group in groups]
 
 
 def expand(rows: list[list[tuple[str, int, int]]]) -> list[str]:
@@ -86,13 +88,15 @@ def expand(rows: list[list[tuple[str, int, int]]]) -> list[str]:
     return out
 
 
-def expected_rows(group: list[str], header_rows: int) -> list[str]:
-    """A table's lines in the text, its header rows once: a later line equal to one of the
-    first ``header_rows`` lines (but for spaces the conversion put into a word) is the header
-    repeated at a page break."""
-    head = group[:header_rows]
-    keys = {line.replace(" ", "") for line in head}
-    return head + [line for line in group[header_rows:] if line.replace(" ", "") not in keys]
+def expected_rows(group: list[list[str]], header_rows: int) -> list[str]:
+    """A table's lines in the text, its header rows once: a segment after the first that begins
+    with exactly the first segment's ``header_rows`` lines repeats its header; any other keeps
+    all its lines."""
+    head = group[0][:header_rows]
+    out = list(group[0])
+    for segment in group[1:]:
+        out += segment[header_rows:] if segment[:header_rows] == head else segment
+    return out
 
 
 def test_page_is_well_formed_html5(page: str) -> None:

@@ -9,8 +9,9 @@ so that a rendering holds exactly the text of the document, in its order:
 - a list line of the table of contents (``- 一、主要职责``) is an item of a :class:`ListBlock`;
 - the header and data rows of one table are one :class:`TableBlock`: the segments the text
   repeats its header rows for (at the page breaks of the form it was converted from) are joined,
-  the header rows kept once; a repeated header that differs from the first is kept as a body row,
-  so that nothing of the text is lost;
+  the header rows kept once; a segment's header rows that differ from the first header in any
+  way are kept, all of them, as body rows, so that nothing of the text is lost and the template
+  reader still finds them together;
 - every other non-blank line is a :class:`Paragraph` (the title, the 单位名称 lines, notes, prose);
   a line of cells that is no table row (``编制单位：…<tab><tab>单位：万元``) keeps its cells.
 
@@ -227,6 +228,15 @@ def layout(data: bytes, filename: str) -> list[Block]:
     sheet_of = _sheets(grid.lines, kinds, filename)
     blocks: list[Block] = []
     table: TableBlock | None = None
+    repeated: list[list[str]] = []  # the header rows a segment after the first begins with
+
+    def close_segment_header() -> None:
+        # a segment's header rows that repeat the first header exactly are left out; any that
+        # differ (a space inserted, a row missing) are kept, all of them, as the text has them
+        if table is not None and repeated != table.header:
+            table.rows.extend(repeated)
+        repeated.clear()
+
     for ln in grid.lines:
         if ln.blank:
             continue
@@ -235,17 +245,18 @@ def layout(data: bytes, filename: str) -> list[Block]:
         if kind in _TABLE_KINDS:
             cells = ln.text.split("\t")
             if table is None or table.sheet != sheet:
+                close_segment_header()
                 table = TableBlock(sheet=sheet)
                 blocks.append(table)
             if kind == "header" and not table.rows:
                 table.header.append(cells)
-            elif kind == "row" or [c.replace(" ", "") for c in cells] not in [
-                [c.replace(" ", "") for c in row] for row in table.header
-            ]:
-                # a header row repeated at a page break is left out (the conversion may have
-                # split a word with a space: 事业单位经营支 出); one that differs is kept
+            elif kind == "header":
+                repeated.append(cells)
+            else:
+                close_segment_header()
                 table.rows.append(cells)
             continue
+        close_segment_header()
         table = None
         if is_heading(ln.text):
             heading = _heading(ln.text)
