@@ -297,6 +297,38 @@ def test_portrait_page_between_landscape_ones(quirks):
     assert line.place(1).page is not None
 
 
+def test_page_turned_by_its_rotation(quirks, tmp_path):
+    """A landscape page made as a portrait one turned by /Rotate 90, its content drawn turned the
+    other way (as some word processors write landscape pages), reads as the page it shows."""
+    import pypdfium2
+
+    path, _ = quirks
+    pdf = pypdfium2.PdfDocument(path)
+    shown = pypdfium2.PdfDocument.new()
+    shown.import_pages(pdf, [0])
+    shown.save(tmp_path / "shown.pdf")
+    page = pdf[0]
+    width, height = page.get_size()
+    for obj in list(page.get_objects(max_depth=1)):
+        obj.transform(pypdfium2.PdfMatrix(0, 1, -1, 0, height, 0))  # (x, y) → (height - y, x)
+    page.set_mediabox(0, 0, height, width)
+    page.set_rotation(90)
+    page.gen_content()
+    turned = pypdfium2.PdfDocument.new()
+    turned.import_pages(pdf, [0])
+    turned.save(tmp_path / "turned.pdf")
+    for doc in (pdf, shown, turned):
+        doc.close()
+    expected = read_pdf((tmp_path / "shown.pdf").read_bytes(), "shown.pdf")
+    got = read_pdf((tmp_path / "turned.pdf").read_bytes(), "turned.pdf")
+
+    def rows(grid):
+        return [(ln.text, [p.page for p in ln.places if p]) for ln in grid.lines if "\t" in ln.text]
+
+    assert rows(got) == rows(expected) and len(rows(got)) > 10
+    assert _PARAGRAPH in [ln.text for ln in got.lines]
+
+
 def test_title_at_the_foot_of_a_page(quirks):
     _, grid = quirks
     nonblank = [ln for ln in grid.lines if not ln.blank]

@@ -110,6 +110,33 @@ class _Page:
     items: list[_TextLine | _Row] = field(default_factory=list)
 
 
+class _Frame:
+    """From PDF user space (origin at the media box's lower left, y up) to the page as it is
+    shown (origin at its top left, y down), the page's rotation (/Rotate) applied: a landscape
+    page may be a portrait one turned by 90 degrees, its text drawn turned the other way."""
+
+    def __init__(self, mediabox: tuple[float, float, float, float], rotation: int) -> None:
+        self.left, self.bottom, right, top = mediabox
+        self.width, self.height = right - self.left, top - self.bottom
+        self.rotation = rotation % 360
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        ux, uy = x - self.left, y - self.bottom
+        if self.rotation == 90:
+            return uy, ux
+        if self.rotation == 180:
+            return self.width - ux, uy
+        if self.rotation == 270:
+            return self.height - uy, self.width - ux
+        return ux, self.height - uy
+
+    def box(self, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
+        """The box (x0, top, x1, bottom) as shown of a box in user space."""
+        ax, ay = self.point(left, bottom)
+        bx, by = self.point(right, top)
+        return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
 def _is_cjk(ch: str) -> bool:
     return ord(ch) >= _CJK_START
 
@@ -190,11 +217,12 @@ class _Reader:
 
         page = pdf[number - 1]
         try:
-            width, height = page.get_size()
+            width, height = page.get_size()  # as the page is shown, its /Rotate applied
+            frame = _Frame(page.get_mediabox(), page.get_rotation())
             textpage = page.get_textpage()
             try:
-                chars = self._chars(textpage, raw, number, height)
-                paths = self._paths(page, raw, number, height)
+                chars = self._chars(textpage, raw, number, frame)
+                paths = self._paths(page, raw, number, frame)
                 images = 0
                 if not chars:
                     images = sum(1 for _ in _objects(page.raw, raw, raw.FPDF_PAGEOBJ_IMAGE))
@@ -250,7 +278,7 @@ class _Reader:
         boxes = [(ln.x0, ln.top, ln.x1, ln.bottom) for ln in lines]
         return [_Row(number, min(ln.top for ln in lines), [ln.text for ln in lines], boxes, -1)]  # type: ignore[arg-type]
 
-    def _chars(self, textpage, raw, number: int, height: float) -> list[_Char]:  # noqa: ANN001
+    def _chars(self, textpage, raw, number: int, frame: _Frame) -> list[_Char]:  # noqa: ANN001
         count = textpage.count_chars()
         if count > MAX_CHARS_PER_PAGE:
             raise self.error(
@@ -276,10 +304,10 @@ class _Reader:
                     chars[-1].space_after = True
                 continue
             text = " " if code in (0xA0, 0x3000) else chr(code)
-            chars.append(_Char(text, rect.left, height - rect.top, rect.right, height - rect.bottom, i))
+            chars.append(_Char(text, *frame.box(rect.left, rect.bottom, rect.right, rect.top), i))
         return chars
 
-    def _paths(self, page, raw, number: int, height: float) -> list[dict]:  # noqa: ANN001
+    def _paths(self, page, raw, number: int, frame: _Frame) -> list[dict]:  # noqa: ANN001
         """The ruling lines of a page as pdfplumber's edges: thin paths, and the sides of boxes."""
         edges: list[dict] = []
         left, bottom, right, top = (ctypes.c_float() for _ in range(4))
@@ -292,7 +320,7 @@ class _Reader:
                     found=f"more than {MAX_PATHS_PER_PAGE:,}",
                 )
             raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
-            x0, x1, y0, y1 = left.value, right.value, height - top.value, height - bottom.value
+            x0, y0, x1, y1 = frame.box(left.value, bottom.value, right.value, top.value)
             w, h = x1 - x0, y1 - y0
             if h <= _THIN and w > _THIN:
                 edges.append(_edge("h", x0, x1, (y0 + y1) / 2, (y0 + y1) / 2))
