@@ -56,6 +56,7 @@ MAX_PATHS_PER_PAGE = 50_000
 MAX_EDGES_PER_PAGE = 1_000
 
 _REOPEN_EVERY = 25  # pages read before the document is opened afresh (see read_pdf)
+_MAX_ROWSPAN = 8  # rows a merged cell is looked for above a character (see _place_char)
 _TOLERANCE = 3  # points: ruling pieces this close are one line, and lines this close meet
 _THIN = 2.0  # points: a path at most this wide (or high) is a ruling line
 _MARGIN = 0.07  # of the page's height: the bands where running headers and footers print
@@ -396,8 +397,10 @@ class _Reader:
     @staticmethod
     def _place_char(rows, tops, contents, ch: _Char, cx: float, cy: float) -> bool:  # noqa: ANN001
         r = bisect.bisect_right(tops, cy) - 1
-        # A cell merged over rows belongs to its first row: look up from the row at the centre.
-        for i in range(max(r, 0), -1, -1):
+        # A cell merged over rows belongs to its first row: look up from the row at the centre,
+        # a few rows at most (a header of three levels spans three), so each character costs
+        # a bounded number of comparisons however many rows the table has.
+        for i in range(max(r, 0), max(r - _MAX_ROWSPAN, -1), -1):
             for c, box in enumerate(rows[i]):
                 if box is not None and box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
                     contents[i][c].append(ch)
