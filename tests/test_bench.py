@@ -12,12 +12,15 @@ from click.testing import CliRunner
 def test_small_benchmark_run(tmp_path):
     out = tmp_path / "bench.json"
     result = CliRunner().invoke(
-        cli, ["bench", "--sizes", "1", "--runs", "1", "--queries", "3", "--requests", "10", "--out", str(out)]
+        cli,
+        ["bench", "--sizes", "1", "--runs", "1", "--queries", "3", "--requests", "10", "--pdf-pages", "20"]
+        + ["--out", str(out)],
     )
     assert result.exit_code in (0, 1), result.output  # 1: a goal was missed on this machine
     figures = json.loads(out.read_text("utf-8"))
     sections = {f["section"] for f in figures}
-    assert sections == {"one doc", "queries", "1 docs", "serving"}
+    assert sections == {"one doc", "pdf", "queries", "1 docs", "serving"}
+    assert any(f["name"] == "ratio PDF read / (pdftotext + text reader)" for f in figures)
     assert any(f["name"] == "ratio budgetkg / bare load" for f in figures)
     serving = [f["name"] for f in figures if f["section"] == "serving"]
     assert any("resource pages, Turtle" in n and "share of oxigraph" in n for n in serving)

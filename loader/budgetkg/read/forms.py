@@ -25,6 +25,7 @@ FRONT_ENDS: dict[Form, tuple[str, str]] = {
     "xlsx": (".spreadsheet", "read_xlsx"),
     "xls": (".spreadsheet", "read_xls"),
     "html": (".html", "read_html"),
+    "pdf": (".pdf", "read_pdf"),
 }
 
 

@@ -172,6 +172,88 @@ def one_document(b: Bench, tmp: Path, runs: int) -> Path:
     return tmp / "one"
 
 
+# Peak memory of reading the probe's child (``budgetkg check`` on a big PDF), from a process of
+# its own so that no earlier child (Chromium, LibreOffice) counts.
+_PEAK_PROBE = (
+    "import resource, subprocess, sys\n"
+    "r = subprocess.run([sys.executable, '-m', 'budgetkg', 'check', sys.argv[1]], capture_output=True)\n"
+    "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def _median_time(function: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def reading_pdf(b: Bench, tmp: Path, runs: int, pages: int) -> None:
+    """The bundled document printed by Chromium (``budgetkg render``), read by budgetkg against
+    poppler's ``pdftotext -layout`` on the same file plus the text reader on the text; pdfminer.six
+    (pdfplumber's parser) on the same file, the library budgetkg's front end does not parse with;
+    the peak memory of ``budgetkg check`` on a PDF of ``pages`` pages of that rendering."""
+    import pypdfium2
+
+    from ..read import read_document
+    from ..render.pdf import render_pdf
+    from ..resources import default_document
+
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        raise BudgetkgError("the PDF benchmark needs pdftotext: apt-get install poppler-utils")
+    text = default_document().read_bytes()
+    pdf = tmp / "bundled.pdf"
+    pdf.write_bytes(render_pdf(text, default_document().name, "chromium"))
+    ours = _median_time(lambda: read_document(pdf), runs)
+    poppler = _median_time(
+        lambda: subprocess.run([pdftotext, "-layout", str(pdf), str(tmp / "bundled.txt")], check=True), runs
+    )
+    text_reader = _median_time(lambda: read_document(text, filename="bundled.txt"), runs)
+    anchor = poppler + text_reader
+    b.add("pdf", f"read the bundled document's PDF ({len(pypdfium2.PdfDocument(pdf))} pages, Chromium) (s)", ours, "s")
+    b.add("pdf", "`pdftotext -layout` on the same file (s)", poppler, "s")
+    b.add("pdf", "the text reader on the text (s)", text_reader, "s")
+    b.add("pdf", "ratio PDF read / (pdftotext + text reader)", ours / anchor, "×", "≤ 3×", ours / anchor <= 3)
+    b.add("pdf", "PDF read within 10 s", ours, "s", "≤ 10 s", ours <= 10)
+
+    def pdfminer() -> None:
+        import pdfplumber
+
+        with pdfplumber.open(pdf) as doc:
+            for page in doc.pages:
+                page.extract_tables()
+                page.flush_cache()
+
+    miner = _median_time(pdfminer, 1)
+    b.add("pdf", "pdfplumber (pdfminer.six) chars and tables of the same file (s)", miner, "s")
+    b.add("pdf", "ratio pdfminer.six / budgetkg's PDF read", miner / ours, "×")
+
+    src = pypdfium2.PdfDocument(pdf)
+    big = pypdfium2.PdfDocument.new()
+    big.import_pages(src, [i % len(src) for i in range(pages)])  # one import: the fonts are shared
+    big.save(tmp / "big.pdf")
+    big.close()
+    src.close()
+    t = time.perf_counter()
+    probe = subprocess.run(
+        [sys.executable, "-c", _PEAK_PROBE, str(tmp / "big.pdf")], check=True, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - t
+    code, peak_kib = (int(v) for v in probe.stdout.split())
+    b.add("pdf", f"`budgetkg check` on a {pages}-page PDF: wall time (exit {code})", wall, "s")
+    b.add(
+        "pdf",
+        f"`budgetkg check` on a {pages}-page PDF: peak memory",
+        peak_kib / 1024,
+        "MiB",
+        "< 500 MiB",
+        peak_kib < 500 * 1024,
+    )
+
+
 def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
     from .synthetic import generate
 
@@ -474,11 +556,13 @@ def run_benchmarks(
     out: Path | None = None,
     serve: bool = True,
     query_limit: int | None = None,
+    pdf_pages: int = 500,
     log: Callable[[str], None] = print,
 ) -> list[Figure]:
     """Run every benchmark in one process run; print the table, write JSON to ``out``.
 
     :param requests: requests a serving load run (``budgetkg bench --requests`` holds the default).
+    :param pdf_pages: pages of the PDF whose reading's peak memory is measured.
     """
     if serve:
         _require_serving_baselines()
@@ -487,6 +571,7 @@ def run_benchmarks(
     with tempfile.TemporaryDirectory(prefix="budgetkg-bench-") as folder:
         tmp = Path(folder)
         one = one_document(b, tmp, runs)
+        reading_pdf(b, tmp, runs, pdf_pages)
         queries(b, one, runs, query_limit)
         biggest = many_documents(b, tmp, sizes) if sizes else None
         if biggest is not None:

@@ -1,0 +1,646 @@
+"""The PDF front end: a disclosure printed to PDF, read into the grid model.
+
+PDFium (through pypdfium2) parses the file and gives every character with its box, and every
+path with its bounds; the ruling lines among those paths become table cells through
+pdfplumber's table geometry (edges → intersections → cells → tables).  Characters inside a
+cell make its text, one :class:`Line` per table row with the cell boxes as places; the
+characters outside tables make lines of running text, joined into paragraphs.  PDFium rather
+than pdfplumber's own pdfminer.six parser reads the characters because it is more than ten
+times faster on the bundled document's rendering (docs/benchmarks.md, "Reading a PDF").
+
+What real PDFs do, and what this module does about it:
+
+- a wrapped line inside a cell or paragraph is joined without a space (Chinese has none),
+  except between two Latin or digit runs, which a line breaks only at a space;
+- within a line a space is written where the PDF leaves a gap, unless both sides are Chinese;
+- a paragraph ends at a larger vertical gap, at a line that stops short of the right margin,
+  before an indented line, or at a change of font size;
+- a line larger than the body text is a heading, written with Markdown marks as the text form
+  does (the template reader finds the sections of 第一部分 and 第三部分 by their headings);
+- page numbers and running headers or footers (a line in the top or bottom margin that is a
+  page number, or repeats on many pages) are dropped, and each dropping is noted in the
+  grid's quirks;
+- a table split over pages gives its rows in order, with or without its header repeated (the
+  template reader skips repeated headers and continues an open table); a cell merged over
+  columns or rows is written once, in its first column and row, and the cells it covers empty.
+
+Every page, character and path is counted against a bound before it is used, so a hostile
+file costs bounded time and memory.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..errors import DocumentError
+from ..records import Place
+from .grid import MAX_CELL_CHARS, Grid, Line
+
+__all__ = ["read_pdf", "MAX_BYTES", "MAX_PAGES", "MAX_CHARS_PER_PAGE", "MAX_PATHS_PER_PAGE", "MAX_EDGES_PER_PAGE"]
+
+# A department's disclosure has 20–100 pages in 1–20 MB; ten times the longest is refused.
+MAX_PAGES = 1_000
+MAX_BYTES = 200 * 1024 * 1024
+# A dense A4 page of small Chinese type holds about 5,000 characters.
+MAX_CHARS_PER_PAGE = 50_000
+# The bundled rendering has about 250 paths a page (a table's ruling, cell by cell).
+MAX_PATHS_PER_PAGE = 50_000
+# Ruling lines left after collinear pieces are joined: a page of a 40-row, 15-column table has
+# about 60; finding cells compares every horizontal with every vertical one.
+MAX_EDGES_PER_PAGE = 1_000
+
+_REOPEN_EVERY = 25  # pages read before the document is opened afresh (see read_pdf)
+_MAX_ROWSPAN = 8  # rows a merged cell is looked for above a character (see _place_char)
+_TOLERANCE = 3  # points: ruling pieces this close are one line, and lines this close meet
+_THIN = 2.0  # points: a path at most this wide (or high) is a ruling line
+_MARGIN = 0.07  # of the page's height: the bands where running headers and footers print
+_CJK_START = 0x2E80  # characters from here on are CJK (or full-width forms): no space between
+
+
+@dataclass
+class _Char:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    index: int
+    space_after: bool = False  # PDFium saw a word space after this character
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+@dataclass
+class _TextLine:
+    """A line of running text on one page."""
+
+    page: int
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    size: float
+    bold: bool
+
+
+@dataclass
+class _Row:
+    """A table row on one page: its cells' texts and boxes (None for a cell a merge covers)."""
+
+    page: int
+    top: float
+    cells: list[str]
+    boxes: list[tuple[float, float, float, float] | None]
+    table: int  # the table's number on its page, to tell adjacent tables apart
+
+
+@dataclass
+class _Page:
+    number: int
+    width: float
+    height: float
+    items: list[_TextLine | _Row] = field(default_factory=list)
+
+
+class _Frame:
+    """From PDF user space (origin at the media box's lower left, y up) to the page as it is
+    shown (origin at its top left, y down), the page's rotation (/Rotate) applied: a landscape
+    page may be a portrait one turned by 90 degrees, its text drawn turned the other way."""
+
+    def __init__(self, mediabox: tuple[float, float, float, float], rotation: int) -> None:
+        self.left, self.bottom, right, top = mediabox
+        self.width, self.height = right - self.left, top - self.bottom
+        self.rotation = rotation % 360
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        ux, uy = x - self.left, y - self.bottom
+        if self.rotation == 90:
+            return uy, ux
+        if self.rotation == 180:
+            return self.width - ux, uy
+        if self.rotation == 270:
+            return self.height - uy, self.width - ux
+        return ux, self.height - uy
+
+    def box(self, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
+        """The box (x0, top, x1, bottom) as shown of a box in user space."""
+        ax, ay = self.point(left, bottom)
+        bx, by = self.point(right, top)
+        return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+
+def _is_cjk(ch: str) -> bool:
+    return ord(ch) >= _CJK_START
+
+
+def _is_word(ch: str) -> bool:
+    """A Latin letter or digit: a line breaks between two of them only at a space."""
+    return ch.isascii() and ch.isalnum()
+
+
+def _join_wrapped(parts: list[str]) -> str:
+    """The lines of a wrapped cell or paragraph as one text: without a space, except between
+    two Latin or digit runs.
+
+    >>> _join_wrapped(["通过开展民办教育", "发展专项项目"]), _join_wrapped(["B737CL", "2024"])
+    ('通过开展民办教育发展专项项目', 'B737CL 2024')
+    """
+    out = ""
+    for part in parts:
+        if out and part and _is_word(out[-1]) and _is_word(part[0]):
+            out += " "
+        out += part
+    return out.strip()
+
+
+def _cluster_lines(chars: list[_Char]) -> list[list[_Char]]:
+    """Characters grouped into lines, top to bottom, each left to right."""
+    lines: list[list[_Char]] = []
+    bottom = -1.0
+    for ch in sorted(chars, key=lambda c: (c.top, c.x0)):
+        if lines and ch.top < bottom - 0.4 * ch.height:
+            lines[-1].append(ch)
+            bottom = max(bottom, ch.bottom)
+        else:
+            lines.append([ch])
+            bottom = ch.bottom
+    for line in lines:
+        line.sort(key=lambda c: c.x0)
+    return lines
+
+
+def _line_text(chars: list[_Char]) -> str:
+    """The text of a line: a space where the PDF prints one; where it only leaves a word gap
+    (or PDFium infers a space), a space between two characters that are not Chinese, never
+    next to a Chinese one (Chinese has no spaces: a gap there is the font's spacing)."""
+    out: list[str] = []
+    previous: _Char | None = None
+    printed = False
+    for ch in chars:
+        if ch.text == " ":
+            printed = True
+            continue
+        if previous is not None:
+            wide = ch.x0 - previous.x1 > 0.25 * max(ch.height, previous.height)
+            inferred = (previous.space_after or wide) and not (_is_cjk(previous.text) or _is_cjk(ch.text))
+            if printed or inferred:
+                out.append(" ")
+        out.append(ch.text)
+        previous, printed = ch, False
+    return "".join(out)
+
+
+def _box(x0: float, top: float, x1: float, bottom: float) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    return tuple(Decimal(f"{v:.2f}") for v in (x0, top, x1, bottom))  # type: ignore[return-value]
+
+
+class _Reader:
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.quirks: list[str] = []
+
+    def error(self, code: str, page: int, expected: str, found: str) -> DocumentError:
+        return DocumentError(code, self.filename, 1, expected=expected, found=found, context=f"page {page}")
+
+    # -- one page --------------------------------------------------------------
+    def page(self, pdf, number: int) -> tuple[_Page, int]:  # noqa: ANN001 (a pypdfium2 PdfDocument)
+        """The items of page ``number`` (1-based), and how many images it holds when it has no text."""
+        import pypdfium2.raw as raw
+
+        page = pdf[number - 1]
+        try:
+            width, height = page.get_size()  # as the page is shown, its /Rotate applied
+            frame = _Frame(page.get_mediabox(), page.get_rotation())
+            textpage = page.get_textpage()
+            try:
+                chars = self._chars(textpage, raw, number, frame)
+                paths = self._paths(page, raw, number, frame)
+                images = 0
+                if not chars:
+                    images = sum(1 for _ in _objects(page.raw, raw, raw.FPDF_PAGEOBJ_IMAGE))
+                out = _Page(number, width, height)
+                tables = self._tables(paths, number)
+                loose = self._fill(tables, chars, number, out)
+                for line in _cluster_lines(loose):
+                    out.items += self._text_lines(line, textpage, raw, number)
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+        out.items.sort(key=lambda item: item.top)
+        return out, images
+
+    def _text_lines(self, line: list[_Char], textpage, raw, number: int) -> list[_TextLine | _Row]:  # noqa: ANN001
+        """A line of characters outside tables: a line of running text, or, where it has gaps
+        of more than two characters (cells of a spreadsheet printed without rulings, such as
+        单位名称 on the left and 单位 on the right), a row of those cells."""
+        line = [c for c in line if c.text != " "] if all(c.text == " " for c in line) else line
+        pieces: list[list[_Char]] = [[]]
+        last: _Char | None = None
+        for ch in line:
+            if ch.text == " ":
+                pieces[-1].append(ch)
+                continue
+            if last is not None and ch.x0 - last.x1 > 2 * max(ch.height, last.height):
+                pieces.append([])
+            pieces[-1].append(ch)
+            last = ch
+        lines = []
+        for piece in pieces:
+            text = _line_text(piece).strip()
+            piece = [c for c in piece if c.text != " "]
+            if not text or not piece:
+                continue
+            first = piece[0]
+            size = raw.FPDFText_GetFontSize(textpage, first.index)
+            lines.append(
+                _TextLine(
+                    number,
+                    text,
+                    min(c.x0 for c in piece),
+                    min(c.top for c in piece),
+                    max(c.x1 for c in piece),
+                    max(c.bottom for c in piece),
+                    round(size, 1),
+                    _bold(textpage, raw, first.index) and _bold(textpage, raw, piece[-1].index),
+                )
+            )
+        if len(lines) < 2:
+            return list(lines)
+        boxes = [(ln.x0, ln.top, ln.x1, ln.bottom) for ln in lines]
+        return [_Row(number, min(ln.top for ln in lines), [ln.text for ln in lines], boxes, -1)]  # type: ignore[arg-type]
+
+    def _chars(self, textpage, raw, number: int, frame: _Frame) -> list[_Char]:  # noqa: ANN001
+        count = textpage.count_chars()
+        if count > MAX_CHARS_PER_PAGE:
+            raise self.error(
+                "pdf-too-large",
+                number,
+                expected=f"at most {MAX_CHARS_PER_PAGE:,} characters on a page",
+                found=f"{count:,} characters",
+            )
+        chars: list[_Char] = []
+        handle, rect = textpage.raw, raw.FS_RECTF()
+        unicode, loose_box = raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox
+        for i in range(count):
+            code = unicode(handle, i)
+            if code < 0x20 or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
+                continue  # controls (PDFium's own line ends among them) and lone surrogates
+            # The loose box spans the font's ascent and descent: a quotation mark or a comma is
+            # as high as the letters of its line, so lines group by their boxes.
+            loose_box(handle, i, rect)
+            if rect.right <= rect.left or rect.top <= rect.bottom:
+                # A space PDFium infers between two words (from the gap and the font's space
+                # width) has no box: the character before it ends a word.
+                if code == 0x20 and chars:
+                    chars[-1].space_after = True
+                continue
+            text = " " if code in (0xA0, 0x3000) else chr(code)
+            chars.append(_Char(text, *frame.box(rect.left, rect.bottom, rect.right, rect.top), i))
+        return chars
+
+    def _paths(self, page, raw, number: int, frame: _Frame) -> list[dict]:  # noqa: ANN001
+        """The ruling lines of a page as pdfplumber's edges: thin paths, and the sides of boxes."""
+        edges: list[dict] = []
+        left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+        for count, obj in enumerate(_objects(page.raw, raw, raw.FPDF_PAGEOBJ_PATH), 1):
+            if count > MAX_PATHS_PER_PAGE:
+                raise self.error(
+                    "pdf-too-large",
+                    number,
+                    expected=f"at most {MAX_PATHS_PER_PAGE:,} drawn paths on a page",
+                    found=f"more than {MAX_PATHS_PER_PAGE:,}",
+                )
+            raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top)
+            x0, y0, x1, y1 = frame.box(left.value, bottom.value, right.value, top.value)
+            w, h = x1 - x0, y1 - y0
+            if h <= _THIN and w > _THIN:
+                edges.append(_edge("h", x0, x1, (y0 + y1) / 2, (y0 + y1) / 2))
+            elif w <= _THIN and h > _THIN:
+                edges.append(_edge("v", (x0 + x1) / 2, (x0 + x1) / 2, y0, y1))
+            elif w > _THIN and h > _THIN:
+                edges += [
+                    _edge("h", x0, x1, y0, y0),
+                    _edge("h", x0, x1, y1, y1),
+                    _edge("v", x0, x0, y0, y1),
+                    _edge("v", x1, x1, y0, y1),
+                ]
+        return edges
+
+    def _tables(self, edges: list[dict], number: int) -> list[list[list[tuple | None]]]:
+        """The tables the ruling lines draw: each a list of rows of cell boxes (None where a
+        merged cell covers the column)."""
+        from pdfplumber.table import Table, cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
+        if not edges:
+            return []
+        merged = merge_edges(edges, _TOLERANCE, _TOLERANCE, _TOLERANCE, _TOLERANCE)
+        merged = [e for e in merged if (e["x1"] - e["x0"]) + (e["bottom"] - e["top"]) >= _TOLERANCE]
+        if len(merged) > MAX_EDGES_PER_PAGE:
+            raise self.error(
+                "pdf-too-large",
+                number,
+                expected=f"at most {MAX_EDGES_PER_PAGE:,} ruling lines on a page",
+                found=f"{len(merged):,} ruling lines",
+            )
+        cells = intersections_to_cells(edges_to_intersections(merged, _TOLERANCE, _TOLERANCE))
+        return [[list(row.cells) for row in Table(None, group).rows] for group in cells_to_tables(cells)]  # type: ignore[arg-type]
+
+    def _fill(self, tables: list[list[list[tuple | None]]], chars: list[_Char], number: int, out: _Page) -> list[_Char]:
+        """Put each character into the table cell that holds its centre; add the tables' rows
+        to ``out``; return the characters outside every table."""
+        loose: list[_Char] = []
+        bounds = []
+        for rows in tables:
+            boxes = [b for row in rows for b in row if b is not None]
+            bounds.append(
+                (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+            )
+        contents: list[list[list[list[_Char]]]] = [[[[] for _ in row] for row in rows] for rows in tables]
+        tops = [[next(b[1] for b in row if b is not None) for row in rows] for rows in tables]
+        for ch in chars:
+            cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+            for t, (x0, y0, x1, y1) in enumerate(bounds):
+                inside = x0 <= cx <= x1 and y0 <= cy <= y1
+                if inside and self._place_char(tables[t], tops[t], contents[t], ch, cx, cy):
+                    break
+            else:
+                loose.append(ch)
+        for t, rows in enumerate(tables):
+            for r, row in enumerate(rows):
+                texts = []
+                for c, box in enumerate(row):
+                    if box is None:
+                        texts.append("")
+                        continue
+                    text = _join_wrapped([_line_text(line) for line in _cluster_lines(contents[t][r][c])])
+                    if "\t" in text or len(text) > MAX_CELL_CHARS:
+                        raise self.error(
+                            "pdf-too-large",
+                            number,
+                            expected=f"a cell of at most {MAX_CELL_CHARS:,} characters",
+                            found=text[:40],
+                        )
+                    texts.append(text)
+                out.items.append(_Row(number, tops[t][r], texts, list(row), t))
+        return loose
+
+    @staticmethod
+    def _place_char(rows, tops, contents, ch: _Char, cx: float, cy: float) -> bool:  # noqa: ANN001
+        r = bisect.bisect_right(tops, cy) - 1
+        # A cell merged over rows belongs to its first row: look up from the row at the centre,
+        # a few rows at most (a header of three levels spans three), so each character costs
+        # a bounded number of comparisons however many rows the table has.
+        for i in range(max(r, 0), max(r - _MAX_ROWSPAN, -1), -1):
+            for c, box in enumerate(rows[i]):
+                if box is not None and box[0] <= cx <= box[2] and box[1] <= cy <= box[3]:
+                    contents[i][c].append(ch)
+                    return True
+        return False
+
+
+def _bold(textpage, raw, index: int) -> bool:  # noqa: ANN001 (PDFium handles)
+    """Whether character ``index`` is set in a bold font: by its weight, or by its font's name
+    (an embedded font often declares weight 400 whatever its face)."""
+    if raw.FPDFText_GetFontWeight(textpage.raw, index) >= 600:
+        return True
+    name = ctypes.create_string_buffer(128)
+    raw.FPDFText_GetFontInfo(textpage.raw, index, name, len(name), None)
+    return any(w in name.value for w in (b"Bold", b"bold", b"Heavy", b"Black"))
+
+
+def _objects(page, raw, kind: int) -> Iterator:  # noqa: ANN001 (PDFium handles)
+    """The page's objects of type ``kind``, and those inside its form objects (two levels)."""
+    stack = [(page, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, 0)]
+    while stack:
+        parent, count, get, depth = stack.pop()
+        for i in range(count(parent)):
+            obj = get(parent, i)
+            kind_of = raw.FPDFPageObj_GetType(obj)
+            if kind_of == kind:
+                yield obj
+            elif kind_of == raw.FPDF_PAGEOBJ_FORM and depth < 2:
+                stack.append((obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, depth + 1))
+
+
+def _edge(orientation: str, x0: float, x1: float, top: float, bottom: float) -> dict:
+    return {
+        "orientation": orientation,
+        "object_type": "line",
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "doctop": top,
+    }
+
+
+def _open(data: bytes, filename: str):  # noqa: ANN202 (a pypdfium2 PdfDocument)
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        if e.err_code == raw.FPDF_ERR_PASSWORD:
+            raise DocumentError(
+                "pdf-encrypted",
+                filename,
+                1,
+                expected="a PDF that opens without a password",
+                found="an encrypted, password-protected PDF",
+                context="page 1",
+            ) from None
+        raise DocumentError(
+            "damaged-file", filename, 1, expected="a readable PDF", found=f"a damaged PDF ({e})", context="page 1"
+        ) from None
+
+
+def _running(pages: list[_Page], quirks: list[str], filename: str) -> set[int]:
+    """The ids of the text lines that are page numbers or running headers and footers."""
+    marks: dict[str, list[_TextLine]] = {}
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, _TextLine) and (
+                item.top < _MARGIN * page.height or item.bottom > (1 - _MARGIN) * page.height
+            ):
+                shape = "".join("#" if ch.isdigit() else ch for ch in item.text.replace(" ", ""))
+                marks.setdefault(shape, []).append(item)
+    dropped: set[int] = set()
+    for shape, items in marks.items():
+        number = shape.strip("第页共-—/PpageofOF.()（）#") == "" and "#" in shape
+        if number or len(items) >= max(3, len(pages) // 2):
+            dropped.update(id(i) for i in items)
+            what = "page numbers" if number else "a running header or footer"
+            quirks.append(
+                f'{filename}: {what} "{items[0].text}" dropped on {len(items)} page(s) '
+                f"(pages {items[0].page}–{items[-1].page})"
+            )
+    return dropped
+
+
+def _lines(pages: list[_Page], quirks: list[str], filename: str) -> list[Line]:
+    """The grid lines of the pages' items: rows as they are, text lines joined into paragraphs."""
+    dropped = _running(pages, quirks, filename)
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, _TextLine) and id(item) not in dropped:
+                sizes[item.size] += len(item.text)
+    body = sizes.most_common(1)[0][0] if sizes else 0.0
+    larger = sorted((s for s in sizes if s > body * 1.08), reverse=True)
+    levels = {s: min(i + 1, 6) for i, s in enumerate(larger)}
+
+    # The gap between two lines of a paragraph, for each font size: the smallest gap (to half a
+    # point) that is common, since short paragraphs make the gap between paragraphs common too.
+    # A paragraph ends at a gap clearly larger, whatever line spacing the document uses.
+    gaps: dict[float, Counter[float]] = {}
+    for page in pages:
+        lines = [i for i in page.items if isinstance(i, _TextLine) and id(i) not in dropped]
+        for a, b in zip(lines, lines[1:], strict=False):
+            if a.size == b.size and b.top > a.top:
+                gaps.setdefault(a.size, Counter())[round((b.top - a.bottom) * 2) / 2] += 1
+    leading: dict[float, float] = {}
+    for size, counts in gaps.items():
+        common = max(3, sum(counts.values()) // 20)
+        leading[size] = min((g for g, n in counts.items() if n >= common), default=min(counts))
+
+    texts: list[tuple[str, tuple[Place | None, ...]]] = []
+    paragraph: list[_TextLine] = []
+
+    def close_paragraph() -> None:
+        if not paragraph:
+            return
+        first = paragraph[0]
+        text = _join_wrapped([ln.text for ln in paragraph])
+        level = levels.get(first.size)
+        if level is None and first.bold and len(paragraph) == 1:
+            level = min(len(levels) + 1, 6)  # a line of its own in bold: a heading of the body's size
+        if level:
+            text = "#" * level + " " + text
+        on_first = [ln for ln in paragraph if ln.page == first.page]
+        box = _box(
+            min(ln.x0 for ln in on_first),
+            on_first[0].top,
+            max(ln.x1 for ln in on_first),
+            on_first[-1].bottom,
+        )
+        texts.append((text, (Place(page=first.page, box=box),)))
+        texts.append(("", ()))
+        paragraph.clear()
+
+    # The right margin of the text on pages of each width: a paragraph goes on to the next page
+    # only from a line that reaches it (a page's own lines may all be short).
+    widest: dict[float, float] = {}
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, _TextLine) and id(item) not in dropped:
+                widest[page.width] = max(widest.get(page.width, 0.0), item.x1)
+    heights = {page.number: page.height for page in pages}
+    previous: _TextLine | _Row | None = None
+    for page in pages:
+        lines = [i for i in page.items if isinstance(i, _TextLine) and id(i) not in dropped]
+        left = min((ln.x0 for ln in lines), default=0.0)
+        right = widest.get(page.width, page.width)
+        if lines and lines[0] is next((i for i in page.items if id(i) not in dropped), None) and paragraph:
+            # the first item of a page: the paragraph before continues only from the foot of
+            # its page, and from a line as wide as the text of such pages
+            last = paragraph[-1]
+            if last.bottom < 0.8 * heights[last.page] or last.x1 < widest.get(page.width, right) - 3 * last.size:
+                close_paragraph()
+        for item in page.items:
+            if isinstance(item, _TextLine):
+                if id(item) in dropped:
+                    continue
+                if not (
+                    isinstance(previous, _TextLine)
+                    and paragraph
+                    and _continues(paragraph[-1], item, left, right, leading)
+                ):
+                    close_paragraph()
+                paragraph.append(item)
+            else:
+                close_paragraph()
+                if isinstance(previous, _Row) and (previous.page, previous.table) != (item.page, item.table):
+                    texts.append(("", ()))
+                places = tuple(None if b is None else Place(page=item.page, box=_box(*b)) for b in item.boxes)
+                texts.append(("\t".join(item.cells), places))
+            previous = item
+    close_paragraph()
+    return [Line(no, text, places) for no, (text, places) in enumerate(texts, 1)]
+
+
+def _continues(a: _TextLine, b: _TextLine, left: float, right: float, leading: dict[float, float]) -> bool:
+    """Whether text line ``b`` goes on with the paragraph whose last line is ``a``; ``left``
+    and ``right`` are the margins of the text, ``leading`` the usual gap between the lines of a
+    paragraph for each font size."""
+    size = max(a.size, b.size, 1.0)
+    if abs(a.size - b.size) > 0.5 or a.bold != b.bold:
+        return False
+    # A line that stops short of the margin ends its paragraph; Chinese line breaking may leave
+    # up to two characters' room (a closing bracket does not start a line), so 3 em is short.
+    if a.x1 < right - 3 * size:
+        return False
+    if b.x0 > left + 0.5 * size:  # an indented line starts a paragraph
+        return False
+    if a.page == b.page:
+        return b.top - a.bottom <= leading.get(a.size, 0.0) + 0.25 * (a.bottom - a.top)
+    return True
+
+
+def read_pdf(data: bytes, filename: str) -> Grid:
+    """The lines of a PDF disclosure: paragraphs and headings of its running text, and one line
+    per row of its ruled tables, each cell with its page and box.
+
+    :raises DocumentError: ``pdf-encrypted`` for a PDF that needs a password, ``damaged-file``
+        for one PDFium cannot parse, ``pdf-no-text`` for a PDF with no text layer (a scan),
+        ``pdf-too-large`` for more than ``MAX_PAGES`` pages or a page beyond its bounds.
+    """
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    reader = _Reader(filename)
+    if len(data) > MAX_BYTES:
+        raise reader.error(
+            "pdf-too-large", 1, expected=f"a PDF of at most {MAX_BYTES >> 20} MiB", found=f"{len(data) >> 20} MiB"
+        )
+    pdf = _open(data, filename)
+    try:
+        count = len(pdf)
+        if count > MAX_PAGES:
+            raise reader.error(
+                "pdf-too-large", 1, expected=f"a PDF of at most {MAX_PAGES:,} pages", found=f"{count:,} pages"
+            )
+        pages: list[_Page] = []
+        images = []
+        for number in range(1, count + 1):
+            if number % _REOPEN_EVERY == 0:
+                # PDFium keeps every font and image it loaded until the document is closed; a
+                # file with a font of its own on every page would grow without bound.
+                pdf.close()
+                pdf = _open(data, filename)
+            page, page_images = reader.page(pdf, number)
+            pages.append(page)
+            images.append(page_images)
+    finally:
+        pdf.close()
+    if not any(page.items for page in pages):
+        raise reader.error(
+            "pdf-no-text",
+            1,
+            expected="a PDF with a text layer",
+            found=f"no text layer: this PDF is an image; OCR is not supported ({count} pages, {sum(images)} images)",
+        )
+    for page, n in zip(pages, images, strict=True):
+        if not page.items:
+            reader.quirks.append(f"{filename}: page {page.number} has no text ({n} images); nothing read from it")
+    return Grid("pdf", _lines(pages, reader.quirks, filename), reader.quirks)
