@@ -94,9 +94,10 @@ def test_same_graph_as_the_text(doc, printed):
     text, pdf = _graph(doc), _graph(printed[1])
     only_text = sorted(text - pdf)[:5]
     only_pdf = sorted(pdf - text)[:5]
-    # the count of the source's triples differs with its provenance; nothing else may
-    assert {_predicate(t[1]) for t in text - pdf} <= {"triples"}, only_text
-    assert {_predicate(t[1]) for t in pdf - text} <= {"triples"}, only_pdf
+    # the count of the source's triples differs with its provenance, and the source's form
+    # (dct:format); nothing else may
+    assert {_predicate(t[1]) for t in text - pdf} <= {"triples", "format"}, only_text
+    assert {_predicate(t[1]) for t in pdf - text} <= {"triples", "format"}, only_pdf
 
 
 def _cells(doc: Document) -> dict[tuple[int, str], dict[str, str | None]]:
