@@ -1,9 +1,11 @@
-"""Reading a disclosure into :class:`budgetkg.records.Document`, with every figure traced to its line.
+"""Reading a disclosure into :class:`budgetkg.records.Document`, every figure traced to where it
+was printed.
 
-Today one front end, the PDF-to-text output (:mod:`.decode` for its bytes, :mod:`.sections`
-for its parts, then the readers of tables, overview, narrative and glossary, joined by
-:mod:`.document`).  This is where the other forms land (PDF, spreadsheet, HTML): one module per
-form onto a shared grid model, then the same template reader.
+One front end per form turns a file into the shared grid model (:mod:`.grid`: lines of text
+and table rows whose cells keep their places): :mod:`.text` (with :mod:`.decode`), :mod:`.pdf`,
+:mod:`.spreadsheet` (.xlsx, .xls) and :mod:`.html`; :mod:`.forms` tells the form by content.
+Then one template reader, which does not know the form: :mod:`.sections` for the parts, the
+readers of tables, overview, narrative and glossary, joined by :mod:`.document`.
 """
 
 from __future__ import annotations
