@@ -964,3 +964,31 @@ def test_a_store_that_cannot_be_read_just_now_is_answered_503_until_it_can(tmp_p
         assert r.status_code == 503 and r.headers["retry-after"] == "1"
         assert r.json()["error"].startswith("the store cannot be read just now")
     assert back.json()["boolean"] is True
+
+
+def test_a_figure_page_names_the_place_in_its_form(rendered, tmp_path):
+    """A store built from the workbook: each figure's page says the sheet and cell it was printed
+    in (the place the graph records), beside the line of the text form."""
+    workbook = tmp_path / "budget.xlsx"
+    workbook.write_bytes(rendered("xlsx"))
+    store = tmp_path / "store"
+    build([workbook], store=store)
+    runner = CliRunner()
+    found = runner.invoke(
+        cli,
+        [
+            "query",
+            "SELECT (STR(?o) AS ?iri) ?cell WHERE { ?o <https://w3id.org/budgetkg/ontology#sourceCell> ?cell ; "
+            '<https://w3id.org/budgetkg/ontology#printedAmount> "797,407.58" } LIMIT 1',
+            "--format",
+            "csv",
+            "--store",
+            str(store),
+        ],
+    )
+    iri, cell = found.output.splitlines()[1].split(",")
+    assert cell.split("!")[0] in ("表1", "表4")  # printed in 收支总体情况表 and 财政拨款收支总体情况表
+    page = runner.invoke(
+        cli, ["serve", "--store", str(store), "--get", iri.removeprefix("https://w3id.org/budgetkg/data")]
+    )
+    assert page.exit_code == 0 and f"{cell} (line " in page.output

@@ -157,6 +157,8 @@ async def resource_response(
             types.append({"text": _short(o["value"]), "href": _href(o["value"], base)})
         if p == BKG + "sourceLine":
             source["line"] = o["value"]
+        if p == BKG + "sourcePlace":
+            source["place"] = o["value"]
         if p == BKG + "sourceColumn":
             source["column"] = o["value"]
         if p == BKG + "printedAmount":
