@@ -362,3 +362,21 @@ def test_run_query_answers_every_form_and_run_select_only_select(store):
     assert isinstance(run_query(store, "largest-projects"), Result)
     with pytest.raises(QueryError, match="run this ASK query with run_query"):
         run_select(store, project)
+
+
+def test_a_unit_is_found_by_any_name_a_document_printed(ask):
+    """表11 and 表12 print the data centre as 广州市人力资源和社会保障数据服务中心 (line 895), 部门预算构成
+    as 广州市人力资源和社会保障局数据服务中心: either finds its projects, the 20 rows of 表12 under
+    line 895 (lines 899–910 and 914–921)."""
+    by_table_name = ask("projects-of-unit", name="广州市人力资源和社会保障数据服务中心")
+    by_listed_name = ask("projects-of-unit", name="广州市人力资源和社会保障局数据服务中心")
+    assert len(by_table_name) == 20 and by_table_name == by_listed_name
+
+
+def test_an_unknown_unit_name_is_an_error_naming_the_closest(ask):
+    from budgetkg.query.library import QueryError
+
+    with pytest.raises(QueryError) as caught:
+        ask("projects-of-unit", name="广州市交通技师学校")  # 学校 for 学院
+    assert "no unit is named '广州市交通技师学校'" in str(caught.value)
+    assert "广州市交通技师学院" in str(caught.value)

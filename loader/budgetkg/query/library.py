@@ -19,6 +19,7 @@ takes one of the words listed, and nothing else.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, Store, Triple
 
 from ..errors import BudgetkgError
-from ..rdf.namespaces import BKG, DCTERMS, RDFS, XSD
+from ..rdf.namespaces import BKG, DCTERMS, RDFS, SKOS, XSD
 from ..resources import queries_dir
 from .sparql_text import names_dataset, query_form, values_blocks, where_position, with_dataset
 
@@ -171,7 +172,54 @@ def _term(param: Param, value: str):
         return Literal(value)
     if kind.startswith("literal@"):
         return Literal(value, language=kind.split("@", 1)[1])
+    if kind == "unit-name":  # resolved to the unit's own name by unit_names() first
+        return Literal(value, language="zh")
     return Literal(value)
+
+
+# A name longer than any unit's is no unit's (the longest of the bundled document has 22
+# characters); the bound keeps the search for close names small whatever is given.
+_MAX_NAME = 200
+_UNIT_NAMES = f"""
+SELECT DISTINCT ?name ?printed WHERE {{
+  ?unit a <{BKG.BudgetUnit.value}> ; <{SKOS.prefLabel.value}> ?name .
+  {{ ?unit <{SKOS.prefLabel.value}> ?printed }} UNION {{ ?unit <{SKOS.altLabel.value}> ?printed }}
+}}"""
+
+
+def unit_names(
+    source: Store | Endpoint | RemoteStore, query: LibraryQuery | None, given: dict[str, str]
+) -> dict[str, str]:
+    """``given`` with each ``unit-name`` parameter replaced by the unit's own name (its
+    ``skos:prefLabel``), whichever name a document printed for it: the name 部门预算构成 lists
+    or the one a table prints (an alternative label).
+
+    :raises QueryError: for a name no unit has, naming the closest the store's units have.
+    """
+    wanted = [p for p in (query.params if query else ()) if p.type == "unit-name"]
+    if not wanted:
+        return given
+    answer = _answer(source, _UNIT_NAMES)
+    assert isinstance(answer, tuple)  # a SELECT
+    own = {printed.value: name.value for name, printed in answer[1]}
+    out = dict(given)
+    for p in wanted:
+        value = given.get(p.name, p.default).strip()
+        if value in own:
+            out[p.name] = own[value]
+            continue
+        if p.name not in given:  # the example default, in a store without that unit
+            continue
+        close = difflib.get_close_matches(value[:_MAX_NAME], sorted(set(own.values())), n=5, cutoff=0.4)
+        raise QueryError(
+            f"parameter {p.name}: no unit is named {value[:_MAX_NAME]!r}"
+            + (
+                f"; the closest: {', '.join(close)}"
+                if close
+                else f"; the units: {', '.join(sorted(set(own.values()))[:20])}"
+            )
+        )
+    return out
 
 
 def bind(text: str, query: LibraryQuery | None, given: dict[str, str]) -> str:
@@ -423,7 +471,7 @@ def run_query(
         the triples, each once and sorted.
     """
     text, lib = resolve(query)
-    text = bind(text, lib, params or {})
+    text = bind(text, lib, unit_names(source, lib, params or {}))
     documents = list(documents)
     if documents:
         if names_dataset(text):
