@@ -290,12 +290,25 @@ def test_settling_drops_a_printed_code_the_lists_now_have():
             VOCABULARY_GRAPH,
         )
     )
+    # A document's graph notes each code it prints that the lists lack (dcterms:source).
+    document = NamedNode("https://w3id.org/budgetkg/data/dataset/x/2024")
     for c in (listed, unlisted):
+        store.add(
+            Quad(
+                c,
+                NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                NamedNode(skos + "Concept"),
+                CODES_GRAPH,
+            )
+        )
         store.add(Quad(c, NamedNode(skos + "prefLabel"), Literal("印的名称", language="zh"), CODES_GRAPH))
         store.add(Quad(members, NamedNode(skos + "member"), c, CODES_GRAPH))
+        store.add(
+            Quad(c, NamedNode("http://purl.org/dc/terms/source"), NamedNode(document.value + "/source"), document)
+        )
     settle_reference_graphs(store)
     left = {(q.subject.value, q.object.value) for q in store.quads_for_pattern(None, None, None, CODES_GRAPH)}
-    assert left == {(unlisted.value, "印的名称"), (members.value, unlisted.value)}
+    assert left == {(unlisted.value, "印的名称"), (unlisted.value, skos + "Concept"), (members.value, unlisted.value)}
 
 
 def test_same_unit_name_in_two_departments_is_not_merged(multi, docs):

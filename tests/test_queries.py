@@ -73,8 +73,11 @@ def test_04_unit_budget_by_funding_source(ask):
     assert ("广州市劳动人事争议仲裁院", "其他资金") not in rows  # zero everywhere
 
 
+# The department's own level (局本级, 部门预算构成 line 71) is printed under the department's
+# name; its label says 本级, so that its rows do not read as the department's totals.
+OWN_LEVEL = "广州市人力资源和社会保障局（本级）"
 BASIC_AND_PROJECT = {  # 表11 unit rows (lines 583-666) and 表12 unit rows (lines 683-961)
-    "广州市人力资源和社会保障局": ("10474.86", "15176.87"),
+    OWN_LEVEL: ("10474.86", "15176.87"),
     "广州市人力资源市场服务中心": ("2162.55", "2709.62"),
     "广州市社会保险基金管理中心": ("8128.08", "444928.49"),
     "广州市劳动就业服务管理中心": ("4114.09", "3093.54"),
@@ -96,7 +99,7 @@ BASIC_AND_PROJECT = {  # 表11 unit rows (lines 583-666) and 表12 unit rows (li
 
 def test_05_unit_basic_vs_project(ask):
     rows = ask("unit-basic-vs-project")
-    assert {r[0]: (r[1], r[2]) for r in rows} == {k.replace("（本级）", ""): v for k, v in BASIC_AND_PROJECT.items()}
+    assert {r[0]: (r[1], r[2]) for r in rows} == BASIC_AND_PROJECT
     assert rows[0][0] == "广州市社会保险基金管理中心"
 
 
@@ -181,7 +184,7 @@ def test_13_three_public_expenses(ask):
 def test_14_key_projects(ask):
     rows = ask("key-projects")
     assert len(rows) == 59
-    assert rows[0][:3] == ["民办中等职业教育免学费补助", "广州市人力资源和社会保障局", "9594.00"]  # line 996
+    assert rows[0][:3] == ["民办中等职业教育免学费补助", OWN_LEVEL, "9594.00"]  # line 996
     assert rows[-1][:3] == ["考试评审业务经费", "广州市人事服务中心", "9635.80"]  # line 1057
     assert rows[0][3].startswith("通过开展中等职业教育免学费专项经费项目")
 
@@ -295,8 +298,8 @@ def test_23_it_operations_projects(ask):
 
 def test_24_tuition_waivers_and_grants(ask):
     rows = {(r[0], r[1]): (r[2], r[3]) for r in ask("tuition-waivers-and-grants")}
-    assert rows[("广州市人力资源和社会保障局", "免学费")] == ("9594.00", "1")  # line 688
-    assert rows[("广州市人力资源和社会保障局", "助学金")] == ("232.40", "1")  # line 694
+    assert rows[(OWN_LEVEL, "免学费")] == ("9594.00", "1")  # line 688
+    assert rows[(OWN_LEVEL, "助学金")] == ("232.40", "1")  # line 694
     assert rows[("广州市技师学院", "助学金")] == ("100.80", "1")
     assert rows[("广州市人力资源市场服务中心", "助学金")] == ("25.92", "1")  # 脱贫生入读补助, line 708
 
@@ -380,3 +383,15 @@ def test_an_unknown_unit_name_is_an_error_naming_the_closest(ask):
         ask("projects-of-unit", name="广州市交通技师学校")  # 学校 for 学院
     assert "no unit is named '广州市交通技师学校'" in str(caught.value)
     assert "广州市交通技师学院" in str(caught.value)
+
+
+def test_no_two_organisations_share_a_name(ask):
+    """The department (whose rows are the totals) and its own level, 局本级, are both printed as
+    广州市人力资源和社会保障局: their names differ in the graph, so no two rows read alike."""
+    shared = ask(
+        "PREFIX bkg: <https://w3id.org/budgetkg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "SELECT ?name WHERE { ?o skos:prefLabel ?name ; a ?kind VALUES ?kind { bkg:Department bkg:BudgetUnit } } "
+        "GROUP BY ?name HAVING (COUNT(DISTINCT ?o) > 1)"
+    )
+    assert shared == []
+    assert ask("projects-of-unit", name="广州市人力资源和社会保障局")  # the printed name still finds 本级

@@ -172,12 +172,18 @@ class _Mapper:
             u = self.m.unit(unit.name)
             self.state(orgs, u, RDF.type, BKG.BudgetUnit)
             self.state(orgs, u, RDF.type, ORG.Organization)
-            self.state(orgs, u, RDFS.label, _zh(unit.name if not unit.is_department else f"{unit.name}（本级）"))
-            self.state(orgs, u, SKOS.prefLabel, _zh(unit.name))
+            # The department's own level (本级) is printed under the department's name; its
+            # label says 本级, so that its rows never read as the department's totals.
+            own = f"{unit.name}（本级）" if unit.is_department else unit.name
+            self.state(orgs, u, RDFS.label, _zh(own))
+            self.state(orgs, u, SKOS.prefLabel, _zh(own))
             self.state(orgs, u, BKG.unitKind, self.code("unit-kind", unit.kind))
             self.state(orgs, u, ORG.subOrganizationOf, dept)
             self.state(orgs, dept, ORG.hasSubOrganization, u)
             listed = self.traced_shared(u, unit.line, "unit", unit.name)
+            if unit.is_department:  # the name it is printed under, kept by settling as printed
+                self.state(orgs, u, SKOS.altLabel, _zh(unit.name))
+                self.add(listed, BKG.printedName, _zh(unit.name))
             # The names this document's tables print for the unit: alternative names in the
             # organisations graph, and on this document's derivation, by which settling drops
             # an alternative name that no document prints any more.
