@@ -217,3 +217,21 @@ def test_the_package_states_country_period_currency_and_scale(package):
         ("revenue", "1"),
         ("expenditure", "1"),
     }
+
+
+def test_each_year_of_a_store_sums_to_its_own_totals(two_years, seed_lines, tmp_path):
+    # Two budgets in one store: the rounding rows and the keys are per dataset, never mixed.
+    from budgetkg.load.store import open_store
+
+    write_fdp(open_store(two_years), tmp_path)
+    expected = _document_totals(seed_lines)
+    sums: dict[tuple[str, str], Decimal] = {}
+    for row in _rows(tmp_path, "budget"):
+        key = (row["fiscal_year"], row["direction"])
+        sums[key] = sums.get(key, Decimal(0)) + Decimal(row["amount"])
+    assert sums == {(year, d): expected[d] for year in ("2024", "2025") for d in expected}
+    assert _descriptor(tmp_path)["fiscalPeriod"] == "2024-01-01/2025-12-31"
+    for resource in _descriptor(tmp_path)["resources"]:
+        key = resource["schema"]["primaryKey"]
+        rows = _rows(tmp_path, resource["name"])
+        assert len({tuple(r[k] for k in key) for r in rows}) == len(rows)

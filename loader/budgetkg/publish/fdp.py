@@ -143,7 +143,9 @@ SELECT ?dataset ?table ?department ?year ?organization ?flow ?phase ?amount ?pri
      bkg:sourceLine ?line ; bkg:sourceColumn ?column ; bkg:organization ?org ;
      bkg:operationCharacter/skos:notation ?flow ; bkg:budgetPhase/skos:notation ?phase .
   ?t bkg:tableNumber ?table ; dcterms:isPartOf ?dataset .
-  ?dataset dcterms:publisher/skos:prefLabel ?department ; bkg:fiscalYear/rdfs:label ?year .
+  # The year from its reference.data.gov.uk IRI: a year without a code list has no label.
+  ?dataset dcterms:publisher/skos:prefLabel ?department ; bkg:fiscalYear ?yearIri .
+  BIND(STRAFTER(STR(?yearIri), "/id/year/") AS ?year)
   ?org skos:prefLabel ?organization .
   OPTIONAL { ?o bkg:accountingScope ?s . ?s skos:notation ?scope
              OPTIONAL { ?s skos:prefLabel ?scopeLabel FILTER(lang(?scopeLabel) = "zh") } }
