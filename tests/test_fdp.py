@@ -235,3 +235,14 @@ def test_each_year_of_a_store_sums_to_its_own_totals(two_years, seed_lines, tmp_
         key = resource["schema"]["primaryKey"]
         rows = _rows(tmp_path, resource["name"])
         assert len({tuple(r[k] for k in key) for r in rows}) == len(rows)
+
+
+def test_the_export_command_writes_the_package(store_path, tmp_path):
+    from budgetkg.cli import cli
+    from click.testing import CliRunner
+
+    out = tmp_path / "fdp"
+    result = CliRunner().invoke(cli, ["export", "--format", "fdp", "-o", str(out), "--store", str(store_path)])
+    assert result.exit_code == 0, result.output
+    names = {r["path"] for r in _descriptor(out)["resources"]}
+    assert names == {p.name for p in out.glob("*.csv")} and "budget.csv" in names
