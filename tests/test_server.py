@@ -585,7 +585,7 @@ def test_query_ui_examples_void_catalogue_dumps(server):
         assert len(list(parse(dumped.content, format=syntax))) == count, name
         assert str(len(dumped.content)) in catalogue.text, name
     package = httpx.get(server + "/dumps/datapackage.json").json()
-    assert package["profile"] == "fiscal-data-package"
+    assert package["profile"] == "tabular-data-package" and package["countryCode"] == "CN"
     ontology = httpx.get(server + "/ontology", headers={"Accept": "text/html"})
     assert ontology.status_code == 200 and "AccountingIdentity" in ontology.text
     assert "@prefix" in httpx.get(server + "/ontology", headers={"Accept": "text/turtle"}).text

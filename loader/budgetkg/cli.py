@@ -453,7 +453,7 @@ def queries(lang: str) -> None:
     help="RDF syntax (ttl, nt, jsonld and rdfxml hold the union of all graphs; nq and trig keep the named "
     "graphs), graphml "
     "for the network of units, projects, codes, funding sources and themes, or fdp for a Fiscal Data "
-    "Package (datapackage.json and CSV; -o names a folder).",
+    "Package 1.0 (datapackage.json and one CSV per resource; -o names a folder, default budgetkg-fdp).",
 )
 @click.option(
     "-o",

@@ -8,6 +8,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -18,6 +19,7 @@ from ..load.store import solutions
 from ..rdf.graphs import VOCABULARY_GRAPH
 from ..rdf.namespaces import BKG, ORG, QB, RDFS, SKOS
 from ..rdf.prefixes import prefix_table
+from .jsonld import write_jsonld
 
 __all__ = [
     "write_export",
@@ -109,6 +111,9 @@ def write_statements(
             for line in ordered:
                 handle.write(line[:-1] + b" .\n")
         parsed = parse(path=sorted_file, format=RdfFormat.N_QUADS if fmt == "trig" else RdfFormat.N_TRIPLES)
+        if fmt == "jsonld":  # compacted with budgetkg's context (publish/jsonld.py), not pyoxigraph's expanded form
+            write_jsonld((q.triple for q in parsed), out)
+            return
         if fmt not in ("ttl", "trig"):
             prefixes = None
         elif prefixes is None:
@@ -185,11 +190,21 @@ def _label(store: Store, node: NamedNode) -> str:
     return node.value
 
 
+def _amounts(wan_yuan: str) -> dict[str, str | int]:
+    """An edge's amount: the exact decimal in 万元 and, when whole (amounts are printed to the
+    cent of 万元, i.e. 100 yuan), the number of yuan, which GraphML holds exactly as a ``long``."""
+    yuan = Decimal(wan_yuan) * 10000
+    if yuan == yuan.to_integral_value():
+        return {"amount": wan_yuan, "amount_yuan": int(yuan)}
+    return {"amount": wan_yuan}
+
+
 def to_networkx(store: Store) -> nx.MultiDiGraph:
     """The budget as a network: units, projects, functional and economic codes, funding sources, themes.
 
     Nodes carry ``kind`` and ``label``; edges carry ``relation`` and, for spending,
-    ``amount`` (万元, as a string holding the exact decimal).
+    ``amount`` (万元, as a string holding the exact decimal) and ``amount_yuan`` (the same in
+    yuan, an integer: GraphML ``long``, exact where a ``double`` would not be).
 
     * unit → department (``sub-unit of``); project → unit (``project of``);
     * project → theme (``theme``); project → funding source (``funded by``, amount);
@@ -224,7 +239,9 @@ def to_networkx(store: Store) -> nx.MultiDiGraph:
         BKG.budgetUnit.value,
     )
     for s in solutions(store, q, use_default_graph_as_union=True):
-        g.add_edge(node(s["p"], "project"), node(s["f"], "funding source"), relation="funded by", amount=s["a"].value)
+        g.add_edge(
+            node(s["p"], "project"), node(s["f"], "funding source"), relation="funded by", **_amounts(s["a"].value)
+        )
     q = (
         "SELECT ?u ?c ?a WHERE { ?t <%s> 11 . ?o <%s> ?t ; <%s> ?u ; <%s> ?c ; <%s> ?a ; <%s> ?f . "
         '?f <%s> "_T" . ?c <%s> ?n FILTER(?n != "_T") ?u a <%s> }'
@@ -241,7 +258,9 @@ def to_networkx(store: Store) -> nx.MultiDiGraph:
         )
     )
     for s in solutions(store, q, use_default_graph_as_union=True):
-        g.add_edge(node(s["u"], "unit"), node(s["c"], "economic code"), relation="basic spending", amount=s["a"].value)
+        g.add_edge(
+            node(s["u"], "unit"), node(s["c"], "economic code"), relation="basic spending", **_amounts(s["a"].value)
+        )
     q = (
         "SELECT ?d ?c ?a WHERE { ?t <%s> 3 . ?o <%s> ?t ; <%s> ?d ; <%s> ?c ; <%s> ?a ; <%s> ?e . "
         '?e <%s> "_T" . ?c <%s> ?n FILTER(?n != "_T" && STRLEN(?n) = 3) }'
@@ -258,7 +277,7 @@ def to_networkx(store: Store) -> nx.MultiDiGraph:
     )
     for s in solutions(store, q, use_default_graph_as_union=True):
         g.add_edge(
-            node(s["d"], "department"), node(s["c"], "functional code"), relation="spending", amount=s["a"].value
+            node(s["d"], "department"), node(s["c"], "functional code"), relation="spending", **_amounts(s["a"].value)
         )
     return g
 

@@ -15,7 +15,7 @@ from .codelists import TOTAL
 from .graphs import CODES_GRAPH
 from .iri import DEFAULT_BASE, Minter, concept, scheme
 from .namespaces import BKG, DCAT, DCTERMS, INTERVAL, ORG, PROV, QB, RDF, RDFS, SKOS, VOID, XSD
-from .structure import collection, dimensions, structure_iri
+from .structure import CURRENCY_CNY, OBEU_CURRENCY, collection, dimensions, structure_iri
 from .themes import themes_for
 
 __all__ = ["document_quads", "LICENSE"]
@@ -218,6 +218,7 @@ class _Mapper:
             self.add(t, RDF.type, BKG.BudgetTable)
             self.add(t, RDF.type, QB.DataSet)
             self.add(t, QB.structure, structure_iri(spec.number))
+            self.add(t, OBEU_CURRENCY, CURRENCY_CNY)
             self.add(t, RDFS.label, _zh(f"表{spec.number} {spec.title}"))
             self.add(t, RDFS.label, Literal(f"Table {spec.number}: {spec.title_en}", language="en"))
             self.add(t, DCTERMS.title, _zh(spec.title))

@@ -12,7 +12,7 @@ from ..template.spec import TableSpec, template
 from .codelists import SCHEMES, codelist_files, scheme_triples
 from .namespaces import BKG, BKGS, CL, INTERVAL, QB, RDF, RDFS, SKOS, XSD
 
-__all__ = ["dimensions", "structure_iri", "structure_triples", "CODED_DIMENSIONS"]
+__all__ = ["dimensions", "structure_iri", "structure_triples", "CODED_DIMENSIONS", "OBEU_CURRENCY", "CURRENCY_CNY"]
 
 COMMON = ("fiscalYear", "budgetPhase", "organization", "operationCharacter")
 BY_LAYOUT = {
@@ -24,6 +24,12 @@ BY_LAYOUT = {
     "project-matrix": ("project", "fundingSource", "expenditureType"),
 }
 ATTRIBUTES = ("unitOfMeasure", "printedAmount", "isSubtotal", "sourceLine", "sourceColumn")
+# OpenBudgets.eu requires obeu-attribute:currency in every structure.  Its value is the same
+# for a whole table, so it is attached to the qb:DataSet (as OBEU's own examples do), not
+# repeated on every observation; the Data Cube normalisation (spec §10.1) gives it to them.
+OBEU_CURRENCY = NamedNode("http://data.openbudgets.eu/ontology/dsd/attribute/currency")
+# The EU Publications Office's currency authority list: the IRIs OpenBudgets.eu gives currencies.
+CURRENCY_CNY = NamedNode("http://publications.europa.eu/resource/authority/currency/CNY")
 # Dimension → code list (a skos:Collection over every year's scheme, so that Data Cube
 # IC-19 holds for graphs of several years).
 CODED_DIMENSIONS = {
@@ -87,6 +93,14 @@ def structure_triples() -> list[Triple]:
                 out.append(Triple(comp, QB.order, Literal(str(order), datatype=XSD.integer)))
             if role == "attribute":
                 out.append(Triple(comp, QB.componentRequired, Literal("true", datatype=XSD.boolean)))
+        currency = NamedNode(f"{dsd.value}/component/currency")
+        out += [
+            Triple(dsd, QB.component, currency),
+            Triple(currency, RDF.type, QB.ComponentSpecification),
+            Triple(currency, QB.attribute, OBEU_CURRENCY),
+            Triple(currency, QB.componentProperty, OBEU_CURRENCY),
+            Triple(currency, QB.componentAttachment, QB.DataSet),
+        ]
     years: dict[str, list[int]] = {}
     for name, year in codelist_files():
         years.setdefault(name, []).append(year)

@@ -244,6 +244,13 @@ def answer(
             return QueryOutcome("table", content, TABLE_FORMATS[table_format][0], truncated)
         triples = list(islice(_counted(result, None, max_bytes), max_rows + 1))
         media, name = GRAPH_FORMATS[graph_format]
+        if graph_format == "jsonld":  # with budgetkg's @context, readable as plain JSON
+            from ..publish.jsonld import jsonld_bytes
+
+            content = jsonld_bytes(triples[:max_rows])
+            if len(content) > max_bytes:
+                raise _AnswerTooLarge()
+            return QueryOutcome("graph", content, media, len(triples) > max_rows)
         buffer = _CappedBuffer(max_bytes)
         try:
             serialize(triples[:max_rows], buffer, format=getattr(RdfFormat, name))  # type: ignore[arg-type]  # a writer of bytes

@@ -26,6 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..publish.jsonld import jsonld_bytes
 from ..rdf.iri import DEFAULT_BASE
 from ..rdf.prefixes import prefix_table
 from ..resources import ontology_dir
@@ -343,7 +344,12 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             graph_format = "ttl"
         media, name = GRAPH_FORMATS[graph_format]
         prefixes = None if graph_format in ("nt", "jsonld", "rdfxml") else prefix_table()
-        content = serialize(sorted(set(triples), key=str), format=getattr(RdfFormat, name), prefixes=prefixes) or b""
+        if graph_format == "jsonld":  # with budgetkg's @context, readable as plain JSON
+            content = jsonld_bytes(triples)
+        else:
+            content = (
+                serialize(sorted(set(triples), key=str), format=getattr(RdfFormat, name), prefixes=prefixes) or b""
+            )
         return Response(content, media_type=media, headers={"Vary": "Accept", "Access-Control-Allow-Origin": "*"})
 
     async def index(request: Request) -> Response:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from pyoxigraph import NamedNode, RdfFormat, Store, Triple, serialize
 
+from ..publish.jsonld import jsonld_bytes
+
 __all__ = ["describe"]
 
 
@@ -27,4 +29,6 @@ def describe(store: Store, node: NamedNode, rdf_format: RdfFormat, max_rows: int
             triples[key] = Triple(node, quad.predicate, quad.object)
     if not triples:
         return b""
+    if rdf_format == RdfFormat.JSON_LD:  # with budgetkg's @context, readable as plain JSON
+        return jsonld_bytes(triples.values())
     return serialize(triples.values(), format=rdf_format) or b""
