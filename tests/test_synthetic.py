@@ -182,11 +182,11 @@ def test_cross_department_queries_tell_synthetic_datasets_apart_and_can_leave_th
         ("largest-projects-across-departments", {"limit": "200"}, 2),
     ):
         result = run_select(store, query, params=params)
-        synthetic = result.variables.index("synthetic")
+        data = result.variables.index("data")
         rows = result.values()
-        assert {(r[column], r[synthetic]) for r in rows} == {(REAL, "false")} | {(d, "true") for d in fake}, query
+        assert {(r[column], r[data]) for r in rows} == {(REAL, "real")} | {(d, "synthetic") for d in fake}, query
         real = run_select(store, query, params={**params, "datasets": "real"}).values()
-        kept = [r for r in rows if r[synthetic] == "false"]
+        kept = [r for r in rows if r[data] == "real"]
         # Left out before any ranking: the real rows of the mixed answer, then those the limit cut.
         assert {r[column] for r in real} == {REAL} and real[: len(kept)] == kept, query
         assert len(real) == (int(params["limit"]) if "limit" in params else len(kept)), query
