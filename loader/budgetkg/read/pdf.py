@@ -11,7 +11,8 @@ times faster on the bundled document's rendering (docs/benchmarks.md, "Reading a
 What real PDFs do, and what this module does about it:
 
 - a wrapped line inside a cell or paragraph is joined without a space (Chinese has none),
-  except between two Latin or digit runs, which a line breaks only at a space;
+  except between two Latin or digit runs, which a line breaks only at a space (but a code or
+  an amount broken between two digits is joined whole);
 - within a line a space is written where the PDF leaves a gap, unless both sides are Chinese;
 - a paragraph ends at a larger vertical gap, at a line that stops short of the right margin,
   before an indented line, or at a change of font size;
@@ -101,6 +102,7 @@ class _Row:
     cells: list[str]
     boxes: list[tuple[float, float, float, float] | None]
     table: int  # the table's number on its page, to tell adjacent tables apart
+    open_bottom: bool = False  # the page ends the row before its bottom ruling: it goes on
 
 
 @dataclass
@@ -149,14 +151,18 @@ def _is_word(ch: str) -> bool:
 
 def _join_wrapped(parts: list[str]) -> str:
     """The lines of a wrapped cell or paragraph as one text: without a space, except between
-    two Latin or digit runs.
+    two Latin or digit runs that are not both digits (a narrow cell breaks a code or an amount
+    anywhere: a browser's ``word-break: break-all``, a spreadsheet's wrapped cell).
 
     >>> _join_wrapped(["通过开展民办教育", "发展专项项目"]), _join_wrapped(["B737CL", "2024"])
     ('通过开展民办教育发展专项项目', 'B737CL 2024')
+    >>> _join_wrapped(["201329", "9"]), _join_wrapped(["240,315.", "67"])
+    ('2013299', '240,315.67')
     """
     out = ""
     for part in parts:
-        if out and part and _is_word(out[-1]) and _is_word(part[0]):
+        digits = out[-1:].isdigit() and part[:1].isdigit()
+        if out and part and _is_word(out[-1]) and _is_word(part[0]) and not digits:
             out += " "
         out += part
     return out.strip()
@@ -207,6 +213,7 @@ class _Reader:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.quirks: list[str] = []
+        self.open_ends: list[float] = []  # where the page's ruled rows end without a ruling
 
     def error(self, code: str, page: int, expected: str, found: str) -> DocumentError:
         return DocumentError(code, self.filename, 1, expected=expected, found=found, context=f"page {page}")
@@ -352,8 +359,12 @@ class _Reader:
                 expected=f"at most {MAX_EDGES_PER_PAGE:,} ruling lines on a page",
                 found=f"{len(merged):,} ruling lines",
             )
+        self.open_ends = _close_open_ends(merged)
         cells = intersections_to_cells(edges_to_intersections(merged, _TOLERANCE, _TOLERANCE))
-        return [[list(row.cells) for row in Table(None, group).rows] for group in cells_to_tables(cells)]  # type: ignore[arg-type]
+        tables = []
+        for group in cells_to_tables(cells):
+            tables += _stacked(Table(None, group).rows)  # type: ignore[arg-type]
+        return tables
 
     def _fill(self, tables: list[list[list[tuple | None]]], chars: list[_Char], number: int, out: _Page) -> list[_Char]:
         """Put each character into the table cell that holds its centre; add the tables' rows
@@ -391,7 +402,9 @@ class _Reader:
                             found=text[:40],
                         )
                     texts.append(text)
-                out.items.append(_Row(number, tops[t][r], texts, list(row), t))
+                bottom = max(b[3] for b in row if b is not None)
+                open_bottom = r == len(rows) - 1 and any(abs(bottom - y) <= _TOLERANCE for y in self.open_ends)
+                out.items.append(_Row(number, tops[t][r], texts, list(row), t, open_bottom))
         return loose
 
     @staticmethod
@@ -406,6 +419,93 @@ class _Reader:
                     contents[i][c].append(ch)
                     return True
         return False
+
+
+def _close_open_ends(edges: list[dict]) -> list[float]:
+    """Close the rows a page break leaves open: where a row is too tall for its page, the page
+    ends it with its column lines but no bottom ruling (the rest of the row follows on the next
+    page), and no cell would be found for it.  Vertical lines that end below every horizontal
+    one they cross, at one height, get a horizontal line there; that height is returned.
+
+    :param edges: the page's merged ruling lines (pdfplumber's edges), extended in place.
+    """
+    horizontals = [e for e in edges if e["orientation"] == "h"]
+    ends: dict[float, list[dict]] = {}
+    for v in edges:
+        if v["orientation"] != "v":
+            continue
+        crossed = [h["top"] for h in horizontals if h["x0"] - _TOLERANCE <= v["x0"] <= h["x1"] + _TOLERANCE]
+        crossed = [y for y in crossed if v["top"] - _TOLERANCE <= y <= v["bottom"] + _TOLERANCE]
+        if crossed and v["bottom"] > max(crossed) + _TOLERANCE:
+            ends.setdefault(round(v["bottom"] / _TOLERANCE), []).append(v)
+    closed = []
+    for group in ends.values():
+        if len(group) >= 2:  # a table's column lines, not a stray stroke
+            y = max(v["bottom"] for v in group)
+            edges.append(_edge("h", min(v["x0"] for v in group), max(v["x0"] for v in group), y, y))
+            closed.append(y)
+    return closed
+
+
+def _rejoin(pages: list[_Page]) -> None:
+    """Join each row a page break cut (see :func:`_close_open_ends`) with its rest, the first row
+    of the next page's first table after the header rows it repeats: cell by cell, as a wrapped
+    cell is joined; the rest is removed from its page.  A row cut again goes on to the next."""
+    carry: _Row | None = None
+    head: list[_Row] = []  # the rows of the cut row's table on its page
+    for page in pages:
+        rows = [i for i in page.items if isinstance(i, _Row) and i.table != -1]
+        if carry is not None and rows:
+            table = [r for r in rows if r.table == rows[0].table]
+            k = 0
+            while k < min(len(table), len(head)) - 1 and table[k].cells == head[k].cells:
+                k += 1
+            rest = table[k]
+            if len(rest.cells) == len(carry.cells):
+                carry.cells = [_join_wrapped([a, b]) for a, b in zip(carry.cells, rest.cells, strict=True)]
+                page.items.remove(rest)
+                if rest is rows[-1] and rest.open_bottom:
+                    continue  # cut again: it goes on on the next page
+        carry = None
+        rows = [i for i in page.items if isinstance(i, _Row) and i.table != -1]
+        if rows and rows[-1].open_bottom:
+            carry = rows[-1]
+            head = [r for r in rows if r.table == carry.table]
+
+
+def _stacked(rows: list) -> list[list[list[tuple | None]]]:  # noqa: ANN001 (pdfplumber rows)
+    """The tables of one ruled grid: pdfplumber gives tables printed one right below the other
+    (touching, each with its own column widths) as one, whose columns are those of all of them.
+    A row whose column lines cross those above it starts a new table: a line of the row inside
+    a cell of the row above, and a line of the rows above inside a cell of the row (a merged
+    header cell holds lines of the rows below it, but its own lines are theirs too).  Each
+    table keeps only its own columns.
+
+    :param rows: pdfplumber's rows of one table, top to bottom, a cell box or None per column.
+    """
+
+    def inside(lines: list[float], cells: list[tuple]) -> bool:
+        for cell in cells:
+            i = bisect.bisect_right(lines, cell[0] + 0.5)
+            if i < len(lines) and lines[i] < cell[2] - 0.5:
+                return True
+        return False
+
+    bands: list[tuple[list[float], list[list[tuple]]]] = []
+    for row in rows:
+        cells = [c for c in row.cells if c is not None]
+        lines = sorted({c[0] for c in cells} | {c[2] for c in cells})
+        if bands and not (inside(lines, bands[-1][1][-1]) and inside(bands[-1][0], cells)):
+            bands[-1][0][:] = sorted(set(bands[-1][0]) | set(lines))
+            bands[-1][1].append(cells)
+        else:
+            bands.append((lines, [cells]))
+    tables = []
+    for _, band in bands:
+        starts = sorted({c[0] for cells in band for c in cells})
+        by_start = [{c[0]: c for c in cells} for cells in band]
+        tables.append([[row.get(x) for x in starts] for row in by_start])
+    return tables
 
 
 def _bold(textpage, raw, index: int) -> bool:  # noqa: ANN001 (PDFium handles)
@@ -469,13 +569,22 @@ def _open(data: bytes, filename: str):  # noqa: ANN202 (a pypdfium2 PdfDocument)
 
 def _running(pages: list[_Page], quirks: list[str], filename: str) -> set[int]:
     """The ids of the text lines that are page numbers or running headers and footers."""
-    marks: dict[str, list[_TextLine]] = {}
+    marks: dict[str, list[_TextLine | _Row]] = {}
     for page in pages:
         for item in page.items:
-            if isinstance(item, _TextLine) and (
-                item.top < _MARGIN * page.height or item.bottom > (1 - _MARGIN) * page.height
-            ):
-                shape = "".join("#" if ch.isdigit() else ch for ch in item.text.replace(" ", ""))
+            # A browser's own header and footer (date and title; address and "5/63") print as
+            # pieces far apart on one line: a row of loose text (table -1), not a text line.
+            if isinstance(item, _Row) and item.table != -1:
+                continue
+            text = item.text if isinstance(item, _TextLine) else "\t".join(item.cells)
+            bottom = item.bottom if isinstance(item, _TextLine) else max(b[3] for b in item.boxes if b is not None)
+            if item.top < _MARGIN * page.height or bottom > (1 - _MARGIN) * page.height:
+                # each run of digits one mark: page 5 and page 12 of 63 have one shape
+                shape = "".join(
+                    "" if ch.isdigit() and i and text[i - 1].isdigit() else "#" if ch.isdigit() else ch
+                    for i, ch in enumerate(text)
+                    if ch != " "
+                )
                 marks.setdefault(shape, []).append(item)
     dropped: set[int] = set()
     for shape, items in marks.items():
@@ -483,9 +592,10 @@ def _running(pages: list[_Page], quirks: list[str], filename: str) -> set[int]:
         if number or len(items) >= max(3, len(pages) // 2):
             dropped.update(id(i) for i in items)
             what = "page numbers" if number else "a running header or footer"
+            first = items[0]
+            shown = first.text if isinstance(first, _TextLine) else " ".join(first.cells)
             quirks.append(
-                f'{filename}: {what} "{items[0].text}" dropped on {len(items)} page(s) '
-                f"(pages {items[0].page}–{items[-1].page})"
+                f'{filename}: {what} "{shown}" dropped on {len(items)} page(s) (pages {items[0].page}–{items[-1].page})'
             )
     return dropped
 
@@ -571,6 +681,8 @@ def _lines(pages: list[_Page], quirks: list[str], filename: str) -> list[Line]:
                     close_paragraph()
                 paragraph.append(item)
             else:
+                if id(item) in dropped:
+                    continue
                 close_paragraph()
                 if isinstance(previous, _Row) and (previous.page, previous.table) != (item.page, item.table):
                     texts.append(("", ()))
@@ -643,4 +755,5 @@ def read_pdf(data: bytes, filename: str) -> Grid:
     for page, n in zip(pages, images, strict=True):
         if not page.items:
             reader.quirks.append(f"{filename}: page {page.number} has no text ({n} images); nothing read from it")
+    _rejoin(pages)
     return Grid("pdf", _lines(pages, reader.quirks, filename), reader.quirks)
