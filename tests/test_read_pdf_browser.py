@@ -1,9 +1,9 @@
 """The PDF front end on a page printed the way a reader's browser prints it, styled unlike
 ``budgetkg render`` and tests/pdf_pages.py: a serif CJK font, portrait A4, narrow columns that
-break codes between digits, two tables printed one right below the other with their own column
+break codes between digits and Latin runs inside Chinese names, two tables printed one right below the other with their own column
 widths, a row too tall for a page (its 绩效目标 goes on over the next pages, the header
 repeated above it), and Chromium's own header and footer (date, title, address, "n/N") on every
-page.
+page; and a page PDFium writes, with a dash ending a line.
 
 The page is printed once per run (module-scoped); expected values come from the page this
 module writes, never from the front end.
@@ -24,6 +24,9 @@ table { border-collapse: collapse; width: 100%; font-size: 8pt; }
 th, td { border: 0.8pt solid #000; padding: 2pt 3pt; font-weight: normal; }
 table.fixed { table-layout: fixed; margin: 10pt 0; }
 table.fixed td { word-break: break-all; }
+table.names { margin: 10pt 0; line-height: 1.3; }
+table.names td { word-break: break-all; }
+td.n { white-space: nowrap; }
 div.title { font-size: 16pt; font-weight: bold; margin: 8pt 0; }
 """
 
@@ -40,6 +43,9 @@ CODES = [("2013299", "其他组织事务支出", "5.00"), ("2050303", "技校教
 # A 绩效目标 too long for one page in its narrow column: the row is cut by two page breaks.
 GOAL = "保障我市各用人单位引进紧缺人才的需求，" * 220
 TALL = [("示例分项", "15.00", GOAL), ("下一项", "1.00", "短目标。")]
+# Names in tables of many widths: some break inside the Latin run (B737 / CL).
+NAMES = ["广州市机电技师学院2023年-2024年校园信息化设备运维项目", "广州市技师学院B737CL维修实训平台项目"]
+WIDTHS = range(60, 130, 7)  # steps wider than the snapping tolerance (3 pt)
 LONG = [(f"示例项目{i}号", f"{i * 137:,}.{i % 100:02d}") for i in range(1, 121)]
 
 
@@ -66,7 +72,14 @@ def _page() -> str:
         f"<tbody>{codes}</tbody></table>"
         '<div class="title">长表</div>'
         f"<table><thead><tr><th>项目</th><th>预算数</th></tr></thead><tbody>{long}</tbody></table>"
-        '<div class="title">项目支出表</div>'
+        '<div class="title">名称表</div>'
+        + "".join(
+            f'<table class="names" style="width:{w}pt"><tbody>'
+            f'<tr><td>{n}</td><td class="n">1.00</td></tr></tbody></table>'
+            for n in NAMES
+            for w in WIDTHS
+        )
+        + '<div class="title">项目支出表</div>'
         '<table class="fixed"><colgroup><col style="width:80pt"><col style="width:60pt"><col style="width:90pt">'
         "</colgroup><thead><tr><th>项目</th><th>预算数</th><th>绩效目标</th></tr></thead>"
         f"<tbody>{tall}</tbody></table>"
@@ -81,7 +94,11 @@ def grid(tmp_path_factory):
 
 
 def _texts(grid) -> list[str]:  # noqa: ANN001
-    return [line.text for line in grid.lines if not line.blank]
+    """The lines read, headings without their marks (the titles are the page's only running
+    text, so whether they read as headings is not what these tests are about)."""
+    return [
+        ln.text.lstrip("#").lstrip(" ") if ln.text.startswith("#") else ln.text for ln in grid.lines if not ln.blank
+    ]
 
 
 def test_code_broken_between_digits_is_joined_whole(grid):
@@ -115,3 +132,48 @@ def test_row_cut_by_page_breaks_joined_with_its_rest(grid):
     assert [r for r in rows if r != "项目\t预算数\t绩效目标"] == ["\t".join(r) for r in TALL]
     row = next(ln for ln in grid.lines if ln.text.startswith("示例分项"))
     assert len({p.page for p in row.places}) == 1  # placed where the row begins
+
+
+def test_latin_run_broken_inside_chinese_text_joined_whole(grid):
+    texts = _texts(grid)
+    names = texts[texts.index("名称表") + 1 : texts.index("项目支出表")]
+    assert names == [f"{n}\t1.00" for n in NAMES for _ in WIDTHS]
+
+
+def _pdf_with_a_dash_ending_a_line() -> bytes:
+    """A page of two ruled cells (PDFium writes it): "Wi-" and "Fi" on two lines of the first,
+    each a text object of its own, as a browser prints a name wrapped after its dash."""
+    import ctypes
+    import io
+
+    import pypdfium2
+    import pypdfium2.raw as raw
+
+    pdf = pypdfium2.PdfDocument.new()
+    page = pdf.new_page(595, 842)
+    for x in (72, 172):
+        rect = raw.FPDFPageObj_CreateNewRect(x, 650, 100, 60)
+        raw.FPDFPath_SetDrawMode(rect, 0, True)
+        raw.FPDFPage_InsertObject(page.raw, rect)
+    for text, x, y in (("Wi-", 76, 690), ("Fi", 76, 676), ("1.00", 176, 690)):
+        obj = raw.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", 10.0)
+        units = (text + "\0").encode("utf-16-le")
+        raw.FPDFText_SetText(
+            obj, ctypes.cast(ctypes.create_string_buffer(units, len(units)), ctypes.POINTER(ctypes.c_ushort))
+        )
+        raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, x, y)
+        raw.FPDFPage_InsertObject(page.raw, obj)
+    raw.FPDFPage_GenerateContent(page.raw)
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def test_dash_ending_a_line_kept():
+    import pypdfium2
+    import pypdfium2.raw as raw
+
+    data = _pdf_with_a_dash_ending_a_line()
+    textpage = pypdfium2.PdfDocument(data)[0].get_textpage()  # PDFium gives the dash as U+0002
+    assert 2 in [raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(textpage.count_chars())]
+    assert "Wi-Fi\t1.00" in _texts(read_pdf(data, "dash.pdf"))

@@ -151,20 +151,27 @@ def _is_word(ch: str) -> bool:
 
 def _join_wrapped(parts: list[str]) -> str:
     """The lines of a wrapped cell or paragraph as one text: without a space, except between
-    two Latin or digit runs that are not both digits (a narrow cell breaks a code or an amount
-    anywhere: a browser's ``word-break: break-all``, a spreadsheet's wrapped cell).
+    two Latin or digit runs that are not both digits, in lines without Chinese (a narrow cell
+    breaks a code, an amount or a Latin run inside Chinese text anywhere: a browser's
+    ``word-break: break-all``, a spreadsheet's wrapped cell; Chinese text sets Latin runs
+    without spaces).
 
     >>> _join_wrapped(["通过开展民办教育", "发展专项项目"]), _join_wrapped(["B737CL", "2024"])
     ('通过开展民办教育发展专项项目', 'B737CL 2024')
     >>> _join_wrapped(["201329", "9"]), _join_wrapped(["240,315.", "67"])
     ('2013299', '240,315.67')
+    >>> _join_wrapped(["广州市技师学院B737", "CL维修实训平台项目"])
+    '广州市技师学院B737CL维修实训平台项目'
     """
     out = ""
+    previous = ""
     for part in parts:
         digits = out[-1:].isdigit() and part[:1].isdigit()
-        if out and part and _is_word(out[-1]) and _is_word(part[0]) and not digits:
+        chinese = any(_is_cjk(ch) for ch in previous) or any(_is_cjk(ch) for ch in part)
+        if out and part and _is_word(out[-1]) and _is_word(part[0]) and not (digits or chinese):
             out += " "
         out += part
+        previous = part
     return out.strip()
 
 
@@ -300,6 +307,11 @@ class _Reader:
         unicode, loose_box = raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox
         for i in range(count):
             code = unicode(handle, i)
+            if code == 0x02:
+                # PDFium gives a hyphen that ends a line as U+0002 (FPDFText_IsHyphen), taking
+                # it for a word broken in two; in a Chinese budget it is printed text
+                # ("2023年-2024年" wrapped after its dash), kept as it is printed.
+                code = 0x2D
             if code < 0x20 or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
                 continue  # controls (PDFium's own line ends among them) and lone surrogates
             # The loose box spans the font's ascent and descent: a quotation mark or a comma is
