@@ -1,9 +1,10 @@
 """The PDF front end on a page printed the way a reader's browser prints it, styled unlike
 ``budgetkg render`` and tests/pdf_pages.py: a serif CJK font, portrait A4, narrow columns that
-break codes between digits and Latin runs inside Chinese names, two tables printed one right below the other with their own column
-widths, a row too tall for a page (its 绩效目标 goes on over the next pages, the header
-repeated above it), and Chromium's own header and footer (date, title, address, "n/N") on every
-page; and a page PDFium writes, with a dash ending a line.
+break codes between digits and Latin runs inside Chinese names, two tables printed one right
+below the other with their own column widths, a row too tall for a page (its 绩效目标 goes on
+over the next pages, with the header repeated above it and without), and Chromium's own
+header and footer (date, title, address, "n/N") on every page; and a page PDFium writes, with
+a dash ending a line.
 
 The page is printed once per run (module-scoped); expected values come from the page this
 module writes, never from the front end.
@@ -83,6 +84,9 @@ def _page() -> str:
         '<table class="fixed"><colgroup><col style="width:80pt"><col style="width:60pt"><col style="width:90pt">'
         "</colgroup><thead><tr><th>项目</th><th>预算数</th><th>绩效目标</th></tr></thead>"
         f"<tbody>{tall}</tbody></table>"
+        '<div class="title">无表头的项目表</div>'
+        '<table class="fixed"><colgroup><col style="width:80pt"><col style="width:60pt"><col style="width:90pt">'
+        f"</colgroup><tbody><tr><td>项目</td><td>预算数</td><td>绩效目标</td></tr>{tall}</tbody></table>"
         "</body></html>"
     )
 
@@ -128,7 +132,7 @@ def test_browsers_own_header_and_footer_dropped_and_noted(grid):
 
 def test_row_cut_by_page_breaks_joined_with_its_rest(grid):
     texts = _texts(grid)
-    rows = texts[texts.index("项目支出表") + 1 :]
+    rows = texts[texts.index("项目支出表") + 1 : texts.index("无表头的项目表")]
     assert [r for r in rows if r != "项目\t预算数\t绩效目标"] == ["\t".join(r) for r in TALL]
     row = next(ln for ln in grid.lines if ln.text.startswith("示例分项"))
     assert len({p.page for p in row.places}) == 1  # placed where the row begins
@@ -177,3 +181,9 @@ def test_dash_ending_a_line_kept():
     textpage = pypdfium2.PdfDocument(data)[0].get_textpage()  # PDFium gives the dash as U+0002
     assert 2 in [raw.FPDFText_GetUnicode(textpage.raw, i) for i in range(textpage.count_chars())]
     assert "Wi-Fi\t1.00" in _texts(read_pdf(data, "dash.pdf"))
+
+
+def test_row_cut_by_page_breaks_without_a_header_repeated(grid):
+    texts = _texts(grid)
+    rows = texts[texts.index("无表头的项目表") + 1 :]
+    assert rows == ["项目\t预算数\t绩效目标"] + ["\t".join(r) for r in TALL]

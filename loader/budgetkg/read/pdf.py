@@ -103,6 +103,7 @@ class _Row:
     boxes: list[tuple[float, float, float, float] | None]
     table: int  # the table's number on its page, to tell adjacent tables apart
     open_bottom: bool = False  # the page ends the row before its bottom ruling: it goes on
+    open_top: bool = False  # the page starts the row without a top ruling: it went on from before
 
 
 @dataclass
@@ -220,7 +221,8 @@ class _Reader:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.quirks: list[str] = []
-        self.open_ends: list[float] = []  # where the page's ruled rows end without a ruling
+        # where the page's ruled rows end, and begin, without a ruling
+        self.open_ends: tuple[list[float], list[float]] = ([], [])
 
     def error(self, code: str, page: int, expected: str, found: str) -> DocumentError:
         return DocumentError(code, self.filename, 1, expected=expected, found=found, context=f"page {page}")
@@ -415,8 +417,10 @@ class _Reader:
                         )
                     texts.append(text)
                 bottom = max(b[3] for b in row if b is not None)
-                open_bottom = r == len(rows) - 1 and any(abs(bottom - y) <= _TOLERANCE for y in self.open_ends)
-                out.items.append(_Row(number, tops[t][r], texts, list(row), t, open_bottom))
+                ends, starts = self.open_ends
+                open_bottom = r == len(rows) - 1 and any(abs(bottom - y) <= _TOLERANCE for y in ends)
+                open_top = r == 0 and any(abs(tops[t][r] - y) <= _TOLERANCE for y in starts)
+                out.items.append(_Row(number, tops[t][r], texts, list(row), t, open_bottom, open_top))
         return loose
 
     @staticmethod
@@ -433,36 +437,45 @@ class _Reader:
         return False
 
 
-def _close_open_ends(edges: list[dict]) -> list[float]:
+def _close_open_ends(edges: list[dict]) -> tuple[list[float], list[float]]:
     """Close the rows a page break leaves open: where a row is too tall for its page, the page
-    ends it with its column lines but no bottom ruling (the rest of the row follows on the next
-    page), and no cell would be found for it.  Vertical lines that end below every horizontal
-    one they cross, at one height, get a horizontal line there; that height is returned.
+    ends it with its column lines but no bottom ruling, and the next page goes on with it with
+    no top ruling (unless the header is repeated above it); no cell would be found for either.
+    Vertical lines that end below (begin above) every horizontal one they cross, or cross none,
+    at one height, get a horizontal line there.
 
     :param edges: the page's merged ruling lines (pdfplumber's edges), extended in place.
+    :returns: the heights where rows were closed at their foot, and at their head.
     """
     horizontals = [e for e in edges if e["orientation"] == "h"]
     ends: dict[float, list[dict]] = {}
+    starts: dict[float, list[dict]] = {}
     for v in edges:
         if v["orientation"] != "v":
             continue
         crossed = [h["top"] for h in horizontals if h["x0"] - _TOLERANCE <= v["x0"] <= h["x1"] + _TOLERANCE]
         crossed = [y for y in crossed if v["top"] - _TOLERANCE <= y <= v["bottom"] + _TOLERANCE]
-        if crossed and v["bottom"] > max(crossed) + _TOLERANCE:
+        # a line crossing none runs through a page that holds only the middle of a row
+        if not crossed or v["bottom"] > max(crossed) + _TOLERANCE:
             ends.setdefault(round(v["bottom"] / _TOLERANCE), []).append(v)
-    closed = []
-    for group in ends.values():
-        if len(group) >= 2:  # a table's column lines, not a stray stroke
-            y = max(v["bottom"] for v in group)
-            edges.append(_edge("h", min(v["x0"] for v in group), max(v["x0"] for v in group), y, y))
-            closed.append(y)
+        if not crossed or v["top"] < min(crossed) - _TOLERANCE:
+            starts.setdefault(round(v["top"] / _TOLERANCE), []).append(v)
+    closed: tuple[list[float], list[float]] = ([], [])
+    for side, (groups, pick) in enumerate(((ends, max), (starts, min))):
+        for group in groups.values():
+            if len(group) >= 2:  # a table's column lines, not a stray stroke
+                y = pick(v["bottom"] if side == 0 else v["top"] for v in group)
+                edges.append(_edge("h", min(v["x0"] for v in group), max(v["x0"] for v in group), y, y))
+                closed[side].append(y)
     return closed
 
 
 def _rejoin(pages: list[_Page]) -> None:
-    """Join each row a page break cut (see :func:`_close_open_ends`) with its rest, the first row
-    of the next page's first table after the header rows it repeats: cell by cell, as a wrapped
-    cell is joined; the rest is removed from its page.  A row cut again goes on to the next."""
+    """Join each row a page break cut (see :func:`_close_open_ends`) with its rest on the next
+    page: the first row of its first table after the header rows it repeats, or, with no header
+    repeated, a first row open at its head (a first row with its own top ruling starts a table
+    of its own). Cell by cell, as a wrapped cell is joined; the rest is removed from its page.
+    A row cut again goes on to the next."""
     carry: _Row | None = None
     head: list[_Row] = []  # the rows of the cut row's table on its page
     for page in pages:
@@ -473,7 +486,7 @@ def _rejoin(pages: list[_Page]) -> None:
             while k < min(len(table), len(head)) - 1 and table[k].cells == head[k].cells:
                 k += 1
             rest = table[k]
-            if len(rest.cells) == len(carry.cells):
+            if (k or rest.open_top) and len(rest.cells) == len(carry.cells):
                 carry.cells = [_join_wrapped([a, b]) for a, b in zip(carry.cells, rest.cells, strict=True)]
                 page.items.remove(rest)
                 if rest is rows[-1] and rest.open_bottom:
