@@ -44,9 +44,10 @@ CODES = [("2013299", "其他组织事务支出", "5.00"), ("2050303", "技校教
 # A 绩效目标 too long for one page in its narrow column: the row is cut by two page breaks.
 GOAL = "保障我市各用人单位引进紧缺人才的需求，" * 220
 TALL = [("示例分项", "15.00", GOAL), ("下一项", "1.00", "短目标。")]
-# Names in tables of many widths: some break inside the Latin run (B737 / CL).
+# Names in tables of many widths: some break inside the Latin run (B737 / CL); the widths differ
+# by less than the snapping tolerance, so their column lines must not be snapped together.
 NAMES = ["广州市机电技师学院2023年-2024年校园信息化设备运维项目", "广州市技师学院B737CL维修实训平台项目"]
-WIDTHS = range(60, 130, 7)  # steps wider than the snapping tolerance (3 pt)
+WIDTHS = range(60, 130, 3)  # steps within the snapping tolerance (3 pt)
 LONG = [(f"示例项目{i}号", f"{i * 137:,}.{i % 100:02d}") for i in range(1, 121)]
 
 
@@ -138,7 +139,7 @@ def test_row_cut_by_page_breaks_joined_with_its_rest(grid):
     assert len({p.page for p in row.places}) == 1  # placed where the row begins
 
 
-def test_latin_run_broken_inside_chinese_text_joined_whole(grid):
+def test_names_in_tables_of_many_widths_read_whole(grid):
     texts = _texts(grid)
     names = texts[texts.index("名称表") + 1 : texts.index("项目支出表")]
     assert names == [f"{n}\t1.00" for n in NAMES for _ in WIDTHS]

@@ -364,7 +364,12 @@ class _Reader:
 
         if not edges:
             return []
-        merged = merge_edges(edges, _TOLERANCE, _TOLERANCE, _TOLERANCE, _TOLERANCE)
+        # Snapping clusters lines transitively: snapped over the whole page, the column lines of
+        # tables a few points apart in width chain into one cluster and move by several points.
+        # Each band of touching lines (a table, or tables printed one below the other) alone.
+        merged = []
+        for band in _bands(edges):
+            merged += merge_edges(band, _TOLERANCE, _TOLERANCE, _TOLERANCE, _TOLERANCE)
         merged = [e for e in merged if (e["x1"] - e["x0"]) + (e["bottom"] - e["top"]) >= _TOLERANCE]
         if len(merged) > MAX_EDGES_PER_PAGE:
             raise self.error(
@@ -435,6 +440,24 @@ class _Reader:
                     contents[i][c].append(ch)
                     return True
         return False
+
+
+def _bands(edges: list[dict]) -> list[list[dict]]:
+    """The ruling lines in bands, top to bottom: a line that begins more than the tolerance
+    below every line above it begins a new band.
+
+    :param edges: pdfplumber's edges of one page.
+    """
+    bands: list[list[dict]] = []
+    bottom = 0.0
+    for e in sorted(edges, key=lambda e: e["top"]):
+        if bands and e["top"] <= bottom + _TOLERANCE:
+            bands[-1].append(e)
+            bottom = max(bottom, e["bottom"])
+        else:
+            bands.append([e])
+            bottom = e["bottom"]
+    return bands
 
 
 def _close_open_ends(edges: list[dict]) -> tuple[list[float], list[float]]:
