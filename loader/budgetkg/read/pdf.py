@@ -12,18 +12,22 @@ What real PDFs do, and what this module does about it:
 
 - a wrapped line inside a cell or paragraph is joined without a space (Chinese has none),
   except between two Latin or digit runs, which a line breaks only at a space (but a code or
-  an amount broken between two digits is joined whole);
+  an amount broken between two digits, or a Latin run inside Chinese text, is joined whole);
+  a dash that ends a line (PDFium's U+0002) is kept;
 - within a line a space is written where the PDF leaves a gap, unless both sides are Chinese;
 - a paragraph ends at a larger vertical gap, at a line that stops short of the right margin,
   before an indented line, or at a change of font size;
 - a line larger than the body text is a heading, written with Markdown marks as the text form
   does (the template reader finds the sections of 第一部分 and 第三部分 by their headings);
 - page numbers and running headers or footers (a line in the top or bottom margin that is a
-  page number, or repeats on many pages) are dropped, and each dropping is noted in the
-  grid's quirks;
+  page number, or repeats on many pages, a browser's own date, title, address and "5/63"
+  among them) are dropped, and each dropping is noted in the grid's quirks;
 - a table split over pages gives its rows in order, with or without its header repeated (the
   template reader skips repeated headers and continues an open table); a cell merged over
-  columns or rows is written once, in its first column and row, and the cells it covers empty.
+  columns or rows is written once, in its first column and row, and the cells it covers empty;
+- a row too tall for its page, cut by the page break (no ruling at its foot, nor at the head
+  of its rest), is joined with its rest on the next page or pages;
+- tables printed one right below the other, each with its own column widths, stay apart.
 
 Every page, character and path is counted against a bound before it is used, so a hostile
 file costs bounded time and memory.
