@@ -131,9 +131,10 @@ def text_to_html(text: str, style: str = PAGE_STYLE) -> str:
     )
 
 
-def print_pdf(page: str, out: Path, timeout: float = 120) -> Path:
-    """Print the HTML ``page`` to ``out`` with headless Chromium (its own profile, no header
-    or footer), and return ``out``."""
+def print_pdf(page: str, out: Path, timeout: float = 120, header_footer: bool = False) -> Path:
+    """Print the HTML ``page`` to ``out`` with headless Chromium (its own profile; no header or
+    footer, unless ``header_footer``: then Chromium's own, the date, title, address and page
+    number, as a browser prints by default), and return ``out``."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         raise RuntimeError("chromium is not installed")
@@ -146,7 +147,7 @@ def print_pdf(page: str, out: Path, timeout: float = 120) -> Path:
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
-                "--no-pdf-header-footer",
+                *([] if header_footer else ["--no-pdf-header-footer"]),
                 f"--user-data-dir={tmp}/profile",
                 f"--print-to-pdf={out}",
                 source.as_uri(),

@@ -216,6 +216,21 @@ def test_18_where_is_figure_printed(ask):
     assert all(r[1] == "表12 部门预算项目支出及其他支出预算表" for r in rows)
 
 
+def test_18_names_the_place_in_the_form_it_was_read_from(rendered, tmp_path):
+    from budgetkg.load.graph import build
+    from budgetkg.load.store import open_store
+    from budgetkg.query.library import run_select
+
+    page = tmp_path / "budget.html"
+    page.write_bytes(rendered("html"))
+    build([page], store=tmp_path / "store")
+    rows = run_select(open_store(tmp_path / "store"), "where-is-figure-printed", params={"amount": "1,205.37"})
+    places = [r[5] for r in rows.values() if r[1].startswith("表12")]
+    # the three cells of one row of 表12 (总计, 合计, 一般公共预算): one table and row of the page
+    assert len(places) == 3 and all(p.startswith("table ") for p in places)
+    assert len({p.rsplit(" column ", 1)[0] for p in places}) == 1
+
+
 def test_18_binds_its_amount_in_its_sub_query_and_runs_as_written(ask):
     from budgetkg.query.library import bind
 

@@ -241,6 +241,14 @@ def test_a_workbook_that_is_not_a_budget_names_its_sheet(tmp_path):
     assert "表1!A1" in message and "销售报表" in message
 
 
+def test_a_workbook_of_the_tables_alone_says_the_text_is_missing(tmp_path):
+    # as bureaus attach it to their PDF: a sheet per table, no 第一部分 … 第四部分
+    rows = [["收支总体情况表"], ["单位名称：示例市测试局"], ["单位：万元"], ["收入", None, "支出"]]
+    rows += [["项目", "预算", "项目", "预算"], ["一、预算拨款", 1.5, "一、一般公共服务支出", 1.5]]
+    message = _refused(tmp_path, _book(rows), "tables.xlsx", "not-a-budget")
+    assert "表1!A1" in message and "not its tables alone" in message
+
+
 def test_a_workbook_without_a_table_names_it(tmp_path, department_xlsx):
     _, book = department_xlsx
     wb = load_workbook(io.BytesIO(book))

@@ -11,18 +11,23 @@ times faster on the bundled document's rendering (docs/benchmarks.md, "Reading a
 What real PDFs do, and what this module does about it:
 
 - a wrapped line inside a cell or paragraph is joined without a space (Chinese has none),
-  except between two Latin or digit runs, which a line breaks only at a space;
+  except between two Latin or digit runs, which a line breaks only at a space (but a code or
+  an amount broken between two digits, or a Latin run inside Chinese text, is joined whole);
+  a dash that ends a line (PDFium's U+0002) is kept;
 - within a line a space is written where the PDF leaves a gap, unless both sides are Chinese;
 - a paragraph ends at a larger vertical gap, at a line that stops short of the right margin,
   before an indented line, or at a change of font size;
 - a line larger than the body text is a heading, written with Markdown marks as the text form
   does (the template reader finds the sections of 第一部分 and 第三部分 by their headings);
 - page numbers and running headers or footers (a line in the top or bottom margin that is a
-  page number, or repeats on many pages) are dropped, and each dropping is noted in the
-  grid's quirks;
+  page number, or repeats on many pages, a browser's own date, title, address and "5/63"
+  among them) are dropped, and each dropping is noted in the grid's quirks;
 - a table split over pages gives its rows in order, with or without its header repeated (the
   template reader skips repeated headers and continues an open table); a cell merged over
-  columns or rows is written once, in its first column and row, and the cells it covers empty.
+  columns or rows is written once, in its first column and row, and the cells it covers empty;
+- a row too tall for its page, cut by the page break (no ruling at its foot, nor at the head
+  of its rest), is joined with its rest on the next page or pages;
+- tables printed one right below the other, each with its own column widths, stay apart.
 
 Every page, character and path is counted against a bound before it is used, so a hostile
 file costs bounded time and memory.
@@ -101,6 +106,8 @@ class _Row:
     cells: list[str]
     boxes: list[tuple[float, float, float, float] | None]
     table: int  # the table's number on its page, to tell adjacent tables apart
+    open_bottom: bool = False  # the page ends the row before its bottom ruling: it goes on
+    open_top: bool = False  # the page starts the row without a top ruling: it went on from before
 
 
 @dataclass
@@ -149,16 +156,27 @@ def _is_word(ch: str) -> bool:
 
 def _join_wrapped(parts: list[str]) -> str:
     """The lines of a wrapped cell or paragraph as one text: without a space, except between
-    two Latin or digit runs.
+    two Latin or digit runs that are not both digits, in lines without Chinese (a narrow cell
+    breaks a code, an amount or a Latin run inside Chinese text anywhere: a browser's
+    ``word-break: break-all``, a spreadsheet's wrapped cell; Chinese text sets Latin runs
+    without spaces).
 
     >>> _join_wrapped(["通过开展民办教育", "发展专项项目"]), _join_wrapped(["B737CL", "2024"])
     ('通过开展民办教育发展专项项目', 'B737CL 2024')
+    >>> _join_wrapped(["201329", "9"]), _join_wrapped(["240,315.", "67"])
+    ('2013299', '240,315.67')
+    >>> _join_wrapped(["广州市技师学院B737", "CL维修实训平台项目"])
+    '广州市技师学院B737CL维修实训平台项目'
     """
     out = ""
+    previous = ""
     for part in parts:
-        if out and part and _is_word(out[-1]) and _is_word(part[0]):
+        digits = out[-1:].isdigit() and part[:1].isdigit()
+        chinese = any(_is_cjk(ch) for ch in previous) or any(_is_cjk(ch) for ch in part)
+        if out and part and _is_word(out[-1]) and _is_word(part[0]) and not (digits or chinese):
             out += " "
         out += part
+        previous = part
     return out.strip()
 
 
@@ -207,6 +225,8 @@ class _Reader:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.quirks: list[str] = []
+        # where the page's ruled rows end, and begin, without a ruling
+        self.open_ends: tuple[list[float], list[float]] = ([], [])
 
     def error(self, code: str, page: int, expected: str, found: str) -> DocumentError:
         return DocumentError(code, self.filename, 1, expected=expected, found=found, context=f"page {page}")
@@ -293,6 +313,11 @@ class _Reader:
         unicode, loose_box = raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox
         for i in range(count):
             code = unicode(handle, i)
+            if code == 0x02:
+                # PDFium gives a hyphen that ends a line as U+0002 (FPDFText_IsHyphen), taking
+                # it for a word broken in two; in a Chinese budget it is printed text
+                # ("2023年-2024年" wrapped after its dash), kept as it is printed.
+                code = 0x2D
             if code < 0x20 or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
                 continue  # controls (PDFium's own line ends among them) and lone surrogates
             # The loose box spans the font's ascent and descent: a quotation mark or a comma is
@@ -343,7 +368,12 @@ class _Reader:
 
         if not edges:
             return []
-        merged = merge_edges(edges, _TOLERANCE, _TOLERANCE, _TOLERANCE, _TOLERANCE)
+        # Snapping clusters lines transitively: snapped over the whole page, the column lines of
+        # tables a few points apart in width chain into one cluster and move by several points.
+        # Each band of touching lines (a table, or tables printed one below the other) alone.
+        merged = []
+        for band in _bands(edges):
+            merged += merge_edges(band, _TOLERANCE, _TOLERANCE, _TOLERANCE, _TOLERANCE)
         merged = [e for e in merged if (e["x1"] - e["x0"]) + (e["bottom"] - e["top"]) >= _TOLERANCE]
         if len(merged) > MAX_EDGES_PER_PAGE:
             raise self.error(
@@ -352,8 +382,12 @@ class _Reader:
                 expected=f"at most {MAX_EDGES_PER_PAGE:,} ruling lines on a page",
                 found=f"{len(merged):,} ruling lines",
             )
+        self.open_ends = _close_open_ends(merged)
         cells = intersections_to_cells(edges_to_intersections(merged, _TOLERANCE, _TOLERANCE))
-        return [[list(row.cells) for row in Table(None, group).rows] for group in cells_to_tables(cells)]  # type: ignore[arg-type]
+        tables = []
+        for group in cells_to_tables(cells):
+            tables += _stacked(Table(None, group).rows)  # type: ignore[arg-type]
+        return tables
 
     def _fill(self, tables: list[list[list[tuple | None]]], chars: list[_Char], number: int, out: _Page) -> list[_Char]:
         """Put each character into the table cell that holds its centre; add the tables' rows
@@ -391,7 +425,11 @@ class _Reader:
                             found=text[:40],
                         )
                     texts.append(text)
-                out.items.append(_Row(number, tops[t][r], texts, list(row), t))
+                bottom = max(b[3] for b in row if b is not None)
+                ends, starts = self.open_ends
+                open_bottom = r == len(rows) - 1 and any(abs(bottom - y) <= _TOLERANCE for y in ends)
+                open_top = r == 0 and any(abs(tops[t][r] - y) <= _TOLERANCE for y in starts)
+                out.items.append(_Row(number, tops[t][r], texts, list(row), t, open_bottom, open_top))
         return loose
 
     @staticmethod
@@ -406,6 +444,120 @@ class _Reader:
                     contents[i][c].append(ch)
                     return True
         return False
+
+
+def _bands(edges: list[dict]) -> list[list[dict]]:
+    """The ruling lines in bands, top to bottom: a line that begins more than the tolerance
+    below every line above it begins a new band.
+
+    :param edges: pdfplumber's edges of one page.
+    """
+    bands: list[list[dict]] = []
+    bottom = 0.0
+    for e in sorted(edges, key=lambda e: e["top"]):
+        if bands and e["top"] <= bottom + _TOLERANCE:
+            bands[-1].append(e)
+            bottom = max(bottom, e["bottom"])
+        else:
+            bands.append([e])
+            bottom = e["bottom"]
+    return bands
+
+
+def _close_open_ends(edges: list[dict]) -> tuple[list[float], list[float]]:
+    """Close the rows a page break leaves open: where a row is too tall for its page, the page
+    ends it with its column lines but no bottom ruling, and the next page goes on with it with
+    no top ruling (unless the header is repeated above it); no cell would be found for either.
+    Vertical lines that end below (begin above) every horizontal one they cross, or cross none,
+    at one height, get a horizontal line there.
+
+    :param edges: the page's merged ruling lines (pdfplumber's edges), extended in place.
+    :returns: the heights where rows were closed at their foot, and at their head.
+    """
+    horizontals = [e for e in edges if e["orientation"] == "h"]
+    ends: dict[float, list[dict]] = {}
+    starts: dict[float, list[dict]] = {}
+    for v in edges:
+        if v["orientation"] != "v":
+            continue
+        crossed = [h["top"] for h in horizontals if h["x0"] - _TOLERANCE <= v["x0"] <= h["x1"] + _TOLERANCE]
+        crossed = [y for y in crossed if v["top"] - _TOLERANCE <= y <= v["bottom"] + _TOLERANCE]
+        # a line crossing none runs through a page that holds only the middle of a row
+        if not crossed or v["bottom"] > max(crossed) + _TOLERANCE:
+            ends.setdefault(round(v["bottom"] / _TOLERANCE), []).append(v)
+        if not crossed or v["top"] < min(crossed) - _TOLERANCE:
+            starts.setdefault(round(v["top"] / _TOLERANCE), []).append(v)
+    closed: tuple[list[float], list[float]] = ([], [])
+    for side, (groups, pick) in enumerate(((ends, max), (starts, min))):
+        for group in groups.values():
+            if len(group) >= 2:  # a table's column lines, not a stray stroke
+                y = pick(v["bottom"] if side == 0 else v["top"] for v in group)
+                edges.append(_edge("h", min(v["x0"] for v in group), max(v["x0"] for v in group), y, y))
+                closed[side].append(y)
+    return closed
+
+
+def _rejoin(pages: list[_Page]) -> None:
+    """Join each row a page break cut (see :func:`_close_open_ends`) with its rest on the next
+    page: the first row of its first table after the header rows it repeats, or, with no header
+    repeated, a first row open at its head (a first row with its own top ruling starts a table
+    of its own). Cell by cell, as a wrapped cell is joined; the rest is removed from its page.
+    A row cut again goes on to the next."""
+    carry: _Row | None = None
+    head: list[_Row] = []  # the rows of the cut row's table on its page
+    for page in pages:
+        rows = [i for i in page.items if isinstance(i, _Row) and i.table != -1]
+        if carry is not None and rows:
+            table = [r for r in rows if r.table == rows[0].table]
+            k = 0
+            while k < min(len(table), len(head)) - 1 and table[k].cells == head[k].cells:
+                k += 1
+            rest = table[k]
+            if (k or rest.open_top) and len(rest.cells) == len(carry.cells):
+                carry.cells = [_join_wrapped([a, b]) for a, b in zip(carry.cells, rest.cells, strict=True)]
+                page.items.remove(rest)
+                if rest is rows[-1] and rest.open_bottom:
+                    continue  # cut again: it goes on on the next page
+        carry = None
+        rows = [i for i in page.items if isinstance(i, _Row) and i.table != -1]
+        if rows and rows[-1].open_bottom:
+            carry = rows[-1]
+            head = [r for r in rows if r.table == carry.table]
+
+
+def _stacked(rows: list) -> list[list[list[tuple | None]]]:  # noqa: ANN001 (pdfplumber rows)
+    """The tables of one ruled grid: pdfplumber gives tables printed one right below the other
+    (touching, each with its own column widths) as one, whose columns are those of all of them.
+    A row whose column lines cross those above it starts a new table: a line of the row inside
+    a cell of the row above, and a line of the rows above inside a cell of the row (a merged
+    header cell holds lines of the rows below it, but its own lines are theirs too).  Each
+    table keeps only its own columns.
+
+    :param rows: pdfplumber's rows of one table, top to bottom, a cell box or None per column.
+    """
+
+    def inside(lines: list[float], cells: list[tuple]) -> bool:
+        for cell in cells:
+            i = bisect.bisect_right(lines, cell[0] + 0.5)
+            if i < len(lines) and lines[i] < cell[2] - 0.5:
+                return True
+        return False
+
+    bands: list[tuple[list[float], list[list[tuple]]]] = []
+    for row in rows:
+        cells = [c for c in row.cells if c is not None]
+        lines = sorted({c[0] for c in cells} | {c[2] for c in cells})
+        if bands and not (inside(lines, bands[-1][1][-1]) and inside(bands[-1][0], cells)):
+            bands[-1][0][:] = sorted(set(bands[-1][0]) | set(lines))
+            bands[-1][1].append(cells)
+        else:
+            bands.append((lines, [cells]))
+    tables = []
+    for _, band in bands:
+        starts = sorted({c[0] for cells in band for c in cells})
+        by_start = [{c[0]: c for c in cells} for cells in band]
+        tables.append([[row.get(x) for x in starts] for row in by_start])
+    return tables
 
 
 def _bold(textpage, raw, index: int) -> bool:  # noqa: ANN001 (PDFium handles)
@@ -469,13 +621,22 @@ def _open(data: bytes, filename: str):  # noqa: ANN202 (a pypdfium2 PdfDocument)
 
 def _running(pages: list[_Page], quirks: list[str], filename: str) -> set[int]:
     """The ids of the text lines that are page numbers or running headers and footers."""
-    marks: dict[str, list[_TextLine]] = {}
+    marks: dict[str, list[_TextLine | _Row]] = {}
     for page in pages:
         for item in page.items:
-            if isinstance(item, _TextLine) and (
-                item.top < _MARGIN * page.height or item.bottom > (1 - _MARGIN) * page.height
-            ):
-                shape = "".join("#" if ch.isdigit() else ch for ch in item.text.replace(" ", ""))
+            # A browser's own header and footer (date and title; address and "5/63") print as
+            # pieces far apart on one line: a row of loose text (table -1), not a text line.
+            if isinstance(item, _Row) and item.table != -1:
+                continue
+            text = item.text if isinstance(item, _TextLine) else "\t".join(item.cells)
+            bottom = item.bottom if isinstance(item, _TextLine) else max(b[3] for b in item.boxes if b is not None)
+            if item.top < _MARGIN * page.height or bottom > (1 - _MARGIN) * page.height:
+                # each run of digits one mark: page 5 and page 12 of 63 have one shape
+                shape = "".join(
+                    "" if ch.isdigit() and i and text[i - 1].isdigit() else "#" if ch.isdigit() else ch
+                    for i, ch in enumerate(text)
+                    if ch != " "
+                )
                 marks.setdefault(shape, []).append(item)
     dropped: set[int] = set()
     for shape, items in marks.items():
@@ -483,9 +644,10 @@ def _running(pages: list[_Page], quirks: list[str], filename: str) -> set[int]:
         if number or len(items) >= max(3, len(pages) // 2):
             dropped.update(id(i) for i in items)
             what = "page numbers" if number else "a running header or footer"
+            first = items[0]
+            shown = first.text if isinstance(first, _TextLine) else " ".join(first.cells)
             quirks.append(
-                f'{filename}: {what} "{items[0].text}" dropped on {len(items)} page(s) '
-                f"(pages {items[0].page}–{items[-1].page})"
+                f'{filename}: {what} "{shown}" dropped on {len(items)} page(s) (pages {items[0].page}–{items[-1].page})'
             )
     return dropped
 
@@ -571,6 +733,8 @@ def _lines(pages: list[_Page], quirks: list[str], filename: str) -> list[Line]:
                     close_paragraph()
                 paragraph.append(item)
             else:
+                if id(item) in dropped:
+                    continue
                 close_paragraph()
                 if isinstance(previous, _Row) and (previous.page, previous.table) != (item.page, item.table):
                     texts.append(("", ()))
@@ -643,4 +807,5 @@ def read_pdf(data: bytes, filename: str) -> Grid:
     for page, n in zip(pages, images, strict=True):
         if not page.items:
             reader.quirks.append(f"{filename}: page {page.number} has no text ({n} images); nothing read from it")
+    _rejoin(pages)
     return Grid("pdf", _lines(pages, reader.quirks, filename), reader.quirks)

@@ -150,7 +150,8 @@ def split_parts(lines: list[Line], filename: str) -> Parts:
             "not-a-budget",
             filename,
             first.no,
-            expected="a department budget disclosure with parts 第一部分 … 第四部分",
+            # the tables alone (a bureau's workbook attached to its PDF) are the common case
+            expected="a department budget disclosure with parts 第一部分 … 第四部分 (its text, not its tables alone)",
             found=first.text.strip(),
         )
     return out
