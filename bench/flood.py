@@ -12,9 +12,10 @@ each attack: a cheap ASK first, to look like a client in good standing, then the
 or a memory bomb (GROUP_CONCAT over a cross join, which passes any memory limit), and a
 fresh address again once that one was answered.  Meanwhile a victim, from yet another address (127.0.1.1),
 sends a cheap query every 0.5 s on a fresh connection; it starts --head-start seconds before
-the flood (default 1: a client that uses the endpoint already, whose first query was answered;
-0: a client that comes in during the flood).  Prints the share of the victim's
-queries answered (200) within 1 s, its latency percentiles, and what the flood got.
+the flood (default 1: a client whose first query was answered; 20: one that has used the endpoint a while;
+0: a client that comes in during the flood; good standing needs 10 s of quick answers, see
+budgetkg.server.admission).  Prints the share of the victim's queries sent during the flood
+that were answered (200) within 1 s, its latency percentiles, and what the flood got.
 Loopback only; bounded in clients, time and requests.  Exit status 1 when under 95 % of
 the victim's queries were answered within 1 s.
 """
@@ -95,11 +96,17 @@ async def rotating_client(url: str, addresses, query: str, deadline: float, outc
 
 
 async def victim(
-    url: str, deadline: float, latencies: list[float], outcomes: collections.Counter, misses: list[str]
+    url: str,
+    deadline: float,
+    head_start: float,
+    latencies: list[float],
+    outcomes: collections.Counter,
+    misses: list[str],
 ) -> None:
-    """A cheap query every 0.5 s, each on a fresh connection, each allowed 10 s."""
+    """A cheap query every 0.5 s, each on a fresh connection, each allowed 10 s; those sent
+    during the flood (``head_start`` seconds on) are counted."""
     tasks = []
-    began = time.monotonic()
+    began = time.monotonic() + head_start
 
     async def one() -> None:
         connector = aiohttp.TCPConnector(local_addr=(VICTIM_ADDRESS, 0), force_close=True)
@@ -116,6 +123,8 @@ async def victim(
                     status = str(r.status)
             except (TimeoutError, aiohttp.ClientError) as exc:
                 status = type(exc).__name__
+        if started < began:  # before the flood
+            return
         outcomes[status] += 1
         took = time.monotonic() - started
         latencies.append(took if status == "200" else float("inf"))
@@ -162,7 +171,7 @@ async def main_async(args: argparse.Namespace) -> int:
         )
 
     try:
-        await asyncio.gather(victim(url, deadline, latencies, victim_outcomes, misses), flood())
+        await asyncio.gather(victim(url, deadline, args.head_start, latencies, victim_outcomes, misses), flood())
     finally:
         if process is not None:
             process.terminate()

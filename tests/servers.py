@@ -156,6 +156,18 @@ def server_processes(pid: int) -> list[int]:
     return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
+def sandboxes(pid: int) -> set[int]:
+    """The sandboxes of the server processes of `budgetkg serve` (process ``pid``): their children
+    (see budgetkg.server.sandbox)."""
+    found: set[int] = set()
+    for server in server_processes(pid):
+        try:
+            found.update(int(c) for c in Path(f"/proc/{server}/task/{server}/children").read_text().split())
+        except OSError:  # it ended meanwhile
+            pass
+    return found
+
+
 def pid_maps_no(pid: int, *names: str) -> bool:
     """Whether process ``pid`` has loaded no library or module file whose name starts with one of ``names``."""
     maps = Path(f"/proc/{pid}/maps").read_text()

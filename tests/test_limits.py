@@ -2,13 +2,14 @@
 that takes all memory, an answer of hundreds of megabytes, and slow queries that shut out others."""
 
 import asyncio
+import os
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from servers import SLOW, post_heeding_retry_after, server_processes, start, use_for_a_while
+from servers import SLOW, post_heeding_retry_after, sandboxes, server_processes, start, use_for_a_while
 
 CROSS_SORTED = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
 CHEAP = "ASK { ?s ?p ?o }"
@@ -40,17 +41,6 @@ def assert_error_shape(r: httpx.Response, status: int) -> dict:
 def stop(process) -> None:
     process.terminate()
     process.wait(timeout=60)
-
-
-def sandboxes(pid: int) -> set[int]:
-    """The sandboxes of the server processes of `budgetkg serve` (process ``pid``): their children."""
-    found: set[int] = set()
-    for server in server_processes(pid):
-        try:
-            found.update(int(c) for c in Path(f"/proc/{server}/task/{server}/children").read_text().split())
-        except OSError:  # it ended meanwhile
-            pass
-    return found
 
 
 def test_a_query_that_takes_all_memory_is_answered_503_and_its_sandbox_replaced(store_path):
@@ -236,3 +226,37 @@ def test_admission_keeps_a_thread_for_clients_in_good_standing():
         assert (await admission.enter("good")).running  # the kept thread serves on
 
     asyncio.run(scenario())
+
+
+def test_an_update_past_the_memory_limit_is_stopped_and_the_store_kept(tmp_path):
+    from budgetkg.load.graph import build
+    from budgetkg.load.store import generations
+
+    store = tmp_path / "store"
+    build(store=store)
+    token = "s3cret-for-tests"
+    process, url = start(
+        store, "--max-memory", "400", "--timeout", "30", env={**os.environ, "BUDGETKG_UPDATE_TOKEN": token}
+    )
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        before = os.readlink(store / "current")
+        # The memory bomb of issue 32 F2 as an update's WHERE: unbounded, on 3ae1a7c it grew
+        # its process until the time limit.
+        bomb = (
+            "INSERT { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> ?g } } WHERE { "
+            'SELECT (GROUP_CONCAT(CONCAT(STR(?a), STR(?b), STR(?c), STR(?d)); separator=",") AS ?g) '
+            "WHERE { GRAPH ?x { ?a ?b ?c } GRAPH ?y { ?d ?e ?f } } }"  # an update's default graph is empty
+        )
+        r = httpx.post(url + "/sparql", data={"update": bomb}, headers=auth, timeout=180)
+        body = assert_error_shape(r, 503)
+        assert body["error"] == (
+            "the update needed more than 400 MiB of memory, this endpoint's limit; the store is unchanged"
+        )
+        assert r.headers["retry-after"] == "1"
+        assert os.readlink(store / "current") == before
+        assert [p.name for p in generations(store)] == [before]  # its partial copy is removed
+        insert = 'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> "1" } }'
+        assert httpx.post(url + "/sparql", data={"update": insert}, headers=auth, timeout=120).status_code == 204
+    finally:
+        stop(process)

@@ -40,7 +40,7 @@ from .pages import resource_response
 from .reach import check as check_reach
 from .responses import error, unreadable
 from .runner import QueryRunner, QueryStopped, resident_bytes
-from .sandbox import Sandbox, SandboxOptions
+from .sandbox import START_SECONDS, Sandbox, SandboxOptions
 from .security import security_headers, with_headers
 from .sparql import ProtocolError, negotiate, read_request
 from .updates import UpdateRunner
@@ -188,7 +188,12 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         wait=options.timeout,
         standing=Standing(options.supervisor_dir / "clients" if options.supervisor_dir else None),
     )
-    updates = UpdateRunner(options.store, timeout=options.timeout, allow_service=options.allow_service)
+    updates = UpdateRunner(
+        options.store,
+        timeout=options.timeout,
+        allow_service=options.allow_service,
+        max_memory=options.max_memory * 2**20,
+    )
     # Where the queries of clients not in good standing run under `budgetkg serve`: one that
     # passes a limit there ends the sandbox, not this process (see budgetkg.server.sandbox).
     sandbox = (
@@ -198,7 +203,10 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
                 timeout=options.timeout,
                 max_memory=options.max_memory * 2**20,
                 max_answer_bytes=options.max_answer_bytes,
-                in_memory=options.in_memory,
+                # On disk: a fresh sandbox (after each query past a limit) and one taking up a
+                # rebuild start in a fraction of a second, where a copy in memory took seconds
+                # with the GIL held; strangers' queries run slower for it.
+                in_memory=False,
                 allow_service=options.allow_service,
                 max_line=8 * options.max_request_bytes + 65_536,
             )
@@ -351,6 +359,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             "unchanged",
             "busy": f"the update could not start within {options.timeout:g} s, this endpoint's time limit: the store "
             "is busy with a build or other updates; the store is unchanged",
+            "memory": f"the update needed more than {options.max_memory} MiB of memory, this endpoint's limit; the "
+            "store is unchanged",
             "queue-full": "too many updates are waiting; the store is unchanged",
             "missing": "the store has not been built yet: there is nothing to update",
         }[outcome.kind]
@@ -444,6 +454,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         queries.start()
         if sandbox is not None:
             sandbox.start()
+            # Serving before it is ready, a new client's first query would wait for it.
+            await sandbox.started(START_SECONDS)
         held = resident_bytes()
         if held is not None and held > options.max_memory * 2**20 // 2:
             # Every query would find the process near its limit, and a second copy of the store

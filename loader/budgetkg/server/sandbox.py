@@ -28,7 +28,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,11 @@ SANDBOX_THREADS = 2
 # Seconds past the time limit after which the server process stops waiting for an answer of
 # the sandbox (which gives its own at the limit) and kills it.
 GRACE_SECONDS = 5.0
-# Seconds the sandbox waits at most, once a query passed a limit, for its answers to be written.
+# Seconds a server process that stops waits at most for its sandbox to be gone.
+CLOSE_SECONDS = 5.0
+# Seconds a server process that starts waits at most for its first sandbox before it serves.
+START_SECONDS = 60.0
+# Seconds the sandbox waits at most, once past its memory limit, for its answers to be written.
 _EXIT_SECONDS = 0.5
 _RESTARTED = "the sandbox that ran this query was restarted (another query passed a limit); try again"
 
@@ -62,86 +66,130 @@ class SandboxOptions:
     max_line: int
 
 
+@dataclass(eq=False)
+class _Child:
+    """One sandbox process, and the queries sent to it that it has not answered."""
+
+    process: subprocess.Popen[bytes]
+    writer: asyncio.WriteTransport | None = None
+    pending: dict[int, asyncio.Future[QueryOutcome]] = field(default_factory=dict)
+    # Set when it said it stops (a query passed a limit) or it ended: it takes no more queries.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 class Sandbox:
-    """A server process's sandbox (see the module): started by :meth:`start`, started again
-    whenever it ends, until :meth:`close`."""
+    """A server process's sandbox (see the module): started by :meth:`start`, until :meth:`close`.
+
+    A sandbox whose query passed the time limit says so, answers the other queries it holds
+    (its query threads but the lost one go on), then ends; one past the memory limit ends at
+    once.  As soon as it says so, a fresh one is started, and takes the queries that come.
+    """
 
     def __init__(self, options: SandboxOptions) -> None:
         self.options = options
-        self._process: subprocess.Popen[bytes] | None = None
-        self._writer: asyncio.WriteTransport | None = None
-        self._ready = asyncio.Event()
-        self._pending: dict[int, asyncio.Future[QueryOutcome]] = {}
+        self._current: _Child | None = None  # the one that takes queries
+        self._children: set[_Child] = set()  # those running, the current one and those stopping
+        self._ready = asyncio.Event()  # the current one takes queries
         self._next_id = 0
         self._closing = False
         self._task: asyncio.Task[None] | None = None
-        #: How many times the sandbox ended and was started again.
+        #: How many times a sandbox stopped and a fresh one was started.
         self.restarts = 0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._keep())
 
+    async def started(self, seconds: float) -> None:
+        """Wait (``seconds`` at most) until the first sandbox takes queries."""
+        await asyncio.wait([asyncio.ensure_future(self._ready.wait())], timeout=seconds)
+
     async def close(self) -> None:
+        """End the sandboxes, and wait (a few seconds at most) for them to be gone."""
         self._closing = True
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
+        for child in list(self._children):
+            if child.process.poll() is None:
+                child.process.kill()
         if self._task is not None:
-            await asyncio.gather(self._task, return_exceptions=True)
+            await asyncio.wait([self._task], timeout=CLOSE_SECONDS)
+            self._task.cancel()
 
     async def _keep(self) -> None:
-        """Start the sandbox, read its answers, and start it again when it ends, until closed."""
-        loop = asyncio.get_running_loop()
+        """Start a sandbox, and a fresh one whenever the current one stops, until closed."""
+        readers: set[asyncio.Task[None]] = set()
         while not self._closing:
             # Popen rather than the event loop's subprocesses: their child watching was seen
             # to miss a child's end in uvicorn's server processes (budgetkg.server.updates).
-            process = subprocess.Popen(
-                [sys.executable, "-m", "budgetkg.server.sandbox", json.dumps(asdict(self.options))],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=None,  # its log is the server's
+            child = _Child(
+                subprocess.Popen(
+                    [sys.executable, "-m", "budgetkg.server.sandbox", json.dumps(asdict(self.options))],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=None,  # its log is the server's
+                )
             )
-            assert process.stdin is not None and process.stdout is not None
-            self._process = process
-            reader = asyncio.StreamReader()
-            try:
-                await loop.connect_read_pipe(functools.partial(asyncio.StreamReaderProtocol, reader), process.stdout)
-                self._writer, _ = await loop.connect_write_pipe(asyncio.Protocol, process.stdin)
-                await self._read(reader)
-            except (OSError, ValueError, KeyError, TypeError, asyncio.IncompleteReadError):
-                pass  # it ended mid-answer, or said something that is not the protocol: a fresh one
-            finally:
-                self._ready.clear()
-                if self._writer is not None:
-                    self._writer.close()
-                    self._writer = None
-                if process.poll() is None:
-                    process.kill()
-                await asyncio.to_thread(process.wait)
-                process.stdout.close()
-                self._process = None
-                for future in self._pending.values():
-                    if not future.done():
-                        future.set_exception(QueryStopped(_RESTARTED))
-                self._pending.clear()
+            self._current = child
+            self._children.add(child)
+            reader = asyncio.create_task(self._serve(child))
+            readers.add(reader)
+            reader.add_done_callback(readers.discard)
+            await child.stopping.wait()
             if not self._closing:
                 self.restarts += 1
                 await asyncio.sleep(0.1)  # one that cannot start is not started in a busy loop
+        await asyncio.gather(*readers, return_exceptions=True)
 
-    async def _read(self, reader: asyncio.StreamReader) -> None:
-        if await reader.readline() != b"ready\n":
-            return
-        self._ready.set()
-        while line := await reader.readline():
-            head = json.loads(line)
-            content = await reader.readexactly(int(head["length"]))
-            future = self._pending.pop(int(head["id"]), None)
-            if future is None or future.done():  # its client went away, or it was given up
-                continue
-            if "stopped" in head:
-                future.set_exception(QueryStopped(str(head["stopped"]), head.get("limit")))
-            else:
-                kind, media_type, message = str(head["kind"]), str(head["media_type"]), str(head["message"])
-                future.set_result(QueryOutcome(kind, content, media_type, bool(head["truncated"]), message))
+    def _stops(self, child: _Child) -> None:
+        child.stopping.set()
+        if child is self._current:
+            self._ready.clear()
+
+    async def _serve(self, child: _Child) -> None:
+        """Read ``child``'s answers until it ends; then answer what it held 503 (to try again)."""
+        loop = asyncio.get_running_loop()
+        process = child.process
+        assert process.stdin is not None and process.stdout is not None
+        reader = asyncio.StreamReader()
+        reading: asyncio.BaseTransport | None = None
+        try:
+            reading, _ = await loop.connect_read_pipe(
+                functools.partial(asyncio.StreamReaderProtocol, reader), process.stdout
+            )
+            child.writer, _ = await loop.connect_write_pipe(asyncio.Protocol, process.stdin)
+            if await reader.readline() == b"ready\n" and child is self._current and not child.stopping.is_set():
+                self._ready.set()
+            while line := await reader.readline():
+                head = json.loads(line)
+                if "stopping" in head:
+                    self._stops(child)
+                    continue
+                content = await reader.readexactly(int(head["length"]))
+                future = child.pending.pop(int(head["id"]), None)
+                if future is None or future.done():  # its client went away, or it was given up
+                    continue
+                if "stopped" in head:
+                    future.set_exception(QueryStopped(str(head["stopped"]), head.get("limit")))
+                else:
+                    kind, media_type, message = str(head["kind"]), str(head["media_type"]), str(head["message"])
+                    future.set_result(QueryOutcome(kind, content, media_type, bool(head["truncated"]), message))
+        except (OSError, ValueError, KeyError, TypeError, asyncio.IncompleteReadError):
+            pass  # it ended mid-answer, or said something that is not the protocol
+        finally:
+            self._stops(child)
+            # The transports own the pipes: they close them (closed under them, a pipe could
+            # be left registered with the event loop).
+            for transport, pipe in ((child.writer, process.stdin), (reading, process.stdout)):
+                if transport is not None:
+                    transport.close()
+                else:
+                    pipe.close()
+            if process.poll() is None:
+                process.kill()
+            await asyncio.to_thread(process.wait)
+            self._children.discard(child)
+            for future in child.pending.values():
+                if not future.done():
+                    future.set_exception(QueryStopped(_RESTARTED))
+            child.pending.clear()
 
     async def run(
         self,
@@ -158,14 +206,15 @@ class Sandbox:
         :raises QueryStopped: when it passed a limit, or the sandbox ended (another query passed one).
         """
         loop = asyncio.get_running_loop()
-        sent = False
+        child: _Child | None = None
         ident = self._next_id = self._next_id + 1
         try:
             async with asyncio.timeout(self.options.timeout + GRACE_SECONDS):
                 await self._ready.wait()  # a fresh sandbox is starting
-                assert self._writer is not None
+                child = self._current
+                assert child is not None and child.writer is not None
                 future: asyncio.Future[QueryOutcome] = loop.create_future()
-                self._pending[ident] = future
+                child.pending[ident] = future
                 request = {
                     "id": ident,
                     "query": query,
@@ -175,18 +224,18 @@ class Sandbox:
                     "default_graphs": default_graphs,
                     "named_graphs": named_graphs,
                 }
-                self._writer.write(json.dumps(request, ensure_ascii=False).encode() + b"\n")
-                sent = True
+                child.writer.write(json.dumps(request, ensure_ascii=False).encode() + b"\n")
                 return await future
         except TimeoutError:
-            if sent and self._process is not None and self._process.poll() is None:
-                self._process.kill()  # it gives its own answer at the limit: it hangs
+            if child is not None and child.process.poll() is None:
+                child.process.kill()  # it gives its own answer at the limit: it hangs
             raise QueryTimeout(
                 f"the query was stopped after {self.options.timeout:g} s, this endpoint's time limit",
-                "time" if sent else None,
+                "time" if child is not None else None,
             ) from None
         finally:
-            self._pending.pop(ident, None)
+            if child is not None:
+                child.pending.pop(ident, None)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _serve(options: SandboxOptions, out) -> None:
-    from .database import Database
+    from .database import FOLLOW_SECONDS, Database
 
     loop = asyncio.get_running_loop()
     tasks: set[asyncio.Task[None]] = set()  # the answers being given
@@ -214,17 +263,32 @@ async def _serve(options: SandboxOptions, out) -> None:
     except OSError:
         pass  # each query answers it
 
+    stopping: list[bool] = []  # whether it stops in a hurry, once it stops
+
     def stop(reason: str, hurry: bool) -> None:
-        print(
-            f"budgetkg: {reason} in the sandbox of server process {os.getppid()}; the sandbox stops and a fresh one "
-            "takes its place",
-            file=sys.stderr,
-            flush=True,
-        )
-        # The answers just set are written first (those of queries that run on, past the time
-        # limit, are not waited for: their server process answers them).
-        settled = asyncio.wait(set(tasks), timeout=_EXIT_SECONDS)
-        asyncio.ensure_future(settled).add_done_callback(lambda _: os._exit(0))
+        """A query passed a limit: take no more queries, answer those held, and end."""
+        if not stopping:
+            print(
+                f"budgetkg: {reason} in the sandbox of server process {os.getppid()}; the sandbox stops and a fresh "
+                "one takes its place",
+                file=sys.stderr,
+                flush=True,
+            )
+            send({"stopping": reason})
+            asyncio.ensure_future(end(hurry))
+        elif hurry and not stopping[0]:
+            asyncio.ensure_future(end(hurry))
+        stopping[:] = [hurry]
+
+    async def end(hurry: bool) -> None:
+        if hurry:  # past the memory limit: every query held is answered already, and the query allocates
+            if tasks:
+                await asyncio.wait(set(tasks), timeout=_EXIT_SECONDS)
+        else:  # past the time limit: the other queries are answered, each within its own limit
+            while tasks:
+                await asyncio.wait(set(tasks))
+        out.flush()
+        os._exit(0)
 
     runner = QueryRunner(
         timeout=options.timeout,
@@ -267,6 +331,12 @@ async def _serve(options: SandboxOptions, out) -> None:
                 outcome.content,
             )
 
+    async def follow_rebuilds() -> None:  # as a server process does (budgetkg.server.app)
+        while True:
+            await asyncio.sleep(FOLLOW_SECONDS)
+            await database.follow()
+
+    follower = asyncio.create_task(follow_rebuilds())  # noqa: F841 (kept: a task only weakly referenced could be collected)
     reader = asyncio.StreamReader(limit=options.max_line)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     out.write(b"ready\n")
