@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import shutil
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -154,6 +156,18 @@ def server_processes(pid: int) -> list[int]:
     return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
+def sandboxes(pid: int) -> set[int]:
+    """The sandboxes of the server processes of `budgetkg serve` (process ``pid``): their children
+    (see budgetkg.server.sandbox)."""
+    found: set[int] = set()
+    for server in server_processes(pid):
+        try:
+            found.update(int(c) for c in Path(f"/proc/{server}/task/{server}/children").read_text().split())
+        except OSError:  # it ended meanwhile
+            pass
+    return found
+
+
 def pid_maps_no(pid: int, *names: str) -> bool:
     """Whether process ``pid`` has loaded no library or module file whose name starts with one of ``names``."""
     maps = Path(f"/proc/{pid}/maps").read_text()
@@ -179,3 +193,20 @@ def post_heeding_retry_after(client: httpx.Client, url: str, data: dict[str, str
             return r
         time.sleep(float(r.headers["retry-after"]))
     return r
+
+
+async def use_for_a_while(ask: Callable[[], Awaitable[httpx.Response]], seconds: float) -> None:
+    """Be a client that has used the endpoint for ``seconds``: ``ask()`` (a cheap query) every 0.5 s,
+    answered 200 each time and quickly (within 0.5 s) over ``seconds`` at least (the first
+    answers may wait for the server's processes to settle), 4 × ``seconds`` in all at most."""
+    quick_since = None
+    for _ in range(int(8 * seconds)):
+        started = time.monotonic()
+        r = await ask()
+        assert r.status_code == 200, r.text
+        if quick_since is None and time.monotonic() - started <= 0.5:
+            quick_since = started
+        if quick_since is not None and time.monotonic() - quick_since >= seconds:
+            return
+        await asyncio.sleep(0.5)
+    pytest.fail(f"a cheap query was not answered quickly for {seconds:g} s")

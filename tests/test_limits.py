@@ -2,13 +2,14 @@
 that takes all memory, an answer of hundreds of megabytes, and slow queries that shut out others."""
 
 import asyncio
+import os
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from servers import SLOW, post_heeding_retry_after, server_processes, start
+from servers import SLOW, post_heeding_retry_after, sandboxes, server_processes, start, use_for_a_while
 
 CROSS_SORTED = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
 CHEAP = "ASK { ?s ?p ?o }"
@@ -42,17 +43,22 @@ def stop(process) -> None:
     process.wait(timeout=60)
 
 
-def test_a_query_that_takes_all_memory_is_answered_503_and_its_process_replaced(store_path):
+def test_a_query_that_takes_all_memory_is_answered_503_and_its_sandbox_replaced(store_path):
     process, url = start(store_path, "--max-memory", "400", "--timeout", "120")
     try:
-        before = set(server_processes(process.pid))
+        servers = set(server_processes(process.pid))
+        for _ in range(600):  # each server process starts its sandbox once it serves
+            if len(sandboxes(process.pid)) == len(servers):
+                break
+            time.sleep(0.1)
+        before = sandboxes(process.pid)
         peak = 0.0
         done = threading.Event()
 
         def watch() -> None:
             nonlocal peak
             while not done.is_set():
-                for pid in server_processes(process.pid):
+                for pid in servers | sandboxes(process.pid):
                     try:
                         peak = max(peak, rss_mib(pid))
                     except OSError:  # it ended meanwhile
@@ -62,7 +68,8 @@ def test_a_query_that_takes_all_memory_is_answered_503_and_its_process_replaced(
         watcher = threading.Thread(target=watch)
         watcher.start()
         try:
-            # Grew a worker to 4.1 GiB in 21 s on 09d0a15; the chained CONCAT, to 1.8 GiB.
+            # Grew a worker to 4.1 GiB in 21 s on 09d0a15; the chained CONCAT, to 1.8 GiB.  A
+            # new client's query runs in its server process's sandbox.
             for query in (CROSS_SORTED, doubled(27)):
                 r = httpx.post(url + "/sparql", data={"query": query}, timeout=120)
                 body = assert_error_shape(r, 503)
@@ -74,17 +81,15 @@ def test_a_query_that_takes_all_memory_is_answered_503_and_its_process_replaced(
         finally:
             done.set()
             watcher.join()
-        # The watchdog reads memory every 20 ms and the process ends 0.5 s after: it overshoots a
+        # The watchdog reads memory every 20 ms and the sandbox ends at once: it overshoots a
         # little, never by gigabytes.
         assert peak < 400 + 400
-        for _ in range(100):  # the processes that ran them are gone, fresh ones serve
-            if not before & set(server_processes(process.pid)):
-                break
-            time.sleep(0.1)
-        assert not before & set(server_processes(process.pid))
+        # The sandboxes that ran them are gone, fresh ones serve; the server processes never stopped.
+        assert set(server_processes(process.pid)) == servers
+        assert before - sandboxes(process.pid)
     finally:
         stop(process)
-    assert b"passed its 400 MiB memory limit" in process.stderr.read()
+    assert b"passed its 400 MiB memory limit in the sandbox" in process.stderr.read()
 
 
 def test_an_answer_over_the_byte_limit_is_refused_whole(store_path):
@@ -115,18 +120,22 @@ async def _post(address: str, url: str, query: str, timeout: float = 120) -> htt
 
 
 def test_slow_queries_from_some_addresses_do_not_shut_out_another(store_path):
+    from budgetkg.server.admission import PROBATION_SECONDS
+
     process, url = start(store_path, "--timeout", "12")
 
     async def scenario() -> None:
+        # A client that uses the endpoint, answered quickly over the probation of good standing.
+        await use_for_a_while(lambda: _post("127.0.0.3", url, CHEAP), PROBATION_SECONDS + 2)
         # Eight slow queries at once from one address: on 09d0a15 they took every query thread
         # of both processes until the time limit, and a new client's query waited as long.
         flood = [asyncio.create_task(_post("127.0.0.2", url, SLOW)) for _ in range(8)]
         await asyncio.sleep(1)
-        r = await _post("127.0.0.3", url, CHEAP)
+        r = await _post("127.0.0.4", url, CHEAP)
         assert r.status_code == 200 and r.json()["boolean"] is True
         assert not any(task.done() for task in flood)  # answered while every slow query still ran or waited
-        # Now six more addresses, one slow query each: the client just answered is in good
-        # standing, and a thread of each process is kept for such clients.
+        # Now six more addresses, one slow query each: the client in good standing finds a
+        # thread of each process kept for such clients.
         flood += [asyncio.create_task(_post(f"127.0.0.{n}", url, SLOW)) for n in range(10, 16)]
         await asyncio.sleep(1)
         for _ in range(5):
@@ -183,11 +192,15 @@ def test_the_client_is_the_tcp_peer(scope, client):
 
 
 def test_admission_keeps_a_thread_for_clients_in_good_standing():
-    from budgetkg.server.admission import Admission, Refused, Standing
+    from budgetkg.server.admission import _SLOT, PROBATION_SECONDS, Admission, Refused, Standing
 
     async def scenario() -> None:
         standing = Standing()
-        standing.record("good", seconds=0.01, stopped=False)  # a quick answer: good standing
+        # Quick answers over the probation (the first one's time moved back): good standing.
+        standing.record("good", seconds=0.01, stopped=False)
+        since = time.monotonic() - PROBATION_SECONDS - 1
+        _SLOT.pack_into(standing._map, standing._offset("good"), since, since, 0.0)
+        standing.record("good", seconds=0.01, stopped=False)
         standing.record("barred", seconds=30, stopped=True)  # a query stopped at a limit
         admission = Admission(threads=3, per_client=2, wait=0.2, standing=standing)
         barred = await admission.enter("barred")
@@ -202,7 +215,7 @@ def test_admission_keeps_a_thread_for_clients_in_good_standing():
             await waiting
         good = await admission.enter("good")  # the kept thread
         admission.leave(newcomer, stopped=False)
-        assert standing.standing("new") == (True, False)  # answered quickly: good standing now
+        assert standing.standing("new") == (False, False)  # answered quickly once: on probation
         admission.leave(barred, stopped=True)
         assert standing.standing("barred") == (False, True)
         admission.lose_thread()  # the barred client's query runs on, its thread is lost
@@ -213,3 +226,37 @@ def test_admission_keeps_a_thread_for_clients_in_good_standing():
         assert (await admission.enter("good")).running  # the kept thread serves on
 
     asyncio.run(scenario())
+
+
+def test_an_update_past_the_memory_limit_is_stopped_and_the_store_kept(tmp_path):
+    from budgetkg.load.graph import build
+    from budgetkg.load.store import generations
+
+    store = tmp_path / "store"
+    build(store=store)
+    token = "s3cret-for-tests"
+    process, url = start(
+        store, "--max-memory", "400", "--timeout", "30", env={**os.environ, "BUDGETKG_UPDATE_TOKEN": token}
+    )
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        before = os.readlink(store / "current")
+        # The memory bomb of issue 32 F2 as an update's WHERE: unbounded, on 3ae1a7c it grew
+        # its process until the time limit.
+        bomb = (
+            "INSERT { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> ?g } } WHERE { "
+            'SELECT (GROUP_CONCAT(CONCAT(STR(?a), STR(?b), STR(?c), STR(?d)); separator=",") AS ?g) '
+            "WHERE { GRAPH ?x { ?a ?b ?c } GRAPH ?y { ?d ?e ?f } } }"  # an update's default graph is empty
+        )
+        r = httpx.post(url + "/sparql", data={"update": bomb}, headers=auth, timeout=180)
+        body = assert_error_shape(r, 503)
+        assert body["error"] == (
+            "the update needed more than 400 MiB of memory, this endpoint's limit; the store is unchanged"
+        )
+        assert r.headers["retry-after"] == "1"
+        assert os.readlink(store / "current") == before
+        assert [p.name for p in generations(store)] == [before]  # its partial copy is removed
+        insert = 'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> "1" } }'
+        assert httpx.post(url + "/sparql", data={"update": insert}, headers=auth, timeout=120).status_code == 204
+    finally:
+        stop(process)

@@ -3,12 +3,27 @@
 A query runs in the process that read its request, on one of its few query threads, and one
 that runs to the time limit holds its thread all that while (pyoxigraph cannot stop it; the
 process is then replaced).  So a process keeps one of its threads for clients *in good
-standing* — whose last query was answered quickly, and none of whose queries was stopped at a
-limit lately — and runs the queries of every other client (new ones, slow ones) on the rest,
+standing* and runs the queries of every other client (new ones, slow ones) on the rest,
 one at a time per client, of which clients *barred* (a query of theirs was stopped at a limit
 lately) get one.  A flood of slow queries from any number of addresses then holds those
 threads only, and a client in good standing still finds a thread free; once the flood's
-clients are barred, so does a new client.
+clients are barred, so does a new client.  Under ``budgetkg serve`` the queries of clients
+not in good standing run in the process's sandbox (:mod:`budgetkg.server.sandbox`), so
+that one which passes a limit stops the sandbox, never the process.
+
+Good standing is earned slowly and lost at once (issue 32, F2: fresh addresses earned it with
+one ``ASK`` each, then sent memory bombs):
+
+- a client earns it with quick answers (within ``QUICK_SECONDS``) over ``PROBATION_SECONDS``
+  at least: its first and its latest quick answer that far apart, none in between that held
+  its thread over half the time limit;
+- it keeps it for ``STANDING_SECONDS`` after its latest quick answer;
+- a query stopped at a limit (time, memory) bars its client for ``BARRED_SECONDS``;
+- and when a client in good standing had a query stopped at a limit, every client whose
+  standing began no earlier than the culprit's loses it for ``DISTRUST_SECONDS`` (the
+  *cut-off*): so each such stop costs the attacker an address that earned its standing
+  before every address it stopped with until then, and a client that has been in good
+  standing since before the attack began is never shut out of its thread.
 
 Standing is kept in a table that every server process of one ``budgetkg serve`` maps
 (:class:`Standing`: a file in the supervisor's temporary folder), so that it outlives the
@@ -36,20 +51,28 @@ from starlette.types import Scope
 
 __all__ = ["Admission", "Refused", "Standing", "client_of"]
 
-# A query answered within this many seconds (once it had a thread) earns its client good standing…
+# A query answered within this many seconds (once it had a thread) counts towards good standing…
 QUICK_SECONDS = 1.0
-# … for this long after its last quick answer.
+# … which needs quick answers this far apart at least (one ASK from a fresh address is not enough)…
+PROBATION_SECONDS = 10.0
+# … and lasts this long after the last quick answer.
 STANDING_SECONDS = 600.0
 # A client whose query was stopped at a limit (time, memory) cannot regain it for this long.
 BARRED_SECONDS = 600.0
+# After a query of a client in good standing was stopped at a limit, clients whose standing
+# began no earlier than that client's are not in good standing for this long.
+DISTRUST_SECONDS = 600.0
 # Queries waiting for a thread in one server process; past it, 503 at once.
 QUEUE_LIMIT = 64
-# Clients are hashed into this many slots of the shared table (16 bytes each: 1 MiB).  Two
+# Clients are hashed into this many slots of the shared table (24 bytes each: 1.5 MiB).  Two
 # clients in one slot share their standing; the hash's key is random per server, so which
 # addresses share cannot be chosen.
 SLOTS = 65_536
 _KEY_BYTES = 16
-_SLOT = struct.Struct("dd")  # good standing until, barred until (time.monotonic, system-wide on Linux)
+# Times are time.monotonic's, system-wide on Linux.
+_CUTOFF = struct.Struct("dd")  # after the key: the cut-off (a standing's beginning), and until when it holds
+_HEAD = _KEY_BYTES + _CUTOFF.size
+_SLOT = struct.Struct("ddd")  # first quick answer of the current run, last quick answer, barred until
 
 
 def client_of(scope: Scope) -> str:
@@ -73,7 +96,7 @@ class Standing:
     made by :meth:`create`), or this process's own (``path`` None)."""
 
     def __init__(self, path: Path | None = None) -> None:
-        size = _KEY_BYTES + SLOTS * _SLOT.size
+        size = _HEAD + SLOTS * _SLOT.size
         if path is None:
             self._map = mmap.mmap(-1, size)
             self._map[:_KEY_BYTES] = os.urandom(_KEY_BYTES)
@@ -87,31 +110,51 @@ class Standing:
         """Write an empty table, with a fresh random key, to ``path``."""
         with open(path, "wb") as file:
             file.write(os.urandom(_KEY_BYTES))
-            file.truncate(_KEY_BYTES + SLOTS * _SLOT.size)
+            file.truncate(_HEAD + SLOTS * _SLOT.size)
 
     def _offset(self, client: str) -> int:
         digest = hashlib.blake2b(client.encode(), key=self._key, digest_size=8).digest()
-        return _KEY_BYTES + int.from_bytes(digest, "big") % SLOTS * _SLOT.size
+        return _HEAD + int.from_bytes(digest, "big") % SLOTS * _SLOT.size
 
     def standing(self, client: str) -> tuple[bool, bool]:
         """Whether ``client`` is in good standing, and whether it is barred."""
-        good_until, barred_until = _SLOT.unpack_from(self._map, self._offset(client))
+        since, last, barred_until = _SLOT.unpack_from(self._map, self._offset(client))
+        cutoff, cutoff_until = _CUTOFF.unpack_from(self._map, _KEY_BYTES)
         now = time.monotonic()
         barred = barred_until > now
-        return good_until > now and not barred, barred
+        good = (
+            not barred
+            and since > 0
+            and last + STANDING_SECONDS > now
+            and last - since >= PROBATION_SECONDS
+            and not (cutoff_until > now and since >= cutoff)
+        )
+        return good, barred
 
-    def record(self, client: str, *, seconds: float, stopped: bool) -> None:
-        """What became of a query of ``client`` that ran ``seconds``; ``stopped`` at a limit."""
+    def record(self, client: str, *, seconds: float, stopped: bool, good: bool = False, held: float = 15.0) -> None:
+        """What became of a query of ``client`` that ran ``seconds``; ``stopped`` at a limit;
+        ``good``: the client was in good standing when the query was admitted.
+
+        An answer slower than quick neither earns nor ends standing (on a loaded machine a
+        cheap query can take seconds), unless it held its thread over ``held`` seconds (half
+        the time limit): then the run of quick answers begins again.
+        """
         offset = self._offset(client)
-        good_until, barred_until = _SLOT.unpack_from(self._map, offset)
+        since, last, barred_until = _SLOT.unpack_from(self._map, offset)
         now = time.monotonic()
         if stopped:
-            good_until, barred_until = 0.0, now + BARRED_SECONDS
+            if good:  # distrust every standing as recent as this one's
+                cutoff, cutoff_until = _CUTOFF.unpack_from(self._map, _KEY_BYTES)
+                cutoff = min(cutoff, since) if cutoff_until > now else since
+                _CUTOFF.pack_into(self._map, _KEY_BYTES, cutoff, now + DISTRUST_SECONDS)
+            since, last, barred_until = 0.0, 0.0, now + BARRED_SECONDS
         elif seconds <= QUICK_SECONDS:
-            good_until = now + STANDING_SECONDS
-        else:
-            good_until = 0.0
-        _SLOT.pack_into(self._map, offset, good_until, barred_until)
+            if since <= 0 or last + STANDING_SECONDS <= now:  # a new run of quick answers begins
+                since = now
+            last = now
+        elif seconds > held:
+            since, last = 0.0, 0.0
+        _SLOT.pack_into(self._map, offset, since, last, barred_until)
 
 
 _REPLACED = "this server process is being replaced (a query passed a limit); try again"
@@ -219,9 +262,16 @@ class Admission:
 
     def leave(self, ticket: Ticket, *, stopped: bool, ran: bool = True) -> None:
         """The query of ``ticket`` is answered (``stopped``: 503 at a limit; not ``ran``: it went
-        unanswered, its client gone): its thread goes to the next."""
+        unanswered, its client gone, or was answered 503 for another query's doing, which
+        neither earns nor costs standing): its thread goes to the next."""
         if ran:
-            self.standing.record(ticket.client, seconds=time.monotonic() - ticket.started_at, stopped=stopped)
+            self.standing.record(
+                ticket.client,
+                seconds=time.monotonic() - ticket.started_at,
+                stopped=stopped,
+                good=ticket.good,
+                held=self.wait / 2,
+            )
         self._running[ticket.client] -= 1
         if not self._running[ticket.client]:
             del self._running[ticket.client]

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +41,7 @@ from .pages import resource_response
 from .reach import check as check_reach
 from .responses import error, unreadable
 from .runner import QueryRunner, QueryStopped, resident_bytes
+from .sandbox import START_SECONDS, Sandbox, SandboxOptions
 from .security import security_headers, with_headers
 from .sparql import ProtocolError, negotiate, read_request
 from .updates import UpdateRunner
@@ -188,7 +189,32 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         wait=options.timeout,
         standing=Standing(options.supervisor_dir / "clients" if options.supervisor_dir else None),
     )
-    updates = UpdateRunner(options.store, timeout=options.timeout, allow_service=options.allow_service)
+    updates = UpdateRunner(
+        options.store,
+        timeout=options.timeout,
+        allow_service=options.allow_service,
+        max_memory=options.max_memory * 2**20,
+    )
+    # Where the queries of clients not in good standing run under `budgetkg serve`: one that
+    # passes a limit there ends the sandbox, not this process (see budgetkg.server.sandbox).
+    sandbox = (
+        Sandbox(
+            SandboxOptions(
+                store=str(options.store),
+                timeout=options.timeout,
+                max_memory=options.max_memory * 2**20,
+                max_answer_bytes=options.max_answer_bytes,
+                # On disk: a fresh sandbox (after each query past a limit) and one taking up a
+                # rebuild start in a fraction of a second, where a copy in memory took seconds
+                # with the GIL held; strangers' queries run slower for it.
+                in_memory=False,
+                allow_service=options.allow_service,
+                max_line=8 * options.max_request_bytes + 65_536,
+            )
+        )
+        if options.supervised
+        else None
+    )
 
     dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
     database = Database(options.store, in_memory=options.in_memory)
@@ -204,22 +230,25 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         return options.public_url, options.public_url + "sparql"
 
     async def run(
-        accept: str, query: str, fmt: str | None, dataset: tuple[tuple[str, ...], tuple[str, ...]]
+        accept: str, query: str, fmt: str | None, dataset: tuple[tuple[str, ...], tuple[str, ...]], *, good: bool
     ) -> Response:
+        """The answer of ``query``: in this process for a client in good standing, else in the sandbox."""
         try:
             table_format, graph_format = negotiate(accept, fmt)
         except ProtocolError as exc:
             return error(exc.status, str(exc))
+        asked = dict(
+            max_rows=options.max_rows,
+            table_format=table_format,
+            graph_format=graph_format,
+            default_graphs=dataset[0],
+            named_graphs=dataset[1],
+        )
         try:
-            outcome = await queries.run(
-                await database.store(),
-                query,
-                max_rows=options.max_rows,
-                table_format=table_format,
-                graph_format=graph_format,
-                default_graphs=dataset[0],
-                named_graphs=dataset[1],
-            )
+            if sandbox is None or good:
+                outcome = await queries.run(await database.store(), query, **asked)
+            else:
+                outcome = await sandbox.run(query, **asked)
         except QueryStopped as exc:
             limit = {"X-Budgetkg-Limit": exc.limit} if exc.limit else {}  # the limit this query passed
             return error(503, str(exc), headers={"Retry-After": "1", **limit})
@@ -278,22 +307,26 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             return refused
         return await admitted(
             client_of(scope),
-            run(headers.get("accept", ""), req.query, req.format, (req.default_graphs, req.named_graphs)),
+            lambda good: run(
+                headers.get("accept", ""), req.query, req.format, (req.default_graphs, req.named_graphs), good=good
+            ),
         )
 
-    async def admitted(client: str, answering: Coroutine[Any, Any, Response]) -> Response:
-        """The answer of ``answering`` (a query's), once admission control lets it run."""
+    async def admitted(client: str, answering: Callable[[bool], Coroutine[Any, Any, Response]]) -> Response:
+        """The answer of ``answering(good)`` (a query's), once admission control lets it run;
+        ``good``: its client is in good standing."""
         try:
             ticket = await admission.enter(client)
         except Refused as exc:
-            answering.close()
             return error(503, str(exc), headers={"Retry-After": "1"})
         try:
-            response = await answering
+            response = await answering(ticket.good)
         except BaseException:
             admission.leave(ticket, stopped=False, ran=False)
             raise
-        admission.leave(ticket, stopped="x-budgetkg-limit" in response.headers)
+        stopped = "x-budgetkg-limit" in response.headers
+        # A 503 for another query's doing (its process or sandbox stopping) neither earns nor costs standing.
+        admission.leave(ticket, stopped=stopped, ran=stopped or response.status_code != 503)
         return response
 
     async def update(authorization: str, text: str) -> Response:
@@ -327,6 +360,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             "unchanged",
             "busy": f"the update could not start within {options.timeout:g} s, this endpoint's time limit: the store "
             "is busy with a build or other updates; the store is unchanged",
+            "memory": f"the update needed more than {options.max_memory} MiB of memory, this endpoint's limit; the "
+            "store is unchanged",
             "queue-full": "too many updates are waiting; the store is unchanged",
             "missing": "the store has not been built yet: there is nothing to update",
         }[outcome.kind]
@@ -423,6 +458,10 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             # giving up on a process that failed to start.
             pass
         queries.start()
+        if sandbox is not None:
+            sandbox.start()
+            # Serving before it is ready, a new client's first query would wait for it.
+            await sandbox.started(START_SECONDS)
         held = resident_bytes()
         if held is not None and held > options.max_memory * 2**20 // 2:
             # Every query would find the process near its limit, and a second copy of the store
@@ -440,6 +479,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         watcher = asyncio.create_task(follow_rebuilds())
         yield
         watcher.cancel()
+        if sandbox is not None:
+            await sandbox.close()
         queries.close()
         dump_folders.remove()
         if queries.runaway and options.supervised:

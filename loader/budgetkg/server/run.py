@@ -43,6 +43,8 @@ _HOST_CHARACTERS = frozenset(string.ascii_letters + string.digits + ".-:[]")
 # replacement is ready, and it then stops as on SIGTERM.
 _ASK_SIGNAL = signal.SIGUSR1
 REPLACED_SIGNAL = signal.SIGUSR2
+# Seconds a server process may take to answer the supervisor's health check before it is killed as hung.
+HEALTH_CHECK_SECONDS = 60
 
 
 def ask_for_replacement(folder: Path) -> None:
@@ -173,6 +175,11 @@ def run_server(options: ServerOptions, sock: socket.socket) -> bool:
             # A stopping process answers what it holds: each query within the time limit.
             timeout_graceful_shutdown=int(options.timeout) + 5,
         )
+        # uvicorn kills a process that does not answer its health check within 5 s; the
+        # thread that answers it needs the GIL, which pyoxigraph holds while it copies the
+        # store into memory (bulk_extend): on a loaded machine that took longer, and every
+        # process started meanwhile was killed as hung, and its replacement too.
+        config.timeout_worker_healthcheck = HEALTH_CHECK_SECONDS
         supervisor = Supervisor(config, [sock], supervisor_dir)
         supervisor.run()
         return not any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)

@@ -1,38 +1,56 @@
-"""``python -m budgetkg.server.update_process STORE WAIT [ENDPOINT …]``: apply one SPARQL update.
+"""``python -m budgetkg.server.update_process [--max-memory BYTES] STORE WAIT [ENDPOINT …]``: apply one SPARQL update.
 
 The update is read from standard input.
 
 The process in which ``budgetkg serve`` applies each update (:mod:`budgetkg.server.updates`),
 so that it can be killed at the time limit; a module of its own, outside the server's
-package, so that it starts without importing the server.
+package, so that it starts without importing the server.  Its memory is bounded as a server
+process's is (:mod:`budgetkg.server.runner`): a thread reads its resident memory, and past
+``--max-memory`` bytes the process says so and ends at once (an ``INSERT … WHERE`` over a cross
+join with ``GROUP_CONCAT`` grows without bound, and pyoxigraph cannot stop it).  Without
+``--max-memory`` it is not bounded (the process of a test).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 from ..load.store import StoreBusy, StoreMissing, apply_update
+from .runner import WATCH_SECONDS, resident_bytes
 
 __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The child: ``python -m budgetkg.server.update_process STORE WAIT [ENDPOINT …]`` applies the update read from its
-    standard input, waiting up to WAIT seconds for the store's lock, under the egress guard that
-    lets it connect to the ENDPOINTs only, and writes JSON lines: the
-    new database's name once the store is held, then the outcome."""
-    store, wait, *endpoints = argv or sys.argv[1:]
+    """The child: ``python -m budgetkg.server.update_process [--max-memory BYTES] STORE WAIT [ENDPOINT …]``
+    applies the update read from its standard input, waiting up to WAIT seconds for the
+    store's lock, under the egress guard that lets it connect to the ENDPOINTs only, holding
+    at most BYTES of resident memory, and writes JSON lines: the new database's name once the
+    store is held, then the outcome (``memory`` when it passed that limit)."""
+    args = argv or sys.argv[1:]
+    max_memory = None
+    if args[0] == "--max-memory":
+        max_memory, args = int(args[1]), args[2:]
+    store, wait, *endpoints = args
     # The engine would call an update's SERVICE endpoints from this process too: it connects
     # only to the server's allowed ones (wall 2; the server checked the parsed update already).
     from .egress import guard
 
     guard(endpoints)
     update = sys.stdin.buffer.read().decode("utf-8")
+    saying = threading.Lock()  # the watchdog's thread says things too
 
     def say(**message: str) -> None:
-        print(json.dumps(message), flush=True)
+        with saying:
+            print(json.dumps(message), flush=True)
+
+    if max_memory is not None:
+        threading.Thread(target=_watch_memory, args=(max_memory, say), daemon=True).start()
 
     try:
         apply_update(update, path=Path(store), wait=float(wait), started=lambda name: say(database=name))
@@ -50,6 +68,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         say(outcome="applied")
     return 0
+
+
+def _watch_memory(limit: int, say) -> None:
+    """The watchdog's thread: past ``limit`` bytes of resident memory, say so and end the process."""
+    while (size := resident_bytes()) is not None:
+        if size > limit:
+            say(outcome="memory")
+            os._exit(3)
+        time.sleep(WATCH_SECONDS)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ MAX_WAITING = 32
 @dataclass(frozen=True)
 class UpdateOutcome:
     """How an update ended: ``applied``, ``syntax-error``, ``error`` (it could not be evaluated),
-    ``busy`` (the store was held past the limit), ``timeout``, ``queue-full`` or ``missing`` (no store)."""
+    ``busy`` (the store was held past the limit), ``timeout``, ``memory`` (past the memory
+    limit), ``queue-full`` or ``missing`` (no store)."""
 
     kind: str
     message: str = ""
@@ -49,13 +50,20 @@ class UpdateRunner:
     :param timeout: the time limit of an update, in seconds, from its arrival (waiting included).
     :param allow_service: the endpoints the child may connect to (its egress guard: see
         :mod:`budgetkg.server.egress`), those an update's ``WHERE`` may call with SERVICE.
+    :param max_memory: the bytes of resident memory the child may hold.
     """
 
     def __init__(
-        self, store: Path, timeout: float, max_waiting: int = MAX_WAITING, allow_service: tuple[str, ...] = ()
+        self,
+        store: Path,
+        timeout: float,
+        max_waiting: int = MAX_WAITING,
+        allow_service: tuple[str, ...] = (),
+        max_memory: int = 1024 * 2**20,
     ) -> None:
         self.store, self.timeout, self.max_waiting = store, timeout, max_waiting
         self.allow_service = allow_service
+        self.max_memory = max_memory
         self._turn = asyncio.Lock()
         self._waiting = 0
 
@@ -99,7 +107,14 @@ class UpdateRunner:
         seconds = max(0.0, deadline - asyncio.get_running_loop().time())
         # In a thread, with subprocess: the event loop's own child watching was seen to miss
         # the end of a child in uvicorn's server processes.
-        said, stopped = await asyncio.to_thread(_run_child, self.store, update, seconds, self.allow_service)
+        said, stopped = await asyncio.to_thread(
+            _run_child, self.store, update, seconds, self.allow_service, self.max_memory
+        )
+        if said.get("outcome") == "memory":  # the child passed its memory limit and ended
+            if self._swapped(said.get("database")):
+                return UpdateOutcome("applied")
+            await asyncio.to_thread(_remove_leftovers, self.store)
+            return UpdateOutcome("memory")
         if stopped:
             if "database" not in said:  # still waiting for the store's lock
                 return UpdateOutcome("busy")
@@ -121,11 +136,22 @@ class UpdateRunner:
             return False
 
 
-def _run_child(store: Path, update: str, seconds: float, allow_service: tuple[str, ...]) -> tuple[dict[str, str], bool]:
+def _run_child(
+    store: Path, update: str, seconds: float, allow_service: tuple[str, ...], max_memory: int
+) -> tuple[dict[str, str], bool]:
     """Run the child on ``update`` for at most ``seconds``: what it said, and whether it was stopped."""
     # Its errors (a traceback) go to the server's log, never to the client.
     child = subprocess.Popen(
-        [sys.executable, "-m", "budgetkg.server.update_process", str(store), f"{seconds:.3f}", *allow_service],
+        [
+            sys.executable,
+            "-m",
+            "budgetkg.server.update_process",
+            "--max-memory",
+            str(max_memory),
+            str(store),
+            f"{seconds:.3f}",
+            *allow_service,
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=None,
