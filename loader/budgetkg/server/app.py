@@ -237,18 +237,26 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             table_format, graph_format = negotiate(accept, fmt)
         except ProtocolError as exc:
             return error(exc.status, str(exc))
-        asked = dict(
-            max_rows=options.max_rows,
-            table_format=table_format,
-            graph_format=graph_format,
-            default_graphs=dataset[0],
-            named_graphs=dataset[1],
-        )
         try:
             if sandbox is None or good:
-                outcome = await queries.run(await database.store(), query, **asked)
+                outcome = await queries.run(
+                    await database.store(),
+                    query,
+                    max_rows=options.max_rows,
+                    table_format=table_format,
+                    graph_format=graph_format,
+                    default_graphs=dataset[0],
+                    named_graphs=dataset[1],
+                )
             else:
-                outcome = await sandbox.run(query, **asked)
+                outcome = await sandbox.run(
+                    query,
+                    max_rows=options.max_rows,
+                    table_format=table_format,
+                    graph_format=graph_format,
+                    default_graphs=dataset[0],
+                    named_graphs=dataset[1],
+                )
         except QueryStopped as exc:
             limit = {"X-Budgetkg-Limit": exc.limit} if exc.limit else {}  # the limit this query passed
             return error(503, str(exc), headers={"Retry-After": "1", **limit})
@@ -302,13 +310,14 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         if not req.query:
             return await describe_service(Request(scope), req.format)
         # Checked before admission: a request that is slow to check holds no query thread.
-        refused = await check_reach(req.query, update=False, allowed=options.allow_service)
+        query = req.query  # a str from here on, for the closure below
+        refused = await check_reach(query, update=False, allowed=options.allow_service)
         if refused is not None:
             return refused
         return await admitted(
             client_of(scope),
             lambda good: run(
-                headers.get("accept", ""), req.query, req.format, (req.default_graphs, req.named_graphs), good=good
+                headers.get("accept", ""), query, req.format, (req.default_graphs, req.named_graphs), good=good
             ),
         )
 
