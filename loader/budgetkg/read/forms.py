@@ -8,14 +8,24 @@ file whose name and content disagree gets no second reading.
 from __future__ import annotations
 
 import io
+import os
+import stat
 import zipfile
 from collections.abc import Callable
 from importlib import import_module
+from importlib.abc import Traversable
+from os import PathLike
+from pathlib import Path
 
 from ..errors import DocumentError
 from .grid import Form, Grid
 
-__all__ = ["detect_form", "read_grid", "convert", "FRONT_ENDS"]
+__all__ = ["detect_form", "read_grid", "read_source", "convert", "FRONT_ENDS", "MAX_DOCUMENT_BYTES"]
+
+# The largest file any front end reads (a PDF: see pdf.MAX_BYTES; the other forms take less).
+# A file is read at most this far, so that a huge file, /dev/zero or a pipe that never ends is
+# refused in bounded memory rather than read whole before any front end sees its size.
+MAX_DOCUMENT_BYTES = 200 * 2**20
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of Excel 97–2003 (.xls)
 # Where each form's front end lives: imported only when a document of that form is read, so
@@ -68,11 +78,47 @@ def detect_form(data: bytes, filename: str) -> Form:
     return "text"
 
 
+def _too_large(filename: str, size: str) -> DocumentError:
+    return DocumentError(
+        "too-large",
+        filename,
+        1,
+        expected=f"a document of at most {MAX_DOCUMENT_BYTES >> 20} MiB",
+        found=size,
+    )
+
+
+def read_source(source: str | PathLike[str] | Traversable, filename: str | None = None) -> bytes:
+    """The bytes of the document at ``source`` (a path, or a packaged resource), read no further
+    than :data:`MAX_DOCUMENT_BYTES`.
+
+    :param source: the document to read.
+    :param filename: its name in errors (default: the file's name).
+    :raises DocumentError: ``too-large`` for a longer file.
+    :raises OSError: for a file that cannot be read.
+    """
+    name = filename or Path(source).name
+    with open(source, "rb") if isinstance(source, (str, PathLike)) else source.open("rb") as handle:
+        try:  # a regular file's size is known without reading it; a device or pipe is read
+            size = os.fstat(handle.fileno()).st_size if stat.S_ISREG(os.fstat(handle.fileno()).st_mode) else 0
+        except (AttributeError, OSError, io.UnsupportedOperation):  # a resource inside an archive
+            size = 0
+        if size > MAX_DOCUMENT_BYTES:
+            raise _too_large(name, f"{size:,} bytes")
+        data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise _too_large(name, f"more than {MAX_DOCUMENT_BYTES:,} bytes")
+    return data
+
+
 def read_grid(data: bytes, filename: str) -> Grid:
     """The grid of a document of any form.
 
-    :raises DocumentError: for a form budgetkg cannot read, or a document its front end rejects.
+    :raises DocumentError: for a form budgetkg cannot read, a document beyond
+        :data:`MAX_DOCUMENT_BYTES`, or a document its front end rejects.
     """
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise _too_large(filename, f"{len(data):,} bytes")
     form = detect_form(data, filename)
     if form not in FRONT_ENDS:
         raise DocumentError(
