@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import DocumentError
 from .grid import Form, Grid
+from .sections import MAX_LINE_CHARS
 
 __all__ = ["detect_form", "read_grid", "read_source", "convert", "FRONT_ENDS", "MAX_DOCUMENT_BYTES"]
 
@@ -130,7 +131,22 @@ def read_grid(data: bytes, filename: str) -> Grid:
         )
     module, name = FRONT_ENDS[form]
     front_end: Callable[[bytes, str], Grid] = getattr(import_module(module, __package__), name)
-    return front_end(data, filename)
+    grid = front_end(data, filename)
+    # Every front end bounds its cells; a paragraph joined from many lines of a PDF, or a row
+    # of many cells, is bounded here for all of them: the template reader's work per line
+    # (matching names, finding amounts) is bounded by the length of a line.
+    for line in grid.lines:
+        if len(line.text) > MAX_LINE_CHARS:
+            place = line.place()
+            raise DocumentError(
+                "line-too-long",
+                filename,
+                line.no,
+                expected=f"at most {MAX_LINE_CHARS:,} characters on a line",
+                found=f"a line of {len(line.text):,} characters: {line.text[:40]}",
+                context="" if place is None else (f"page {place.page}" if place.page is not None else str(place)),
+            )
+    return grid
 
 
 def convert(data: bytes, filename: str) -> str:

@@ -1,0 +1,93 @@
+"""Hostile files, built here byte by byte: each is refused with a clear DocumentError naming the
+file and its place, in bounded time and memory, or read as what it is.  Each test builds the
+smallest file that shows its attack; the bounds it meets are the front ends' own."""
+
+from __future__ import annotations
+
+import pytest
+from budgetkg.errors import DocumentError
+from budgetkg.read import pdf as pdf_front
+from budgetkg.read.forms import read_grid
+
+
+def _pdf(contents: list[str], count: int | None = None, mediabox: str = "0 0 842 595") -> bytes:
+    """A PDF of one page per content stream, with Helvetica as F1; ``count`` is what its page
+    tree claims (default: the truth)."""
+    objects = {1: "<< /Type /Catalog /Pages 2 0 R >>", 3: "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
+    kids = []
+    for i, content in enumerate(contents):
+        page, stream = 4 + 2 * i, 5 + 2 * i
+        objects[page] = (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [{mediabox}] "
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {stream} 0 R >>"
+        )
+        objects[stream] = f"<< /Length {len(content)} >>\nstream\n{content}\nendstream"
+        kids.append(f"{page} 0 R")
+    objects[2] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids) if count is None else count} >>"
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += f"{number} 0 obj\n{objects[number]}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{offsets[n]:010d} 00000 n \n" for n in sorted(objects)).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _text(x: float, y: float, text: str, size: float = 10) -> str:
+    return f"BT /F1 {size} Tf 1 0 0 1 {x} {y} Tm ({text}) Tj ET"
+
+
+def _rulings(horizontal: int, vertical: int, step: float = 5) -> str:
+    """A ruled grid: ``horizontal`` lines across ``vertical`` ones, ``step`` points apart."""
+    right, top = 10 + step * (vertical - 1), 10 + step * (horizontal - 1)
+    lines = [f"10 {10 + step * i} m {right} {10 + step * i} l S" for i in range(horizontal)]
+    lines += [f"{10 + step * i} 10 m {10 + step * i} {top} l S" for i in range(vertical)]
+    return "\n".join(lines)
+
+
+def _refused(data: bytes, code: str) -> DocumentError:
+    with pytest.raises(DocumentError) as caught:
+        read_grid(data, "hostile.pdf")
+    assert caught.value.code == code, str(caught.value)
+    assert caught.value.filename == "hostile.pdf"
+    return caught.value
+
+
+# -- PDF ---------------------------------------------------------------------------------------
+
+
+def test_a_page_tree_counting_pages_it_does_not_hold_is_damaged() -> None:
+    error = _refused(_pdf([_text(50, 500, "2024")], count=3), "damaged-file")
+    assert error.context == "page 2"
+
+
+def test_a_page_ruled_in_a_dense_grid_is_refused_before_its_cells_are_sought() -> None:
+    # 145 by 145 lines: 21,025 crossings, which pdfplumber's cell finding takes minutes for
+    # (its time grows with the square of the crossings); on main this page was read for them.
+    page = _rulings(145, 145) + "\n" + _text(12, 12, "x", 3)
+    error = _refused(_pdf([page], mediabox="0 0 800 800"), "pdf-too-large")
+    assert error.context == "page 1" and "pairs of horizontal and vertical ruling lines" in error.expected
+
+
+def test_crossings_are_bounded_in_the_whole_document(monkeypatch) -> None:
+    monkeypatch.setattr(pdf_front, "MAX_CROSSINGS", 250)
+    page = _rulings(10, 10, step=20) + "\n" + _text(12, 12, "x", 3)  # 100 crossings a page
+    error = _refused(_pdf([page] * 4, mediabox="0 0 800 800"), "pdf-too-large")
+    assert error.context == "page 3" and "300 up to it" in error.found
+
+
+def test_characters_are_bounded_in_the_whole_document(monkeypatch) -> None:
+    monkeypatch.setattr(pdf_front, "MAX_CHARS", 1_000)
+    page = "\n".join(_text(20, 20 + 12 * i, "a" * 50) for i in range(8))  # 400 characters a page
+    error = _refused(_pdf([page] * 4), "pdf-too-large")
+    assert error.context == "page 3" and "characters in the document" in error.expected
+
+
+def test_a_paragraph_beyond_a_lines_bound_is_refused_with_its_page() -> None:
+    # 100 lines of 120 letters, 5 points apart: one paragraph of 12,000 characters on page 2.
+    lines = "\n".join(_text(20, 560 - 5 * i, "ab" * 60, 4) for i in range(100))
+    error = _refused(_pdf([_text(50, 500, "2024"), lines]), "line-too-long")
+    assert error.context == "page 2"
