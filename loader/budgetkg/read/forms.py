@@ -67,7 +67,9 @@ def detect_form(data: bytes, filename: str) -> Form:
     'text'
     """
     head = data[:1024]
-    if head.startswith(b"%PDF-") or b"%PDF-" in head:  # a PDF may have bytes before its header
+    # A signature at the start decides first: a workbook (a ZIP) may hold "%PDF-" in its first
+    # kilobyte (a part stored uncompressed), a page may print it, and neither is a PDF.
+    if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return _zip_form(data, filename)
@@ -76,6 +78,8 @@ def detect_form(data: bytes, filename: str) -> Form:
     start = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
     if start.startswith(b"<"):  # a text disclosure starts with its title, never with markup
         return "html"
+    if b"%PDF-" in head:  # a PDF may have bytes before its header (readers look in its first 1 KiB)
+        return "pdf"
     return "text"
 
 
