@@ -4,10 +4,15 @@ smallest file that shows its attack; the bounds it meets are the front ends' own
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 from budgetkg.errors import DocumentError
 from budgetkg.read import pdf as pdf_front
-from budgetkg.read.forms import read_grid
+from budgetkg.read.forms import detect_form, read_grid
+from budgetkg.read.lines import MAX_LINES
+from openpyxl import Workbook
 
 
 def _pdf(contents: list[str], count: int | None = None, mediabox: str = "0 0 842 595") -> bytes:
@@ -91,3 +96,67 @@ def test_a_paragraph_beyond_a_lines_bound_is_refused_with_its_page() -> None:
     lines = "\n".join(_text(20, 560 - 5 * i, "ab" * 60, 4) for i in range(100))
     error = _refused(_pdf([_text(50, 500, "2024"), lines]), "line-too-long")
     assert error.context == "page 2"
+
+
+# -- telling the form ----------------------------------------------------------------------------
+
+
+def _workbook_holding(member: bytes) -> bytes:
+    """A workbook whose first part, stored uncompressed, is ``member``."""
+    book = Workbook()
+    book.active["A1"] = "2024年示例市某局部门预算"
+    saved = io.BytesIO()
+    book.save(saved)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved.getvalue())) as src, zipfile.ZipFile(out, "w") as dst:
+        dst.writestr(zipfile.ZipInfo("customXml/item.bin"), member, zipfile.ZIP_STORED)
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info), zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def test_a_workbook_holding_a_pdf_is_read_as_the_workbook() -> None:
+    # On main the "%PDF-" in the first kilobyte won over the ZIP signature at byte 0, and PDFium
+    # read the PDF stored inside the workbook.
+    data = _workbook_holding(_pdf([_text(50, 500, "hidden")]))
+    assert detect_form(data, "budget.xlsx") == "xlsx"
+    assert read_grid(data, "budget.xlsx").text() == "2024年示例市某局部门预算\n"
+
+
+def test_a_page_that_prints_the_pdf_signature_is_a_page() -> None:
+    page = "<html><body><p>2024年部门预算（格式：%PDF-1.7）</p></body></html>".encode()
+    assert detect_form(page, "budget.html") == "html"
+    assert detect_form(b"HTTP/1.1 200 OK\r\n\r\n" + _pdf([_text(50, 500, "x")]), "budget") == "pdf"
+
+
+# -- encodings and HTML --------------------------------------------------------------------------
+
+
+def test_utf8_text_with_a_gb18030_line_is_refused_at_that_line() -> None:
+    # On main the whole file was decoded as GB18030, and 预算 in UTF-8 read as 棰勭畻.
+    lines = ["预算" * 10] * 5
+    data = [line.encode() for line in lines]
+    data[3] = lines[3].encode("gb18030")
+    with pytest.raises(DocumentError) as caught:
+        read_grid(b"\n".join(data), "mixed.txt")
+    assert caught.value.code == "bad-encoding" and caught.value.lineno == 4
+
+
+def test_a_gb18030_text_is_still_read() -> None:
+    text = "\n".join(f"说明第{n}行：部门预算收支总体情况表" for n in range(1, 6))
+    assert read_grid(text.encode("gb18030"), "gb.txt").text() == text + "\n"
+
+
+def test_a_page_nested_beyond_the_parsers_depth_is_refused_not_cut() -> None:
+    # libxml2 stops at 256 levels and drops the rest of the page; on main the page was read
+    # up to there, without a word.
+    page = b"<html><body><p>before</p>" + b"<div>" * 300 + b"deep" + b"</div>" * 300 + b"<p>after</p>"
+    with pytest.raises(DocumentError) as caught:
+        read_grid(page, "deep.html")
+    assert caught.value.code == "too-large" and "nested" in caught.value.expected
+
+
+def test_a_page_of_too_many_lines_names_the_bound() -> None:
+    with pytest.raises(DocumentError) as caught:
+        read_grid(b"<html><body>" + b"<p>x</p>" * (MAX_LINES // 2 + 1) + b"</body></html>", "many.html")
+    assert caught.value.code == "too-large" and "None" not in str(caught.value)

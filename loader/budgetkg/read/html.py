@@ -302,6 +302,18 @@ def read_html(data: bytes, filename: str) -> Grid:
         raise DocumentError(
             "damaged-file", filename, 1, expected="a web page lxml can parse", found=str(exc)[:200]
         ) from None
+    # libxml2 recovers from a resource limit (elements nested more than 256 deep, a text node of
+    # more than 10 MB) by dropping the rest of the page without a word: refuse the page instead
+    # of reading part of it.
+    limit = next((e for e in parser.error_log if e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT), None)
+    if limit is not None:
+        raise DocumentError(
+            "too-large",
+            filename,
+            limit.line,
+            expected="a page within the HTML parser's limits (elements nested at most 255 deep)",
+            found=limit.message[:200],
+        )
     page = _Page(filename)
     page.walk(root)
     if not any(not line.blank for line in page.out.lines):
