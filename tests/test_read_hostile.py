@@ -11,6 +11,7 @@ import pytest
 from budgetkg.errors import DocumentError
 from budgetkg.read import pdf as pdf_front
 from budgetkg.read.forms import detect_form, read_grid
+from budgetkg.read.html import MAX_ELEMENTS
 from budgetkg.read.lines import MAX_LINES
 from openpyxl import Workbook
 
@@ -160,3 +161,18 @@ def test_a_page_of_too_many_lines_names_the_bound() -> None:
     with pytest.raises(DocumentError) as caught:
         read_grid(b"<html><body>" + b"<p>x</p>" * (MAX_LINES // 2 + 1) + b"</body></html>", "many.html")
     assert caught.value.code == "too-large" and "None" not in str(caught.value)
+
+
+def test_a_page_of_too_many_elements_is_refused_while_it_is_parsed() -> None:
+    # On main a 15 MiB page of <br> made a tree of 1 GiB in 19 s before it was read.
+    page = b"<html><body><p>" + b"<br>" * (MAX_ELEMENTS + 1) + b"x</p></body></html>"
+    with pytest.raises(DocumentError) as caught:
+        read_grid(page, "br.html")
+    assert caught.value.code == "too-large" and f"{MAX_ELEMENTS:,} elements" in caught.value.expected
+
+
+def test_a_text_node_beyond_libxml2s_limit_does_not_cut_the_page() -> None:
+    # libxml2 stops a text node at 10 MB and drops the rest of the page: on main the paragraph
+    # after this script was lost without a word.
+    page = b"<html><body><script>" + b"b" * (10 * 2**20 + 10) + b"</script><p>after</p></body></html>"
+    assert read_grid(page, "script.html").text() == "after\n"
