@@ -176,3 +176,20 @@ def test_a_text_node_beyond_libxml2s_limit_does_not_cut_the_page() -> None:
     # after this script was lost without a word.
     page = b"<html><body><script>" + b"b" * (10 * 2**20 + 10) + b"</script><p>after</p></body></html>"
     assert read_grid(page, "script.html").text() == "after\n"
+
+
+# -- workbooks -----------------------------------------------------------------------------------
+
+
+def test_a_workbook_cell_holding_an_error_value_is_refused_as_in_xls() -> None:
+    # On main #DIV/0! was read as the text of the cell, where the .xls reader refuses it.
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "表3"
+    sheet["A1"], sheet["A2"], sheet["B2"] = "2024年示例市某局部门预算", "合计", "#DIV/0!"
+    assert sheet["B2"].data_type == "e"
+    saved = io.BytesIO()
+    book.save(saved)
+    with pytest.raises(DocumentError) as caught:
+        read_grid(saved.getvalue(), "errors.xlsx")
+    assert caught.value.code == "bad-cell" and "表3!B2" in caught.value.expected

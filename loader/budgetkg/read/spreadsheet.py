@@ -310,6 +310,8 @@ def _xlsx_rows(sheet, name: str, reader: _Reader) -> Iterator[list[_Cell]]:
             if value is None or value == "":
                 continue
             ref = cell.coordinate
+            if cell.data_type == "e":  # #N/A, #DIV/0!, #REF!: a formula that failed, no figure (as for .xls)
+                raise reader.error("bad-cell", name, f"text or a number in {name}!{ref}", f"an error {value}")
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
             if number:
                 text = reader.number(name, ref, value, cell.number_format or "General")
