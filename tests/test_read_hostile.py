@@ -193,3 +193,29 @@ def test_a_workbook_cell_holding_an_error_value_is_refused_as_in_xls() -> None:
     with pytest.raises(DocumentError) as caught:
         read_grid(saved.getvalue(), "errors.xlsx")
     assert caught.value.code == "bad-cell" and "表3!B2" in caught.value.expected
+
+
+def test_an_xls_with_a_style_index_out_of_its_table_is_damaged(rendered) -> None:
+    # Every text cell's record (LABELSST) given style 32767: on main, an IndexError traceback.
+    data = bytearray(rendered("xls"))
+    at = data.find(b"\xfd\x00\x0a\x00")
+    assert at >= 0
+    while at >= 0:
+        data[at + 8 : at + 10] = b"\xff\x7f"
+        at = data.find(b"\xfd\x00\x0a\x00", at + 14)
+    with pytest.raises(DocumentError) as caught:
+        read_grid(bytes(data), "styles.xls")
+    assert caught.value.code == "damaged-file" and caught.value.context.startswith("sheet ")
+
+
+def test_a_zip_needing_a_newer_unzip_is_damaged() -> None:
+    # A central directory asking for version 23.8 to extract: on main, NotImplementedError.
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    data = bytearray(out.getvalue())
+    at = data.find(b"PK\x01\x02")
+    data[at + 6 : at + 8] = (238).to_bytes(2, "little")
+    with pytest.raises(DocumentError) as caught:
+        read_grid(bytes(data), "version.xlsx")
+    assert caught.value.code == "damaged-file"

@@ -43,7 +43,7 @@ FRONT_ENDS: dict[Form, tuple[str, str]] = {
 def _zip_form(data: bytes, filename: str) -> Form:
     try:
         names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-    except (zipfile.BadZipFile, ValueError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):  # e.g. "zip file version 23.8"
         raise DocumentError(
             "damaged-file", filename, 1, expected="a readable ZIP archive (.xlsx)", found="a damaged ZIP archive"
         ) from None

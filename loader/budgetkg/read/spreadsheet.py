@@ -281,7 +281,7 @@ def _check_zip(data: bytes, filename: str) -> None:
     part of it is unpacked."""
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):  # e.g. "zip file version 23.8"
         raise DocumentError(
             "damaged-file", filename, 1, expected="a readable ZIP archive (.xlsx)", found="a damaged ZIP archive"
         ) from None
@@ -438,7 +438,14 @@ def read_xls(data: bytes, filename: str) -> Grid:
                 raise reader.error(
                     "damaged-file", name, "a sheet xlrd can read", f"{type(exc).__name__}: {exc}"[:200]
                 ) from None
-            reader.sheet(name, _xls_rows(sheet, book, reader))
+            try:
+                reader.sheet(name, _xls_rows(sheet, book, reader))
+            except DocumentError:
+                raise
+            except Exception as exc:  # a damaged record: a style, font or format index out of its table
+                raise reader.error(
+                    "damaged-file", name, "a sheet xlrd can read", f"{type(exc).__name__}: {exc}"[:200]
+                ) from None
             book.unload_sheet(index)
         return reader.grid(len(names))
     finally:
