@@ -99,6 +99,24 @@ def test_a_paragraph_beyond_a_lines_bound_is_refused_with_its_page() -> None:
     assert error.context == "page 2"
 
 
+def test_text_drawn_outside_the_page_is_not_read_and_is_noted() -> None:
+    # No viewer shows it; on main "HIDDEN 999" was read into the document.
+    page = "\n".join([_text(-5000, -5000, "HIDDEN 999"), _text(50, 500, "visible"), _text(900, 300, "RIGHT 1")])
+    grid = read_grid(_pdf([page]), "outside.pdf")
+    assert grid.text() == "visible\n\n"
+    assert grid.quirks == ["outside.pdf: page 1: 17 characters drawn outside the page not read"]
+
+
+@pytest.mark.parametrize("mediabox", ["0 0 0 0", "842 595 0 0", "0 0 1e30 1e30"])
+def test_a_page_of_an_absurd_size_is_read_at_the_size_pdfium_shows(mediabox) -> None:
+    # PDFium shows such a page as US Letter; its box reads as zeros, which put every character
+    # above the page (on main the places had negative tops).
+    grid = read_grid(_pdf([_text(50, 50, "Budget")], mediabox=mediabox), "box.pdf")
+    assert grid.text() == "Budget\n\n"
+    top = grid.lines[0].place().box[1]
+    assert 0 < top < 792  # on the page, 50 points above its foot
+
+
 # -- telling the form ----------------------------------------------------------------------------
 
 

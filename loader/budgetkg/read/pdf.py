@@ -156,6 +156,11 @@ class _Frame:
             return self.height - uy, self.width - ux
         return ux, self.height - uy
 
+    def shows(self, x: float, y: float) -> bool:
+        """Whether the point (x, y) of the page as shown lies on the page."""
+        width, height = (self.height, self.width) if self.rotation in (90, 270) else (self.width, self.height)
+        return 0 <= x <= width and 0 <= y <= height
+
     def box(self, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
         """The box (x0, top, x1, bottom) as shown of a box in user space."""
         ax, ay = self.point(left, bottom)
@@ -251,7 +256,14 @@ class _Reader:
             raise self.error("damaged-file", number, "a page PDFium can load", f"a damaged page ({exc})") from None
         try:
             width, height = page.get_size()  # as the page is shown, its /Rotate applied
-            frame = _Frame(page.get_mediabox(), page.get_rotation())
+            rotation = page.get_rotation()
+            mediabox = page.get_mediabox()
+            if mediabox[2] <= mediabox[0] or mediabox[3] <= mediabox[1]:
+                # An empty, inverted or absurd box reads as zeros: PDFium shows the page at the
+                # size it gives (US Letter), from the origin.
+                shown = (height, width) if rotation % 180 == 90 else (width, height)
+                mediabox = (0.0, 0.0, *shown)
+            frame = _Frame(mediabox, rotation)
             try:
                 textpage = page.get_textpage()
             except pdfium.PdfiumError as exc:
@@ -332,6 +344,7 @@ class _Reader:
                 found=f"{self.chars:,} characters up to page {number}",
             )
         chars: list[_Char] = []
+        outside = 0
         handle, rect = textpage.raw, raw.FS_RECTF()
         unicode, loose_box = raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox
         for i in range(count):
@@ -347,8 +360,16 @@ class _Reader:
                 if code == 0x20 and chars:
                     chars[-1].space_after = True
                 continue
+            box = frame.box(rect.left, rect.bottom, rect.right, rect.top)
+            if not frame.shows((box[0] + box[2]) / 2, (box[1] + box[3]) / 2):
+                # Drawn outside the page: no viewer shows it, so it is no part of what the
+                # bureau published (and could put figures in the graph that no reader sees).
+                outside += 1
+                continue
             text = " " if code in (0xA0, 0x3000) else chr(code)
-            chars.append(_Char(text, *frame.box(rect.left, rect.bottom, rect.right, rect.top), i))
+            chars.append(_Char(text, *box, i))
+        if outside:
+            self.quirks.append(f"{self.filename}: page {number}: {outside} characters drawn outside the page not read")
         return chars
 
     def _paths(self, page, raw, number: int, frame: _Frame) -> list[dict]:  # noqa: ANN001
