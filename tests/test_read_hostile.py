@@ -237,3 +237,38 @@ def test_a_zip_needing_a_newer_unzip_is_damaged() -> None:
     with pytest.raises(DocumentError) as caught:
         read_grid(bytes(data), "version.xlsx")
     assert caught.value.code == "damaged-file"
+
+
+def _formula_book(cached: bool) -> bytes:
+    """A workbook whose B2 is =SUM(1,2), with its computed value 3 stored or not (openpyxl
+    stores none; a spreadsheet program stores it when it saves)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "表3"
+    sheet["A1"], sheet["A2"], sheet["B2"], sheet["C2"] = "2024年示例市某局部门预算", "合计", "=SUM(1,2)", "0.00"
+    saved = io.BytesIO()
+    book.save(saved)
+    if not cached:
+        return saved.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(saved.getvalue())) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            part = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                part = part.replace(b"<f>SUM(1,2)</f><v></v>", b"<f>SUM(1,2)</f><v>3</v>")
+                assert b"<v>3</v>" in part
+            dst.writestr(info.filename, part)
+    return out.getvalue()
+
+
+def test_a_formula_without_its_computed_value_is_refused() -> None:
+    # On main the cell read as empty: the amount went missing without a word.
+    with pytest.raises(DocumentError) as caught:
+        read_grid(_formula_book(cached=False), "formulas.xlsx")
+    assert caught.value.code == "bad-cell" and "表3!B2" in caught.value.expected
+
+
+def test_a_formula_with_its_computed_value_reads_as_that_value() -> None:
+    assert (
+        read_grid(_formula_book(cached=True), "formulas.xlsx").text() == "2024年示例市某局部门预算\n\n合计\t3\t0.00\n"
+    )

@@ -296,6 +296,34 @@ def _check_zip(data: bytes, filename: str) -> None:
         )
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _uncomputed_formula(sheet) -> str | None:
+    """The reference of the first cell of ``sheet`` (a read-only openpyxl worksheet) that holds a
+    formula without its computed value, or None.
+
+    A workbook stores each formula's last computed value beside it, and this reader reads those
+    values (``data_only``); a workbook written by a program that does not compute them (a script
+    that writes ``=SUM(B2:B9)``) has none, and openpyxl gives such a cell as empty, so an
+    amount would go missing without a word.  The sheet's part is scanned once more for them,
+    with defusedxml (no DTD, no entity), keeping one cell in memory at a time.
+    """
+    from defusedxml.ElementTree import iterparse
+
+    with sheet._get_source() as source:  # the sheet's part in the workbook's archive
+        for _, element in iterparse(source, events=("end",)):
+            if element.tag == _MAIN + "c":
+                value = element.find(_MAIN + "v")
+                empty = value is None or (not value.text and element.get("t") != "str")
+                if empty and element.find(_MAIN + "f") is not None:
+                    return element.get("r") or "?"
+                element.clear()
+            elif element.tag == _MAIN + "row":
+                element.clear()
+    return None
+
+
 def _xlsx_rows(sheet, name: str, reader: _Reader) -> Iterator[list[_Cell]]:
     # The declared dimension is forgotten so that each row is as long as its own last cell (a
     # lying dimension would pad every row to it, or hide the cells beyond it); rows are asked
@@ -350,6 +378,15 @@ def read_xlsx(data: bytes, filename: str) -> Grid:
             raise reader.error("too-large", names[MAX_SHEETS], f"at most {MAX_SHEETS} sheets", f"{len(names)} sheets")
         for name in names:
             try:
+                ref = _uncomputed_formula(book[name])
+                if ref is not None:
+                    raise reader.error(
+                        "bad-cell",
+                        name,
+                        f"a formula with its computed value in {name}!{ref} (a spreadsheet program stores "
+                        "it when it saves the workbook)",
+                        "a formula without a stored value",
+                    )
                 reader.sheet(name, _xlsx_rows(book[name], name, reader))
             except DocumentError:
                 raise
