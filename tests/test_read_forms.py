@@ -7,10 +7,15 @@ import zipfile
 
 import pytest
 from budgetkg import read_document
+from budgetkg.cli import cli
 from budgetkg.errors import DocumentError
-from budgetkg.read.forms import detect_form
+from budgetkg.read import forms
+from budgetkg.read.forms import MAX_DOCUMENT_BYTES, detect_form
+from budgetkg.read.lines import MAX_LINES
 from budgetkg.read.sections import heading_text, is_heading
+from budgetkg.read.text import MAX_TEXT_BYTES
 from budgetkg.resources import default_document
+from click.testing import CliRunner
 from readback import differences, graph
 
 SEED = "guangzhou-hrss-2024-budget.txt"
@@ -65,3 +70,37 @@ def test_headings_without_markdown_marks_read_the_same(seed_lines, doc):
     assert found == expected, differences(expected, found)
     assert [k.name for k in unmarked.key_projects] == [k.name for k in doc.key_projects]
     assert unmarked.duties == doc.duties and [d.name for d in unmarked.divisions] == [d.name for d in doc.divisions]
+
+
+def test_a_text_of_many_line_ends_is_refused_before_its_lines_are_made() -> None:
+    # 5 MB of line ends: on main every line became an object (1 GiB and 20 s for 10 MB).
+    with pytest.raises(DocumentError) as caught:
+        read_document(b"x\n" * (MAX_LINES + 1), filename="lines.txt")
+    assert caught.value.code == "too-large"
+    assert f"{MAX_LINES + 2:,} lines" in str(caught.value)
+
+
+def test_a_text_beyond_its_bytes_is_refused() -> None:
+    with pytest.raises(DocumentError) as caught:
+        read_document(b"x" * 100 + b"\n" * (MAX_TEXT_BYTES - 99), filename="big.txt")
+    assert caught.value.code == "too-large"
+
+
+@pytest.mark.parametrize("command", ["check", "convert", "render"])
+def test_a_huge_file_is_refused_without_reading_it(tmp_path, command) -> None:
+    big = tmp_path / "big.txt"
+    with big.open("wb") as handle:  # sparse: nothing is written to the disk
+        handle.truncate(MAX_DOCUMENT_BYTES + 1)
+    out = tmp_path / "out"
+    args = [command, str(big)] + (["--format", "html", "-o", str(out)] if command == "render" else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "error[too-large]" in result.output and "big.txt" in result.output
+    assert not out.exists()
+
+
+def test_a_device_that_never_ends_is_read_only_so_far(monkeypatch) -> None:
+    monkeypatch.setattr(forms, "MAX_DOCUMENT_BYTES", 1 << 20)
+    with pytest.raises(DocumentError) as caught:
+        read_document("/dev/zero")
+    assert caught.value.code == "too-large" and caught.value.filename == "zero"

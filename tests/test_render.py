@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import zipfile
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -307,3 +308,27 @@ def test_a_tool_out_of_time_is_a_clear_error_and_leaves_nothing(tmp_path, monkey
     with pytest.raises(RenderError, match="did not finish within 0.05 s"):
         page_to_pdf("<!DOCTYPE html><p>页</p>", timeout=0.05)
     assert list(tmp_path.iterdir()) == []  # its folder, profile included, is removed
+
+
+def test_workbook_writes_formula_like_text_as_text() -> None:
+    # A hostile document's names and prose that a spreadsheet program would run as formulas
+    # (a link, DDE) or show as an error value must stay the strings the document prints.
+    hostile = {
+        "通过开展民办教育发展专项项目，": '=HYPERLINK("http://evil.example/x","点击")',
+        "2024年本部门收入预算835,711.8万元": "=cmd|' /C calc'!A0 2024年本部门收入预算835,711.8万元",
+        "**一、财政拨款收入：**": "@SUM(1+1)**一、财政拨款收入：**",
+    }
+    text = default_document().read_bytes().decode("utf-8")
+    for old, new in hostile.items():
+        assert old in text
+        text = text.replace(old, new, 1)
+    book = render_xlsx(text.encode("utf-8"), NAME)
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:
+        sheets = [archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/")]
+    assert not any(b"<f>" in sheet or b"<f " in sheet for sheet in sheets)
+    wb = openpyxl.load_workbook(io.BytesIO(book))
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    for start in ('=HYPERLINK("http://evil.example/x","点击")促进', "=cmd|' /C calc'!A0 2024年", "@SUM(1+1)一、"):
+        cell = next((c for c in cells if c.value.startswith(start)), None)
+        assert cell is not None, start
+        assert cell.data_type == "s" and cell.quotePrefix

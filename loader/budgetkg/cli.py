@@ -165,8 +165,9 @@ def convert(doc: Path, out: Path | None) -> None:
     """
     from .publish.export import write_atomic
     from .read.forms import convert as to_text
+    from .read.forms import read_source
 
-    text = to_text(doc.read_bytes(), doc.name)
+    text = to_text(read_source(doc), doc.name)
     if out is None:
         click.echo(text, nl=False)
     else:
@@ -663,10 +664,11 @@ def render(doc: Path | None, fmt: str, via: str, out: Path | None) -> None:
     or Chromium installed. Exit 2 when the document cannot be read or the tool is missing.
     """
     from .publish.export import write_atomic
+    from .read.forms import read_source
     from .resources import default_document
 
     source = default_document() if doc is None else doc
-    data, name = source.read_bytes(), source.name
+    data, name = read_source(source), source.name
     result = _rendered(data, name, fmt, via)
     path = out or Path(Path(name).stem + "." + fmt)
     write_atomic(path, result)

@@ -8,6 +8,10 @@ from ..errors import DocumentError
 
 __all__ = ["decode"]
 
+# Bytes of UTF-8 Chinese (16 characters) before the first byte that is not UTF-8 that make a
+# file one of mixed encodings.  A GB18030 file's Chinese can be valid UTF-8 for a character or
+# two by chance (说 is CB B5, a two-byte UTF-8 sequence), never for sixteen in a row.
+_MIXED_AFTER = 48
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f]")  # tab, line feed and carriage return are text
 
 
@@ -30,10 +34,21 @@ def decode(data: bytes, filename: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
+        start = utf8_error.start
+        if sum(1 for byte in data[:start] if byte >= 0x80) >= _MIXED_AFTER:
+            # UTF-8 Chinese before the first byte that is not UTF-8: a file of mixed encodings.
+            # Decoding it all as GB18030 would turn its UTF-8 part into other Chinese characters
+            # without a word.
+            raise DocumentError(
+                "bad-encoding",
+                filename,
+                data.count(b"\n", 0, start) + 1,
+                expected="text in one encoding, UTF-8 or GB18030",
+                found=f"UTF-8 text, then byte 0x{data[start]:02x} at byte offset {start}, which is not UTF-8",
+            ) from None
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
-            start = utf8_error.start
             raise DocumentError(
                 "bad-encoding",
                 filename,

@@ -14,7 +14,7 @@ from ..records import SYNTHETIC_MARK, Document, KeyProject, NameDifference, Proj
 from ..resources import default_document
 from ..template.codes import code_list
 from ..template.labels import clean_label, match_key
-from .forms import read_grid
+from .forms import read_grid, read_source
 from .glossary import read_glossary
 from .grid import Grid
 from .matching import PROJECT_THRESHOLD, UNIT_THRESHOLD, MatchBudget, TooManyComparisons, best_match, similarity
@@ -182,10 +182,8 @@ def _bytes(source, filename: str | None) -> tuple[bytes, str]:
         source = default_document()
     if isinstance(source, bytes):
         return source, filename or "<bytes>"
-    if isinstance(source, (str, PathLike)):
-        path = Path(source)
-        return path.read_bytes(), filename or path.name
-    return source.read_bytes(), filename or source.name
+    name = filename or (Path(source).name if isinstance(source, (str, PathLike)) else source.name)
+    return read_source(source, name), name
 
 
 def read_title(

@@ -27,7 +27,15 @@ from .decode import decode
 from .grid import Grid
 from .lines import MAX_CELLS, LineBuilder
 
-__all__ = ["read_html", "page_encoding", "MAX_HTML_BYTES", "MAX_TABLE_ROWS", "MAX_TABLE_COLUMNS"]
+__all__ = [
+    "read_html",
+    "page_encoding",
+    "MAX_HTML_BYTES",
+    "MAX_TABLE_ROWS",
+    "MAX_TABLE_COLUMNS",
+    "MAX_ELEMENTS",
+    "MAX_DEPTH",
+]
 
 # The bundled document as a page is 0.3 MiB; a department with a hundred units a few MiB.
 MAX_HTML_BYTES = 16 * 2**20
@@ -35,6 +43,13 @@ MAX_HTML_BYTES = 16 * 2**20
 # colspan cannot make a small page into a large grid.
 MAX_TABLE_ROWS = 100_000
 MAX_TABLE_COLUMNS = 256
+# Elements of the page: the bundled document's has about 12,000; a page at the bound of table
+# cells (lines.MAX_CELLS) has some 300,000.  Each costs some 250 bytes of tree.
+MAX_ELEMENTS = 500_000
+# Elements inside each other: a page's table cell is some 10 deep; browsers and libxml2 stop at
+# 256 (Chromium 512).
+MAX_DEPTH = 255
+_FEED_CHARS = 1 << 16
 # The charset a page declares, as the HTML standard looks for it: in its first 1,024 bytes.
 _PRESCAN_BYTES = 1024
 # GB2312 and GBK pages are GB18030 (a superset: pages declared gb2312 often hold GBK characters).
@@ -295,13 +310,38 @@ def read_html(data: bytes, filename: str) -> Grid:
             found=f"{len(data):,} bytes",
         )
     text = _decoded(data, filename)
-    parser = lxml_html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
+    # Parsed piece by piece, its elements counted as they are made: a page of 16 MiB of <br>
+    # is four million elements, a gigabyte of tree, before any of it is read.  libxml2's own
+    # limits (256 levels, 10 MB of text in one node) are lifted (huge_tree) because it meets
+    # them by dropping the rest of the page without a word; the page's bytes bound its text,
+    # and the depth is bounded here.
+    parser = etree.HTMLPullParser(
+        events=("start", "end"), no_network=True, remove_comments=True, remove_pis=True, huge_tree=True
+    )
+    elements = depth = 0
     try:
-        root = lxml_html.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError) as exc:
+        for at in range(0, len(text), _FEED_CHARS):
+            parser.feed(text[at : at + _FEED_CHARS])
+            for event, _ in parser.read_events():
+                depth += 1 if event == "start" else -1
+                elements += event == "start"
+                if elements > MAX_ELEMENTS or depth > MAX_DEPTH:
+                    raise DocumentError(
+                        "too-large",
+                        filename,
+                        text.count("\n", 0, at) + 1,
+                        expected=f"a page of at most {MAX_ELEMENTS:,} elements nested at most {MAX_DEPTH} deep",
+                        found=f"{elements:,} elements, {depth} deep",
+                    )
+        root = parser.close()
+    except DocumentError:
+        raise
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise DocumentError(
             "damaged-file", filename, 1, expected="a web page lxml can parse", found=str(exc)[:200]
         ) from None
+    if root is None:
+        raise DocumentError("not-a-budget", filename, 1, expected="a web page", found="no element")
     page = _Page(filename)
     page.walk(root)
     if not any(not line.blank for line in page.out.lines):

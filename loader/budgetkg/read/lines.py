@@ -84,7 +84,8 @@ class LineBuilder:
                 self.filename,
                 len(self.lines) + 1,
                 expected=f"at most {MAX_LINES:,} lines of text",
-                found=f"more, at {places[0] if places else 'the end'}",
+                found=f"more than {MAX_LINES:,} lines",
+                context=str(places[0] or "") if places else "",
             )
         if len(text) > MAX_LINE_CHARS:
             raise DocumentError(
@@ -122,7 +123,8 @@ class LineBuilder:
                 self.filename,
                 len(self.lines) + 1,
                 expected=f"at most {MAX_CELLS:,} table cells, empty ones included",
-                found=f"more, at {cells[0][1] if cells else 'the end'}",
+                found=f"more than {MAX_CELLS:,} cells",
+                context=str(cells[0][1] or "") if cells else "",
             )
         texts = []
         for text, place in cells:

@@ -47,18 +47,43 @@ from ..errors import DocumentError
 from ..records import Place
 from .grid import MAX_CELL_CHARS, Grid, Line
 
-__all__ = ["read_pdf", "MAX_BYTES", "MAX_PAGES", "MAX_CHARS_PER_PAGE", "MAX_PATHS_PER_PAGE", "MAX_EDGES_PER_PAGE"]
+__all__ = [
+    "read_pdf",
+    "MAX_BYTES",
+    "MAX_PAGES",
+    "MAX_CHARS_PER_PAGE",
+    "MAX_CHARS",
+    "MAX_PATHS_PER_PAGE",
+    "MAX_EDGES_PER_PAGE",
+    "MAX_RULING_PAIRS_PER_PAGE",
+    "MAX_RULING_PAIRS",
+    "MAX_CROSSINGS_PER_PAGE",
+    "MAX_CROSSINGS",
+]
 
 # A department's disclosure has 20–100 pages in 1–20 MB; ten times the longest is refused.
 MAX_PAGES = 1_000
 MAX_BYTES = 200 * 1024 * 1024
 # A dense A4 page of small Chinese type holds about 5,000 characters.
 MAX_CHARS_PER_PAGE = 50_000
+# Characters of the whole document: a bureau's 500-page disclosure has some 800,000.  Each costs
+# some microseconds, so 1,000 pages of 50,000 would take a quarter of an hour.
+MAX_CHARS = 2_000_000
 # The bundled rendering has about 250 paths a page (a table's ruling, cell by cell).
 MAX_PATHS_PER_PAGE = 50_000
 # Ruling lines left after collinear pieces are joined: a page of a 40-row, 15-column table has
 # about 60; finding cells compares every horizontal with every vertical one.
 MAX_EDGES_PER_PAGE = 1_000
+# Where ruling lines cross: LibreOffice's rendering of the bundled document has at most 921 on
+# a page (63 horizontal lines by 15 vertical).  pdfplumber compares every horizontal line with
+# every vertical one, then finds cells in time quadratic in the crossings (2,000 take 0.25 s,
+# 20,000 take 20 s, the 250,000 of a page of 500 by 500 lines hours).  So the pairs are counted
+# before they are compared, and the crossings before cells are looked for, on each page and in
+# the whole document (a 500-page disclosure has some 450,000 pairs and 70,000 crossings).
+MAX_RULING_PAIRS_PER_PAGE = 20_000
+MAX_RULING_PAIRS = 2_000_000
+MAX_CROSSINGS_PER_PAGE = 2_000
+MAX_CROSSINGS = 120_000
 
 _REOPEN_EVERY = 25  # pages read before the document is opened afresh (see read_pdf)
 _MAX_ROWSPAN = 8  # rows a merged cell is looked for above a character (see _place_char)
@@ -137,6 +162,11 @@ class _Frame:
         if self.rotation == 270:
             return self.height - uy, self.width - ux
         return ux, self.height - uy
+
+    def shows(self, x: float, y: float) -> bool:
+        """Whether the point (x, y) of the page as shown lies on the page."""
+        width, height = (self.height, self.width) if self.rotation in (90, 270) else (self.width, self.height)
+        return 0 <= x <= width and 0 <= y <= height
 
     def box(self, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
         """The box (x0, top, x1, bottom) as shown of a box in user space."""
@@ -227,6 +257,9 @@ class _Reader:
         self.quirks: list[str] = []
         # where the page's ruled rows end, and begin, without a ruling
         self.open_ends: tuple[list[float], list[float]] = ([], [])
+        self.chars = 0  # characters, pairs of ruling lines and their crossings of the pages read so far
+        self.pairs = 0
+        self.crossings = 0
 
     def error(self, code: str, page: int, expected: str, found: str) -> DocumentError:
         return DocumentError(code, self.filename, 1, expected=expected, found=found, context=f"page {page}")
@@ -234,13 +267,27 @@ class _Reader:
     # -- one page --------------------------------------------------------------
     def page(self, pdf, number: int) -> tuple[_Page, int]:  # noqa: ANN001 (a pypdfium2 PdfDocument)
         """The items of page ``number`` (1-based), and how many images it holds when it has no text."""
+        import pypdfium2 as pdfium
         import pypdfium2.raw as raw
 
-        page = pdf[number - 1]
+        try:
+            page = pdf[number - 1]
+        except pdfium.PdfiumError as exc:  # a page tree that counts pages it does not hold
+            raise self.error("damaged-file", number, "a page PDFium can load", f"a damaged page ({exc})") from None
         try:
             width, height = page.get_size()  # as the page is shown, its /Rotate applied
-            frame = _Frame(page.get_mediabox(), page.get_rotation())
-            textpage = page.get_textpage()
+            rotation = page.get_rotation()
+            mediabox = page.get_mediabox()
+            if mediabox[2] <= mediabox[0] or mediabox[3] <= mediabox[1]:
+                # An empty, inverted or absurd box reads as zeros: PDFium shows the page at the
+                # size it gives (US Letter), from the origin.
+                shown = (height, width) if rotation % 180 == 90 else (width, height)
+                mediabox = (0.0, 0.0, *shown)
+            frame = _Frame(mediabox, rotation)
+            try:
+                textpage = page.get_textpage()
+            except pdfium.PdfiumError as exc:
+                raise self.error("damaged-file", number, "a page with a readable text", f"{exc}") from None
             try:
                 chars = self._chars(textpage, raw, number, frame)
                 paths = self._paths(page, raw, number, frame)
@@ -308,7 +355,16 @@ class _Reader:
                 expected=f"at most {MAX_CHARS_PER_PAGE:,} characters on a page",
                 found=f"{count:,} characters",
             )
+        self.chars += count
+        if self.chars > MAX_CHARS:
+            raise self.error(
+                "pdf-too-large",
+                number,
+                expected=f"at most {MAX_CHARS:,} characters in the document",
+                found=f"{self.chars:,} characters up to page {number}",
+            )
         chars: list[_Char] = []
+        outside = 0
         handle, rect = textpage.raw, raw.FS_RECTF()
         unicode, loose_box = raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox
         for i in range(count):
@@ -329,8 +385,16 @@ class _Reader:
                 if code == 0x20 and chars:
                     chars[-1].space_after = True
                 continue
+            box = frame.box(rect.left, rect.bottom, rect.right, rect.top)
+            if not frame.shows((box[0] + box[2]) / 2, (box[1] + box[3]) / 2):
+                # Drawn outside the page: no viewer shows it, so it is no part of what the
+                # bureau published (and could put figures in the graph that no reader sees).
+                outside += 1
+                continue
             text = " " if code in (0xA0, 0x3000) else chr(code)
-            chars.append(_Char(text, *frame.box(rect.left, rect.bottom, rect.right, rect.top), i))
+            chars.append(_Char(text, *box, i))
+        if outside:
+            self.quirks.append(f"{self.filename}: page {number}: {outside} characters drawn outside the page not read")
         return chars
 
     def _paths(self, page, raw, number: int, frame: _Frame) -> list[dict]:  # noqa: ANN001
@@ -382,8 +446,29 @@ class _Reader:
                 expected=f"at most {MAX_EDGES_PER_PAGE:,} ruling lines on a page",
                 found=f"{len(merged):,} ruling lines",
             )
+        horizontal = sum(1 for e in merged if e["orientation"] == "h")
+        pairs = horizontal * (len(merged) - horizontal)
+        self.pairs += pairs
+        if pairs > MAX_RULING_PAIRS_PER_PAGE or self.pairs > MAX_RULING_PAIRS:
+            raise self.error(
+                "pdf-too-large",
+                number,
+                expected=f"at most {MAX_RULING_PAIRS_PER_PAGE:,} pairs of horizontal and vertical ruling lines "
+                f"on a page and {MAX_RULING_PAIRS:,} in the document",
+                found=f"{pairs:,} on page {number}, {self.pairs:,} up to it",
+            )
         self.open_ends = _close_open_ends(merged)
-        cells = intersections_to_cells(edges_to_intersections(merged, _TOLERANCE, _TOLERANCE))
+        crossings = edges_to_intersections(merged, _TOLERANCE, _TOLERANCE)
+        self.crossings += len(crossings)
+        if len(crossings) > MAX_CROSSINGS_PER_PAGE or self.crossings > MAX_CROSSINGS:
+            raise self.error(
+                "pdf-too-large",
+                number,
+                expected=f"at most {MAX_CROSSINGS_PER_PAGE:,} crossings of ruling lines on a page "
+                f"and {MAX_CROSSINGS:,} in the document",
+                found=f"{len(crossings):,} on page {number}, {self.crossings:,} up to it",
+            )
+        cells = intersections_to_cells(crossings)
         tables = []
         for group in cells_to_tables(cells):
             tables += _stacked(Table(None, group).rows)  # type: ignore[arg-type]

@@ -281,7 +281,7 @@ def _check_zip(data: bytes, filename: str) -> None:
     part of it is unpacked."""
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):  # e.g. "zip file version 23.8"
         raise DocumentError(
             "damaged-file", filename, 1, expected="a readable ZIP archive (.xlsx)", found="a damaged ZIP archive"
         ) from None
@@ -294,6 +294,34 @@ def _check_zip(data: bytes, filename: str) -> None:
             expected=f"at most {MAX_PARTS:,} parts unpacking to at most {MAX_UNPACKED_BYTES // 2**20} MiB",
             found=f"{len(infos):,} parts unpacking to {unpacked:,} bytes ({len(data):,} packed)",
         )
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _uncomputed_formula(sheet) -> str | None:
+    """The reference of the first cell of ``sheet`` (a read-only openpyxl worksheet) that holds a
+    formula without its computed value, or None.
+
+    A workbook stores each formula's last computed value beside it, and this reader reads those
+    values (``data_only``); a workbook written by a program that does not compute them (a script
+    that writes ``=SUM(B2:B9)``) has none, and openpyxl gives such a cell as empty, so an
+    amount would go missing without a word.  The sheet's part is scanned once more for them,
+    with defusedxml (no DTD, no entity), keeping one cell in memory at a time.
+    """
+    from defusedxml.ElementTree import iterparse
+
+    with sheet._get_source() as source:  # the sheet's part in the workbook's archive
+        for _, element in iterparse(source, events=("end",)):
+            if element.tag == _MAIN + "c":
+                value = element.find(_MAIN + "v")
+                empty = value is None or (not value.text and element.get("t") != "str")
+                if empty and element.find(_MAIN + "f") is not None:
+                    return element.get("r") or "?"
+                element.clear()
+            elif element.tag == _MAIN + "row":
+                element.clear()
+    return None
 
 
 def _xlsx_rows(sheet, name: str, reader: _Reader) -> Iterator[list[_Cell]]:
@@ -310,6 +338,8 @@ def _xlsx_rows(sheet, name: str, reader: _Reader) -> Iterator[list[_Cell]]:
             if value is None or value == "":
                 continue
             ref = cell.coordinate
+            if cell.data_type == "e":  # #N/A, #DIV/0!, #REF!: a formula that failed, no figure (as for .xls)
+                raise reader.error("bad-cell", name, f"text or a number in {name}!{ref}", f"an error {value}")
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
             if number:
                 text = reader.number(name, ref, value, cell.number_format or "General")
@@ -348,6 +378,15 @@ def read_xlsx(data: bytes, filename: str) -> Grid:
             raise reader.error("too-large", names[MAX_SHEETS], f"at most {MAX_SHEETS} sheets", f"{len(names)} sheets")
         for name in names:
             try:
+                ref = _uncomputed_formula(book[name])
+                if ref is not None:
+                    raise reader.error(
+                        "bad-cell",
+                        name,
+                        f"a formula with its computed value in {name}!{ref} (a spreadsheet program stores "
+                        "it when it saves the workbook)",
+                        "a formula without a stored value",
+                    )
                 reader.sheet(name, _xlsx_rows(book[name], name, reader))
             except DocumentError:
                 raise
@@ -436,7 +475,14 @@ def read_xls(data: bytes, filename: str) -> Grid:
                 raise reader.error(
                     "damaged-file", name, "a sheet xlrd can read", f"{type(exc).__name__}: {exc}"[:200]
                 ) from None
-            reader.sheet(name, _xls_rows(sheet, book, reader))
+            try:
+                reader.sheet(name, _xls_rows(sheet, book, reader))
+            except DocumentError:
+                raise
+            except Exception as exc:  # a damaged record: a style, font or format index out of its table
+                raise reader.error(
+                    "damaged-file", name, "a sheet xlrd can read", f"{type(exc).__name__}: {exc}"[:200]
+                ) from None
             book.unload_sheet(index)
         return reader.grid(len(names))
     finally:

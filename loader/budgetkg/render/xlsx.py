@@ -31,6 +31,7 @@ import unicodedata
 import zipfile
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -56,6 +57,27 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+# What a spreadsheet program reads as the start of a formula when a cell is typed or edited
+# (``=``, and ``+``, ``-``, ``@`` in Excel and LibreOffice): see :func:`_put_text`.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _put_text(cell: Cell, text: str) -> Cell:
+    """Write ``text`` into ``cell`` as a string, whatever it starts with.
+
+    The document is hostile: openpyxl stores a string that starts with ``=`` as a formula (and
+    ``#N/A`` as an error value), and a spreadsheet program evaluates a formula when it opens the
+    workbook (``=HYPERLINK(…)``, ``=cmd|…`` through DDE).  The cell is typed as a string
+    explicitly, and a text that starts like a formula gets the quote prefix (``'`` in Excel's
+    bar), so that editing the cell does not turn it into one either.
+    """
+    cell.value = text
+    cell.data_type = "s"
+    if text.startswith(_FORMULA_START):
+        cell.quotePrefix = True
+    return cell
+
+
 def _plain(text: str) -> str:
     return text.replace("**", "") if text.count("**") % 2 == 0 else text
 
@@ -68,7 +90,9 @@ def _table(ws: Worksheet, row: int, block: TableBlock, widths: dict[int, int], w
         wrapped.append(Span(first + span.row, span.col, span.text, span.rowspan, span.colspan))
         if span.colspan == 1:
             widths[span.col] = max(widths.get(span.col, 0), min(_width(span.text) + 2, _HEADER_COLUMN))
-        cell = ws.cell(row=first + span.row, column=span.col + 1, value=span.text or None)
+        cell = ws.cell(row=first + span.row, column=span.col + 1)
+        if span.text:
+            _put_text(cell, span.text)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         if span.rowspan > 1 or span.colspan > 1:
@@ -93,7 +117,8 @@ def _table(ws: Worksheet, row: int, block: TableBlock, widths: dict[int, int], w
                 cell.number_format = AMOUNT_FORMAT
                 widths[c] = max(widths.get(c, 0), len(text) + 2)
             else:
-                cell.value = text or None
+                if text:
+                    _put_text(cell, text)
                 cell.number_format = "@"  # text stays text: a code 2080101 is not a number
                 cell.alignment = Alignment(vertical="center", wrap_text=True)
                 wrapped.append(Span(row, c, text))
@@ -135,13 +160,13 @@ def _sheet(ws: Worksheet, blocks: list[Block]) -> None:
         elif block.cells:  # 编制单位：…<tab><tab>单位：万元: the cells of one row, as the text has them
             for c, text in enumerate(block.cells):
                 if text:
-                    ws.cell(row=row, column=c + 1, value=text).number_format = "@"
+                    _put_text(ws.cell(row=row, column=c + 1), text).number_format = "@"
             row += 1
             continue
         else:
             texts = [(_plain(block.text), Font(size=16) if block.kind == "title" else Font())]
         for text, font in texts:
-            cell = ws.cell(row=row, column=1, value=text)
+            cell = _put_text(ws.cell(row=row, column=1), text)
             cell.font = font
             cell.number_format = "@"
             if font.sz and font.sz > 11:  # a row keeps its default height for a larger font
