@@ -17,7 +17,7 @@ from ..errors import BudgetkgError
 from ..rdf.codelists import all_codelist_triples
 from ..rdf.graphs import CODES_GRAPH, ENTAILED_GRAPH, VOCABULARY_GRAPH
 from ..rdf.iri import DEFAULT_BASE
-from ..rdf.namespaces import BKG, PROV, RDF, RDFS, SKOS
+from ..rdf.namespaces import BKG, ONTOLOGY_IRI, PROV, RDF, RDFS, SKOS
 from ..rdf.structure import structure_triples
 from ..resources import default_document, ontology_dir
 from .documents import DocumentSummary, Source, dataset_graph, document_graph, graph_name, source_name, summarize
@@ -119,23 +119,27 @@ WHERE {{ GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a bkg:BudgetUnit ; skos:altLab
 # union of graphs never holds a triple twice, and a bkg: query reads nothing from this graph.
 # (Domains and ranges are left out: they would type every code and observation again.)
 # Each is (template, whether the pattern reads the code lists merged as its default graph, pattern).
-_NOT_BKG = f'FILTER(!STRSTARTS(STR(?anchor), "{BKG.base}"))'
+# Virtuoso follows a path of `+` only from a bound start: each begins at the ontology's terms (a
+# class is also a subclass of restrictions, blank nodes: not classes to type anything with).
+_NOT_BKG = f'FILTER(isIRI(?anchor) && !STRSTARTS(STR(?anchor), "{BKG.base}"))'
+_OURS = f"rdfs:isDefinedBy <{ONTOLOGY_IRI}>"
+_PREFIXES = f"PREFIX rdfs: <{RDFS.base}>\nPREFIX skos: <{SKOS.base}>\n"
 _ENTAILMENTS = (
     (
         "?s ?anchor ?o",
         False,
         f"""{{ SELECT DISTINCT ?p ?anchor WHERE {{
-           GRAPH <{VOCABULARY_GRAPH.value}> {{ ?p <{RDFS.subPropertyOf.value}>+ ?anchor }} {_NOT_BKG} }} }}
+           GRAPH <{VOCABULARY_GRAPH.value}> {{ ?p {_OURS} ; rdfs:subPropertyOf+ ?anchor }} {_NOT_BKG} }} }}
          GRAPH ?g {{ ?s ?p ?o }}""",
     ),
     (
         "?s a ?anchor",
         False,
         f"""{{ SELECT DISTINCT ?c ?anchor WHERE {{
-           GRAPH <{VOCABULARY_GRAPH.value}> {{ ?c <{RDFS.subClassOf.value}>+ ?anchor }} {_NOT_BKG} }} }}
+           GRAPH <{VOCABULARY_GRAPH.value}> {{ ?c {_OURS} ; rdfs:subClassOf+ ?anchor }} {_NOT_BKG} }} }}
          GRAPH ?g {{ ?s a ?c }}""",
     ),
-    (f"?c <{SKOS.broaderTransitive.value}> ?a", True, f"?c <{SKOS.broader.value}>+ ?a"),
+    ("?c skos:broaderTransitive ?a", True, "?c skos:inScheme ?scheme ; skos:broader+ ?a"),
 )
 _ENTAILED_LABELS = (
     (RDFS.label, Literal("本体蕴涵的三元组", language="zh")),
@@ -181,7 +185,7 @@ def write_entailed_graph(store: Store) -> int:
     entailed: dict[Quad, None] = {}
     for template, codes, pattern in _ENTAILMENTS:
         triples = store.query(
-            f"CONSTRUCT {{ {template} }} WHERE {{ {pattern} }}", default_graph=merged if codes else None
+            f"{_PREFIXES}CONSTRUCT {{ {template} }} WHERE {{ {pattern} }}", default_graph=merged if codes else None
         )
         for t in cast(Iterable[Triple], triples):
             if next(store.quads_for_pattern(t.subject, t.predicate, t.object), None) is None:
@@ -196,7 +200,7 @@ _ENTAIL = (
     "INSERT DATA { GRAPH <%s> { %s } }"
     % (ENTAILED_GRAPH.value, " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in _entailed_description())),
     *(
-        f"INSERT {{ GRAPH <{ENTAILED_GRAPH.value}> {{ {template} }} }}"
+        f"{_PREFIXES}INSERT {{ GRAPH <{ENTAILED_GRAPH.value}> {{ {template} }} }}"
         + (f" USING <{VOCABULARY_GRAPH.value}> USING <{CODES_GRAPH.value}>" if codes else "")
         + f"\nWHERE {{ {pattern} }}"
         for template, codes, pattern in _ENTAILMENTS
