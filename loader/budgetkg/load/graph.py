@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, cast
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from ..errors import BudgetkgError
 from ..rdf.codelists import all_codelist_triples
 from ..rdf.graphs import CODES_GRAPH, ENTAILED_GRAPH, VOCABULARY_GRAPH
 from ..rdf.iri import DEFAULT_BASE
-from ..rdf.namespaces import BKG, ONTOLOGY_IRI, PROV, RDF, RDFS, SKOS
+from ..rdf.namespaces import BKG, PROV, RDF, RDFS, SKOS
 from ..rdf.structure import structure_triples
 from ..resources import default_document, ontology_dir
 from .documents import DocumentSummary, Source, dataset_graph, document_graph, graph_name, source_name, summarize
@@ -109,7 +109,7 @@ WHERE {{ GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a bkg:BudgetUnit ; skos:altLab
 
 # What the ontology entails, written again whole after the other graphs are settled (it reads
 # them all; a document added, rebuilt or removed changes it): for each triple of a graph whose
-# predicate is a sub-property (rdfs:subPropertyOf+, as the vocabulary graph states) of an anchor's
+# predicate is a sub-property (through any chain of the ontology's axioms) of an anchor's
 # property, the triple with that property (obeu-measure:amount, obeu-dimension:organization,
 # sdmx-measure:obsValue, prov:wasDerivedFrom, …); for each rdf:type of a bkg: class, the anchors'
 # classes above it (qb:DataSet, org:Organization, foaf:Project, prov:Entity, …); and
@@ -119,26 +119,37 @@ WHERE {{ GRAPH ?r {{ ?r a bkg:ReferenceGraph . ?o a bkg:BudgetUnit ; skos:altLab
 # union of graphs never holds a triple twice, and a bkg: query reads nothing from this graph.
 # (Domains and ranges are left out: they would type every code and observation again.)
 # Each is (template, whether the pattern reads the code lists merged as its default graph, pattern).
-# Virtuoso follows a path of `+` only from a bound start: each begins at the ontology's terms (a
-# class is also a subclass of restrictions, blank nodes: not classes to type anything with).
-_NOT_BKG = f'FILTER(isIRI(?anchor) && !STRSTARTS(STR(?anchor), "{BKG.base}"))'
-_OURS = f"rdfs:isDefinedBy <{ONTOLOGY_IRI}>"
+# The ontology's terms and the anchors' above them are listed in the patterns (VALUES), from the
+# ontology this budgetkg bundles, which is the vocabulary graph's: Virtuoso answers a path of
+# `rdfs:subPropertyOf+` from unbound ends with an error, or with a filter beside it, wrongly.
 _PREFIXES = f"PREFIX rdfs: <{RDFS.base}>\nPREFIX skos: <{SKOS.base}>\n"
+
+
+def _anchors(relation: NamedNode) -> str:
+    """VALUES rows (term anchor): each bkg: term with each IRI outside bkg: it is a sub-property or
+    a subclass of (``relation``), through any chain of the ontology's axioms."""
+    above: dict[NamedNode, set[NamedNode]] = {}
+    for t in parse(ontology_dir().joinpath("budgetkg.ttl").read_bytes(), format=RdfFormat.TURTLE):
+        if t.predicate == relation and isinstance(t.subject, NamedNode) and isinstance(t.object, NamedNode):
+            above.setdefault(t.subject, set()).add(t.object)
+    rows = []
+    for term in sorted(above, key=str):
+        if not term.value.startswith(BKG.base):
+            continue
+        reached: set[NamedNode] = set()
+        todo = list(above[term])
+        while todo:  # ends: each term is visited once
+            node = todo.pop()
+            if node not in reached:
+                reached.add(node)
+                todo += above.get(node, ())
+        rows += [f"({term} {a})" for a in sorted(reached, key=str) if not a.value.startswith(BKG.base)]
+    return " ".join(rows)
+
+
 _ENTAILMENTS = (
-    (
-        "?s ?anchor ?o",
-        False,
-        f"""{{ SELECT DISTINCT ?p ?anchor WHERE {{
-           GRAPH <{VOCABULARY_GRAPH.value}> {{ ?p {_OURS} ; rdfs:subPropertyOf+ ?anchor }} {_NOT_BKG} }} }}
-         GRAPH ?g {{ ?s ?p ?o }}""",
-    ),
-    (
-        "?s a ?anchor",
-        False,
-        f"""{{ SELECT DISTINCT ?c ?anchor WHERE {{
-           GRAPH <{VOCABULARY_GRAPH.value}> {{ ?c {_OURS} ; rdfs:subClassOf+ ?anchor }} {_NOT_BKG} }} }}
-         GRAPH ?g {{ ?s a ?c }}""",
-    ),
+    ("?s ?anchor ?o", False, f"VALUES (?p ?anchor) {{ {_anchors(RDFS.subPropertyOf)} }} GRAPH ?g {{ ?s ?p ?o }}"),
+    ("?s a ?anchor", False, f"VALUES (?c ?anchor) {{ {_anchors(RDFS.subClassOf)} }} GRAPH ?g {{ ?s a ?c }}"),
     ("?c skos:broaderTransitive ?a", True, "?c skos:inScheme ?scheme ; skos:broader+ ?a"),
 )
 _ENTAILED_LABELS = (
@@ -181,7 +192,9 @@ def write_entailed_graph(store: Store) -> int:
         store.remove_graph(ENTAILED_GRAPH)
     description = _entailed_description()
     store.bulk_extend(description)
-    merged = [VOCABULARY_GRAPH, CODES_GRAPH] if store.contains_named_graph(CODES_GRAPH) else [VOCABULARY_GRAPH]
+    merged: list[NamedNode | BlankNode | DefaultGraph] = [VOCABULARY_GRAPH]
+    if store.contains_named_graph(CODES_GRAPH):
+        merged.append(CODES_GRAPH)
     entailed: dict[Quad, None] = {}
     for template, codes, pattern in _ENTAILMENTS:
         triples = store.query(
