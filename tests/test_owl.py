@@ -150,6 +150,32 @@ def test_an_observation_of_two_tables_is_caught(sample):
     assert any("one thing" in f and str(other) in f for f in found), found
 
 
+def test_two_years_of_a_department_keep_the_functional_and_disjoint_axioms(two_years):
+    # The closure above sees a sample of one document; these axioms, read in SPARQL, over the
+    # whole of a store of two documents (a unit is then listed by both: bkg:sourceDocument is not
+    # functional, and must not be).
+    from budgetkg.load.store import open_store
+
+    store, g = open_store(two_years), ontology()
+    broken = []
+    for p in sorted(g.subjects(RDF.type, OWL.FunctionalProperty)):
+        q = f"SELECT ?s WHERE {{ ?s <{p}> ?a , ?b FILTER(?a != ?b) }} LIMIT 1"
+        broken += [f"{r['s'].value} has two {p}" for r in store.query(q, use_default_graph_as_union=True)]
+    members = rdflib.collection.Collection(g, g.value(next(g.subjects(RDF.type, OWL.AllDisjointClasses)), OWL.members))
+    values = " ".join(f"<{c}>" for c in members)
+    q = f"""SELECT ?x ?a ?b WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }}
+            ?x a ?a , ?b FILTER(STR(?a) < STR(?b)) }} LIMIT 5"""
+    broken += [
+        f"{r['x'].value} is {r['a'].value} and {r['b'].value}" for r in store.query(q, use_default_graph_as_union=True)
+    ]
+    assert broken == []
+    units = "SELECT ?u WHERE { ?u a <%s> ; <%s> ?a , ?b FILTER(?a != ?b) } LIMIT 1" % (
+        BKG.BudgetUnit,
+        BKG.sourceDocument,
+    )
+    assert list(store.query(units, use_default_graph_as_union=True))  # listed by both years
+
+
 def test_every_property_has_a_domain_and_a_range():
     missing = ontology().query(
         """PREFIX owl: <http://www.w3.org/2002/07/owl#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

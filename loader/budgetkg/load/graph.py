@@ -54,8 +54,16 @@ class BuildSummary:
 
 def vocabulary_quads() -> list[Quad]:
     """The ontology, the code lists and the table structures, in the vocabulary graph."""
+    # The ontology's axioms are blank nodes (restrictions, unions): each is named by its order in
+    # the file, not afresh at each parse, so that a build gives the same vocabulary graph (and the
+    # same sorted N-Triples) every time.
+    names: dict[BlankNode, BlankNode] = {}
+
+    def same(term):
+        return names.setdefault(term, BlankNode(f"ontology{len(names) + 1}")) if isinstance(term, BlankNode) else term
+
     quads = [
-        Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH)
+        Quad(same(t.subject), t.predicate, same(t.object), VOCABULARY_GRAPH)
         for t in parse(ontology_dir().joinpath("budgetkg.ttl").read_bytes(), format=RdfFormat.TURTLE)
     ]
     quads += [Quad(t.subject, t.predicate, t.object, VOCABULARY_GRAPH) for t in all_codelist_triples()]
