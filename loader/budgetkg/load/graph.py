@@ -191,8 +191,8 @@ def _entailed_description() -> list[Quad]:
 
 def write_entailed_graph(store: Store) -> int:
     """Write the entailed graph of the store again (see _ENTAILMENTS): CONSTRUCT and a bulk load,
-    not SPARQL Update, whose transaction log would double the database on disk for the bundled
-    document's 38,000 triples.  0.3 s for them.
+    not SPARQL Update (the remote settling's _ENTAIL), whose transaction log added 42 MB to the
+    bundled document's database for its 40,930 triples.  About half a second for them.
 
     :returns: the number of triples entailed.
     """
@@ -205,12 +205,14 @@ def write_entailed_graph(store: Store) -> int:
         merged.append(CODES_GRAPH)
     entailed: dict[Quad, None] = {}
     for template, codes, pattern in _ENTAILMENTS:
+        # what a graph states already is left out (a third of the CPU time of looking each up)
+        unstated = f"FILTER NOT EXISTS {{ GRAPH ?stated {{ {template} }} }}"
         triples = store.query(
-            f"{_PREFIXES}CONSTRUCT {{ {template} }} WHERE {{ {pattern} }}", default_graph=merged if codes else None
+            f"{_PREFIXES}CONSTRUCT {{ {template} }} WHERE {{ {pattern} {unstated} }}",
+            default_graph=merged if codes else None,
         )
         for t in cast(Iterable[Triple], triples):
-            if next(store.quads_for_pattern(t.subject, t.predicate, t.object), None) is None:
-                entailed[Quad(t.subject, t.predicate, t.object, ENTAILED_GRAPH)] = None
+            entailed[Quad(t.subject, t.predicate, t.object, ENTAILED_GRAPH)] = None
     store.bulk_extend(entailed)
     return len(entailed)
 
@@ -262,7 +264,7 @@ def _refuse_earlier_layout(store: Path | None, replacing: set[str]) -> None:
 
 def settle_reference_graphs(store: Store) -> None:
     """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS),
-    then write the entailed graph again (_ENTAIL)."""
+    then write the entailed graph again (:func:`write_entailed_graph`)."""
     codes = _SETTLE_CODES if store.contains_named_graph(CODES_GRAPH) else ()
     for operation in (*_SETTLE_ORGANISATIONS, *codes):
         store.update(operation)
