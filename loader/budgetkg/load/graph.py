@@ -17,7 +17,7 @@ from ..errors import BudgetkgError
 from ..rdf.codelists import all_codelist_triples
 from ..rdf.graphs import CODES_GRAPH, ENTAILED_GRAPH, VOCABULARY_GRAPH
 from ..rdf.iri import DEFAULT_BASE
-from ..rdf.namespaces import BKG, PROV, RDF, RDFS, SKOS
+from ..rdf.namespaces import BKG, ONTOLOGY_IRI, PROV, RDF, RDFS, SKOS
 from ..rdf.structure import structure_triples
 from ..resources import default_document, ontology_dir
 from .documents import DocumentSummary, Source, dataset_graph, document_graph, graph_name, source_name, summarize
@@ -54,13 +54,16 @@ class BuildSummary:
 
 def vocabulary_quads() -> list[Quad]:
     """The ontology, the code lists and the table structures, in the vocabulary graph."""
-    # The ontology's axioms are blank nodes (restrictions, unions): each is named by its order in
-    # the file, not afresh at each parse, so that a build gives the same vocabulary graph (and the
-    # same sorted N-Triples) every time.
-    names: dict[BlankNode, BlankNode] = {}
+    # The ontology's axioms hold blank nodes (restrictions, unions), which a parse names afresh
+    # and a remote store renames: in the vocabulary graph each is a Skolem IRI (RDF 1.1 Concepts
+    # 3.5) numbered by its order in the file, so that every build, and a store pushed elsewhere,
+    # gives the same sorted N-Triples.  The ontology served at /ontology keeps its blank nodes.
+    names: dict[BlankNode, NamedNode] = {}
 
     def same(term):
-        return names.setdefault(term, BlankNode(f"ontology{len(names) + 1}")) if isinstance(term, BlankNode) else term
+        if not isinstance(term, BlankNode):
+            return term
+        return names.setdefault(term, NamedNode(f"{ONTOLOGY_IRI}/genid/{len(names) + 1}"))
 
     quads = [
         Quad(same(t.subject), t.predicate, same(t.object), VOCABULARY_GRAPH)
