@@ -140,7 +140,9 @@ def test_export_and_stats(built, tmp_path):
     assert graphml.output.startswith("<?xml") and "graphml" in graphml.output
     stats = run(store, "stats")
     assert "budget units: 17" in stats.output and "projects: 214" in stats.output
-    assert "named graphs: 3" in stats.output  # the document's, the vocabulary, the organisations
+    # the document's, the vocabulary, the organisations, what the ontology entails
+    assert "named graphs: 4" in stats.output
+    assert re.search(r"graph/entailed  \d+ triples  (本体蕴涵的三元组|Triples the ontology entails)", stats.output)
     assert re.search(r"graph/organisations  \d+ triples  Organisations", stats.output)
 
 

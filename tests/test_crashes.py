@@ -91,7 +91,8 @@ def test_two_builds_at_once_one_is_refused(tmp_path):
     first.wait()
     assert first.returncode == 0
     assert second.returncode == 2 and "another budgetkg build is running" in second_err
-    assert len(list(open_store(store).named_graphs())) == 7  # five documents, the vocabulary, the organisations
+    # five documents, the vocabulary, the organisations, the entailed graph
+    assert len(list(open_store(store).named_graphs())) == 8
 
 
 def test_a_graph_given_twice_is_refused_and_the_store_kept(tmp_path):

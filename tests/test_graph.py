@@ -96,8 +96,9 @@ def test_units_and_divisions(store):
 def test_named_graph_per_document_and_dataset_description(store):
     graphs = sorted(g.value for g in store.named_graphs())
     organisations = "https://w3id.org/budgetkg/data/graph/organisations"
-    assert VOCABULARY_GRAPH.value in graphs and organisations in graphs and len(graphs) == 3
-    data = next(g for g in graphs if g not in (VOCABULARY_GRAPH.value, organisations))
+    entailed = "https://w3id.org/budgetkg/graph/entailed"
+    assert {VOCABULARY_GRAPH.value, organisations, entailed} < set(graphs) and len(graphs) == 4
+    data = next(g for g in graphs if g not in (VOCABULARY_GRAPH.value, organisations, entailed))
     row = one(
         store,
         f"""SELECT ?triples ?sha WHERE {{ GRAPH <{data}> {{

@@ -8,18 +8,20 @@ graph holds its system graphs, so queries name budgetkg's graphs as their defaul
 """
 
 import re
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 from budgetkg.cli import cli
-from budgetkg.load.graph import build
+from budgetkg.load.graph import build, write_entailed_graph
 from budgetkg.load.store import open_store
 from budgetkg.query.library import document_dataset, library, run_query, run_select
 from budgetkg.query.remote import Auth, Endpoint, RemoteStore, push
+from budgetkg.rdf.graphs import ENTAILED_GRAPH
 from budgetkg.tooling.synthetic import generate
 from click.testing import CliRunner
 from facts import KJC_NAMES, KJC_PROJECTS
-from pyoxigraph import NamedNode, Triple
+from pyoxigraph import NamedNode, Store, Triple
 from servers import free_port, oxigraph, virtuoso
 
 BKG = "https://w3id.org/budgetkg/ontology#"
@@ -288,6 +290,16 @@ def test_a_push_settles_the_reference_graphs_when_told_where_to_update(tmp_path,
         assert old_name not in names(remote) and new_name in names(remote)
         assert "广州市技师学院" in names(remote)  # the other department's units stay
         assert triples(remote) == triples(store) | triples(after)
+        # the entailed graph, written again there as a build writes it over both stores' graphs
+        both = Store()
+        both.bulk_extend(q for s in (store, after) for q in s if q.graph_name != ENTAILED_GRAPH)
+        write_entailed_graph(both)
+
+        def entailed(source) -> Counter:
+            return Counter(q.predicate.value for q in source.quads_for_pattern(None, None, None, ENTAILED_GRAPH))
+
+        assert entailed(remote) == entailed(both)
+        assert entailed(both)["http://data.openbudgets.eu/ontology/dsd/measure/amount"] > 3791
 
 
 def test_federated_join_of_two_departments(tmp_path, store):

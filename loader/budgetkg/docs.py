@@ -32,6 +32,7 @@ def error_catalogue() -> str:
 def ontology_tables() -> str:
     """One Markdown table per section of the ontology: term, labels, comment, domain, range."""
     import rdflib
+    from rdflib.collection import Collection
     from rdflib.namespace import OWL, RDF, RDFS
 
     from .resources import ontology_dir
@@ -47,7 +48,10 @@ def ontology_tables() -> str:
     def short(node) -> str:
         if node is None:
             return ""
-        return g.namespace_manager.normalizeUri(node) if isinstance(node, rdflib.URIRef) else str(node)
+        if isinstance(node, rdflib.URIRef):
+            return g.namespace_manager.normalizeUri(node)
+        members = g.value(node, OWL.unionOf)  # a domain or range of several classes
+        return " or ".join(short(m) for m in Collection(g, members)) if members is not None else ""
 
     sections = [
         ("Classes", OWL.Class),
@@ -60,11 +64,11 @@ def ontology_tables() -> str:
     for title, kind in sections + [("Other properties", None)]:
         if kind is None:
             members = sorted(
-                (
+                {  # a term of several types (a property that is also functional) once
                     s
                     for s in g.subjects(RDF.type, None)
                     if str(s).startswith(ns) and s not in seen and s != rdflib.URIRef(ns[:-1])
-                ),
+                },
                 key=str,
             )
         else:
@@ -77,10 +81,12 @@ def ontology_tables() -> str:
             "|---|---|---|---|---|---|",
         ]
         for s in members:
-            parent = g.value(s, RDFS.range) or g.value(s, RDFS.subClassOf)
+            # a class's named parent, not the restrictions it is also a subclass of
+            parents = sorted(short(o) for o in g.objects(s, RDFS.subClassOf) if isinstance(o, rdflib.URIRef))
+            parent = short(g.value(s, RDFS.range)) or next(iter(parents), "")
             out.append(
                 f"| `bkg:{str(s)[len(ns) :]}` | {text(s, RDFS.label, 'zh')} | {text(s, RDFS.label, 'en')} | "
-                f"{text(s, RDFS.comment, 'en')} | {short(g.value(s, RDFS.domain))} | {short(parent)} |"
+                f"{text(s, RDFS.comment, 'en')} | {short(g.value(s, RDFS.domain))} | {parent} |"
             )
         out.append("")
     return "\n".join(out).rstrip()

@@ -8,7 +8,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .graphs import CODES_GRAPH, GRAPH_KINDS, VOCABULARY_GRAPH, reference_graphs
+    from .graphs import CODES_GRAPH, ENTAILED_GRAPH, GRAPH_KINDS, VOCABULARY_GRAPH, reference_graphs
     from .iri import DEFAULT_BASE, Minter
     from .mapping import document_quads
     from .prefixes import prefix_table
@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_BASE",
     "VOCABULARY_GRAPH",
     "CODES_GRAPH",
+    "ENTAILED_GRAPH",
     "GRAPH_KINDS",
     "reference_graphs",
     "prefix_table",
@@ -31,6 +32,7 @@ _HOMES = {
     "DEFAULT_BASE": ".iri",
     "VOCABULARY_GRAPH": ".graphs",
     "CODES_GRAPH": ".graphs",
+    "ENTAILED_GRAPH": ".graphs",
     "GRAPH_KINDS": ".graphs",
     "reference_graphs": ".graphs",
     "prefix_table": ".prefixes",
