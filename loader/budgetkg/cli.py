@@ -67,6 +67,13 @@ store_option = click.option(
     default=None,
     help="Store folder (default: $BUDGETKG_STORE, else ~/.local/share/budgetkg/store).",
 )
+via_option = click.option(
+    "--via",
+    type=click.Choice(["chromium", "libreoffice"]),
+    default="chromium",
+    show_default=True,
+    help="What prints a PDF: headless Chromium from the web page, or LibreOffice from the workbook.",
+)
 docs_argument = click.argument("docs", nargs=-1, type=click.Path(exists=True, path_type=Path))
 
 
@@ -640,13 +647,7 @@ def _rendered(data: bytes, name: str, fmt: str, via: str) -> bytes:
     show_default=True,
     help="pdf: printed A4 landscape; xlsx/xls: a workbook, one sheet per table; html: one web page.",
 )
-@click.option(
-    "--via",
-    type=click.Choice(["chromium", "libreoffice"]),
-    default="chromium",
-    show_default=True,
-    help="What prints a PDF: headless Chromium from the web page, or LibreOffice from the workbook.",
-)
+@via_option
 @click.option(
     "-o",
     "--out",
@@ -706,13 +707,7 @@ def render(doc: Path | None, fmt: str, via: str, out: Path | None) -> None:
     show_default=True,
     help="The form to write each document in: the text layout, or a rendering as `budgetkg render` makes it.",
 )
-@click.option(
-    "--via",
-    type=click.Choice(["chromium", "libreoffice"]),
-    default="chromium",
-    show_default=True,
-    help="What prints a PDF: headless Chromium from the web page, or LibreOffice from the workbook.",
-)
+@via_option
 def generate(seed: int, count: int, year: int, out: Path, fmt: str, via: str) -> None:
     """Write synthetic department budgets in the template of the bundled document.
 
