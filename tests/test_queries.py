@@ -410,3 +410,12 @@ def test_no_two_organisations_share_a_name(ask):
     )
     assert shared == []
     assert ask("projects-of-unit", name="广州市人力资源和社会保障局")  # the printed name still finds 本级
+
+
+def test_counting_projects_counts_only_projects(ask):
+    """表12 prints 214 projects (the README's figure, and `stats`'s); its unit and department
+    total rows have a project dimension too, 全部项目（合计）, which is no project."""
+    prefix = "PREFIX bkg: <https://w3id.org/budgetkg/ontology#> "
+    assert ask(prefix + "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a bkg:Project }") == [["214"]]
+    totals = ask(prefix + "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o bkg:project/a bkg:ProjectTotal }")
+    assert int(totals[0][0]) > 0  # the total rows still have their project dimension

@@ -311,7 +311,7 @@ class _Mapper:
     # -- projects -----------------------------------------------------------------
     def project_resources(self) -> None:
         all_p = self.all_projects
-        self.add(all_p, RDF.type, BKG.Project)
+        self.add(all_p, RDF.type, BKG.ProjectTotal)  # the total rows' project: not a project
         self.add(all_p, RDFS.label, _zh("全部项目（合计）"))
         self.add(all_p, RDFS.label, Literal("All projects (total)", language="en"))
         key_of = {id(k.project): k for k in self.doc.key_projects if k.project is not None}

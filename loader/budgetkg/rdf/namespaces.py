@@ -78,6 +78,7 @@ TERMS = frozenset(
         "NameDifference",
         "NarrativeFigure",
         "Project",
+        "ProjectTotal",
         "ReferenceGraph",
         "SourceDocument",
         "ThemeAssignment",
