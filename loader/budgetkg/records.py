@@ -60,6 +60,12 @@ class Place:
     row: int | None = None
     column: int | None = None
 
+    @property
+    def where(self) -> str:
+        """The place as a reader looks for it in the file: a PDF's page (its box is in the
+        graph), a workbook's cell, an HTML table's row and column."""
+        return f"page {self.page}" if self.page is not None else str(self)
+
     def __str__(self) -> str:
         if self.sheet is not None:
             return f"{self.sheet}!{self.cell}" if self.cell else self.sheet

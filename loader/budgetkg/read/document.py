@@ -227,9 +227,7 @@ def _placed(exc: DocumentError, grid: Grid) -> DocumentError:
     place = grid.lines[exc.lineno - 1].place(max(exc.offset - 1, 0))
     if place is None:
         return exc
-    # A reader of a PDF looks for a page (the box is in the graph); of a workbook, for a cell.
-    where = f"page {place.page}" if place.page is not None else str(place)
-    context = where + (f" {exc.context}" if exc.context else "")
+    context = place.where + (f" {exc.context}" if exc.context else "")
     return DocumentError(
         exc.code, exc.filename, exc.lineno, expected=exc.expected, found=exc.found, offset=exc.offset, context=context
     )

@@ -148,7 +148,7 @@ def read_grid(data: bytes, filename: str) -> Grid:
                 line.no,
                 expected=f"at most {MAX_LINE_CHARS:,} characters on a line",
                 found=f"a line of {len(line.text):,} characters: {line.text[:40]}",
-                context="" if place is None else (f"page {place.page}" if place.page is not None else str(place)),
+                context="" if place is None else place.where,
             )
     return grid
 

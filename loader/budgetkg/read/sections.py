@@ -33,22 +33,10 @@ _PART_NAMES = {1: "第一部分 概况", 2: "第二部分 部门预算表", 3: "
 MAX_LINE_CHARS = 10_000
 
 
-def split_lines(text: str, filename: str) -> list[Line]:
-    """The numbered lines of a decoded document.
-
-    :raises DocumentError: ``line-too-long`` for a line of more than ``MAX_LINE_CHARS`` characters.
-    """
-    lines = [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
-    for line in lines:
-        if len(line.text) > MAX_LINE_CHARS:
-            raise DocumentError(
-                "line-too-long",
-                filename,
-                line.no,
-                expected=f"at most {MAX_LINE_CHARS:,} characters on a line",
-                found=f"a line of {len(line.text):,} characters: {line.text[:40]}",
-            )
-    return lines
+def split_lines(text: str) -> list[Line]:
+    """The numbered lines of a decoded document.  Their length is bounded (``MAX_LINE_CHARS``)
+    where every form's lines are, in :func:`budgetkg.read.forms.read_grid`."""
+    return [Line(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), 1)]
 
 
 def is_heading(text: str) -> bool:

@@ -41,4 +41,4 @@ def read_text(data: bytes, filename: str) -> Grid:
             expected=f"at most {MAX_LINES:,} lines of text",
             found=f"{count:,} lines",
         )
-    return Grid("text", split_lines(text, filename))
+    return Grid("text", split_lines(text))
