@@ -34,7 +34,15 @@ from .admission import Admission, Refused, Standing, client_of
 from .answers import GRAPH_FORMATS
 from .asgi import ClientGone, read_body, request_headers
 from .database import FOLLOW_SECONDS, Database, StoreUnreadable
-from .describe import Dump, dcat_catalogue, examples, service_description, sparql_examples, void_description
+from .describe import (
+    Dump,
+    Publisher,
+    dcat_catalogue,
+    examples,
+    service_description,
+    sparql_examples,
+    void_description,
+)
 from .dumps import DumpFolders
 from .egress import guard as guard_egress
 from .pages import resource_response
@@ -92,6 +100,8 @@ class ServerOptions:
     # Set by budgetkg.server.run too: the clients' standing, shared by the processes (see
     # budgetkg.server.admission), and the notes by which a process asks for its replacement.
     supervisor_dir: Path | None = None
+    # What only the publisher knows, stated in the catalogue (see budgetkg.server.describe).
+    publisher: Publisher = field(default_factory=Publisher)
 
 
 # The SPARQL endpoint's paths (/query as some clients expect it): BudgetkgApp answers them itself.
@@ -219,12 +229,9 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
     dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
     database = Database(options.store, in_memory=options.in_memory)
 
-    dumps_lock = asyncio.Lock()
-
-    async def dumps() -> dict[str, Dump]:
-        # Written once per database, in a thread: the event loop keeps serving other requests meanwhile.
-        async with dumps_lock:
-            return await asyncio.to_thread(dump_folders.current)
+    async def dumps() -> dict[str, Dump] | None:
+        # Never waits for them: None while a background thread writes them (see budgetkg.server.dumps).
+        return dump_folders.current()
 
     def urls() -> tuple[str, str]:
         return options.public_url, options.public_url + "sparql"
@@ -408,7 +415,7 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
             return rdf_response(request, sparql_examples(base_url, endpoint), request.query_params.get("format"))
         if what == "void":
             store = await database.store()  # before the dumps: a store that cannot be read is answered 503
-            links = {name: f"{base_url}dumps/{name}" for name in await dumps()}
+            links = {name: f"{base_url}dumps/{name}" for name, d in (await dumps() or {}).items() if d.rdf}
             return rdf_response(request, void_description(store, endpoint, links), request.query_params.get("format"))
         return error(404, f"no /.well-known/{what} here; see /.well-known/void and /.well-known/sparql-examples")
 
@@ -416,12 +423,18 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         base_url, endpoint = urls()
         return rdf_response(
             request,
-            dcat_catalogue(await database.store(), base_url, endpoint, await dumps()),
+            # The dumps not written yet are left out until they are.
+            dcat_catalogue(await database.store(), base_url, endpoint, await dumps() or {}, options.publisher),
             request.query_params.get("format"),
         )
 
     async def dump(request: Request) -> Response:
-        found = (await dumps()).get(request.path_params["name"])
+        ready = await dumps()
+        if ready is None:
+            if dump_folders.failed():
+                return error(500, "the dumps of this store could not be written; the server's log says why")
+            return error(503, "the dumps are being written; try again shortly", headers={"Retry-After": "10"})
+        found = ready.get(request.path_params["name"])
         if found is None:
             return error(404, f"no dump {request.path_params['name']!r}; see /catalog")
         return FileResponse(found.path, media_type=found.media_type, filename=found.name)
