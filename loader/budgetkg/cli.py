@@ -325,23 +325,28 @@ def build(
             )
     click.echo(f"store {result.store}: {result.quads} quads in {result.graphs} graphs", err=True)
     if dumps:
-        from .load.store import live_database
-        from .publish.dumps import DUMPS_FOLDER, write_generation
-
-        started = time.monotonic()
-        try:
-            written = write_generation(live_database(result.store), result.store / DUMPS_FOLDER)
-        except OSError as exc:  # a full disk: the store is built all the same
-            click.echo(f"the dumps could not be written ({exc}); `serve` writes them in the background", err=True)
-        else:
-            click.echo(
-                f"dumps: {len(written)} files, {sum(d.size for d in written.values()) / 2**20:.1f} MiB, written "
-                f"in {time.monotonic() - started:.1f} s",
-                err=True,
-            )
+        _write_dumps(result.store)
     if answer or (answer is None and paths is None):
         _print_query(KJC_QUERY, store, {}, "table", "zh")
     sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
+
+
+def _write_dumps(store: Path) -> None:
+    """Write the dumps of the store's new database, which `serve` offers (see budgetkg.publish.dumps)."""
+    from .load.store import live_database
+    from .publish.dumps import DUMPS_FOLDER, write_generation
+
+    started = time.monotonic()
+    try:
+        written = write_generation(live_database(store), store / DUMPS_FOLDER)
+    except OSError as exc:  # a full disk: the store is built all the same
+        click.echo(f"the dumps could not be written ({exc}); `serve` writes them in the background", err=True)
+    else:
+        click.echo(
+            f"dumps: {len(written)} files, {sum(d.size for d in written.values()) / 2**20:.1f} MiB, written "
+            f"in {time.monotonic() - started:.1f} s",
+            err=True,
+        )
 
 
 TABLE_FORMATS = ("table", "csv", "tsv", "json")
@@ -1254,7 +1259,13 @@ def list_documents(store: Path | None, fmt: str) -> None:
 @cli.command()
 @click.argument("names", nargs=-1, required=True, metavar="DOC|GRAPH...")
 @store_option
-def remove(names: tuple[str, ...], store: Path | None) -> None:
+@click.option(
+    "--dumps/--no-dumps",
+    default=True,
+    show_default=True,
+    help="Write the store's downloadable dumps again; without them, `serve` writes them in the background.",
+)
+def remove(names: tuple[str, ...], store: Path | None, dumps: bool) -> None:
     """Take documents out of the store, atomically: each named by its file name, title or graph
     IRI (as `budgetkg list` shows them). Organisations and printed codes that only they listed
     leave the reference graphs too."""
@@ -1267,3 +1278,5 @@ def remove(names: tuple[str, ...], store: Path | None) -> None:
     for graph in graphs:
         click.echo(f"removed {graph}")
     click.echo(f"{result.quads} quads in {len(result.graphs)} graphs remain in {result.path}")
+    if dumps:
+        _write_dumps(result.path)
