@@ -93,3 +93,11 @@ def test_a_date_off_the_calendar_is_an_error_naming_its_line(read_lines, seed_li
     with pytest.raises(DocumentError) as e:
         read_lines(lines)
     assert (e.value.code, e.value.lineno, e.value.found) == ("bad-date", 988, "截至2023年2月30日")
+
+
+def test_the_library_lists_every_figure_with_its_period(ask):
+    rows = {r[0]: r for r in ask("narrative-figures")}
+    assert len(rows) == 34
+    # line 988: 截至2023年12月24日，本部门固定资产金额377,686.36万元
+    assert rows["fixed-assets"][1:] == ["固定资产", "377686.36", "万元", DAY + "2023-12-24", "2023-12-24", "988"]
+    assert rows["overseas-travel"][4:6] == ["", ""]  # line 976: 其中：因公出国（境）费… states no period
