@@ -54,6 +54,37 @@ def test_query_formats_and_language(built):
     assert first["class"]["label"] == "工资福利支出" and first["amount"]["value"] in ("138656.52",)
 
 
+def test_query_csv_keeps_the_iris_beside_the_labels(built):
+    import csv
+    from urllib.parse import unquote
+
+    store, _ = built
+    out = run(store, "query", "largest-projects", "--param", "limit=1", "--format", "csv", "--iri")
+    assert out.exit_code == 0, out.output
+    header, row = list(csv.reader(out.output.splitlines()))
+    assert header == ["project", "project_iri", "unit", "unit_iri", "total"]  # total is a number: no IRI
+    # line 722, under 广州市社会保险基金管理中心 (line 719): 城乡居民社会养老保险政府资助项目 268,348.16
+    assert (row[0], row[2], row[4]) == ("城乡居民社会养老保险政府资助项目", "广州市社会保险基金管理中心", "268348.16")
+    assert unquote(row[3]).endswith("/unit/广州市社会保险基金管理中心")
+    assert unquote(row[1]) == unquote(row[3]) + "/project/2024/城乡居民社会养老保险政府资助项目"
+    tsv = run(store, "query", "largest-projects", "--param", "limit=1", "--format", "tsv", "--iri")
+    assert tsv.output.splitlines()[1].split("\t") == row
+    plain = run(store, "query", "largest-projects", "--param", "limit=1", "--format", "csv")
+    assert plain.output.splitlines()[0] == "project,unit,total"  # labels only, as before
+    # an unbound row leaves its IRI cell empty; a name already taken gets a further _iri
+    text = (
+        "SELECT ?x ?x_iri WHERE { VALUES (?x ?x_iri) { (<https://w3id.org/budgetkg/ontology#Project> 1) (UNDEF 2) } }"
+    )
+    taken = list(csv.reader(run(store, "query", text, "--format", "csv", "--iri").output.splitlines()))
+    assert taken == [
+        ["x", "x_iri_iri", "x_iri"],
+        ["预算项目", "https://w3id.org/budgetkg/ontology#Project", "1"],
+        ["", "", "2"],
+    ]
+    table = run(store, "query", "largest-projects", "--iri")
+    assert table.exit_code == 2 and "--iri keeps IRIs beside the labels of --format csv or tsv" in table.output
+
+
 def test_query_errors(built):
     store, _ = built
     unknown = run(store, "query", "no-such-query")

@@ -257,6 +257,7 @@ def _print_query(
     lang: str,
     endpoint=None,
     documents: tuple[str, ...] = (),
+    iris: bool = False,
 ) -> None:
     from .query.library import render_table, resolve, run_query
     from .query.sparql_text import query_form
@@ -270,6 +271,8 @@ def _print_query(
             + ", ".join(GRAPH_FORMATS)
             + " (table gives Turtle, json JSON-LD)"
         )
+    if iris and fmt not in ("csv", "tsv"):
+        raise click.UsageError("--iri keeps IRIs beside the labels of --format csv or tsv (json gives both already)")
     if not graph and fmt in GRAPH_FORMATS:
         raise click.UsageError(
             f"a {form} query gives {'true or false' if form == 'ASK' else 'a table'}: "
@@ -321,9 +324,10 @@ def _print_query(
         return
     import csv
 
+    header, rows = result.with_iris() if iris else (result.variables, result.values(lang))
     writer = csv.writer(sys.stdout, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
-    writer.writerow(result.variables)
-    writer.writerows(result.values(lang))
+    writer.writerow(header)
+    writer.writerows(rows)
 
 
 def _json_term(term, labels: dict[str, str]) -> dict[str, str]:
@@ -400,6 +404,14 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
     "the name of the file it was built from. Its graph, the vocabulary and the reference graphs are "
     "then the default graph.",
 )
+@click.option(
+    "--iri",
+    "iris",
+    is_flag=True,
+    default=False,
+    help="csv and tsv: beside each column that holds IRIs, a column NAME_iri of the IRIs themselves "
+    "(default: labels only).",
+)
 @store_option
 @click.option(
     "--endpoint",
@@ -415,6 +427,7 @@ def query(
     fmt: str,
     lang: str,
     documents: tuple[str, ...],
+    iris: bool,
     store: Path | None,
     endpoint: str | None,
     user: str | None,
@@ -434,7 +447,7 @@ def query(
         from .query.remote import Auth, Endpoint
 
         remote = Endpoint(endpoint, auth=Auth(user, password, auth))
-    _print_query(query, store, _params(param_values), fmt, lang, remote, documents)
+    _print_query(query, store, _params(param_values), fmt, lang, remote, documents, iris)
 
 
 @cli.command()

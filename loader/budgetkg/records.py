@@ -19,6 +19,7 @@ __all__ = [
     "NameDifference",
     "Project",
     "KeyProject",
+    "ReferencePeriod",
     "NarrativeFigure",
     "GlossaryEntry",
     "Document",
@@ -208,6 +209,18 @@ class KeyProject:
 
 
 @dataclass(frozen=True)
+class ReferencePeriod:
+    """The date or period a narrative figure refers to, as its sentence states it: a year
+    (2024年, or 本年度 for the budget's own year), a month (2023年12月) or a day
+    (截至2023年12月24日: the day a stock such as the fixed assets was counted)."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+    printed: str = ""
+
+
+@dataclass(frozen=True)
 class NarrativeFigure:
     """A figure printed in the prose of 第三部分."""
 
@@ -217,6 +230,7 @@ class NarrativeFigure:
     unit: str
     source: Source
     compare_to: tuple[int, str, str] | None = None
+    period: ReferencePeriod | None = None
 
 
 @dataclass(frozen=True)
