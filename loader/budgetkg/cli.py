@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .errors import BudgetkgError, DocumentError
+
+if TYPE_CHECKING:
+    from .load.documents import DocumentSummary
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
 KJC_QUERY = "kjc-relocation-by-college"
@@ -214,17 +218,12 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
     from .rdf.iri import DEFAULT_BASE
 
     paths = _documents(docs)
-    bar = click.progressbar(length=len(paths), label="building", file=sys.stderr) if paths and len(paths) > 1 else None
-
-    def progress(summary) -> None:
-        if bar is not None:
-            bar.update(1)
-
-    result = build_graph(paths, store=store, base=base or DEFAULT_BASE, replace_all=replace_all, progress=progress)
-    if bar is not None:
-        bar.render_finish()
     broken = 0
-    for d in result.documents:
+
+    # Each document's line as soon as it is mapped, not all at the end: a build of many
+    # documents shows its progress, and a document with a broken identity is seen at once.
+    def built(d: DocumentSummary) -> None:
+        nonlocal broken
         ids = d.identities
         broken += ids["broken"]
         click.echo(
@@ -239,6 +238,8 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
                 f"labels; `budgetkg check {d.file}` lists them)",
                 err=True,
             )
+
+    result = build_graph(paths, store=store, base=base or DEFAULT_BASE, replace_all=replace_all, progress=built)
     click.echo(f"store {result.store}: {result.quads} quads in {result.graphs} graphs", err=True)
     if answer or (answer is None and paths is None):
         _print_query(KJC_QUERY, store, {}, "table", "zh")

@@ -309,7 +309,8 @@ def build(
     :param store: the store folder (default: :func:`budgetkg.load.store.default_store_path`).
     :param base: the base of data IRIs (code lists and ontology terms never change).
     :param replace_all: start from an empty store instead of keeping other graphs.
-    :param progress: called with the summary of each document once it is mapped.
+    :param progress: called with the summary of each document once it is mapped, in the order of
+        ``documents``, while the build goes on (the store is swapped in after the last call).
     """
     sources = list(documents) if documents is not None else [default_document()]
     summary = BuildSummary(store=Path(store) if store else Path())
