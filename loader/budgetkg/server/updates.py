@@ -24,8 +24,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
-__all__ = ["UpdateRunner", "UpdateOutcome", "MAX_WAITING"]
+__all__ = ["UpdateRunner", "UpdateKind", "UpdateOutcome", "MAX_WAITING"]
+
+# How an update ended (see UpdateOutcome).
+UpdateKind = Literal["applied", "syntax-error", "error", "busy", "timeout", "memory", "queue-full", "missing"]
 
 # Updates a server process holds waiting for their turn, beyond the one running: a client
 # sending more at once than this is told to come back (503, Retry-After) instead of holding
@@ -39,7 +43,7 @@ class UpdateOutcome:
     ``busy`` (the store was held past the limit), ``timeout``, ``memory`` (past the memory
     limit), ``queue-full`` or ``missing`` (no store)."""
 
-    kind: str
+    kind: UpdateKind
     message: str = ""
 
 
@@ -127,7 +131,10 @@ class UpdateRunner:
                 "applied" if self._swapped(said.get("database")) else "error",
                 "the update's process stopped before it was done",
             )
-        return UpdateOutcome(said["outcome"], said.get("message", ""))
+        for kind in get_args(UpdateKind):
+            if said["outcome"] == kind:
+                return UpdateOutcome(kind, str(said.get("message", "")))
+        return UpdateOutcome("error", f"the update's process ended with an unknown outcome: {said['outcome']!r}")
 
     def _swapped(self, database: str | None) -> bool:
         try:

@@ -25,6 +25,7 @@ from pyoxigraph import RdfFormat, Store
 
 from ..errors import BudgetkgError
 from ..load.store import database_bytes, solutions
+from .timed_engine import EngineKind
 
 __all__ = ["Figure", "run_benchmarks"]
 
@@ -77,7 +78,7 @@ def _medians_in_turn(functions: dict[str, Callable[[], float]], runs: int) -> di
 
 
 @contextmanager
-def _timed_engine(kind: str, store_dir: Path, ntriples: Path | None = None) -> Iterator[Callable[..., float]]:
+def _timed_engine(kind: EngineKind, store_dir: Path, ntriples: Path | None = None) -> Iterator[Callable[..., float]]:
     """A query engine in a process of its own (:mod:`budgetkg.tooling.timed_engine`, which says why);
     yields ``timed(query, default_graph=None)``, the seconds the engine took to run the query once."""
     args = [

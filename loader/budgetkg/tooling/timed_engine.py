@@ -24,11 +24,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
-__all__ = ["KINDS", "engine"]
+__all__ = ["EngineKind", "KINDS", "engine"]
 
-KINDS = ("rdflib", "on disk", "in memory")
+EngineKind = Literal["rdflib", "on disk", "in memory"]
+KINDS: tuple[EngineKind, ...] = get_args(EngineKind)
 
 
 def engine(kind: str, store: Path, ntriples: Path | None = None) -> Callable[[dict[str, Any]], object]:
