@@ -1,7 +1,7 @@
 """A query's answer, written in the format asked for: at most ``max_rows`` rows, saying when it was cut,
 and at most ``max_bytes`` bytes, refused whole past that (outcome ``too-large``).
 
-pyoxigraph writes graphs and every table that fits (10-50× faster than Python); a table
+pyoxigraph writes graphs and every table that fits (much faster than Python); a table
 longer than ``max_rows`` rows is cut and written in Python (rdflib for XML and CSV).  Neither
 writing holds more than about ``max_bytes`` at once: pyoxigraph's writer is stopped past it,
 and the rows cut in Python are counted as they are read, before anything is written.
@@ -89,7 +89,7 @@ def _tsv(names: list[str], rows: list) -> bytes:
 
 
 def _json(kind: TableForm, names: list[str], rows: list, boolean: bool, truncated: bool, max_rows: int) -> bytes:
-    """SPARQL 1.1 JSON results, written with the json module (rdflib's writer costs ~1 ms a request)."""
+    """SPARQL 1.1 JSON results, written with the json module (rdflib's writer is much slower)."""
     from ..query.library import json_term
 
     if kind == "ASK":

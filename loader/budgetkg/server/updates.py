@@ -1,7 +1,7 @@
 """SPARQL updates, each in a process of its own that is stopped at the time limit.
 
-pyoxigraph cannot stop an update once it runs (an ``INSERT … WHERE`` over a cross join ran a
-minute past a 5 s limit), and run in the server's event loop one blocked every request of
+pyoxigraph cannot stop an update once it runs (an ``INSERT … WHERE`` over a cross join ran
+on long past its limit), and run in the server's event loop one blocked every request of
 its process.  Each update runs in a child process (``python -m budgetkg.server.update_process``, the
 update on its standard input) that is killed at the limit: the event loop stays free, and
 the store stays as it was, since :func:`budgetkg.load.store.apply_update` writes a copy that only

@@ -67,7 +67,7 @@ class Bench:
 def _medians_in_turn(functions: dict[str, Callable[[], float]], runs: int) -> dict[str, float]:
     """The median of ``runs`` runs of each function, each returning the seconds it measured: run
     one at a time in turn with the others, the order reversed every round, so that a slow spell
-    of the machine (a shared one here runs the same query 1.5-2× slower for seconds at a time)
+    of the machine (a shared one runs the same query much slower for seconds at a time)
     weighs on every function alike and the ratios between them keep."""
     times: dict[str, list[float]] = {name: [] for name in functions}
     order = list(functions.items())
@@ -489,10 +489,8 @@ def _load_runs(
     import asyncio
 
     # aiohttp, not httpx: the load generator shares the two cores with the servers, and
-    # httpx's client spent 3.4-3.6 ms of CPU a request at 8 clients and 8.6-8.9 ms at 32,
-    # a whole core, so every server seemed to serve 250-340 and 112-123 req/s; aiohttp's
-    # spends 0.8-0.9 ms, and the same budgetkg server then answered 630-710 req/s
-    # (the cheap query, 2026-11-30; docs/benchmarks.md).
+    # httpx's client spent several times aiohttp's CPU a request, up to a whole core at 32
+    # clients, so that every server seemed slower than it was (docs/benchmarks.md).
     import aiohttp
     from yarl import URL
 
