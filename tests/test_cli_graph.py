@@ -321,3 +321,38 @@ def test_files_written_get_the_usual_permissions(built, tmp_path):
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     for path in (tmp_path / "gen").iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_build_prints_each_document_as_it_is_built(tmp_path):
+    """A document's line comes while the build goes on, not all at the end: when the first
+    document's line arrives, the new store is not yet swapped in (its `current` link is made
+    last), and the final summary follows the lines of both documents."""
+    import subprocess
+    import sys
+
+    from budgetkg.tooling.synthetic import generate
+
+    docs = []
+    for seed in (1, 2):
+        docs.append(tmp_path / f"synthetic-{seed}.txt")
+        docs[-1].write_text(generate(seed).text, encoding="utf-8")
+    store = tmp_path / "store"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "budgetkg", "build", *map(str, docs), "--store", str(store)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        first = process.stderr.readline()
+        assert first.startswith("synthetic-1.txt: "), first
+        assert not (store / "current").exists()  # printed before the build ended
+        rest = process.stderr.read()
+    finally:
+        process.stderr.close()
+        process.wait(timeout=300)
+    assert process.returncode == 0, rest
+    lines = rest.splitlines()
+    assert lines[0].startswith("synthetic-2.txt: ") and "0 broken" in first and "0 broken" in lines[0]
+    assert lines[-1].startswith(f"store {store}: ") and (store / "current").exists()
