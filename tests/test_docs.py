@@ -10,7 +10,7 @@ from budgetkg.errors import catalogue
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ["README.md", "ontology/README.md", "docs/errors.md", "docs/queries.md"]
+DOCS = ["README.md", "ontology/README.md", "docs/errors.md", "docs/queries.md", "docs/narrative.md", "docs/themes.md"]
 
 
 def test_generated_docs_are_current():

@@ -1,14 +1,14 @@
 """Text for the documentation, generated from the code and data it describes (kept in sync with cog).
 
-``cog -r README.md ontology/README.md docs/errors.md docs/queries.md`` rewrites the
-generated blocks; the tests run ``cog --check`` on the same files.
+``cog -r README.md ontology/README.md docs/*.md`` rewrites the generated blocks; the tests
+run ``cog --check`` on the same files.
 """
 
 from __future__ import annotations
 
 from click.testing import CliRunner
 
-__all__ = ["cli_help", "error_catalogue", "ontology_tables", "query_table"]
+__all__ = ["cli_help", "error_catalogue", "narrative_figures", "ontology_tables", "query_table", "theme_rules"]
 
 
 def cli_help(*command: str) -> str:
@@ -100,4 +100,56 @@ def query_table() -> str:
     for q in library():
         params = ", ".join(f"`{p.name}` ({p.type}, default `{p.default}`)" for p in q.params)
         rows.append(f"| `{q.slug}` | {q.title_zh} | {q.title_en} | {params} |")
+    return "\n".join(rows)
+
+
+def narrative_figures() -> str:
+    """The narrative figures as a Markdown table: each key, with its label, unit, what the
+    bundled document prints and the period its sentence states, and the table figure it is
+    checked against (``data/narrative.toml``)."""
+    from .read.document import read_document
+    from .resources import read_toml
+
+    compared = {f["key"]: f.get("compare_to") for f in read_toml("narrative.toml")["figure"]}
+    rows = [
+        "| key | 中文 | unit | printed (line) | period stated | checked against |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n in read_document().narrative:
+        target = compared.get(n.key)
+        checked = f"表{target['table']} `{target['row']}` / `{target['column']}`" if target else ""
+        period = n.period.printed if n.period else ""
+        rows.append(f"| `{n.key}` | {n.label} | {n.unit} | {n.amount.text} ({n.source.line}) | {period} | {checked} |")
+    return "\n".join(rows)
+
+
+def theme_rules() -> str:
+    """The theme rules as a Markdown table: each rule's theme, the words it looks for in a
+    project's name (``data/theme-rules.toml``), how many of the bundled document's projects it
+    gives its theme, as the mapping assigns them, and how many a search of the names for the
+    theme's Chinese label would find."""
+    from collections import Counter
+
+    from .rdf.themes import themes_for
+    from .read.document import read_document
+    from .resources import read_csv, read_toml
+
+    doc = read_document()
+    labels = {t["key"]: (t["label_zh"], t["label_en"]) for t in read_csv(f"codelists/theme-{doc.year}.csv")}
+    given = Counter(m.rule for p in doc.projects for m in themes_for(p.name))
+    rows = [
+        "| rule | theme | 中文 | a project's name contains | unless it contains | projects | names containing 中文 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in read_toml("theme-rules.toml")["rule"]:
+        zh, en = labels[r["theme"]]
+        # "|" separates alternatives; escaped, as a Markdown table cell needs
+        words = r["pattern"].replace("|", " \\| ")
+        unless = "`" + r["unless"].replace("|", " \\| ") + "`" if r.get("unless") else ""
+        searched = sum(zh in p.name for p in doc.projects)
+        rows.append(
+            f"| `{r['id']}` | `{r['theme']}` ({en}) | {zh} | `{words}` | {unless} | {given[r['id']]} | {searched} |"
+        )
+    themed = sum(bool(themes_for(p.name)) for p in doc.projects)
+    rows += ["", f"{themed} of the document's {len(doc.projects)} projects have a theme."]
     return "\n".join(rows)
