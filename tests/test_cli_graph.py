@@ -338,7 +338,7 @@ def test_build_prints_each_document_as_it_is_built(tmp_path):
         docs[-1].write_text(generate(seed).text, encoding="utf-8")
     store = tmp_path / "store"
     process = subprocess.Popen(
-        [sys.executable, "-m", "budgetkg", "build", *map(str, docs), "--store", str(store)],
+        [sys.executable, "-m", "budgetkg", "build", "--no-dumps", *map(str, docs), "--store", str(store)],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
