@@ -17,6 +17,7 @@ from ..errors import BudgetkgError
 from ..rdf.codelists import all_codelist_triples
 from ..rdf.graphs import CODES_GRAPH, ENTAILED_GRAPH, VOCABULARY_GRAPH
 from ..rdf.iri import DEFAULT_BASE
+from ..rdf.mapping import Disclosure
 from ..rdf.namespaces import BKG, ONTOLOGY_IRI, PROV, RDF, RDFS, SKOS
 from ..rdf.structure import structure_triples
 from ..resources import default_document, ontology_dir
@@ -297,6 +298,7 @@ def build(
     base: str = DEFAULT_BASE,
     replace_all: bool = False,
     progress: Callable[[DocumentSummary], None] | None = None,
+    disclosure: Disclosure | None = None,
 ) -> BuildSummary:
     """Build documents into the store, each into its own named graph, atomically.
 
@@ -311,8 +313,12 @@ def build(
     :param replace_all: start from an empty store instead of keeping other graphs.
     :param progress: called with the summary of each document once it is mapped, in the order of
         ``documents``, while the build goes on (the store is swapped in after the last call).
+    :param disclosure: where and when the government published the document (one document only).
+    :raises ValueError: for a ``disclosure`` with several documents.
     """
     sources = list(documents) if documents is not None else [default_document()]
+    if disclosure is not None and len(sources) != 1:
+        raise ValueError("a disclosure's address and date are given for one document at a time")
     summary = BuildSummary(store=Path(store) if store else Path())
 
     def mapped() -> Iterator[Sequence[tuple[NamedNode, list[Quad] | bytes, DocumentSummary]]]:
@@ -325,7 +331,7 @@ def build(
             )
             return
         for source in sources:
-            report, quads = document_graph(source, base=base)
+            report, quads = document_graph(source, base=base, disclosure=disclosure)
             yield [(graph_name(quads), quads, summarize(report, quads))]
 
     def batches() -> Iterator[tuple[Sequence[NamedNode], list[Quad] | bytes | BinaryIO]]:
