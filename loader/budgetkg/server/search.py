@@ -2,14 +2,15 @@
 
 The index (:mod:`budgetkg.query.search`) is made in memory by the first search after the
 server starts or a rebuild swaps the database, in a thread, one at a time; it is kept for
-that database only.  The bundled document's takes about 1.5 s and 2 MiB; 20 generated
-departments' about 8 s and 20 MiB (docs/search.md).  The query is read up to
+that database only.  The bundled document's takes 0.2-0.5 s and holds 2.7 MiB; with 20
+generated departments beside it, 0.7-0.8 s and 4.1 MiB (docs/search.md, bench/search.py).  The query is read up to
 :data:`~budgetkg.query.search.MAX_QUERY_CHARS` characters; the page and the kind are checked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from urllib.parse import urlencode
 
 from pyoxigraph import Store
@@ -27,22 +28,26 @@ PER_PAGE = 20
 MAX_PAGE = 500
 
 _indexes: dict[int, tuple[Store, SearchIndex]] = {}  # the database's own id: its index (one kept)
-_making = asyncio.Lock()
+# Held in the thread that makes an index (whatever event loop asked): a burst of first searches makes one.
+_making = threading.Lock()
+
+
+def _index(store: Store) -> SearchIndex:
+    with _making:
+        kept = _indexes.get(id(store))
+        if kept is None or kept[0] is not store:
+            _indexes.clear()  # the last database's index goes with it
+            kept = _indexes[id(store)] = (store, build_index(store))
+        return kept[1]
 
 
 async def index_of(site: Site) -> SearchIndex:
-    """The index of the live database, made when it is not there yet."""
+    """The index of the live database, made (in a thread) when it is not there yet."""
     store = await site.database.store()
     kept = _indexes.get(id(store))
     if kept is not None and kept[0] is store:
         return kept[1]
-    async with _making:
-        kept = _indexes.get(id(store))
-        if kept is None or kept[0] is not store:
-            index = await asyncio.to_thread(build_index, store)
-            _indexes.clear()  # the last database's index goes with it
-            _indexes[id(store)] = (store, index)
-        return _indexes[id(store)][1]
+    return await asyncio.to_thread(_index, store)
 
 
 def _amount(value) -> str:

@@ -96,7 +96,8 @@ def place_href(document: str, line: str, place: str = "", page: str = "", box: s
     line of the document's text (and, for a workbook or web page, its cell marked)."""
     href = source_href(document)
     if page:
-        return f"{href}/page/{quote(page)}" + (f"?box={quote(','.join(box.split()))}" if box else "")
+        # #box: the browser scrolls to the box drawn over the page
+        return f"{href}/page/{quote(page)}" + (f"?box={quote(','.join(box.split()))}#box" if box else "")
     return href + (f"?place={quote(place)}" if place else "") + f"#L{quote(line)}"
 
 
