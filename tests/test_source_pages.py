@@ -184,6 +184,8 @@ def screenshot(driver, name: str) -> None:
     folder = Path(__file__).resolve().parent / "artifacts" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     driver.set_window_size(1280, 900)
+    # The place asked for in view, as a reader sees it (resizing moves the page).
+    driver.execute_script("const t = document.querySelector(':target'); if (t) t.scrollIntoView({block: 'center'});")
     driver.save_screenshot(str(folder / f"{name}.png"))
 
 

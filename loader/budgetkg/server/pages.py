@@ -216,6 +216,7 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
         source["href"] = place_href(
             source["iri"], source["line"], source.get("place", ""), source.get("page", ""), source.get("box", "")
         )
+        source["line_href"] = place_href(source["iri"], source["line"])
     rows = sorted(seen.values(), key=lambda r: (r["predicate"]["text"], r["value"]["text"]))
     title = next((label["value"] for label in labels if label["lang"] == "zh"), None) or (
         labels[0]["value"] if labels else iri
