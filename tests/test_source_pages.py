@@ -245,3 +245,28 @@ def test_browser_searches_kjc_and_gets_its_14_projects(browser, text_site, seed_
     assert {m.text for m in marks} == {"科教城"}
     screenshot(browser, "search-kjc")
     assert axe_violations(browser) == []
+
+
+def test_the_publishers_page_and_date_are_shown_when_the_graph_has_them(tmp_path):
+    """As `build --source-url URL --published DATE` states them (dcat:landingPage, dcterms:issued on
+    the source document); an address that is not http(s) is not linked."""
+    from budgetkg.load.store import apply_update
+
+    store = tmp_path / "store"
+    build(store=store)
+    with client_for(store) as client:
+        href = printed_at(resource(client, project_select(KJC_PROJECT))).split("#")[0]
+        page = html.fromstring(client.get(href).text)
+        graph = page.xpath("//dt[.='SHA-256']/following-sibling::dd[2]")[0].text_content()
+    for url, linked in (("https://rsj.gz.gov.cn/budget-2024.html", True), ("javascript:alert(1)", False)):
+        apply_update(
+            f"""PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dcterms: <http://purl.org/dc/terms/>
+            DELETE WHERE {{ GRAPH <{graph}> {{ ?s dcat:landingPage ?u }} }} ;
+            INSERT DATA {{ GRAPH <{graph}> {{ <{graph}/source> dcat:landingPage <{url}> ;
+              dcterms:issued "2024-03-01"^^<http://www.w3.org/2001/XMLSchema#date> }} }}""",
+            path=store,
+        )
+        with client_for(store) as client:
+            page = html.fromstring(client.get(href).text)
+        assert "2024-03-01" in page.text_content()
+        assert (page.xpath(f"//a[@href='{url}']") != []) is linked, url
