@@ -23,7 +23,8 @@ from ..rdf.structure import structure_triples
 from ..resources import default_document, ontology_dir
 from .documents import DocumentSummary, Source, dataset_graph, document_graph, graph_name, source_name, summarize
 from .pipeline import in_groups, mapped_in_workers, read_in_turn
-from .store import BuildResult, StoreMissing, open_store, rebuild, solutions
+from .sources import keep_sources
+from .store import BuildResult, StoreMissing, default_store_path, open_store, rebuild, solutions
 
 __all__ = [
     "BuildSummary",
@@ -365,9 +366,13 @@ def build(
     replacing = {VOCABULARY_GRAPH.value, ENTAILED_GRAPH.value, *graph_of}
     if not replace_all:
         _refuse_earlier_layout(store, replacing)
-    result: BuildResult = rebuild(
-        batches(), path=store, replace_all=replace_all, replacing=replacing, settle=settle_reference_graphs
-    )
+    folder = Path(store or default_store_path())
+
+    def settle(new: Store) -> None:
+        settle_reference_graphs(new)
+        keep_sources(folder, sources, new)  # the files beside the figures' pages (/source/...)
+
+    result: BuildResult = rebuild(batches(), path=folder, replace_all=replace_all, replacing=replacing, settle=settle)
     summary.store = result.path
     summary.quads = result.quads
     summary.graphs = len(result.graphs)
