@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from budgetkg import read_document
 from budgetkg.check.accounts import check_document
-from budgetkg.errors import DocumentError
+from budgetkg.errors import DocumentError, catalogue
 from budgetkg.rdf.mapping import document_quads
 from budgetkg.read.pdf import read_pdf
 from budgetkg.records import Document
@@ -389,7 +389,10 @@ def test_pdf_that_is_not_a_budget(tmp_path):
     page = (
         '<html lang="zh-CN"><body><h1>关于召开年度工作会议的通知</h1><p>各单位：定于下周一召开会议。</p></body></html>'
     )
-    _refused(print_pdf(page, tmp_path / "notice.pdf"), "not-a-budget", "page 1")
+    path = print_pdf(page, tmp_path / "notice.pdf")
+    _refused(path, "not-a-budget", "page 1")
+    message = str(pytest.raises(DocumentError, read_document, path).value)
+    assert catalogue()["not-a-budget"].hints["pdf"] in message and "workbook" not in message
 
 
 def test_damaged_pdf(chromium_pdf, tmp_path):
