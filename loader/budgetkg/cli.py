@@ -233,6 +233,14 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
             f"{ids['rounding']} rounding / {ids['broken']} broken",
             err=True,
         )
+        old = result.replaced.get(d.graph)
+        if old is not None:
+            # the graph's IRI comes from the department and year alone: a second form replaces the first
+            click.echo(
+                f"  replaces {old.department} {old.year} built from {old.file} ({old.form or '?'}) "
+                f"with {d.file} ({d.form})",
+                err=True,
+            )
         if d.codes_not_in_lists:
             click.echo(
                 f"  codes not in the code lists: {d.codes_not_in_lists} (named as printed, without English "
