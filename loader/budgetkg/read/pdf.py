@@ -133,6 +133,9 @@ class _Row:
     table: int  # the table's number on its page, to tell adjacent tables apart
     open_bottom: bool = False  # the page ends the row before its bottom ruling: it goes on
     open_top: bool = False  # the page starts the row without a top ruling: it went on from before
+    # of a table ruled with horizontal lines only: whether each cell's last line fills its column
+    # (a row cut by the page break goes on only in such cells, and in those it left empty)
+    full: tuple[bool, ...] = ()
 
 
 @dataclass
@@ -633,18 +636,47 @@ def _leaves(cells: list[_Piece]) -> list[tuple[float, float]]:
     return sorted((c.x0, c.x1) for c in cells if c.top + c.bottom >= top + bottom - 0.5 * (c.bottom - c.top))
 
 
-def _goes_on(above: list[_Char] | None, line: list[_Char], sides: tuple[float, float], leading: float) -> bool:
-    """Whether a line of a cell goes on with the line ``above`` it in its column (None: the row
-    has nothing in the column yet), ``sides`` the left and right ends of the column's text,
-    ``leading`` the usual gap between the lines of a cell: close below a line that fills the
-    column (a wrapped cell breaks its lines at the edge; a short figure aligned to one side
-    does not fill it)."""
-    if above is None:
-        return True
+def _pitch(above: list[_Char], line: list[_Char]) -> float:
+    """How far ``line`` is printed below ``above``, middle to middle (the characters' boxes
+    differ in height from glyph to glyph; their middles keep to the line)."""
+    return sum(c.top + c.bottom for c in line) / (2 * len(line)) - sum(c.top + c.bottom for c in above) / (
+        2 * len(above)
+    )
+
+
+def _room(size: float, width: float) -> float:
+    """How far short of a column's right end a wrapped line may stop: by a word that does not
+    break ("95%，"), up to five characters, but a quarter of a narrow column at most."""
+    return min(5 * size, width / 4)
+
+
+def _figure(text: str) -> bool:
+    """Whether a cell's text is a figure (an amount, a code): what no wrapped cell goes on with."""
+    return any(ch.isdigit() for ch in text) and all(ch.isdigit() or ch in ",.-" for ch in text)
+
+
+def _fills(cell: list[_Char], left: float, right: float, before_word: bool = False) -> bool:
+    """Whether the last line of a cell fills its column, from ``left`` to ``right`` (room for the
+    cell's padding, and for a word that does not break: any, after a Latin letter or digit in
+    Chinese text, or ``before_word``, before one)."""
+    if not cell:
+        return False
+    line = _cluster_lines(cell)[-1]
+    size = max(c.height for c in line)
+    # (a code or an amount alone is no wrapped text)
+    word = (before_word or _is_word(line[-1].text)) and not all(_is_word(c.text) or c.text in ",.-" for c in line)
+    room = right - left if word else _room(size, right - left)
+    return line[0].x0 <= left + 2 * size and line[-1].x1 >= right - room
+
+
+def _goes_on(above: list[_Char], line: list[_Char], sides: tuple[float, float], leading: float) -> bool:
+    """Whether a line of a cell goes on with the line ``above`` it in its column, ``sides`` the
+    left and right ends of the column's text, ``leading`` the usual distance between the lines
+    of a cell (-1: unknown): close below a line that fills the column (a wrapped cell breaks
+    its lines at the edge; a short figure aligned to one side does not fill it)."""
     size = max(ch.height for ch in line)
-    gap = min(ch.top for ch in line) - max(ch.bottom for ch in above)
-    close = leading >= 0 and gap <= leading + 0.25 * size
-    return close and above[0].x0 <= sides[0] + size and above[-1].x1 >= sides[1] - 2.5 * size
+    close = leading >= 0 and _pitch(above, line) <= leading + 0.25 * size
+    return close and _fills(above, sides[0] - size, sides[1], _is_word(line[0].text))
 
 
 class _RulesOnly:
@@ -838,21 +870,30 @@ class _RulesOnly:
             h = i
             while h < j and not any(_numeric(run) for run in _runs(bands[h], least)):
                 h += 1
-            # the lines with a number: a header repeated among the rows, or a wrapped cell's
-            # lines, do not tell the columns (a label is centred, a figure aligned to a side)
+            cells = _header_cells([c for band in bands[i:h] for c in band], least, self.filename, self.page.number)
+            # a header repeated among the rows does not tell the columns (its labels are centred)
+            labels = {text for cell in cells for text in [*cell.lines, "".join(cell.lines)]}
             body = bytearray(len(cover))
             for band in bands[h if h < j else i + 1 : j]:
-                lines = [ln for ln in _cluster_lines(band) if any(_numeric(r) for r in _runs(ln, least))]
-                body = self._cover([c for ln in lines for c in ln], x0, body)
-            cells = _header_cells([c for band in bands[i:h] for c in band], least, self.filename, self.page.number)
+                for line in _cluster_lines(band):
+                    texts = [_line_text(run) for run in _runs(line, least)]
+                    if not all(any(t in label for label in labels) for t in texts):
+                        body = self._cover(line, x0, body)
             edges = self._edges(body, x0, least, _leaves(cells))
-            self._rows(bands[h:j], ys[h : j + 1], edges, cells, j - i > 2)
+            foot = j == len(bands) and ys[-1] == limit  # no rule closes the table: it goes on
+            self._rows(bands[h:j], ys[h : j + 1], edges, cells, j - i > 2, foot)
             for band in bands[i:j]:
                 taken.update(id(c) for c in band)
             i = j
 
     def _rows(
-        self, bands: list[list[_Char]], ys: list[float], edges: list[float], header: list[_Piece], ruled: bool
+        self,
+        bands: list[list[_Char]],
+        ys: list[float],
+        edges: list[float],
+        header: list[_Piece],
+        ruled: bool,
+        foot: bool,
     ) -> None:
         """Add the table's rows to the page: its header's, then one per band of ``bands`` (between
         ``ys``) where ``ruled`` (a rule under each row), else those :meth:`_body` finds."""
@@ -876,7 +917,11 @@ class _RulesOnly:
                 boxes: list[tuple[float, float, float, float] | None] = [
                     (edges[c], y0, edges[c + 1], y1) for c in range(width)
                 ]
-                self.page.items.append(_Row(number, y0, texts, boxes, table))
+                full = tuple(_fills(cell, edges[c], edges[c + 1]) for c, cell in enumerate(cells))
+                self.page.items.append(_Row(number, y0, texts, boxes, table, full=full))
+        rows = [i for i in self.page.items if isinstance(i, _Row) and i.table == table]
+        if foot and rows and any(rows[-1].full):
+            rows[-1].open_bottom = True  # it may go on on the next page (see _rejoin)
 
     @staticmethod
     def _column(x: float, edges: list[float]) -> int:
@@ -941,37 +986,47 @@ class _RulesOnly:
                 groups[-1].append(lines[k])
                 bottom = max(bottom, max(ch.bottom for ch in lines[k][1]))
                 k += 1
-        # The gap between the lines of a wrapped cell (a line alone across the columns: the
-        # smallest common gap to the line above it in its column, to half a point), and between
-        # rows (a line across three columns or more): 4.7 against 7.5 points in Chromium's print
+        # How far apart the lines of a wrapped cell are printed (a line alone across the columns:
+        # the least common distance to the line above it in its column, to half a point), and
+        # rows (a line across three columns or more): 13 against 17 points in Chromium's print
         # of the bundled page, where the cells' padding parts rows.  Without a gap of a wrapped
         # cell clearly smaller than the rows', no line goes on the row above but to fill it.
-        cell_gaps: Counter[float] = Counter()
-        row_gaps: list[float] = []
+        cell_gaps: Counter[float] = Counter()  # below a line that fills its column
+        row_gaps: list[float] = []  # below a line that does not
         above: dict[int, list[_Char]] = {}
         for group in groups:
             for c, line in group:
-                if c in above:
-                    gap = min(ch.top for ch in line) - max(ch.bottom for ch in above[c])
-                    if len(group) == 1:
+                if c in above and not _figure("".join(ch.text for ch in above[c])):  # figures do not wrap
+                    gap = _pitch(above[c], line)
+                    if _fills(above[c], *right[c]):
                         cell_gaps[round(gap * 2) / 2] += 1
-                    elif len(group) >= 3:
+                    else:
                         row_gaps.append(gap)
                 above[c] = line
         common = max(1, sum(cell_gaps.values()) // 20)
         leading = min((g for g, n in cell_gaps.items() if n >= common and g >= 0), default=-1.0)
-        # (a line across the columns may go on a wrapped cell too: the widest gap is the rows')
-        if not row_gaps or leading > max(row_gaps) - 1.0:
+        if not row_gaps or leading > sorted(row_gaps)[len(row_gaps) // 2] - 1.0:
             leading = -1.0
         rows: list[list[list[_Char]]] = []
         last: dict[int, list[_Char]] = {}  # the last line of each column in the row being read
+        previous: list[_Char] = []  # the row's last line, in any column
         for group in groups:
-            if rows and all(_goes_on(last.get(c), line, right[c], leading) for c, line in group):
+            # A cell the row has empty is filled only by a line within the row's lines (a cell
+            # centred in a tall row), not by the first line of the next row's tallest cell.
+            line = group[0][1]
+            size = max(ch.height for ch in line)
+            near = bool(previous) and (
+                _pitch(previous, line) <= leading + 0.25 * size
+                if leading >= 0
+                else min(ch.top for ch in line) < max(ch.bottom for ch in previous)
+            )
+            if rows and all(_goes_on(last[c], ln, right[c], leading) if c in last else near for c, ln in group):
                 rows[-1] += [line for _, line in group]
             else:
                 rows.append([line for _, line in group])
                 last = {}
             last.update({c: line for c, line in group})
+            previous = max((ln for _, ln in group), key=lambda ln: max(ch.bottom for ch in ln))
         return rows
 
 
@@ -1042,7 +1097,13 @@ def _rejoin(pages: list[_Page]) -> None:
             while k < min(len(table), len(head)) - 1 and table[k].cells == head[k].cells:
                 k += 1
             rest = table[k]
-            if (k or rest.open_top) and len(rest.cells) == len(carry.cells):
+            # a row of a table ruled with horizontal lines only goes on where its cells filled
+            # their columns, or into cells it left empty
+            goes_on = not carry.full or all(
+                not text or not before or (full and not _figure(text))
+                for text, before, full in zip(rest.cells, carry.cells, carry.full, strict=False)
+            )
+            if (k or rest.open_top) and len(rest.cells) == len(carry.cells) and goes_on:
                 carry.cells = [_join_wrapped([a, b]) for a, b in zip(carry.cells, rest.cells, strict=True)]
                 page.items.remove(rest)
                 if rest is rows[-1] and rest.open_bottom:
