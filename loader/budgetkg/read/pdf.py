@@ -14,7 +14,8 @@ What real PDFs do, and what this module does about it:
   except between two Latin or digit runs, which a line breaks only at a space (but a code or
   an amount broken between two digits, or a Latin run inside Chinese text, is joined whole);
   a dash that ends a line (PDFium's U+0002) is kept;
-- within a line a space is written where the PDF leaves a gap, unless both sides are Chinese;
+- within a line a space is written where the PDF leaves a gap, next to a Chinese character only
+  a gap as wide as a space (a space where a line breaks is not printed, and cannot be known);
 - a paragraph ends at a larger vertical gap, at a line that stops short of the right margin,
   before an indented line, or at a change of font size;
 - a line larger than the body text is a heading, written with Markdown marks as the text form
@@ -91,6 +92,12 @@ _TOLERANCE = 3  # points: ruling pieces this close are one line, and lines this 
 _THIN = 2.0  # points: a path at most this wide (or high) is a ruling line
 _MARGIN = 0.07  # of the page's height: the bands where running headers and footers print
 _CJK_START = 0x2E80  # characters from here on are CJK (or full-width forms): no space between
+# A space next to a Chinese character, of the characters' height: the gap a space leaves (a third
+# of an em: 0.33-0.38 of the box in LibreOffice's print of the bundled document, where Chinese
+# characters are set 0-0.1 apart), or a smaller gap where PDFium saw a word space (Chromium sets
+# Chinese characters up to 0.27 apart, and a space 0.22-0.40).
+_CJK_SPACE = 0.3
+_CJK_SPACE_SEEN = 0.2
 
 
 @dataclass
@@ -231,8 +238,10 @@ def _cluster_lines(chars: list[_Char]) -> list[list[_Char]]:
 
 def _line_text(chars: list[_Char]) -> str:
     """The text of a line: a space where the PDF prints one; where it only leaves a word gap
-    (or PDFium infers a space), a space between two characters that are not Chinese, never
-    next to a Chinese one (Chinese has no spaces: a gap there is the font's spacing)."""
+    (or PDFium infers a space), a space between two characters that are not Chinese; next to a
+    Chinese one only where the gap is as wide as a space (``_CJK_SPACE``), or nearly and PDFium
+    saw a word space there (the text form writes "1. 公务用车", "[30226] 劳务费": a PDF prints
+    the space as a gap only)."""
     out: list[str] = []
     previous: _Char | None = None
     printed = False
@@ -241,8 +250,11 @@ def _line_text(chars: list[_Char]) -> str:
             printed = True
             continue
         if previous is not None:
-            wide = ch.x0 - previous.x1 > 0.25 * max(ch.height, previous.height)
-            inferred = (previous.space_after or wide) and not (_is_cjk(previous.text) or _is_cjk(ch.text))
+            gap = (ch.x0 - previous.x1) / max(ch.height, previous.height, 0.1)
+            if _is_cjk(previous.text) or _is_cjk(ch.text):
+                inferred = gap > _CJK_SPACE or (previous.space_after and gap > _CJK_SPACE_SEEN)
+            else:
+                inferred = previous.space_after or gap > 0.25
             if printed or inferred:
                 out.append(" ")
         out.append(ch.text)
@@ -463,7 +475,7 @@ class _Reader:
                 f"on a page and {MAX_RULING_PAIRS:,} in the document",
                 found=f"{pairs:,} on page {number}, {self.pairs:,} up to it",
             )
-        self.rules = [e for e in merged if e["orientation"] == "h"]
+        self.rules = _unframed(merged)
         self.open_ends = _close_open_ends(merged)
         crossings = edges_to_intersections(merged, _TOLERANCE, _TOLERANCE)
         self.crossings += len(crossings)
@@ -561,6 +573,24 @@ class _Piece:
     first: int = 0  # the columns it spans
     last: int = 0
     row: int = 0
+
+
+def _unframed(edges: list[dict]) -> list[dict]:
+    """The horizontal ruling lines that are not the top or bottom of a frame: a box ruled around
+    one cell (a framed note or heading, which pdfplumber finds no table in, so that it reads as
+    running text, as the text form has it) has vertical sides that end where it does; a 三线表's
+    rules have none.
+
+    :param edges: the page's merged ruling lines (pdfplumber's edges)."""
+    verticals = sorted((e for e in edges if e["orientation"] == "v"), key=lambda e: e["x0"])
+    xs = [v["x0"] for v in verticals]
+
+    def side(x: float, y: float) -> bool:
+        lo = bisect.bisect_left(xs, x - _TOLERANCE)
+        hi = bisect.bisect_right(xs, x + _TOLERANCE)
+        return any(v["top"] - _TOLERANCE <= y <= v["bottom"] + _TOLERANCE for v in verticals[lo:hi])
+
+    return [e for e in edges if e["orientation"] == "h" and not (side(e["x0"], e["top"]) and side(e["x1"], e["top"]))]
 
 
 def _runs(chars: list[_Char], least: float) -> list[list[_Char]]:
