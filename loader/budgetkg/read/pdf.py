@@ -601,7 +601,7 @@ def _runs(chars: list[_Char], least: float) -> list[list[_Char]]:
     done: list[list[_Char]] = []
     active: list[list[_Char]] = []
     for ch in sorted(chars, key=lambda c: c.x0):
-        kept = []
+        kept: list[list[_Char]] = []
         for run in active:
             (kept if ch.x0 - run[-1].x1 < least else done).append(run)
         active = kept
@@ -931,8 +931,8 @@ class _RulesOnly:
         self.tables += 1
         number = self.page.number
         width = len(edges) - 1
-        for texts, boxes, top in self._header(header, edges) if header else []:
-            self.page.items.append(_Row(number, top, texts, boxes, table))
+        for labels, places, top in self._header(header, edges) if header else []:
+            self.page.items.append(_Row(number, top, labels, places, table))
         for band, top, bottom in zip(bands, ys, ys[1:], strict=False):
             for row in [[band]] if ruled else self._body(band, edges):
                 row_chars = [c for part in row for c in part]
