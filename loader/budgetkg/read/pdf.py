@@ -597,23 +597,31 @@ def _runs(chars: list[_Char], least: float) -> list[list[_Char]]:
     """The runs of characters on one line, parted by gaps of at least ``least`` points: the
     text of one cell on one line.  Left to right, each character goes on the run that ends
     just before it on its line (not by lines of the whole width: labels centred in their
-    cells, at many heights, would chain lines of cells side by side into one)."""
+    cells, at many heights, would chain lines of cells side by side into one).  The runs are
+    kept by the height of their middle, in steps of half a line, so that each character is
+    compared with the runs of three steps only (linear in the characters, after sorting)."""
+    if not chars:
+        return []
+    step = max(sorted(c.height for c in chars)[len(chars) // 2], 1.0) / 2
     done: list[list[_Char]] = []
-    active: list[list[_Char]] = []
+    current: dict[int, list[_Char]] = {}  # the last run at each step of height
     for ch in sorted(chars, key=lambda c: c.x0):
-        kept: list[list[_Char]] = []
-        for run in active:
-            (kept if ch.x0 - run[-1].x1 < least else done).append(run)
-        active = kept
-        for run in active:
+        middle = (ch.top + ch.bottom) / 2
+        key = int(middle // step)
+        for k in (key, key - 1, key + 1):
+            run = current.get(k)
+            if run is None:
+                continue
             last = run[-1]
             # by middles: a flat glyph (一) may have a box of its own height, not the line's
-            if abs(ch.top + ch.bottom - last.top - last.bottom) < 0.8 * max(ch.height, last.height):
+            if ch.x0 - last.x1 < least and abs(2 * middle - last.top - last.bottom) < 0.8 * max(ch.height, last.height):
                 run.append(ch)
                 break
         else:
-            active.append([ch])
-    done += active
+            if key in current:
+                done.append(current[key])
+            current[key] = [ch]
+    done += current.values()
     return sorted(done, key=lambda r: (r[0].top, r[0].x0))
 
 
@@ -902,12 +910,12 @@ class _RulesOnly:
                 h += 1
             cells = _header_cells([c for band in bands[i:h] for c in band], least, self.filename, self.page.number)
             # a header repeated among the rows does not tell the columns (its labels are centred)
-            labels = {text for cell in cells for text in [*cell.lines, "".join(cell.lines)]}
+            labels = "\x00".join(text for cell in cells for text in [*cell.lines, "".join(cell.lines)])
             body = bytearray(len(cover))
             for band in bands[h if h < j else i + 1 : j]:
                 for line in _cluster_lines(band):
                     texts = [_line_text(run) for run in _runs(line, least)]
-                    if not all(any(t in label for label in labels) for t in texts):
+                    if not all(t in labels for t in texts):  # each a label, or a part of one
                         body = self._cover(line, x0, body)
             edges = self._edges(body, x0, least, _leaves(cells))
             foot = j == len(bands) and ys[-1] == limit  # no rule closes the table: it goes on
