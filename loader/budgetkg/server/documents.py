@@ -1,0 +1,66 @@
+"""The documents a server offers, each under a short key of its own, for the pages' paths.
+
+A document's key is the last two path segments of its dataset's IRI (``{base}dataset/{department}/{year}``,
+see :mod:`budgetkg.rdf.iri`), decoded and joined by a hyphen: ``广州市人力资源和社会保障局-2024``.
+It reads as the document's name, stays the same across builds and forms (the IRI does not depend
+on them), and a path names it without a slash.  A key from a request is never turned into an IRI
+to query with: it is looked up among the keys of the documents the store holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import quote, unquote, urlsplit
+
+from ..load.contents import StoredDocument, stored_documents
+from ..rdf.iri import DEFAULT_BASE, data_base
+from .site import Site
+
+__all__ = ["doc_key", "doc_iri", "doc_path", "documents", "find_document", "MAX_KEY"]
+
+# The longest key a request may give (a department's name is a few tens of characters).
+MAX_KEY = 200
+
+
+def doc_key(iri: str) -> str:
+    """The key of the document whose dataset IRI is ``iri``.
+
+    >>> doc_key("https://w3id.org/budgetkg/data/dataset/%E7%A4%BA%E4%BE%8B%E5%B1%80/2024")
+    '示例局-2024'
+    """
+    segments = urlsplit(iri).path.rstrip("/").split("/")
+    department, year = (segments[-2], segments[-1]) if len(segments) >= 2 else ("", segments[-1])
+    return f"{unquote(department)}-{unquote(year)}"
+
+
+def doc_iri(key: str, base: str = DEFAULT_BASE) -> str:
+    """The dataset IRI that :func:`doc_key` reads ``key`` from, for a store built under ``base``.
+
+    >>> doc_iri("示例局-2024")
+    'https://w3id.org/budgetkg/data/dataset/%E7%A4%BA%E4%BE%8B%E5%B1%80/2024'
+
+    :raises ValueError: when ``key`` is not a department and a year joined by a hyphen.
+    """
+    department, _, year = key.rpartition("-")
+    if not department or not (len(year) == 4 and year.isdecimal() and year.isascii()):
+        raise ValueError(f"not a document key (department-year): {key!r}")
+    return f"{data_base(base)}dataset/{quote(department, safe='-_.~')}/{year}"
+
+
+def doc_path(key: str, rest: str = "") -> str:
+    """The path of a document's page (``rest`` after it: ``table-12``, ``table-12.csv``)."""
+    return f"/browse/{quote(key, safe='-_.~')}/{rest}"
+
+
+async def documents(site: Site) -> list[StoredDocument]:
+    """The documents of the store the site serves, by department and year (read in a thread:
+    the event loop keeps serving meanwhile)."""
+    store = await site.database.store()
+    return await asyncio.to_thread(stored_documents, store)
+
+
+async def find_document(site: Site, key: str) -> StoredDocument | None:
+    """The stored document whose key is ``key``, or None."""
+    if len(key) > MAX_KEY:
+        return None
+    return next((d for d in await documents(site) if doc_key(d.graph) == key), None)
