@@ -186,9 +186,8 @@ async def table(request: Request) -> Response:
     except (TableQueryFailed, QueryStopped) as exc:
         return _error(site, 503, str(exc))
     base = site.options.base
-    flagged = {
-        s.iri: i.status for i in identities if i.status != "exact" for s in ([i.total] if i.total else []) + i.parts
-    }
+    # The printed totals that do not equal the sum of their parts exactly, outlined in the table.
+    flagged = {i.total.iri: i.status for i in identities if i.status != "exact" and i.total}
 
     def query(**change: object) -> str:
         params = view.params(**change)
