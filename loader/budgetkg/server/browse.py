@@ -24,12 +24,12 @@ from starlette.routing import Route
 
 from ..template.spec import template
 from . import charts
-from .documents import doc_key, doc_path, documents, find_document
+from .documents import cached, doc_key, doc_path, documents, find_document, store_version
 from .identities import display_identities, identities_of_totals, identity_counts
 from .pages import _href
 from .runner import QueryStopped
 from .site import Site, site_of
-from .tables import Line, TableQueryFailed, amount_text, read_table, select
+from .tables import Line, PrintedTable, TableQueryFailed, amount_text, read_table, select
 from .views import PAGE_ROWS, BadView, as_csv, as_json, choose, header_rows, label_columns, parse_view
 
 __all__ = ["ROUTES"]
@@ -40,6 +40,13 @@ FORMS = {"text": "文本 text", "pdf": "PDF", "xlsx": "Excel (xlsx)", "xls": "Ex
 def _page(site: Site, name: str, code: int = 200, **context: object) -> HTMLResponse:
     html = site.templates.get_template(name).render(**context)
     return HTMLResponse(html, status_code=code)
+
+
+async def _read_table(site: Site, graph: str, number: int) -> PrintedTable:
+    """Table ``number`` of the document ``graph``, read once for each database of the store."""
+    version = store_version(site)
+    store = await site.database.store()
+    return await cached(site, version, ("table", graph, number), lambda: read_table(site.queries, store, graph, number))
 
 
 def _error(site: Site, status: int, message: str) -> HTMLResponse:
@@ -86,10 +93,10 @@ async def document(request: Request) -> Response:
     store = await site.database.store()
     try:
         income, expenditure, basic, project, narrative = await asyncio.gather(
-            read_table(site.queries, store, doc.graph, 2),
-            read_table(site.queries, store, doc.graph, 3),
-            read_table(site.queries, store, doc.graph, 11),
-            read_table(site.queries, store, doc.graph, 12),
+            _read_table(site, doc.graph, 2),
+            _read_table(site, doc.graph, 3),
+            _read_table(site, doc.graph, 11),
+            _read_table(site, doc.graph, 12),
             select(site.queries, store, _NARRATIVE % NamedNode(doc.graph), 10_000),
         )
     except (TableQueryFailed, QueryStopped) as exc:
@@ -156,7 +163,7 @@ async def table(request: Request) -> Response:
     store = await site.database.store()
     started = time.perf_counter()
     try:
-        printed = await read_table(site.queries, store, doc.graph, number)
+        printed = await _read_table(site, doc.graph, number)
         view = parse_view(request.query_params, printed)
     except BadView as exc:
         return _error(site, 400, str(exc))

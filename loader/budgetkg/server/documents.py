@@ -10,16 +10,49 @@ to query with: it is looked up among the keys of the documents the store holds.
 from __future__ import annotations
 
 import asyncio
+import os
+from collections import OrderedDict
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from ..load.contents import StoredDocument, stored_documents
 from ..rdf.iri import DEFAULT_BASE, data_base
 from .site import Site
 
-__all__ = ["doc_key", "doc_iri", "doc_path", "documents", "find_document", "MAX_KEY"]
+__all__ = ["doc_key", "doc_iri", "doc_path", "documents", "find_document", "cached", "store_version", "MAX_KEY"]
 
 # The longest key a request may give (a department's name is a few tens of characters).
 MAX_KEY = 200
+# What the pages read from one database and keep (documents, tables): a few tables of a few
+# thousand figures each.
+MAX_CACHED = 64
+_CACHE: OrderedDict[tuple, Any] = OrderedDict()
+
+
+def store_version(site: Site) -> str:
+    """The name of the database the store's ``current`` link points at (``data-<n>``): each build
+    or update swaps in a new one, so what was read from one name stays true.  Read it before
+    opening the store: a swap in between gives newer figures under the older name, never the
+    reverse.  "" when it cannot be read (nothing is then kept)."""
+    try:
+        return os.readlink(site.options.store / "current")
+    except OSError:
+        return ""
+
+
+async def cached(site: Site, version: str, what: tuple, make: Any) -> Any:
+    """``await make()``, kept for the database ``version`` under ``what`` (the most recent
+    :data:`MAX_CACHED` kept), so that every request for a page does not read it again."""
+    key = (str(site.options.store), version, *what)
+    if version and key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    value = await make()
+    if version:
+        _CACHE[key] = value
+        while len(_CACHE) > MAX_CACHED:
+            _CACHE.popitem(last=False)
+    return value
 
 
 def doc_key(iri: str) -> str:
@@ -55,8 +88,9 @@ def doc_path(key: str, rest: str = "") -> str:
 async def documents(site: Site) -> list[StoredDocument]:
     """The documents of the store the site serves, by department and year (read in a thread:
     the event loop keeps serving meanwhile)."""
+    version = store_version(site)
     store = await site.database.store()
-    return await asyncio.to_thread(stored_documents, store)
+    return await cached(site, version, ("documents",), lambda: asyncio.to_thread(stored_documents, store))
 
 
 async def find_document(site: Site, key: str) -> StoredDocument | None:
