@@ -70,7 +70,7 @@ async def home(request: Request) -> Response:
         }
         for d in await documents(site)
     ]
-    return _page(site, "home.html", documents=docs)
+    return _page(site, "home.html", documents=docs, endpoint=site.options.endpoint)
 
 
 _NARRATIVE = """PREFIX bkg: <https://w3id.org/budgetkg/ontology#>
