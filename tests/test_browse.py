@@ -45,17 +45,20 @@ def table12_lines(seed_lines: list[str]) -> list[tuple[int, list[str]]]:
     return out
 
 
-@pytest.fixture(scope="module")
-def client(store_path):
+def client_class():
     import warnings
-
-    from budgetkg.server import ServerOptions, create_app
 
     with warnings.catch_warnings():  # Starlette would have httpx2 for its test client; httpx serves
         warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
+    return TestClient
 
-    with TestClient(create_app(ServerOptions(store=store_path)), base_url="http://127.0.0.1") as c:
+
+@pytest.fixture(scope="module")
+def client(store_path):
+    from budgetkg.server import ServerOptions, create_app
+
+    with client_class()(create_app(ServerOptions(store=store_path)), base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -251,3 +254,29 @@ def test_the_table_page_shows_the_arithmetic_of_its_rows(client, seed_lines):
     assert any(text(r.xpath("td")[2]) == "12,944.22" == text(r.xpath("td")[3]) for r in sums)
     counts = tree.xpath("//table[@class='identity-counts']/tbody/tr")
     assert any(text(tr.xpath("td")[0]) == "row-sum" for tr in counts)
+
+
+def test_every_document_of_a_store_has_its_pages_and_a_made_up_one_says_so(tmp_path, seed_lines):
+    from budgetkg.load.graph import build
+    from budgetkg.server import ServerOptions, create_app
+    from budgetkg.tooling.synthetic import generate
+
+    TestClient = client_class()
+
+    made_up = generate(3)
+    (tmp_path / "2024.txt").write_text("\n".join(seed_lines), encoding="utf-8")
+    (tmp_path / "2025.txt").write_text("\n" + "\n".join(seed_lines).replace("2024年", "2025年"), encoding="utf-8")
+    (tmp_path / "synthetic-3.txt").write_text(made_up.text, encoding="utf-8")
+    build(sorted(tmp_path.glob("*.txt")), store=tmp_path / "store")
+    with TestClient(create_app(ServerOptions(store=tmp_path / "store")), base_url="http://127.0.0.1") as c:
+        rows = page(c, "/").xpath("//table[@class='documents']/tbody/tr")
+        found = {text(r.xpath("td")[0]) + " " + text(r.xpath("td")[1]): text(r.xpath("td")[3]) for r in rows}
+        assert found[f"{DEPARTMENT} 2024"] == found[f"{DEPARTMENT} 2025"] == "真实 real"
+        assert len(found) == 3 and sorted(found.values())[0] == "模拟 synthetic"
+        # The same department's two years have two keys; 2025's lines are one further down.
+        later = page(c, "/browse/" + quote(f"{DEPARTMENT}-2025") + "/table-1")
+        assert later.xpath("//table[@id='printed-table']/tbody/tr")[0].get("data-line") == "86"
+        synthetic = next(r for r in rows if "synthetic" in text(r.xpath("td")[3]))
+        tree = page(c, synthetic.xpath(".//a/@href")[-1] + "table-12")
+        assert tree.xpath("//p[@class='synthetic']")
+        assert int(tree.xpath("//b[@id='row-count']")[0].text) > 0
