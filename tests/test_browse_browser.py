@@ -170,3 +170,28 @@ def test_a_figure_page_shows_its_identities_in_the_browser(browser, site):  # no
     assert len(rows) == 1 and "13,649.83" in rows[0].text
     screenshot(browser, "observation")
     assert quote("广州市人力资源和社会保障局") in browser.current_url
+
+
+def test_a_new_user_finds_what_a_college_spends_on_moving_into_kjc_and_where_it_is_printed(browser, site, seed_lines):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    expected = [
+        (line, cells)
+        for line, cells in table12_lines(seed_lines)
+        if "科教城" in cells[0] and cells[0].startswith("广州市技师学院")
+    ]
+    assert [line for line, _ in expected] == [786, 791, 793]
+    browser.get(site + "/")
+    browser.find_element(By.PARTIAL_LINK_TEXT, "2024年部门预算").click()
+    browser.find_element(By.PARTIAL_LINK_TEXT, "表12").click()
+    Select(browser.find_element(By.ID, "f-unit")).select_by_visible_text("广州市技师学院")
+    browser.find_element(By.ID, "f-q").send_keys("科教城")
+    browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    rows = browser.find_elements(By.CSS_SELECTOR, "#printed-table tbody tr")
+    assert [int(r.get_attribute("data-line")) for r in rows] == [line for line, _ in expected]
+    assert [r.find_element(By.CSS_SELECTOR, "td.num").text for r in rows] == [c[1] for _, c in expected]
+    screenshot(browser, "table-12-kjc")
+    rows[1].find_element(By.CSS_SELECTOR, "td.num a").click()  # 入驻科教城搬迁开办项目, 220.00
+    printed = browser.find_element(By.CSS_SELECTOR, ".source").text
+    assert "line 791" in printed and "220.00" in printed
