@@ -41,7 +41,7 @@ __all__ = [
 
 BKG = "https://w3id.org/budgetkg/ontology#"
 TOTAL = "_T"
-# The dimensions a row is told by (local names under bkg:), and the label each has on a page.
+# The dimensions (local names under bkg:) that tell what a row is about: its unit, code, project …
 DIMENSIONS = ("organization", "fundingSource", "functionalClassification", "economicClassification", "project")
 # Observations and missing cells of the largest table a document may have (表12 of the bundled
 # document has 1,624): a table past it is refused rather than read in part.
@@ -97,7 +97,6 @@ class Row:
     key: str
     label: str
     line: int
-    order: int  # the row's place among those printed on its line (left to right)
     cells: dict[str, Figure] = field(default_factory=dict)
     dims: dict[str, str] = field(default_factory=dict)  # dimension → IRI
 
@@ -114,9 +113,6 @@ class Line:
 
     line: int
     rows: list[Row]
-
-    def cell(self, column: str) -> Figure | None:
-        return next((r.cells[column] for r in self.rows if column in r.cells), None)
 
 
 @dataclass
@@ -274,7 +270,7 @@ async def read_table(queries: QueryRunner, store, graph: str, number: int) -> Pr
         row = rows.get(key)
         if row is None:
             label = _row_label(b["label"]["value"], number, b["col"]["value"])
-            row = rows[key] = Row(key, label, line, 0)
+            row = rows[key] = Row(key, label, line)
             row.dims = {d: b[d]["value"] for d in (*DIMENSIONS, "expenseItem") if d in b}
         try:
             amount = Decimal(b["amount"]["value"]) if "amount" in b else None
@@ -283,8 +279,6 @@ async def read_table(queries: QueryRunner, store, graph: str, number: int) -> Pr
         printed, fund = b.get("printed", {}).get("value", ""), b.get("fundingSource", {}).get("value", "")
         row.cells[column] = Figure(iri, column, amount, printed, line, fund)
     ordered = sorted(rows.values(), key=lambda r: (r.line, r.side != "income"))
-    for r in ordered:
-        r.order = 1 if r.side == "expenditure" else 0
     named = sorted({v for r in ordered for v in r.dims.values()} | {f.fund for r in ordered for f in r.cells.values()})
     named = [n for n in named if n]
     labels, notations, goals = await asyncio.to_thread(_names, store, graph, named)

@@ -165,15 +165,14 @@ def header_rows(spec: TableSpec, goals: bool) -> list[list[HeaderCell]]:
             rows[0].append(HeaderCell(column.path[0], rowspan=depth, sort=column.key))
             i += 1
             continue
-        group = [c for c in columns[i:] if c.path[0] == column.path[0]]
-        span = 0
+        group = []  # the columns under this one's first level, side by side
         for c in columns[i:]:
             if len(c.path) < 2 or c.path[0] != column.path[0]:
                 break
-            span += 1
-        rows[0].append(HeaderCell(column.path[0], colspan=span))
-        for c in group[:span]:
-            rows[1].append(HeaderCell(c.path[1], rowspan=depth - 1, sort=c.key))
+            group.append(c)
+        rows[0].append(HeaderCell(column.path[0], colspan=len(group)))
+        rows[1] += [HeaderCell(c.path[1], rowspan=depth - 1, sort=c.key) for c in group]
+        span = len(group)
         i += span
     if goals:
         rows[0].append(HeaderCell("绩效目标", rowspan=depth))
