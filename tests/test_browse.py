@@ -280,3 +280,20 @@ def test_every_document_of_a_store_has_its_pages_and_a_made_up_one_says_so(tmp_p
         tree = page(c, synthetic.xpath(".//a/@href")[-1] + "table-12")
         assert tree.xpath("//p[@class='synthetic']")
         assert int(tree.xpath("//b[@id='row-count']")[0].text) > 0
+
+
+def test_a_hostile_name_is_escaped_on_the_page_and_never_a_formula_in_the_csv(tmp_path, seed_lines):
+    from budgetkg.load.graph import build
+    from budgetkg.server import ServerOptions, create_app
+
+    hostile = '=HYPERLINK("http://evil.example")<script>alert(1)</script>'
+    lines = list(seed_lines)
+    assert lines[683].startswith("局本级民办教育发展专项财政补贴\t")  # a project of 表12
+    lines[683] = hostile + lines[683][len("局本级民办教育发展专项财政补贴") :]
+    (tmp_path / "doc.txt").write_text("\n".join(lines), encoding="utf-8")
+    build([tmp_path / "doc.txt"], store=tmp_path / "store")
+    with client_class()(create_app(ServerOptions(store=tmp_path / "store")), base_url="http://127.0.0.1") as c:
+        r = c.get(DOC + "table-12", headers={"Accept": "text/html"})
+        assert "<script>alert" not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+        rows = list(csv.DictReader(io.StringIO(c.get(DOC + "table-12.csv").content.decode("utf-8-sig"))))
+        assert rows[2]["line"] == "684" and rows[2]["label"] == "'" + hostile

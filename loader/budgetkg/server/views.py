@@ -224,9 +224,23 @@ def _order(spec: TableSpec, key: str) -> int:
     return next((i for i, c in enumerate(spec.columns) if c.key == key), len(spec.columns))
 
 
+# What a spreadsheet program takes a cell starting with for a formula (OWASP, CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell_text(text: str) -> str:
+    """A text cell of the CSV, never read as a formula: names come from documents nobody vetted.
+
+    >>> print(_cell_text("=HYPERLINK(1)"), _cell_text("广州市技师学院"))
+    '=HYPERLINK(1) 广州市技师学院
+    """
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def as_csv(table: PrintedTable, rows: list[Row]) -> bytes:
     """The rows as CSV (UTF-8 with a byte order mark, which spreadsheet programs need to read
-    Chinese): a column of each figure's exact amount (no thousands separators) and one of its IRI."""
+    Chinese): a column of each figure's exact amount (no thousands separators) and one of its IRI.
+    A text that a spreadsheet would take for a formula is written after a ``'``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     columns = table.spec.columns
@@ -240,5 +254,5 @@ def as_csv(table: PrintedTable, rows: list[Row]) -> bytes:
         for c in columns:
             f = r.cells.get(c.key)
             figures += [str(f.amount) if f and f.amount is not None else "", f.iri if f else ""]
-        writer.writerow([str(v) for v in record.values()] + figures)
+        writer.writerow([_cell_text(str(v)) for v in record.values()] + figures)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
