@@ -297,3 +297,11 @@ def test_a_hostile_name_is_escaped_on_the_page_and_never_a_formula_in_the_csv(tm
         assert "<script>alert" not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
         rows = list(csv.DictReader(io.StringIO(c.get(DOC + "table-12.csv").content.decode("utf-8-sig"))))
         assert rows[2]["line"] == "684" and rows[2]["label"] == "'" + hostile
+
+
+def test_a_figure_and_a_table_link_to_the_table_as_printed(client):
+    table = page(client, DOC + "table-8")
+    cell = table.xpath("//table[@id='printed-table']/tbody/tr[@data-line='534']/td/a")[0]
+    assert text(cell) == "3,409.20"  # line 534: 行政经费
+    observation = page(client, cell.get("href"))
+    assert observation.xpath("//a[starts-with(text(), '在表中查看')]/@href") == [DOC + "table-8"]

@@ -19,7 +19,17 @@ from ..load.contents import StoredDocument, stored_documents
 from ..rdf.iri import DEFAULT_BASE, data_base
 from .site import Site
 
-__all__ = ["doc_key", "doc_iri", "doc_path", "documents", "find_document", "cached", "store_version", "MAX_KEY"]
+__all__ = [
+    "doc_key",
+    "doc_iri",
+    "doc_path",
+    "documents",
+    "find_document",
+    "cached",
+    "store_version",
+    "table_page_of",
+    "MAX_KEY",
+]
 
 # The longest key a request may give (a department's name is a few tens of characters).
 MAX_KEY = 200
@@ -83,6 +93,19 @@ def doc_iri(key: str, base: str = DEFAULT_BASE) -> str:
 def doc_path(key: str, rest: str = "") -> str:
     """The path of a document's page (``rest`` after it: ``table-12``, ``table-12.csv``)."""
     return f"/browse/{quote(key, safe='-_.~')}/{rest}"
+
+
+def table_page_of(iri: str) -> str:
+    """The page of the table a table's or figure's IRI (``{dataset}/table/{n}[/…]``) belongs to, or "".
+
+    >>> table_page_of("https://w3id.org/budgetkg/data/dataset/%E7%A4%BA%E4%BE%8B%E5%B1%80/2024/table/12/total/gpb")
+    '/browse/%E7%A4%BA%E4%BE%8B%E5%B1%80-2024/table-12'
+    """
+    dataset, sep, rest = iri.rpartition("/table/")
+    number = rest.split("/", 1)[0]
+    if not sep or "/dataset/" not in dataset or not (number.isascii() and number.isdecimal()) or len(number) > 2:
+        return ""
+    return doc_path(doc_key(dataset), f"table-{number}")
 
 
 async def documents(site: Site) -> list[StoredDocument]:

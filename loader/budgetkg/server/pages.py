@@ -25,6 +25,7 @@ from .accept import media_ranges
 from .answers import GRAPH_FORMATS
 from .describe import examples
 from .descriptions import describe
+from .documents import table_page_of
 from .identities import figure_identities
 from .options import VOCABULARY_BASE
 from .responses import error
@@ -239,6 +240,7 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
         source=source if "line" in source else None,
         synthetic=synthetic,
         identities=identities,
+        table_page=table_page_of(iri),
     )
     return HTMLResponse(html, headers={"Vary": "Accept"})
 
