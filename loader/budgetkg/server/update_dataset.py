@@ -80,7 +80,10 @@ def _grammar():
     modify = Comp(
         "Modify",
         Optional(Keyword("WITH") + Param("withClause", p.iri))
-        + (Param("delete", p.DeleteClause) + Optional(Param("insert", p.InsertClause)) | Param("insert", p.InsertClause))
+        + (
+            Param("delete", p.DeleteClause) + Optional(Param("insert", p.InsertClause))
+            | Param("insert", p.InsertClause)
+        )
         + ZeroOrMore(ParamList("using", p.UsingClause))
         + where
         + Param("where", p.GroupGraphPattern),
@@ -107,9 +110,13 @@ def plan(text: str, using: tuple[str, ...] = (), using_named: tuple[str, ...] = 
         codepoint escape (``\\u``), which rdflib expands before it parses (the offsets would not
         be the text's).
     """
+    given = bool(using or using_named)
+    if not given and "where" not in text.lower():
+        # Every DELETE/INSERT … WHERE has the keyword: without it there is nothing to give a
+        # dataset, and rdflib (a second to import and build its grammar) is not needed.
+        return UpdatePlan(text, ())
     from rdflib.plugins.sparql.parser import expandUnicodeEscapes
 
-    given = bool(using or using_named)
     # rdflib ends a comment at a line feed only, the engine at a carriage return too (as
     # budgetkg.server.reach reads it); the same length, so the offsets stay the text's.
     readable = text.replace("\r", "\n")
@@ -124,8 +131,8 @@ def plan(text: str, using: tuple[str, ...] = (), using_named: tuple[str, ...] = 
         if given:
             raise DatasetConflict("the update could not be read to give it using-graph-uri or using-named-graph-uri")
         return UpdatePlan(text, ())
-    # (A CompValue's get() does not take a default: `in` tells whether a part is there.)
-    modifies = [op for op in (parsed["request"] if "request" in parsed else []) if op.name == "Modify"]
+    # A CompValue's get() takes no default (its second parameter is another thing): `in` tells.
+    modifies = [op for op in (parsed["request"] if "request" in parsed else []) if op.name == "Modify"]  # noqa: SIM401
     if given:
         own = [op for op in modifies if "using" in op or "withClause" in op]
         if own:

@@ -34,12 +34,15 @@ __all__ = ["main"]
 
 def main(argv: list[str] | None = None) -> int:
     """The child: ``python -m budgetkg.server.update_process [--max-memory BYTES] [--base IRI] [--using IRI …]
-    [--using-named IRI …] STORE WAIT [ENDPOINT …]`` applies the update read from its standard input, waiting up to WAIT seconds for the
+    [--using-named IRI …] STORE WAIT [ENDPOINT …]`` applies the update read from its standard
+    input (its relative IRIs against the base, its WHERE on the --using graphs, or the union of
+    the store's: see :mod:`budgetkg.server.update_dataset`), waiting up to WAIT seconds for the
     store's lock, under the egress guard that lets it connect to the ENDPOINTs only, holding
     at most BYTES of resident memory, and writes JSON lines: the new database's name once the
     store is held, then the outcome (``memory`` when it passed that limit)."""
     args = argv or sys.argv[1:]
-    max_memory, base, given = None, None, {"--using": [], "--using-named": []}
+    max_memory, base = None, None
+    given: dict[str, list[str]] = {"--using": [], "--using-named": []}
     while args[0].startswith("--"):
         if args[0] == "--max-memory":
             max_memory = int(args[1])
@@ -65,15 +68,17 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=_watch_memory, args=(max_memory, say), daemon=True).start()
 
     try:
-        # Read before the store is held: a build or another update need not wait for rdflib.
-        planned = plan(update, tuple(given["--using"]), tuple(given["--using-named"]))
+        # Read once the store is held: rdflib can take long over a hostile text, and the time
+        # limit then stops the update as any other (a "timeout", not a store "busy").
         apply_update(
             update,
             path=Path(store),
             wait=float(wait),
             started=lambda name: say(database=name),
             base_iri=base,
-            prepare=lambda db: planned.apply(g.value for g in db.named_graphs() if isinstance(g, NamedNode)),
+            prepare=lambda db: plan(update, tuple(given["--using"]), tuple(given["--using-named"])).apply(
+                g.value for g in db.named_graphs() if isinstance(g, NamedNode)
+            ),
         )
     except SyntaxError as exc:
         say(outcome="syntax-error", message=str(exc))

@@ -74,9 +74,7 @@ class UpdateRunner:
         self._turn = asyncio.Lock()
         self._waiting = 0
 
-    async def apply(
-        self, update: str, using: tuple[str, ...] = (), using_named: tuple[str, ...] = ()
-    ) -> UpdateOutcome:
+    async def apply(self, update: str, using: tuple[str, ...] = (), using_named: tuple[str, ...] = ()) -> UpdateOutcome:
         """Apply ``update``: the store is changed only when the outcome is ``applied``.
 
         :param using: the protocol's ``using-graph-uri`` graphs, and ``using_named`` its
