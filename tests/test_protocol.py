@@ -397,3 +397,59 @@ def test_a_query_or_update_with_a_query_and_an_update_is_refused(server):
         server, data={"query": "ASK {}", "update": "CLEAR ALL"}, headers={**AUTH, "Accept": "application/json"}
     )
     assert r.status_code == 400
+
+
+# Where the USING clauses go: read from the parsed update (no server needed).
+
+
+def test_using_clauses_go_before_the_where_of_each_modify_the_parser_finds():
+    from budgetkg.server.update_dataset import plan
+
+    text = (
+        "PREFIX ex: <http://example.org/> # WHERE { in a comment\n"
+        'INSERT DATA { GRAPH ex:g { ex:a ex:b "WHERE {" , <http://example.org/WHERE> } } ;\n'
+        "INSERT { GRAPH ex:out { ?s ex:p ?o } } WHERE { ?s ex:p ?o } ;\n"
+        "DELETE WHERE { ?s ex:q ?o } ;\n"
+        "WITH ex:g DELETE { ?s ex:r ?o } WHERE { ?s ex:r ?o } ;\n"
+        "DELETE { GRAPH ?g { ?s ex:t ?o } } USING NAMED ex:g WHERE { GRAPH ?g { ?s ex:t ?o } }"
+    )
+    union = plan(text).apply(["http://example.org/g1", "http://example.org/g2"])
+    clauses = (
+        "USING <http://example.org/g1> USING <http://example.org/g2> "
+        "USING NAMED <http://example.org/g1> USING NAMED <http://example.org/g2> "
+    )
+    # Only the INSERT … WHERE without USING or WITH gets the union; the rest is left as it is.
+    assert union == text.replace("} } WHERE { ?s ex:p", "} } " + clauses + "WHERE { ?s ex:p")
+    assert plan(text).apply([]) == text  # a store without named graphs: nothing to add
+    given = plan("INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }", ("http://example.org/d",), ("http://example.org/n",))
+    assert given.apply(["http://example.org/g1"]) == (
+        "INSERT { ?s ?p ?o } USING <http://example.org/d> USING NAMED <http://example.org/n> WHERE { ?s ?p ?o }"
+    )
+
+
+def test_protocol_graphs_with_using_or_with_in_the_update_are_a_conflict():
+    from budgetkg.server.update_dataset import DatasetConflict, plan
+
+    using = ("http://example.org/d",)
+    for text in (
+        "WITH <http://example.org/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "DELETE { ?s ?p ?o } USING <http://example.org/g> WHERE { ?s ?p ?o }",
+        "CLEAR ALL ; INSERT { ?s ?p ?o } USING NAMED <http://example.org/g> WHERE { GRAPH ?g { ?s ?p ?o } }",
+    ):
+        with pytest.raises(DatasetConflict):
+            plan(text, using)
+        with pytest.raises(DatasetConflict):
+            plan(text, (), using)
+    with pytest.raises(DatasetConflict):  # cannot be read: the graphs cannot be given
+        plan("INSERT { ?s ?p ?o } WHERE { ?s ?p ", using)
+    # Without graphs given, an update rdflib cannot read is left to the engine, which answers its error.
+    assert plan("CLEAR XYZ WHERE").apply(["http://example.org/g1"]) == "CLEAR XYZ WHERE"
+
+
+def test_a_codepoint_escape_is_refused_only_where_clauses_would_go():
+    from budgetkg.server.update_dataset import DatasetConflict, plan
+
+    escaped = 'INSERT DATA { <http://example.org/a> <http://example.org/b> "\\u0041" }'
+    assert plan(escaped).apply(["http://example.org/g1"]) == escaped
+    with pytest.raises(DatasetConflict):
+        plan('INSERT { ?s ?p "\\u0041" } WHERE { ?s ?p ?o }')
