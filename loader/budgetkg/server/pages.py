@@ -40,8 +40,8 @@ __all__ = ["ROUTES", "resource_response", "wants_html"]
 
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel")
 BKG = "https://w3id.org/budgetkg/ontology#"
-_GRAPH_MEDIA = {media for media, _ in GRAPH_FORMATS.values()}
 VOCAB = "https://w3id.org/budgetkg/"
+_GRAPH_MEDIA = {media for media, _ in GRAPH_FORMATS.values()}
 
 
 def wants_html(accept: str) -> bool:
