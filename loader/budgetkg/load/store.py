@@ -363,7 +363,13 @@ def rebuild(
 
 
 def apply_update(
-    update: str, *, path: Path | None = None, wait: float = 0.0, started: Callable[[str], None] | None = None
+    update: str,
+    *,
+    path: Path | None = None,
+    wait: float = 0.0,
+    started: Callable[[str], None] | None = None,
+    base_iri: str | None = None,
+    prepare: Callable[[Store], str] | None = None,
 ) -> None:
     """Apply a SPARQL Update atomically: on a copy of the live database, swapped in when done.
 
@@ -373,6 +379,9 @@ def apply_update(
     :param started: called with the name of the new database folder (``data-<n>``) once the store
         is held, before anything is written: a process that stops this one can then tell from
         ``current`` whether the update was swapped in.
+    :param base_iri: the base IRI of the update's relative IRIs (default: none; they are an error).
+    :param prepare: makes the text applied from the copy of the store (default: ``update`` as it
+        is), as the server gives an update its dataset (:mod:`budgetkg.server.update_dataset`).
     :raises SyntaxError: when the update is not valid SPARQL.
     :raises StoreBusy: when a build holds the store for longer than ``wait``.
     """
@@ -385,7 +394,7 @@ def apply_update(
         Store.read_only(str(current.resolve())).backup(str(new))
         store = Store(str(new))
         try:
-            store.update(update)
+            store.update(prepare(store) if prepare is not None else update, base_iri=base_iri)
             store.flush()
         finally:
             # Closed before the folder is swapped in, or removed after an error: an open

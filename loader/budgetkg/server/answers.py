@@ -221,12 +221,13 @@ def answer(
     graph_format: str,
     dataset: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
     max_bytes: int = 16_000_000,
+    base_iri: str | None = None,
 ) -> QueryOutcome:
     """The outcome of ``query`` on ``store``; every failure is an outcome too (a syntax error, an
     evaluation error, an answer longer than ``max_bytes``).
 
     ``dataset`` is the protocol's (default graphs, named graphs); without either, the default
-    graph is the union of all graphs.
+    graph is the union of all graphs.  ``base_iri`` resolves the query's relative IRIs (none: they are an error).
     """
     from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, serialize
 
@@ -238,10 +239,11 @@ def answer(
         if default_graphs or named_graphs:  # the protocol's dataset: these graphs only, none where none is named
             return store.query(
                 query,
+                base_iri=base_iri,
                 default_graph=[NamedNode(g) for g in default_graphs],
                 named_graphs=[NamedNode(g) for g in named_graphs],
             )
-        return store.query(query, use_default_graph_as_union=union_default_graph(query))
+        return store.query(query, base_iri=base_iri, use_default_graph_as_union=union_default_graph(query))
 
     try:
         result = evaluate()

@@ -11,6 +11,8 @@ the union of graphs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pyoxigraph import NamedNode, RdfFormat, Store, Triple, serialize
 
 from ..publish.jsonld import jsonld_bytes
@@ -18,9 +20,12 @@ from ..publish.jsonld import jsonld_bytes
 __all__ = ["describe"]
 
 
-def describe(store: Store, node: NamedNode, rdf_format: RdfFormat, max_rows: int) -> bytes:
-    """The triples about ``node`` (at most ``max_rows``), written in ``rdf_format``; empty when there are none."""
-    triples: dict[tuple, Triple] = {}
+def describe(
+    store: Store, node: NamedNode, rdf_format: RdfFormat, max_rows: int, extra: Iterable[Triple] = ()
+) -> bytes:
+    """The triples about ``node`` (at most ``max_rows``), and ``extra`` ones about it (what the
+    server says of a graph, see :mod:`.graphs`), written in ``rdf_format``; empty when there are none."""
+    triples: dict[tuple, Triple] = {(t.predicate, t.object): Triple(node, t.predicate, t.object) for t in extra}
     for quad in store.quads_for_pattern(node, None, None, None):
         key = (quad.predicate, quad.object)  # a triple stated in several graphs is one triple of the union
         if key not in triples:

@@ -25,12 +25,12 @@ from .reach import check as check_reach
 from .responses import error, rdf_response, unreadable
 from .runner import QueryStopped
 from .site import Site
-from .sparql import ProtocolError, negotiate, read_request
+from .sparql import ProtocolError, SparqlRequest, negotiate, read_request
 
 __all__ = ["Endpoint", "SPARQL_PATHS"]
 
-# The SPARQL endpoint's paths (/query as some clients expect it).
-SPARQL_PATHS = frozenset({"/sparql", "/query"})
+# The SPARQL endpoint's paths (/query as some clients expect it, /sparql/ as the W3C protocol tests write it).
+SPARQL_PATHS = frozenset({"/sparql", "/sparql/", "/query"})
 
 # Why an update was not applied, when the store is only busy for now: 503 with Retry-After,
 # not 409, since the same update sent again later can succeed.
@@ -87,7 +87,7 @@ class Endpoint:
         except ProtocolError as exc:
             return error(exc.status, str(exc))
         if req.update is not None:
-            return await self._update(headers.get("authorization", ""), req.update)
+            return await self._update(headers.get("authorization", ""), req)
         if not req.query:
             graphs = sorted(g.value for g in (await self.site.database.store()).named_graphs())
             return rdf_response(Request(scope), service_description(options.endpoint, graphs), req.format)
@@ -138,6 +138,7 @@ class Endpoint:
                     graph_format=graph_format,
                     default_graphs=dataset[0],
                     named_graphs=dataset[1],
+                    base_iri=options.endpoint,  # the protocol's base: "which MAY be the service endpoint"
                 )
             else:
                 outcome = await site.sandbox.run(
@@ -147,6 +148,7 @@ class Endpoint:
                     graph_format=graph_format,
                     default_graphs=dataset[0],
                     named_graphs=dataset[1],
+                    base_iri=options.endpoint,
                 )
         except QueryStopped as exc:
             limit = {"X-Budgetkg-Limit": exc.limit} if exc.limit else {}  # the limit this query passed
@@ -163,8 +165,9 @@ class Endpoint:
             headers["Warning"] = f'199 budgetkg "result cut at {options.max_rows} rows; add LIMIT/OFFSET"'
         return Response(outcome.content, media_type=outcome.media_type, headers=headers)
 
-    async def _update(self, authorization: str, text: str) -> Response:
+    async def _update(self, authorization: str, req: SparqlRequest) -> Response:
         options = self.site.options
+        text = req.update or ""
         if not options.update_token:
             return error(
                 403,
@@ -181,7 +184,7 @@ class Endpoint:
         refused = await check_reach(text, update=True, allowed=options.allow_service)
         if refused is not None:
             return refused
-        outcome = await self.site.updates.apply(text)
+        outcome = await self.site.updates.apply(text, req.using_graphs, req.using_named_graphs)
         if outcome.kind == "applied":
             return Response(status_code=204)
         if outcome.kind == "syntax-error":

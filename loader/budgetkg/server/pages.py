@@ -10,15 +10,19 @@ HTML is escaped by the templates: names and goals come from documents nobody vet
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
-from pyoxigraph import NamedNode, RdfFormat, Store
+from pyoxigraph import NamedNode, RdfFormat, Store, Triple, parse, serialize
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from ..publish.jsonld import jsonld_bytes
+from ..query.library import json_term
 from ..rdf.prefixes import prefix_table
 from ..resources import ontology_dir
 from .accept import media_ranges
@@ -26,6 +30,7 @@ from .answers import GRAPH_FORMATS
 from .describe import examples
 from .descriptions import describe
 from .documents import table_page_of
+from .graphs import dumps_facts, dumps_iri, graph_facts
 from .identities import figure_identities
 from .options import VOCABULARY_BASE
 from .responses import error
@@ -39,6 +44,7 @@ __all__ = ["ROUTES", "resource_response", "wants_html"]
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel")
 BKG = "https://w3id.org/budgetkg/ontology#"
 VOCAB = "https://w3id.org/budgetkg/"
+_GRAPH_MEDIA = {media for media, _ in GRAPH_FORMATS.values()}
 
 
 def wants_html(accept: str) -> bool:
@@ -62,7 +68,7 @@ def _href(iri: str, base: str) -> str:
         return ""
     if iri.startswith(base):
         return "/" + iri[len(base) :]
-    if iri.startswith(VOCAB + "codelist/") or iri.startswith(VOCAB + "structure/"):
+    if iri.startswith((VOCAB + "codelist/", VOCAB + "structure/", VOCAB + "graph/")):
         return "/" + iri[len(VOCAB) :]
     if iri.startswith(BKG):
         return "/ontology#" + iri[len(BKG) :]
@@ -98,18 +104,80 @@ async def index(request: Request) -> Response:
     return HTMLResponse(html)
 
 
-async def ontology(request: Request) -> Response:
-    """The ontology: its Turtle, or its documentation as HTML (made once per process)."""
-    site = site_of(request)
-    accept = request.headers.get("accept", "")
-    fmt = request.query_params.get("format")
+# The ontology's RDF syntaxes (?format= names, as the SPARQL endpoint's): Turtle is the file itself.
+_ONTOLOGY_FORMATS = {
+    "ttl": "ttl",
+    "turtle": "ttl",
+    "rdfxml": "rdfxml",
+    "rdf": "rdfxml",
+    "xml": "rdfxml",
+    "owl": "rdfxml",
+    "jsonld": "jsonld",
+    "json-ld": "jsonld",
+    "json": "jsonld",
+    "nt": "nt",
+    "ntriples": "nt",
+}
+
+
+@functools.cache
+def ontology_bytes(graph_format: str) -> bytes:
+    """The ontology in one of :data:`.answers.GRAPH_FORMATS` (made once per process: the file is bundled).
+
+    Turtle is ontology/budgetkg.ttl as written (its comments kept); the others are its triples,
+    JSON-LD under budgetkg's ``@context`` as every JSON-LD the server writes.
+    """
     source = ontology_dir().joinpath("budgetkg.ttl").read_bytes()
-    if fmt == "ttl" or (not fmt and "text/turtle" in accept and "text/html" not in accept):
-        return Response(source, media_type="text/turtle", headers={"Vary": "Accept"})
+    if graph_format == "ttl":
+        return source
+    triples = [quad.triple for quad in parse(source, format=RdfFormat.TURTLE)]
+    if graph_format == "jsonld":
+        return jsonld_bytes(triples)
+    # RDF/XML with the prefixes' names (owl:Class, not <Class xmlns="…owl#">: owlready2 reads an
+    # owl-namespaced <Ontology> at the top as OWL/XML, and fails).
+    prefixes = prefix_table() if graph_format == "rdfxml" else None
+    return serialize(triples, format=getattr(RdfFormat, GRAPH_FORMATS[graph_format][1]), prefixes=prefixes) or b""
+
+
+def _ontology_format(accept: str, fmt: str | None) -> str | None:
+    """The RDF syntax the ontology is answered in; None for its HTML documentation.
+
+    ``?format=`` decides (``html``, or an RDF syntax); else ``Accept``: HTML only when the client
+    prefers it to every RDF syntax (a browser), and RDF/XML when it names none of them
+    (``*/*``, or no header, as owlready2 and Protégé ask): OWL's one syntax every OWL tool reads.
+
+    :raises ProtocolError: 406 for a ``format`` that names none of them.
+    """
+    if fmt:
+        if fmt.lower() == "html":
+            return None
+        if fmt.lower() not in _ONTOLOGY_FORMATS:
+            raise ProtocolError(406, f"unknown format {fmt[:50]!r}: html, {', '.join(sorted(_ONTOLOGY_FORMATS))}")
+        return _ONTOLOGY_FORMATS[fmt.lower()]
+    if wants_html(accept):
+        return None
+    named = [media for media, q in media_ranges(accept) if q > 0 and media in _GRAPH_MEDIA]
+    if not named:
+        return "rdfxml"
+    return negotiate(accept, None)[1]
+
+
+async def ontology(request: Request) -> Response:
+    """The ontology, and each of its terms (hash IRIs ``…/ontology#Term``): an RDF syntax by
+    content negotiation (Turtle, RDF/XML, JSON-LD, N-Triples), or its documentation as HTML
+    for a browser (made once per process)."""
+    site = site_of(request)
+    try:
+        graph_format = _ontology_format(request.headers.get("accept", ""), request.query_params.get("format"))
+    except ProtocolError as exc:
+        return error(exc.status, str(exc), headers={"Vary": "Accept"})
+    if graph_format is not None:
+        content = await asyncio.to_thread(ontology_bytes, graph_format)
+        return Response(content, media_type=GRAPH_FORMATS[graph_format][0], headers={"Vary": "Accept"})
     if "ontology" not in site.made:
         from .ontology_html import render
 
-        site.made["ontology"] = await asyncio.to_thread(render, source)
+        site.made["ontology"] = await asyncio.to_thread(render, ontology_bytes("ttl"))
     return HTMLResponse(site.made["ontology"], headers={"Vary": "Accept"})
 
 
@@ -123,10 +191,29 @@ async def resource(request: Request) -> Response:
         iri = VOCABULARY_BASE + path.lstrip("/")
     else:
         iri = site.options.base + path.lstrip("/")
-    return await resource_response(request, iri, site)
+    if path.startswith("/graph/") and await _is_graph(site, VOCABULARY_BASE + path.lstrip("/")):
+        iri = VOCABULARY_BASE + path.lstrip("/")  # the vocabulary's, the codes as printed, the entailed triples
+    # A named graph's page says besides how many triples it has and where its dumps are.
+    return await resource_response(request, iri, site, lambda: graph_facts(site, iri))
 
 
-async def resource_response(request: Request, iri: str, site: Site) -> Response:
+async def _is_graph(site: Site, iri: str) -> bool:
+    try:
+        return (await site.database.store()).contains_named_graph(NamedNode(iri))
+    except ValueError:  # not an IRI: the page answers that
+        return False
+
+
+async def dumps_dataset(request: Request) -> Response:
+    """``/dumps/``: the dataset of every graph of the store, whose distributions are the dumps."""
+    site = site_of(request)
+    return await resource_response(request, dumps_iri(site), site, lambda: dumps_facts(site))
+
+
+async def resource_response(
+    request: Request, iri: str, site: Site, facts: Callable[[], Awaitable[list[Triple]]] | None = None
+) -> Response:
+    """The page of ``iri``: what the store says of it, and what ``facts()`` adds (triples about it)."""
     try:
         node = NamedNode(iri)
     except ValueError:
@@ -138,7 +225,8 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
         if fmt or not wants_html(accept):
             _, graph_format = negotiate(accept if not fmt else "", fmt)
             media_type, name = GRAPH_FORMATS[graph_format]
-            content = describe(await database.store(), node, getattr(RdfFormat, name), options.max_rows)
+            extra = await facts() if facts is not None else []
+            content = describe(await database.store(), node, getattr(RdfFormat, name), options.max_rows, extra)
             if not content:
                 return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
             return Response(content, media_type=media_type, headers={"Vary": "Accept"})
@@ -162,6 +250,7 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
                 201,
             ),
         )
+        outgoing += [{"p": json_term(t.predicate), "o": json_term(t.object)} for t in await facts()] if facts else []
         # The document's arithmetic a printed figure takes part in (for any resource printed on a line).
         identities = (
             await figure_identities(queries, store, iri, lambda i: _href(i, options.base))
@@ -257,4 +346,4 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
 
 
 # Before the resources' catch-all route, the pages with paths of their own.
-ROUTES = [Route("/", index), Route("/ontology", ontology)]
+ROUTES = [Route("/", index), Route("/ontology", ontology), Route("/dumps/", dumps_dataset)]

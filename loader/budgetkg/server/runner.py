@@ -151,6 +151,7 @@ class QueryRunner:
         graph_format: str = "ttl",
         default_graphs: tuple[str, ...] = (),
         named_graphs: tuple[str, ...] = (),
+        base_iri: str | None = None,
     ) -> QueryOutcome:
         """The answer of ``query`` on ``store`` (see :func:`budgetkg.server.answers.answer`).
 
@@ -162,7 +163,16 @@ class QueryRunner:
             raise ProcessStopping()
         loop = asyncio.get_running_loop()
         job = _Job(
-            (store, query, max_rows, table_format, graph_format, (default_graphs, named_graphs), self.max_answer_bytes),
+            (
+                store,
+                query,
+                max_rows,
+                table_format,
+                graph_format,
+                (default_graphs, named_graphs),
+                self.max_answer_bytes,
+                base_iri,
+            ),
             loop.create_future(),
         )
         # Armed for the job, not for this coroutine: when the client goes away, a query that

@@ -200,6 +200,7 @@ class Sandbox:
         graph_format: str = "ttl",
         default_graphs: tuple[str, ...] = (),
         named_graphs: tuple[str, ...] = (),
+        base_iri: str | None = None,
     ) -> QueryOutcome:
         """The answer of ``query``, run in the sandbox (see :meth:`budgetkg.server.runner.QueryRunner.run`).
 
@@ -223,6 +224,7 @@ class Sandbox:
                     "graph_format": graph_format,
                     "default_graphs": default_graphs,
                     "named_graphs": named_graphs,
+                    "base_iri": base_iri,
                 }
                 child.writer.write(json.dumps(request, ensure_ascii=False).encode() + b"\n")
                 return await future
@@ -313,6 +315,7 @@ async def _serve(options: SandboxOptions, out) -> None:
                 graph_format=request["graph_format"],
                 default_graphs=tuple(request["default_graphs"]),
                 named_graphs=tuple(request["named_graphs"]),
+                base_iri=request.get("base_iri"),
             )
         except QueryStopped as exc:
             send({"id": request["id"], "stopped": str(exc), "limit": exc.limit})

@@ -59,6 +59,7 @@ class Site:
             timeout=options.timeout,
             allow_service=options.allow_service,
             max_memory=options.max_memory * 2**20,
+            base_iri=options.endpoint,  # the protocol's base: "which MAY be the service endpoint"
         )
         # Where the queries of clients not in good standing run under `budgetkg serve`: one that
         # passes a limit there ends the sandbox, not this process (see budgetkg.server.sandbox).

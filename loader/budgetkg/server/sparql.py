@@ -60,6 +60,9 @@ class SparqlRequest:
     # else the union of every graph as the default graph).
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    # The update's dataset: using-graph-uri and using-named-graph-uri (see budgetkg.server.update_dataset).
+    using_graphs: tuple[str, ...] = ()
+    using_named_graphs: tuple[str, ...] = ()
 
 
 def _unquote(part: bytes) -> str:
@@ -105,28 +108,62 @@ def _first(params: dict[str, list[str]], name: str, default: str | None = None) 
     return values[0] if values else default
 
 
-def _dataset(params: dict[str, list[str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The graphs named by default-graph-uri and named-graph-uri, each an absolute IRI."""
+def _dataset(
+    params: dict[str, list[str]], names: tuple[str, str] = ("default-graph-uri", "named-graph-uri")
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The graphs named by default-graph-uri and named-graph-uri (or the two ``names``), each an absolute IRI."""
     from pyoxigraph import NamedNode
 
-    graphs = {name: tuple(params.get(name, [])) for name in ("default-graph-uri", "named-graph-uri")}
+    graphs = {name: tuple(params.get(name, [])) for name in names}
     for name, iris in graphs.items():
         for iri in iris:
             try:
                 NamedNode(iri)
             except ValueError:
                 raise ProtocolError(400, f"{name} is not an absolute IRI: {iri!r}") from None
-    return graphs["default-graph-uri"], graphs["named-graph-uri"]
+    return graphs[names[0]], graphs[names[1]]
+
+
+_USING = ("using-graph-uri", "using-named-graph-uri")
+
+
+def _one(fields: list[dict[str, list[str]]], name: str) -> str | None:
+    """The one value of the field ``name`` in ``fields`` (the query string, the form).
+
+    :raises ProtocolError: 400 when the request gives it more than once (the protocol allows
+        exactly one query or update per request).
+    """
+    values = [value for params in fields for value in params.get(name, [])]
+    if len(values) > 1:
+        raise ProtocolError(400, f"the request has {len(values)} {name} parameters; send exactly one")
+    return values[0] if values else None
+
+
+def _charset(content_type: str) -> None:
+    """:raises ProtocolError: 415 when ``content_type`` names a charset other than UTF-8 (the protocol's only one)."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise ProtocolError(415, f"the request body must be UTF-8, not {_cut(value.strip())}")
 
 
 def read_request(method: str, query_string: bytes, content_type: str, body: bytes) -> SparqlRequest:
-    """The query or update of a request: GET ?query=, POST form (query= / update=) or POST direct."""
+    """The query or update of a request: GET ?query=, POST form (query= / update=) or POST direct.
+
+    :raises ProtocolError: 400 for a request the protocol does not allow (an update by GET, two
+        queries or updates, a query and an update, a graph that is not an absolute IRI, a body
+        that is not UTF-8), 415 for a body of another media type or charset.
+    """
     params = read_form(query_string)
     fmt = _first(params, "format")
     dataset = _dataset(params)
+    using = _dataset(params, _USING)
     if method == "GET":
-        return SparqlRequest(_first(params, "query"), None, fmt, *dataset)
+        if "update" in params:
+            raise ProtocolError(400, "an update must be sent by POST, never by GET")
+        return SparqlRequest(_one([params], "query"), None, fmt, *dataset)
     kind = content_type.split(";")[0].strip().lower()
+    _charset(content_type)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -134,17 +171,23 @@ def read_request(method: str, query_string: bytes, content_type: str, body: byte
     if kind == "application/x-www-form-urlencoded":
         form = read_form(body)
         default, named = _dataset(form)
+        using_default, using_named = _dataset(form, _USING)
+        query, update = _one([params, form], "query"), _one([params, form], "update")
+        if query is not None and update is not None:
+            raise ProtocolError(400, "the request has both a query and an update; send one of them")
         return SparqlRequest(
-            _first(form, "query"),
-            _first(form, "update"),
+            query,
+            update,
             _first(form, "format", fmt),
             dataset[0] + default,
             dataset[1] + named,
+            using[0] + using_default,
+            using[1] + using_named,
         )
     if kind == "application/sparql-query":
         return SparqlRequest(text, None, fmt, *dataset)
     if kind == "application/sparql-update":
-        return SparqlRequest(None, text, fmt)
+        return SparqlRequest(None, text, fmt, (), (), *using)
     raise ProtocolError(
         415,
         f"No supported content Content-Type given: {content_type or 'none'}; use "

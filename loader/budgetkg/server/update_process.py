@@ -1,6 +1,9 @@
-"""``python -m budgetkg.server.update_process [--max-memory BYTES] STORE WAIT [ENDPOINT …]``: apply one SPARQL update.
+"""``python -m budgetkg.server.update_process [--max-memory BYTES] [--base IRI] [--using IRI …] [--using-named IRI …]
+STORE WAIT [ENDPOINT …]``: apply one SPARQL update.
 
-The update is read from standard input.
+The update is read from standard input; its relative IRIs are resolved against the ``--base``
+IRI, and its ``WHERE`` sees the ``--using`` / ``--using-named`` graphs, or the union of the
+store's graphs (:mod:`budgetkg.server.update_dataset`).
 
 The process in which ``budgetkg serve`` applies each update (:mod:`budgetkg.server.updates`),
 so that it can be killed at the time limit; a module of its own, outside the server's
@@ -20,22 +23,34 @@ import threading
 import time
 from pathlib import Path
 
+from pyoxigraph import NamedNode
+
 from ..load.store import StoreBusy, StoreMissing, apply_update
 from .runner import WATCH_SECONDS, resident_bytes
+from .update_dataset import plan
 
 __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The child: ``python -m budgetkg.server.update_process [--max-memory BYTES] STORE WAIT [ENDPOINT …]``
-    applies the update read from its standard input, waiting up to WAIT seconds for the
+    """The child: ``python -m budgetkg.server.update_process [--max-memory BYTES] [--base IRI] [--using IRI …]
+    [--using-named IRI …] STORE WAIT [ENDPOINT …]`` applies the update read from its standard
+    input (its relative IRIs against the base, its WHERE on the --using graphs, or the union of
+    the store's: see :mod:`budgetkg.server.update_dataset`), waiting up to WAIT seconds for the
     store's lock, under the egress guard that lets it connect to the ENDPOINTs only, holding
     at most BYTES of resident memory, and writes JSON lines: the new database's name once the
     store is held, then the outcome (``memory`` when it passed that limit)."""
     args = argv or sys.argv[1:]
-    max_memory = None
-    if args[0] == "--max-memory":
-        max_memory, args = int(args[1]), args[2:]
+    max_memory, base = None, None
+    given: dict[str, list[str]] = {"--using": [], "--using-named": []}
+    while args[0].startswith("--"):
+        if args[0] == "--max-memory":
+            max_memory = int(args[1])
+        elif args[0] == "--base":
+            base = args[1]
+        else:
+            given[args[0]].append(args[1])
+        args = args[2:]
     store, wait, *endpoints = args
     # The engine would call an update's SERVICE endpoints from this process too: it connects
     # only to the server's allowed ones (wall 2; the server checked the parsed update already).
@@ -53,7 +68,18 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=_watch_memory, args=(max_memory, say), daemon=True).start()
 
     try:
-        apply_update(update, path=Path(store), wait=float(wait), started=lambda name: say(database=name))
+        # Read once the store is held: rdflib can take long over a hostile text, and the time
+        # limit then stops the update as any other (a "timeout", not a store "busy").
+        apply_update(
+            update,
+            path=Path(store),
+            wait=float(wait),
+            started=lambda name: say(database=name),
+            base_iri=base,
+            prepare=lambda db: plan(update, tuple(given["--using"]), tuple(given["--using-named"])).apply(
+                g.value for g in db.named_graphs() if isinstance(g, NamedNode)
+            ),
+        )
     except SyntaxError as exc:
         say(outcome="syntax-error", message=str(exc))
     except StoreBusy:

@@ -55,6 +55,7 @@ class UpdateRunner:
     :param allow_service: the endpoints the child may connect to (its egress guard: see
         :mod:`budgetkg.server.egress`), those an update's ``WHERE`` may call with SERVICE.
     :param max_memory: the bytes of resident memory the child may hold.
+    :param base_iri: the base IRI of an update's relative IRIs (the endpoint's address).
     """
 
     def __init__(
@@ -64,15 +65,22 @@ class UpdateRunner:
         max_waiting: int = MAX_WAITING,
         allow_service: tuple[str, ...] = (),
         max_memory: int = 1024 * 2**20,
+        base_iri: str | None = None,
     ) -> None:
         self.store, self.timeout, self.max_waiting = store, timeout, max_waiting
+        self.base_iri = base_iri
         self.allow_service = allow_service
         self.max_memory = max_memory
         self._turn = asyncio.Lock()
         self._waiting = 0
 
-    async def apply(self, update: str) -> UpdateOutcome:
-        """Apply ``update``: the store is changed only when the outcome is ``applied``."""
+    async def apply(self, update: str, using: tuple[str, ...] = (), using_named: tuple[str, ...] = ()) -> UpdateOutcome:
+        """Apply ``update``: the store is changed only when the outcome is ``applied``.
+
+        :param using: the protocol's ``using-graph-uri`` graphs, and ``using_named`` its
+            ``using-named-graph-uri`` ones: the dataset of the update's ``WHERE`` (none: the
+            union of the store's graphs, see :mod:`budgetkg.server.update_dataset`).
+        """
         if self._waiting >= self.max_waiting:
             return UpdateOutcome("queue-full")
         deadline = asyncio.get_running_loop().time() + self.timeout
@@ -83,7 +91,7 @@ class UpdateRunner:
         finally:
             self._waiting -= 1
         try:
-            return await self._child(update, deadline)
+            return await self._child(update, deadline, using, using_named)
         finally:
             self._turn.release()
 
@@ -107,12 +115,19 @@ class UpdateRunner:
                     self._turn.release()
         return taken
 
-    async def _child(self, update: str, deadline: float) -> UpdateOutcome:
+    async def _child(
+        self, update: str, deadline: float, using: tuple[str, ...], using_named: tuple[str, ...]
+    ) -> UpdateOutcome:
         seconds = max(0.0, deadline - asyncio.get_running_loop().time())
         # In a thread, with subprocess: the event loop's own child watching was seen to miss
         # the end of a child in uvicorn's server processes.
+        options = [
+            *(["--base", self.base_iri] if self.base_iri else []),
+            *(part for iri in using for part in ("--using", iri)),
+            *(part for iri in using_named for part in ("--using-named", iri)),
+        ]
         said, stopped = await asyncio.to_thread(
-            _run_child, self.store, update, seconds, self.allow_service, self.max_memory
+            _run_child, self.store, update, seconds, self.allow_service, self.max_memory, options
         )
         if said.get("outcome") == "memory":  # the child passed its memory limit and ended
             if self._swapped(said.get("database")):
@@ -144,7 +159,7 @@ class UpdateRunner:
 
 
 def _run_child(
-    store: Path, update: str, seconds: float, allow_service: tuple[str, ...], max_memory: int
+    store: Path, update: str, seconds: float, allow_service: tuple[str, ...], max_memory: int, options: list[str]
 ) -> tuple[dict[str, str], bool]:
     """Run the child on ``update`` for at most ``seconds``: what it said, and whether it was stopped."""
     # Its errors (a traceback) go to the server's log, never to the client.
@@ -155,6 +170,7 @@ def _run_child(
             "budgetkg.server.update_process",
             "--max-memory",
             str(max_memory),
+            *options,
             str(store),
             f"{seconds:.3f}",
             *allow_service,
