@@ -14,7 +14,7 @@ from budgetkg.rdf.graphs import CODES_GRAPH, ENTAILED_GRAPH, VOCABULARY_GRAPH
 from budgetkg.resources import ontology_dir
 from pyoxigraph import DefaultGraph
 from rdflib.compare import isomorphic
-from servers import start
+from servers import dumped, start
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 FORMATS = {  # Accept, ?format=, rdflib's name
@@ -26,7 +26,7 @@ FORMATS = {  # Accept, ?format=, rdflib's name
 ONTOLOGY = "https://w3id.org/budgetkg/ontology"
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
-HTTP = httpx.Client(timeout=300)  # /dumps/ writes the dumps first
+HTTP = httpx.Client(timeout=120)  # generous: a loaded machine
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,7 @@ def served(store_path, tmp_path_factory):
     code = "https://w3id.org/budgetkg/codelist/gfs-function/2080598"
     notation = '<http://www.w3.org/2004/02/skos/core#notation> "2080598"'
     apply_update(f"INSERT DATA {{ GRAPH <{CODES_GRAPH.value}> {{ <{code}> {notation} }} }}", path=store)
+    dumped(store)  # as `budgetkg build` would: the update made a database without them
     process, url = start(store)
     yield url, store
     process.terminate()
