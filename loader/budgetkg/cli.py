@@ -900,6 +900,13 @@ def _update_token(path: Path | None) -> str | None:
     "store is at most 64 MiB on disk (about six documents).",
 )
 @click.option(
+    "--access-log",
+    default=None,
+    metavar="FILE",
+    help="Log each request, one line in the Combined Log Format, appended to FILE (- for standard "
+    "error). Default: no access log. Never logs the Authorization header (the update token).",
+)
+@click.option(
     "--get",
     "get_path",
     default=None,
@@ -925,6 +932,7 @@ def serve(
     max_connections: int,
     workers: int,
     in_memory: bool | None,
+    access_log: str | None,
     get_path: str | None,
     store: Path | None,
 ) -> None:
@@ -945,6 +953,14 @@ def serve(
         address = server_url(public_url, host, port)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--public-url'") from None
+    if access_log not in (None, "-"):
+        try:  # now, clearly, rather than in each server process
+            with open(access_log, "ab"):
+                pass
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot append to {access_log}: {exc.strerror}", param_hint="'--access-log'"
+            ) from None
     path = Path(store or default_store_path())
     bases = data_bases(open_store(path))  # and fail now, clearly, when nothing has been built
     if base is None and len(bases) > 1:
@@ -968,6 +984,7 @@ def serve(
         max_header_bytes=max_header_bytes,
         request_timeout=request_timeout,
         max_connections=max_connections,
+        access_log=access_log,
     )
     if get_path is not None:
         import asyncio

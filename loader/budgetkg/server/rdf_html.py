@@ -77,7 +77,7 @@ def sections(triples: Iterable[Triple], base: str, lang: str, short: Callable[[s
     return out
 
 
-def language_links(path: str, params: Iterable[tuple[str, str]], lang: str) -> list[dict[str, str]]:
+def language_links(path: str, params: Iterable[tuple[str, str]], lang: str) -> list[dict[str, object]]:
     """The language switch of a page at ``path`` with query ``params``: a link per language,
     the page's own marked ``current``."""
     from urllib.parse import urlencode
