@@ -70,12 +70,15 @@ async def fetch_labels(queries: QueryRunner, store: Store, iris: Iterable[str], 
     return {iri: text for iri, (_, text) in best.items()}
 
 
-def local_href(iri: str, base: str, lang: str) -> str:
+def local_href(iri: str, base: str, lang: str, public: str = "") -> str:
     """Where a page links ``iri``: the server's own page for one it serves (in the page's
     language), the IRI itself for another http(s) IRI, and nothing ("") for any other scheme
-    (``javascript:``, ``data:``…), which an update could have put in the store."""
+    (``javascript:``, ``data:``…), which an update could have put in the store.  ``public``: the
+    server's public URL, whose addresses are linked on the server that serves the page."""
     if urlsplit(iri).scheme.lower() not in ("http", "https"):
         return ""
+    if public and iri.startswith(public):
+        return "/" + iri[len(public) :]
     if iri.startswith(base):
         path = "/" + iri[len(base) :]
     elif iri.startswith(VOCAB + "codelist/") or iri.startswith(VOCAB + "structure/"):
@@ -113,12 +116,15 @@ def amount_text(lexical: str) -> str | None:
     return f"{value:,.2f}" if isinstance(exponent, int) and exponent > -2 else f"{value:,}"
 
 
-def cell(term: dict[str, str] | None, labels: dict[str, str], short, base: str, lang: str) -> dict[str, str]:
+def cell(
+    term: dict[str, str] | None, labels: dict[str, str], short, base: str, lang: str, public: str = ""
+) -> dict[str, str]:
     """What a page shows for ``term`` (a term in the SPARQL JSON results shape): its ``text``,
     the ``href`` it links to, its full ``iri`` (a tooltip), a ``note`` (language or datatype)
     and its ``kind`` ("amount" is set right).
 
     :param short: the function writing an IRI as ``prefix:name`` (or returning it unchanged).
+    :param public: the server's public URL (see :func:`local_href`).
     """
     if term is None:
         return {"text": "", "href": "", "iri": "", "note": "", "kind": ""}
@@ -126,7 +132,13 @@ def cell(term: dict[str, str] | None, labels: dict[str, str], short, base: str, 
     if term["type"] == "uri":
         shortened = short(value)
         text = labels.get(value) or (shortened if shortened != value else readable_iri(value, base))
-        return {"text": text, "href": local_href(value, base, lang), "iri": unquote(value), "note": "", "kind": "iri"}
+        return {
+            "text": text,
+            "href": local_href(value, base, lang, public),
+            "iri": unquote(value),
+            "note": "",
+            "kind": "iri",
+        }
     if term["type"] == "bnode":
         return {"text": "_:" + value, "href": "", "iri": "", "note": "", "kind": "bnode"}
     datatype = term.get("datatype", "")

@@ -34,7 +34,9 @@ def _anchor(node) -> str:
     return "s-" + hashlib.sha1(node.value.encode("utf-8")).hexdigest()[:12]
 
 
-def sections(triples: Iterable[Triple], base: str, lang: str, short: Callable[[str], str]) -> list[dict]:
+def sections(
+    triples: Iterable[Triple], base: str, lang: str, short: Callable[[str], str], public: str = ""
+) -> list[dict]:
     """The page's sections: one per subject (those no other triple points at first), each with
     its ``title``, ``anchor``, ``iri``, ``href`` and ``rows`` of (predicate, value) cells."""
     by_subject: dict = {}
@@ -54,14 +56,14 @@ def sections(triples: Iterable[Triple], base: str, lang: str, short: Callable[[s
     for subject, told in by_subject.items():
         rows = []
         for t in told:
-            value = cell(json_term(t.object), labels, short, base, lang)
+            value = cell(json_term(t.object), labels, short, base, lang, public)
             if isinstance(t.object, BlankNode):
                 value["href"] = "#" + _anchor(t.object)
-            rows.append({"predicate": cell(json_term(t.predicate), {}, short, base, lang), "value": value})
+            rows.append({"predicate": cell(json_term(t.predicate), {}, short, base, lang, public), "value": value})
         if isinstance(subject, BlankNode):
             title, iri, href = "_:" + subject.value, "", ""
         else:
-            head = cell(json_term(subject), labels, short, base, lang)
+            head = cell(json_term(subject), labels, short, base, lang, public)
             title, iri, href = head["text"], head["iri"], head["href"]
         out.append(
             {
@@ -102,12 +104,13 @@ def rdf_page(
     base: str,
     lang: str,
     short: Callable[[str], str],
+    public: str = "",
 ) -> HTMLResponse:
     """The page of ``triples``, titled ``title``, for a browser that asked ``path``."""
     params = list(params)
     html = templates.get_template("rdf.html").render(
         title=title,
-        sections=sections(triples, base, lang, short),
+        sections=sections(triples, base, lang, short, public),
         path=path,
         lang=lang,
         languages=language_links(path, params, lang),

@@ -39,7 +39,13 @@ def example_query(name: str | None) -> str | None:
 
 async def _service(site: Site) -> list[dict]:
     graphs = sorted(g.value for g in (await site.database.store()).named_graphs())
-    return sections(service_description(site.options.endpoint, graphs), site.options.base, LANGUAGES[0], _short)
+    return sections(
+        service_description(site.options.endpoint, graphs),
+        site.options.base,
+        LANGUAGES[0],
+        _short,
+        site.options.public_url,
+    )
 
 
 def _page(site: Site, lang: str, params: list[tuple[str, str]], **values) -> str:
