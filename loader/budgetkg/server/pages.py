@@ -23,7 +23,6 @@ from ..rdf.prefixes import prefix_table
 from ..resources import ontology_dir
 from .accept import media_ranges
 from .answers import GRAPH_FORMATS
-from .describe import examples
 from .descriptions import describe
 from .labels import LANGUAGES, cell, language, local_href, readable_iri
 from .options import VOCABULARY_BASE
@@ -85,10 +84,11 @@ async def _select(queries: QueryRunner, store: Store, query: str, max_rows: int)
 
 
 async def index(request: Request) -> Response:
-    """The query page."""
-    site = site_of(request)
-    html = site.templates.get_template("index.html").render(endpoint=site.options.endpoint, examples=examples())
-    return HTMLResponse(html)
+    """The query page, as a browser's GET of /sparql answers it (until the site has a home page)."""
+    from .results import editor  # which reads this module
+
+    params = request.query_params.multi_items()
+    return await editor(site_of(request), language(request.query_params.get("lang")), params)
 
 
 async def ontology(request: Request) -> Response:
