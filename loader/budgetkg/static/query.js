@@ -17,6 +17,8 @@ yasqe.setValue(area.value);
 area.hidden = true;
 // The editor's own input field is labelled as the text area was.
 yasqe.getInputField().setAttribute("aria-label", "查询 Query (SPARQL 1.1)");
+// Its scrolling area can be reached with the keyboard, to scroll a long query.
+holder.querySelector(".CodeMirror-scroll").setAttribute("tabindex", "0");
 // Ctrl-Enter (YASQE's "run") submits the form, as the button does.
 yasqe.query = () => { form.requestSubmit(); return Promise.resolve(); };
 form.addEventListener("submit", () => { area.value = yasqe.getValue(); });
