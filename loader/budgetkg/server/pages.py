@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from pyoxigraph import NamedNode, RdfFormat, Store
 from starlette.requests import Request
@@ -237,6 +237,7 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
     html = templates.get_template("resource.html").render(
         title=title,
         iri=iri,
+        iri_shown=unquote(iri),  # the minted IRIs percent-encode their Chinese names
         path=request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path,
         labels=sorted(labels, key=lambda label: label["lang"], reverse=True),
         types=types,

@@ -11,7 +11,8 @@ const yasqe = new Yasgui.Yasqe(holder, {
   persistenceId: null,
   showQueryButton: false,
   resizeable: true,
-  editorHeight: "320px",
+  // Smaller above a query's results, which the page then scrolls to.
+  editorHeight: document.getElementById("results") ? "180px" : "320px",
 });
 yasqe.setValue(area.value);
 area.hidden = true;
@@ -23,3 +24,5 @@ holder.querySelector(".CodeMirror-scroll").setAttribute("tabindex", "0");
 yasqe.query = () => { form.requestSubmit(); return Promise.resolve(); };
 form.addEventListener("submit", () => { area.value = yasqe.getValue(); });
 window.budgetkgYasqe = yasqe;
+const results = document.getElementById("results");
+if (results) results.scrollIntoView();
