@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -557,6 +558,27 @@ def test_resource_pages_with_content_negotiation(server):
     assert missing.status_code == 404 and missing.json()["ok"] is False
 
 
+def test_a_browser_gets_results_as_a_page_within_the_endpoint_s_limits(server):
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    every = {"query": "SELECT * WHERE { ?s ?p ?o }"}
+    page = httpx.get(server + "/sparql", params=every, headers=browser)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    body = page.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count("<tr>") == 100 and "cut at 100 rows" in page.text  # the module's --max-rows
+    assert "format=json" in page.text  # the same query's SPARQL JSON, a link away
+    mistyped = httpx.get(server + "/sparql", params={"query": "SELEC ?x"}, headers=browser)
+    assert mistyped.status_code == 400 and "SPARQL syntax error" in mistyped.text
+    assert ">SELEC ?x</textarea>" in mistyped.text  # the query kept in the editor, to be mended
+    slow = httpx.get(server + "/sparql", params={"query": SLOW}, headers=browser, timeout=60)
+    assert slow.status_code == 503 and "<h2" in slow.text  # the module's --timeout 3
+    far = {"query": "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"}
+    refused = httpx.get(server + "/sparql", params=far, headers=browser)
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+    # The same requests from a program: SPARQL JSON and the one JSON error shape.
+    assert httpx.get(server + "/sparql", params=every).json()["budgetkg"]["truncated"] is True
+    assert httpx.get(server + "/sparql", params={"query": "SELEC ?x"}).json()["status"] == 400
+
+
 def test_path_traversal_finds_nothing(server):
     for path in (
         "/../../../etc/passwd",
@@ -639,6 +661,19 @@ def test_labels_are_escaped_in_html(tmp_path, seed_lines):
     )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;购置项目" in page.output
     assert "<script>alert(1)</script>" not in page.output
+    # The same label among a query's results, as a page.
+    results = runner.invoke(
+        cli,
+        [
+            "serve",
+            "--store",
+            str(store),
+            "--get",
+            "/sparql?" + urlencode({"query": f"SELECT ?p {{ BIND(<{iri}> AS ?p) }}"}),
+        ],
+    )
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;购置项目</a>" in results.output
+    assert "<script>alert(1)</script>" not in results.output
 
 
 def test_updates_with_the_token(tmp_path):

@@ -65,6 +65,18 @@ async def editor(site: Site, lang: str, params: list[tuple[str, str]]) -> Respon
     return HTMLResponse(_page(site, lang, params, service=await _service(site)), headers={"Vary": "Accept"})
 
 
+def _failed(site: Site, query: str, lang: str, params: list[tuple[str, str]], answer: Response) -> Response:
+    """The editor holding ``query`` with the endpoint's error ``answer`` (the one JSON shape) below it,
+    with the error's status and headers (Retry-After…)."""
+    errors = json.loads(bytes(answer.body))["errors"]
+    kept = {k: v for k, v in answer.headers.items() if k.lower() not in ("content-type", "content-length")}
+    return HTMLResponse(
+        _page(site, lang, params, query=query, failure={"status": answer.status_code, "errors": errors}),
+        status_code=answer.status_code,
+        headers={**kept, "Vary": "Accept"},
+    )
+
+
 async def results(
     site: Site,
     query: str,
@@ -76,8 +88,8 @@ async def results(
     """The editor holding ``query``, and its results over ``dataset`` (the protocol's default and
     named graphs) as a table, of at most the endpoint's row cap."""
     outcome = await evaluate("json", "nt")
-    if isinstance(outcome, Response):  # the endpoint's error (an HTML page for a browser, see .html_errors)
-        return outcome
+    if isinstance(outcome, Response):  # the endpoint's error: shown under the query, to be mended there
+        return _failed(site, query, lang, params, outcome)
     base = site.options.base
     if outcome.kind == "graph":
         columns = ["subject", "predicate", "object"]
