@@ -5,6 +5,7 @@ import gzip
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -577,6 +578,24 @@ def test_a_browser_gets_results_as_a_page_within_the_endpoint_s_limits(server):
     # The same requests from a program: SPARQL JSON and the one JSON error shape.
     assert httpx.get(server + "/sparql", params=every).json()["budgetkg"]["truncated"] is True
     assert httpx.get(server + "/sparql", params={"query": "SELEC ?x"}).json()["status"] == 400
+
+
+def test_incoming_links_are_paged_200_at_a_time(server):
+    # 一般公共预算 funds most of the document's figures: far more than 200 point at it.
+    fund = server + "/codelist/fund/2024/general-public-budget"
+    html = {"Accept": "text/html"}
+    pages = [httpx.get(fund, params={"incoming": n}, headers=html) for n in (1, 2)]
+    rows = [p.text.split('id="incoming"', 1)[1].split("</tbody>", 1)[0].count("<tr>") - 1 for p in pages]
+    assert rows == [200, 200]  # less the header row
+    assert "incoming=2" in pages[0].text and 'rel="prev"' not in pages[0].text
+    assert "incoming=1" in pages[1].text and "incoming=3" in pages[1].text
+    row = r'<tr><td><a href="([^"]+)">[^<]*</a></td><td>([^<]+)</td></tr>'  # (from, property)
+    links = [set(re.findall(row, p.text.split('id="incoming"', 1)[1])) for p in pages]
+    assert len(links[0]) == len(links[1]) == 200 and not links[0] & links[1]  # page 2 goes on where 1 ended
+    for wrong in ("0", "abc", "-1", "99999999"):
+        assert httpx.get(fund, params={"incoming": wrong}, headers=html).status_code == 400
+    english = httpx.get(fund, params={"lang": "en"}, headers=html)
+    assert "<h1>General public budget</h1>" in english.text and '<html lang="en">' in english.text
 
 
 def test_path_traversal_finds_nothing(server):
