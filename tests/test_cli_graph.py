@@ -221,7 +221,7 @@ def test_build_of_a_broken_document_exits_1(tmp_path, seed_lines):
     lines[420] = "[30201]办公费\t650.24"
     doc = tmp_path / "changed.txt"
     doc.write_text("\n".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["build", str(doc), "--store", str(tmp_path / "s")])
+    result = CliRunner().invoke(cli, ["build", "--no-dumps", str(doc), "--store", str(tmp_path / "s")])
     assert result.exit_code == 1 and "1 broken" in result.output
 
 
@@ -277,9 +277,9 @@ def test_list_and_remove_documents(tmp_path, seed_lines):
     # The 2025 copy prints, wherever 2024's prints 2080505, a code no code list has (2080598,
     # under the same 20805), so its identities still hold.
     lines = [ln.replace("2024年", "2025年").replace("2080505", "2080598") for ln in seed_lines]
-    assert run(store, "build").exit_code == 0
+    assert run(store, "build", "--no-dumps").exit_code == 0
     later.write_text("\n".join(lines), encoding="utf-8")
-    assert run(store, "build", str(later)).exit_code == 0
+    assert run(store, "build", "--no-dumps", str(later)).exit_code == 0
     listed = json.loads(run(store, "list", "--format", "json").output)
     assert [(d["department"], d["year"], d["form"], d["file"], d["synthetic"]) for d in listed] == [
         ("广州市人力资源和社会保障局", 2024, "text", "guangzhou-hrss-2024-budget.txt", False),
@@ -294,7 +294,7 @@ def test_list_and_remove_documents(tmp_path, seed_lines):
 
     unknown = run(store, "remove", "no-such-file.txt")
     assert unknown.exit_code == 2 and "later.txt" in unknown.output  # names what the store has
-    removed = run(store, "remove", "later.txt")
+    removed = run(store, "remove", "--no-dumps", "later.txt")
     assert removed.exit_code == 0, removed.output
     assert [d["year"] for d in json.loads(run(store, "list", "--format", "json").output)] == [2024]
     counts = json.loads(run(store, "stats", "--format", "json").output)
@@ -321,3 +321,66 @@ def test_files_written_get_the_usual_permissions(built, tmp_path):
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     for path in (tmp_path / "gen").iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_build_prints_each_document_as_it_is_built(tmp_path):
+    """A document's line comes while the build goes on, not all at the end: when the first
+    document's line arrives, the new store is not yet swapped in (its `current` link is made
+    last), and the final summary follows the lines of both documents."""
+    import subprocess
+    import sys
+
+    from budgetkg.tooling.synthetic import generate
+
+    docs = []
+    for seed in (1, 2):
+        docs.append(tmp_path / f"synthetic-{seed}.txt")
+        docs[-1].write_text(generate(seed).text, encoding="utf-8")
+    store = tmp_path / "store"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "budgetkg", "build", "--no-dumps", *map(str, docs), "--store", str(store)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        first = process.stderr.readline()
+        assert first.startswith("synthetic-1.txt: "), first
+        assert not (store / "current").exists()  # printed before the build ended
+        rest = process.stderr.read()
+    finally:
+        process.stderr.close()
+        process.wait(timeout=300)
+    assert process.returncode == 0, rest
+    lines = rest.splitlines()
+    assert lines[0].startswith("synthetic-2.txt: ") and "0 broken" in first and "0 broken" in lines[0]
+    assert lines[-1].startswith(f"store {store}: ") and (store / "current").exists()
+
+
+def test_a_second_form_of_a_document_replaces_the_first_and_says_so(tmp_path):
+    """The graph's IRI comes from the department and year of the title alone, so building the
+    bundled document's web page after its text replaces the text's graph: right, but said."""
+    from budgetkg.render.html import render_html
+    from budgetkg.resources import default_document
+
+    store = tmp_path / "store"
+    page = tmp_path / "guangzhou-hrss-2024-budget.html"
+    page.write_text(render_html(default_document().read_bytes(), "guangzhou-hrss-2024-budget.txt"), "utf-8")
+    first = run(store, "build", "--no-answer", "--no-dumps")
+    assert first.exit_code == 0, first.output
+    assert "replaces" not in first.output  # nothing to replace in an empty store
+    second = run(store, "build", str(page), "--no-dumps")
+    assert second.exit_code == 0, second.output
+    # the title of the bundled document: 2024年 广州市人力资源和社会保障局部门预算
+    assert (
+        "replaces 广州市人力资源和社会保障局 2024 built from guangzhou-hrss-2024-budget.txt (text) "
+        "with guangzhou-hrss-2024-budget.html (html)"
+    ) in second.output
+    listed = run(store, "list").output.splitlines()
+    assert len(listed) == 1 and listed[0].split("\t")[:3] == ["广州市人力资源和社会保障局", "2024", "html"]
+    assert listed[0].split("\t")[5] == page.name
+    again = run(store, "build", str(page), "--no-dumps")  # the same form again: replaced, and said so too
+    assert "built from guangzhou-hrss-2024-budget.html (html) with guangzhou-hrss-2024-budget.html (html)" in (
+        again.output
+    )

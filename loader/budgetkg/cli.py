@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .errors import BudgetkgError, DocumentError
+
+if TYPE_CHECKING:
+    from .load.documents import DocumentSummary
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
 KJC_QUERY = "kjc-relocation-by-college"
@@ -58,6 +64,43 @@ def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
         return None if value is None else data_base(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def _web_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .rdf.iri import web_address
+
+    try:
+        return None if value is None else web_address(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _mail_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .rdf.iri import mail_address
+
+    try:
+        return None if value is None else mail_address(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _publisher_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    # A name shown in portals: one line of printable text, bounded.
+    if not value.strip() or len(value) > 200 or not value.isprintable():
+        raise click.BadParameter("a publisher's name is one line of at most 200 printable characters")
+    return value.strip()
+
+
+def _published(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    # The day as written, YYYY-MM-DD, and a real one (date.fromisoformat alone takes 20240101 too).
+    if value is None:
+        return None
+    try:
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value[:40]!r} is not a day written YYYY-MM-DD") from None
 
 
 store_option = click.option(
@@ -200,31 +243,64 @@ def convert(doc: Path, out: Path | None) -> None:
     default=None,
     help="Print the answer to the 科教城 question after building (default: when building the bundled document).",
 )
-def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_all: bool, answer: bool | None) -> None:
+@click.option(
+    "--source-url",
+    default=None,
+    metavar="URL",
+    callback=_web_address,
+    help="The official web page of the disclosure (one document only), stated in its graph and the catalogue "
+    "(default: none).",
+)
+@click.option(
+    "--published",
+    default=None,
+    metavar="YYYY-MM-DD",
+    callback=_published,
+    help="The day the government published the disclosure (one document only; default: none).",
+)
+@click.option(
+    "--dumps/--no-dumps",
+    default=True,
+    show_default=True,
+    help="Write the store's downloadable dumps (RDF, Fiscal Data Package) once it is built; without them, "
+    "`serve` writes them in the background.",
+)
+def build(
+    docs: tuple[Path, ...],
+    store: Path | None,
+    base: str | None,
+    replace_all: bool,
+    answer: bool | None,
+    source_url: str | None,
+    published: date | None,
+    dumps: bool,
+) -> None:
     """Build disclosures into the embedded store, each into its own named graph.
 
     DOCS are disclosures as PDF, Excel workbook (.xlsx, .xls), web page or text, each read by
     its content, or directories of them (default: the bundled document). What
     several documents state alike (their organisations, codes the code lists lack) is
     added to the reference graphs, where it is stated once. The build is atomic: if any
-    document cannot be read, the store stays as it was.
+    document cannot be read, the store stays as it was. Then the dumps that `serve` offers
+    are written, in the store's folder.
     Exit 1 when some document has a broken identity (the graph is built all the same).
     """
     from .load.graph import build as build_graph
     from .rdf.iri import DEFAULT_BASE
+    from .rdf.mapping import Disclosure
 
     paths = _documents(docs)
-    bar = click.progressbar(length=len(paths), label="building", file=sys.stderr) if paths and len(paths) > 1 else None
-
-    def progress(summary) -> None:
-        if bar is not None:
-            bar.update(1)
-
-    result = build_graph(paths, store=store, base=base or DEFAULT_BASE, replace_all=replace_all, progress=progress)
-    if bar is not None:
-        bar.render_finish()
+    disclosure = None
+    if source_url is not None or published is not None:
+        if paths is not None and len(paths) != 1:
+            raise click.UsageError("--source-url and --published describe one document: build it alone")
+        disclosure = Disclosure(source_url, published)
     broken = 0
-    for d in result.documents:
+
+    # Each document's line as soon as it is mapped, not all at the end: a build of many
+    # documents shows its progress, and a document with a broken identity is seen at once.
+    def built(d: DocumentSummary) -> None:
+        nonlocal broken
         ids = d.identities
         broken += ids["broken"]
         click.echo(
@@ -239,10 +315,43 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
                 f"labels; `budgetkg check {d.file}` lists them)",
                 err=True,
             )
+
+    result = build_graph(
+        paths, store=store, base=base or DEFAULT_BASE, replace_all=replace_all, progress=built, disclosure=disclosure
+    )
+    for d in result.documents:
+        old = result.replaced.get(d.graph)
+        if old is not None:
+            # the graph's IRI comes from the department and year alone: a second form replaces the first
+            click.echo(
+                f"replaces {old.department} {old.year} built from {old.file} ({old.form or '?'}) "
+                f"with {d.file} ({d.form})",
+                err=True,
+            )
     click.echo(f"store {result.store}: {result.quads} quads in {result.graphs} graphs", err=True)
+    if dumps:
+        _write_dumps(result.store)
     if answer or (answer is None and paths is None):
         _print_query(KJC_QUERY, store, {}, "table", "zh")
     sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
+
+
+def _write_dumps(store: Path) -> None:
+    """Write the dumps of the store's new database, which `serve` offers (see budgetkg.publish.dumps)."""
+    from .load.store import live_database
+    from .publish.dumps import DUMPS_FOLDER, write_generation
+
+    started = time.monotonic()
+    try:
+        written = write_generation(live_database(store), store / DUMPS_FOLDER)
+    except OSError as exc:  # a full disk: the store is built all the same
+        click.echo(f"the dumps could not be written ({exc}); `serve` writes them in the background", err=True)
+    else:
+        click.echo(
+            f"dumps: {len(written)} files, {sum(d.size for d in written.values()) / 2**20:.1f} MiB, written "
+            f"in {time.monotonic() - started:.1f} s",
+            err=True,
+        )
 
 
 TABLE_FORMATS = ("table", "csv", "tsv", "json")
@@ -907,6 +1016,37 @@ def _update_token(path: Path | None) -> str | None:
     "error). Default: no access log. Never logs the Authorization header (the update token).",
 )
 @click.option(
+    "--publisher",
+    default="budgetkg",
+    show_default=True,
+    metavar="NAME",
+    callback=_publisher_name,
+    help="Who publishes the catalogue (/catalog): the publisher named there, of the catalogue, the service "
+    "and the dumps.",
+)
+@click.option(
+    "--publisher-url",
+    default=None,
+    metavar="URL",
+    callback=_web_address,
+    help="The publisher's web site, its IRI in the catalogue (default: the server's address + #publisher).",
+)
+@click.option(
+    "--contact-email",
+    default=None,
+    metavar="ADDRESS",
+    callback=_mail_address,
+    help="Where to write about the data: the contact point of every dataset and the service (default: none).",
+)
+@click.option(
+    "--licence",
+    default="https://creativecommons.org/licenses/by/4.0/",
+    show_default=True,
+    metavar="URL",
+    callback=_web_address,
+    help="The licence of the catalogue, the service and the dumps (each document's graph states CC BY 4.0).",
+)
+@click.option(
     "--get",
     "get_path",
     default=None,
@@ -933,6 +1073,10 @@ def serve(
     workers: int,
     in_memory: bool | None,
     access_log: str | None,
+    publisher: str,
+    publisher_url: str | None,
+    contact_email: str | None,
+    licence: str,
     get_path: str | None,
     store: Path | None,
 ) -> None:
@@ -948,6 +1092,7 @@ def serve(
     from .load.store import data_bases, default_store_path, open_store
     from .rdf.iri import DEFAULT_BASE
     from .server import ServerOptions, create_app
+    from .server.describe import Publisher
     from .server.run import public_url as server_url
 
     try:
@@ -986,6 +1131,7 @@ def serve(
         request_timeout=request_timeout,
         max_connections=max_connections,
         access_log=access_log,
+        publisher=Publisher(publisher, publisher_url, contact_email, licence),
     )
     if get_path is not None:
         import asyncio
@@ -1061,6 +1207,13 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
     help="Pages of the PDF whose reading's peak memory is measured.",
 )
 @click.option(
+    "--pdf-documents",
+    type=click.IntRange(min=0),
+    default=8,
+    show_default=True,
+    help="Generated documents built from their PDFs and from their text, side by side (0: skip).",
+)
+@click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=Path("bench.json"),
@@ -1068,15 +1221,24 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
     help="Where to write the figures as JSON.",
 )
 def bench(
-    sizes: list[int], runs: int, requests: int, no_serve: bool, query_limit: int | None, pdf_pages: int, out: Path
+    sizes: list[int],
+    runs: int,
+    requests: int,
+    no_serve: bool,
+    query_limit: int | None,
+    pdf_pages: int,
+    pdf_documents: int,
+    out: Path,
 ) -> None:
     """Measure budgetkg against its baselines in one run and compare each figure with its goal.
 
     One document end to end against pyoxigraph's bare bulk load, whole-process wall times,
     reading its PDF against pdftotext, many generated documents (throughput, peak memory, size
-    on disk), every library query against rdflib, and serving (library queries, resource
-    pages) against the Oxigraph server.
-    Prints a table and writes JSON; see docs/benchmarks.md. Exit 1 when a goal is missed.
+    on disk), every library query against rdflib, generated documents built from their PDFs
+    against from their text, and serving (library queries, resource pages) against the
+    Oxigraph server.
+    Prints a table and writes JSON; see docs/benchmarks.md. A line on standard error says
+    which case runs. Exit 1 when a goal is missed.
     """
     from .tooling.bench import run_benchmarks
 
@@ -1088,7 +1250,9 @@ def bench(
         serve=not no_serve,
         query_limit=query_limit,
         pdf_pages=pdf_pages,
+        pdf_documents=pdf_documents,
         log=lambda line: click.echo(line),
+        progress=lambda line: click.echo(line, err=True),
     )
     sys.exit(EXIT_PROBLEMS if any(f.met is False for f in figures) else EXIT_OK)
 
@@ -1149,7 +1313,13 @@ def list_documents(store: Path | None, fmt: str) -> None:
 @cli.command()
 @click.argument("names", nargs=-1, required=True, metavar="DOC|GRAPH...")
 @store_option
-def remove(names: tuple[str, ...], store: Path | None) -> None:
+@click.option(
+    "--dumps/--no-dumps",
+    default=True,
+    show_default=True,
+    help="Write the store's downloadable dumps again; without them, `serve` writes them in the background.",
+)
+def remove(names: tuple[str, ...], store: Path | None, dumps: bool) -> None:
     """Take documents out of the store, atomically: each named by its file name, title or graph
     IRI (as `budgetkg list` shows them). Organisations and printed codes that only they listed
     leave the reference graphs too."""
@@ -1162,3 +1332,5 @@ def remove(names: tuple[str, ...], store: Path | None) -> None:
     for graph in graphs:
         click.echo(f"removed {graph}")
     click.echo(f"{result.quads} quads in {len(result.graphs)} graphs remain in {result.path}")
+    if dumps:
+        _write_dumps(result.path)

@@ -8,6 +8,7 @@ from typing import Literal
 
 __all__ = [
     "RowKind",
+    "LineKind",
     "Amount",
     "Place",
     "Source",
@@ -32,6 +33,9 @@ SYNTHETIC_MARK = "模拟数据"
 
 
 RowKind = Literal["total", "code", "item", "unit", "category", "project"]
+# What a line of a document is, as the template reader tells (Document.line_kinds); the
+# renderings lay each kind out in its own way.
+LineKind = Literal["title", "toc", "heading", "table-label", "meta", "header", "row", "note", "prose", "glossary"]
 
 
 @dataclass(frozen=True)
@@ -258,7 +262,7 @@ class Document:
     narrative: list[NarrativeFigure]
     glossary: list[GlossaryEntry]
     name_differences: list[NameDifference]
-    line_kinds: dict[int, str]
+    line_kinds: dict[int, LineKind]
     quirks: list[str]
     nonblank_lines: int
     form: str = "text"

@@ -17,7 +17,7 @@ from pyoxigraph import NamedNode, Quad
 
 from ..check.accounts import CheckReport, check_document
 from ..rdf.iri import DEFAULT_BASE, Minter
-from ..rdf.mapping import document_quads
+from ..rdf.mapping import Disclosure, document_quads
 from ..read.document import read_document
 
 __all__ = ["Source", "DocumentSummary", "source_name", "dataset_graph", "document_graph", "graph_name", "summarize"]
@@ -37,6 +37,7 @@ class DocumentSummary:
     triples: int
     identities: dict[str, int]
     codes_not_in_lists: int = 0  # printed codes the code lists on file lack (see CheckReport)
+    form: str = "text"  # the form it was read from (read.grid.Form)
 
 
 def source_name(source: Source | None) -> str:
@@ -57,8 +58,8 @@ def _cycles_collected_after() -> Iterator[None]:
 
     Reading and mapping a document makes about half a million objects that all live until the
     store has loaded them: the collector would go over them again and again as they pile up
-    (a fifth of the bundled document's mapping time, 0.95-0.99 s against 0.65-0.78 s) and
-    find nothing to free.  Any cycle made meanwhile is freed at its next run.
+    (a fifth of the mapping time; docs/benchmarks.md) and find nothing to free.  Any cycle
+    made meanwhile is freed at its next run.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -69,12 +70,17 @@ def _cycles_collected_after() -> Iterator[None]:
             gc.enable()
 
 
-def document_graph(source: Source | None = None, *, base: str = DEFAULT_BASE) -> tuple[CheckReport, list[Quad]]:
-    """Read, check and map one document: its report and the quads of its named graph."""
+def document_graph(
+    source: Source | None = None, *, base: str = DEFAULT_BASE, disclosure: Disclosure | None = None
+) -> tuple[CheckReport, list[Quad]]:
+    """Read, check and map one document: its report and the quads of its named graph.
+
+    :param disclosure: where and when the government published it (stated on its source document).
+    """
     with _cycles_collected_after():
         doc = read_document(source)
         report = check_document(doc)
-        return report, document_quads(doc, report, base=base)
+        return report, document_quads(doc, report, base=base, disclosure=disclosure)
 
 
 def graph_name(quads: list[Quad]) -> NamedNode:
@@ -100,4 +106,5 @@ def summarize(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
         len(quads),
         report.counts,
         len(report.codes_not_in_lists),
+        doc.form,
     )

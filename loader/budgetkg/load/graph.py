@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
@@ -17,12 +17,17 @@ from ..errors import BudgetkgError
 from ..rdf.codelists import all_codelist_triples
 from ..rdf.graphs import CODES_GRAPH, ENTAILED_GRAPH, VOCABULARY_GRAPH
 from ..rdf.iri import DEFAULT_BASE
+from ..rdf.mapping import Disclosure
 from ..rdf.namespaces import BKG, ONTOLOGY_IRI, PROV, RDF, RDFS, SKOS
 from ..rdf.structure import structure_triples
 from ..resources import default_document, ontology_dir
 from .documents import DocumentSummary, Source, dataset_graph, document_graph, graph_name, source_name, summarize
 from .pipeline import in_groups, mapped_in_workers, read_in_turn
-from .store import BuildResult, StoreMissing, open_store, rebuild, solutions
+from .sources import keep_sources
+from .store import BuildResult, StoreMissing, default_store_path, open_store, rebuild, solutions
+
+if TYPE_CHECKING:
+    from .contents import StoredDocument
 
 __all__ = [
     "BuildSummary",
@@ -35,8 +40,8 @@ __all__ = [
 
 
 # With many documents, those mapped while the last bulk load ran go into the next one, up to
-# this many: fewer loads write fewer files (100 generated documents: 59-65 s instead of
-# 72-82 s; 8 a group was no faster).  The build holds about two groups' N-Quads (the group
+# this many: fewer loads write fewer files, and build faster (more a group was no faster;
+# docs/benchmarks.md, "Measurements behind the code").  The build holds about two groups' N-Quads (the group
 # loading, the next one arriving), so groups also end at GROUP_BYTES of N-Quads: the
 # bundled document's are 44 MiB, four times a generated one's.
 GROUP_DOCUMENTS = 4
@@ -50,6 +55,10 @@ class BuildSummary:
     vocabulary_triples: int = 0
     quads: int = 0
     graphs: int = 0  # named graphs in the store: the documents', the vocabulary, the reference graphs
+    # The documents this build replaced, by graph: the same department and year built before,
+    # maybe from another form (graph IRIs come from the title alone, so a second form of a
+    # document replaces the first; the build says so rather than replace it silently).
+    replaced: dict[str, StoredDocument] = field(default_factory=dict)
 
 
 def vocabulary_quads() -> list[Quad]:
@@ -275,6 +284,17 @@ def _refuse_earlier_layout(store: Path | None, replacing: set[str]) -> None:
             )
 
 
+def _stored(store: Path | None, graphs: set[str]) -> dict[str, StoredDocument]:
+    """The documents of the store built into any of ``graphs`` (none when nothing is built)."""
+    from .contents import stored_documents  # contents imports this module
+
+    try:
+        old = open_store(store)
+    except StoreMissing:
+        return {}
+    return {d.graph: d for d in stored_documents(old) if d.graph in graphs}
+
+
 def settle_reference_graphs(store: Store) -> None:
     """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS),
     then write the entailed graph again (:func:`write_entailed_graph`)."""
@@ -297,6 +317,7 @@ def build(
     base: str = DEFAULT_BASE,
     replace_all: bool = False,
     progress: Callable[[DocumentSummary], None] | None = None,
+    disclosure: Disclosure | None = None,
 ) -> BuildSummary:
     """Build documents into the store, each into its own named graph, atomically.
 
@@ -309,9 +330,14 @@ def build(
     :param store: the store folder (default: :func:`budgetkg.load.store.default_store_path`).
     :param base: the base of data IRIs (code lists and ontology terms never change).
     :param replace_all: start from an empty store instead of keeping other graphs.
-    :param progress: called with the summary of each document once it is mapped.
+    :param progress: called with the summary of each document once it is mapped, in the order of
+        ``documents``, while the build goes on (the store is swapped in after the last call).
+    :param disclosure: where and when the government published the document (one document only).
+    :raises ValueError: for a ``disclosure`` with several documents.
     """
     sources = list(documents) if documents is not None else [default_document()]
+    if disclosure is not None and len(sources) != 1:
+        raise ValueError("a disclosure's address and date are given for one document at a time")
     summary = BuildSummary(store=Path(store) if store else Path())
 
     def mapped() -> Iterator[Sequence[tuple[NamedNode, list[Quad] | bytes, DocumentSummary]]]:
@@ -324,7 +350,7 @@ def build(
             )
             return
         for source in sources:
-            report, quads = document_graph(source, base=base)
+            report, quads = document_graph(source, base=base, disclosure=disclosure)
             yield [(graph_name(quads), quads, summarize(report, quads))]
 
     def batches() -> Iterator[tuple[Sequence[NamedNode], list[Quad] | bytes | BinaryIO]]:
@@ -358,9 +384,14 @@ def build(
     replacing = {VOCABULARY_GRAPH.value, ENTAILED_GRAPH.value, *graph_of}
     if not replace_all:
         _refuse_earlier_layout(store, replacing)
-    result: BuildResult = rebuild(
-        batches(), path=store, replace_all=replace_all, replacing=replacing, settle=settle_reference_graphs
-    )
+    summary.replaced = _stored(store, set(graph_of))
+    folder = Path(store or default_store_path())
+
+    def settle(new: Store) -> None:
+        settle_reference_graphs(new)
+        keep_sources(folder, sources, new)  # the files beside the figures' pages (/source/...)
+
+    result: BuildResult = rebuild(batches(), path=folder, replace_all=replace_all, replacing=replacing, settle=settle)
     summary.store = result.path
     summary.quads = result.quads
     summary.graphs = len(result.graphs)

@@ -452,7 +452,7 @@ def _documents_by_iri(
 ) -> tuple[list[str], list[str]] | None:
     """_documents_by_name when every document is named by its graph IRI, as ``budgetkg.publish.charts.write_report``
     names them once it has found them: two lookups, where listing every name of every graph
-    grows with the store (21 ms at 100 documents).  None when a name is not a document graph's IRI."""
+    grows with the store.  None when a name is not a document graph's IRI."""
     if not documents or not all(_is_iri(d) for d in documents):
         return None
     answer = _answer(

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import DocumentError
-from ..records import Amount, NarrativeFigure, Source
+from ..records import Amount, LineKind, NarrativeFigure, Source
 from ..resources import read_toml
 from ..template.labels import checked_amount, clean_label, match_key, strip_html
 from ..template.spec import template
@@ -33,7 +33,7 @@ class KeyRow:
 class Narrative:
     figures: list[NarrativeFigure] = field(default_factory=list)
     key_rows: list[KeyRow] = field(default_factory=list)
-    kinds: dict[int, str] = field(default_factory=dict)
+    kinds: dict[int, LineKind] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
 
 

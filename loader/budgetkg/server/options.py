@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..rdf.iri import DEFAULT_BASE
+from .describe import Publisher
 
 __all__ = ["ServerOptions", "DEFAULT_PUBLIC_URL", "VOCABULARY_BASE"]
 
@@ -53,6 +54,8 @@ class ServerOptions:
     # Where each request is logged, one line in the Combined Log Format ("-": standard error;
     # None: nowhere), see budgetkg.server.access_log.
     access_log: str | None = None
+    # What only the publisher knows, stated in the catalogue (see budgetkg.server.describe).
+    publisher: Publisher = field(default_factory=Publisher)
 
     @property
     def endpoint(self) -> str:

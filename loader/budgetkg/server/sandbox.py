@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .answers import QueryOutcome
+from .answers import QueryOutcome, query_kind
 from .runner import QueryRunner, QueryStopped, QueryTimeout
 
 __all__ = ["Sandbox", "SandboxOptions", "SANDBOX_THREADS", "main"]
@@ -169,7 +169,7 @@ class Sandbox:
                 if "stopped" in head:
                     future.set_exception(QueryStopped(str(head["stopped"]), head.get("limit")))
                 else:
-                    kind, media_type, message = str(head["kind"]), str(head["media_type"]), str(head["message"])
+                    kind, media_type, message = query_kind(head["kind"]), str(head["media_type"]), str(head["message"])
                     future.set_result(QueryOutcome(kind, content, media_type, bool(head["truncated"]), message))
         except (OSError, ValueError, KeyError, TypeError, asyncio.IncompleteReadError):
             pass  # it ended mid-answer, or said something that is not the protocol
