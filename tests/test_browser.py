@@ -82,6 +82,11 @@ def test_results_work_without_javascript_and_in_english(site):
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert '<html lang="en">' in r.text and "General public budget" in r.text
     assert 'href="/codelist/fund/2024/general-public-budget?lang=en"' in r.text
+    # The query is printed back into the editor escaped: it cannot close the text area.
+    hostile = "ASK {} # </textarea><script>alert(1)</script>"
+    r = httpx.get(site + "/sparql", params={"query": hostile}, headers={"Accept": "text/html"})
+    assert r.status_code == 200 and "# &lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;</textarea>" in r.text
+    assert "<script>alert(1)" not in r.text
 
 
 def test_the_editor_s_examples_run_from_a_link(browser, site):
