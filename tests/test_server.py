@@ -5,12 +5,14 @@ import gzip
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -553,7 +555,48 @@ def test_resource_pages_with_content_negotiation(server):
     code = httpx.get(server + "/codelist/functional/2024/2080101", headers={"Accept": "text/html"})
     assert code.status_code == 200 and "行政运行" in code.text
     missing = httpx.get(server + "/org/nobody", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and "<h1>404 Not Found</h1>" in missing.text  # a browser's: a page
+    missing = httpx.get(server + "/org/nobody", headers={"Accept": "application/json"})
     assert missing.status_code == 404 and missing.json()["ok"] is False
+
+
+def test_a_browser_gets_results_as_a_page_within_the_endpoint_s_limits(server):
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    every = {"query": "SELECT * WHERE { ?s ?p ?o }"}
+    page = httpx.get(server + "/sparql", params=every, headers=browser)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    body = page.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count("<tr>") == 100 and "cut at 100 rows" in page.text  # the module's --max-rows
+    assert "format=json" in page.text  # the same query's SPARQL JSON, a link away
+    mistyped = httpx.get(server + "/sparql", params={"query": "SELEC ?x"}, headers=browser)
+    assert mistyped.status_code == 400 and "SPARQL syntax error" in mistyped.text
+    assert ">SELEC ?x</textarea>" in mistyped.text  # the query kept in the editor, to be mended
+    slow = httpx.get(server + "/sparql", params={"query": SLOW}, headers=browser, timeout=60)
+    assert slow.status_code == 503 and "<h2" in slow.text  # the module's --timeout 3
+    far = {"query": "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"}
+    refused = httpx.get(server + "/sparql", params=far, headers=browser)
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith("text/html")
+    # The same requests from a program: SPARQL JSON and the one JSON error shape.
+    assert httpx.get(server + "/sparql", params=every).json()["budgetkg"]["truncated"] is True
+    assert httpx.get(server + "/sparql", params={"query": "SELEC ?x"}).json()["status"] == 400
+
+
+def test_incoming_links_are_paged_200_at_a_time(server):
+    # 一般公共预算 funds most of the document's figures: far more than 200 point at it.
+    fund = server + "/codelist/fund/2024/general-public-budget"
+    html = {"Accept": "text/html"}
+    pages = [httpx.get(fund, params={"incoming": n}, headers=html) for n in (1, 2)]
+    rows = [p.text.split('id="incoming"', 1)[1].split("</tbody>", 1)[0].count("<tr>") - 1 for p in pages]
+    assert rows == [200, 200]  # less the header row
+    assert "incoming=2" in pages[0].text and 'rel="prev"' not in pages[0].text
+    assert "incoming=1" in pages[1].text and "incoming=3" in pages[1].text
+    row = r'<tr><td><a href="([^"]+)">[^<]*</a></td><td>([^<]+)</td></tr>'  # (from, property)
+    links = [set(re.findall(row, p.text.split('id="incoming"', 1)[1])) for p in pages]
+    assert len(links[0]) == len(links[1]) == 200 and not links[0] & links[1]  # page 2 goes on where 1 ended
+    for wrong in ("0", "abc", "-1", "99999999"):
+        assert httpx.get(fund, params={"incoming": wrong}, headers=html).status_code == 400
+    english = httpx.get(fund, params={"lang": "en"}, headers=html)
+    assert "<h1>General public budget</h1>" in english.text and '<html lang="en">' in english.text
 
 
 def test_path_traversal_finds_nothing(server):
@@ -640,6 +683,19 @@ def test_labels_are_escaped_in_html(tmp_path, seed_lines):
     )
     assert "&lt;script&gt;alert(1)&lt;/script&gt;购置项目" in page.output
     assert "<script>alert(1)</script>" not in page.output
+    # The same label among a query's results, as a page.
+    results = runner.invoke(
+        cli,
+        [
+            "serve",
+            "--store",
+            str(store),
+            "--get",
+            "/sparql?" + urlencode({"query": f"SELECT ?p {{ BIND(<{iri}> AS ?p) }}"}),
+        ],
+    )
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;购置项目</a>" in results.output
+    assert "<script>alert(1)</script>" not in results.output
 
 
 def test_updates_with_the_token(tmp_path):
@@ -963,7 +1019,10 @@ def test_a_store_that_cannot_be_read_just_now_is_answered_503_until_it_can(tmp_p
     gone, back = asyncio.run(scenario())
     for r in gone:
         assert r.status_code == 503 and r.headers["retry-after"] == "1"
-        assert r.json()["error"].startswith("the store cannot be read just now")
+        if r.headers["content-type"].startswith("text/html"):  # a browser's: the error as a page
+            assert "the store cannot be read just now" in r.text
+        else:
+            assert r.json()["error"].startswith("the store cannot be read just now")
     assert back.json()["boolean"] is True
 
 

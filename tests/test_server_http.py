@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from budgetkg.cli import cli
+from budgetkg.server.pages import wants_html
 from click.testing import CliRunner
 from servers import dumped, pid_maps_no, resource_path, server_processes, start
 
@@ -224,7 +225,9 @@ def test_a_malformed_accept_header_is_never_a_500(server, accept):
     ):
         r = httpx.get(url + path, params=params, headers={"Accept": accept.encode("latin-1")}, timeout=120)
         assert r.status_code < 500, (path, r.status_code, r.text[:200])
-        if r.status_code >= 400:
+        if r.status_code >= 400 and wants_html(accept):  # a browser's: the error as a page
+            assert r.headers["content-type"].startswith("text/html") and f"<h1>{r.status_code} " in r.text
+        elif r.status_code >= 400:
             assert r.json()["ok"] is False and r.json()["status"] == r.status_code
     # The format parameter is read as Accept when it is a media type.
     r = httpx.get(url + "/sparql", params={**ASK, "format": accept}, timeout=60)
@@ -265,13 +268,13 @@ def test_reading_accept_grows_linearly_with_its_ranges():
 
 
 def test_anything_that_raises_is_answered_in_the_one_error_shape(store_path, monkeypatch):
-    import budgetkg.server.pages as pages_module
+    import budgetkg.server.results as results_module
     from budgetkg.server import ServerOptions, create_app
 
     def broken():
         raise RuntimeError("/secret/path/in/a/traceback")
 
-    monkeypatch.setattr(pages_module, "examples", broken)
+    monkeypatch.setattr(results_module, "examples", broken)
     app = create_app(ServerOptions(store=store_path))
 
     async def scenario():

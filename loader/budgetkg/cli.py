@@ -1009,6 +1009,13 @@ def _update_token(path: Path | None) -> str | None:
     "store is at most 64 MiB on disk (about six documents).",
 )
 @click.option(
+    "--access-log",
+    default=None,
+    metavar="FILE",
+    help="Log each request, one line in the Combined Log Format, appended to FILE (- for standard "
+    "error). Default: no access log. Never logs the Authorization header (the update token).",
+)
+@click.option(
     "--publisher",
     default="budgetkg",
     show_default=True,
@@ -1065,6 +1072,7 @@ def serve(
     max_connections: int,
     workers: int,
     in_memory: bool | None,
+    access_log: str | None,
     publisher: str,
     publisher_url: str | None,
     contact_email: str | None,
@@ -1075,8 +1083,9 @@ def serve(
     """Serve the store: SPARQL endpoint with query UI, resource pages, dumps, VoID and DCAT.
 
     /sparql is the SPARQL 1.1 Protocol endpoint (GET and POST; JSON, XML, CSV, TSV results;
-    Turtle, N-Triples, JSON-LD, RDF/XML graphs); / is the query UI (YASGUI) with the query
-    library as examples; every IRI budgetkg mints dereferences to an HTML page or RDF;
+    Turtle, N-Triples, JSON-LD, RDF/XML graphs); in a browser, /sparql (and /) is the query
+    editor with the query library as examples, and a query's results a labelled table;
+    every IRI budgetkg mints dereferences to an HTML page or RDF;
     /catalog, /.well-known/void and /.well-known/sparql-examples describe the data, and
     /dumps/ holds the downloads.
     """
@@ -1090,6 +1099,14 @@ def serve(
         address = server_url(public_url, host, port)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--public-url'") from None
+    if access_log not in (None, "-"):
+        try:  # now, clearly, rather than in each server process
+            with open(access_log, "ab"):
+                pass
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot append to {access_log}: {exc.strerror}", param_hint="'--access-log'"
+            ) from None
     path = Path(store or default_store_path())
     bases = data_bases(open_store(path))  # and fail now, clearly, when nothing has been built
     if base is None and len(bases) > 1:
@@ -1113,6 +1130,7 @@ def serve(
         max_header_bytes=max_header_bytes,
         request_timeout=request_timeout,
         max_connections=max_connections,
+        access_log=access_log,
         publisher=Publisher(publisher, publisher_url, contact_email, licence),
     )
     if get_path is not None:

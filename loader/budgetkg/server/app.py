@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from . import browse, catalogue, pages, search, source
 from .database import StoreUnreadable
 from .endpoint import SPARQL_PATHS, Endpoint
+from .html_errors import html_errors
 from .options import DEFAULT_PUBLIC_URL, ServerOptions
 from .responses import error, unreadable
 from .security import security_headers, with_headers
@@ -47,12 +48,22 @@ class BudgetkgApp(Starlette):
         self.headers = headers  # on every answer, the endpoint's and Starlette's
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            send = with_headers(send, self.headers)
-        if scope["type"] == "http" and scope["path"] in SPARQL_PATHS and not _preflight(scope):
-            await self.sparql(scope, receive, send)
-        else:
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
+            return
+        send = with_headers(send, self.headers)
+        site = self.state.site
+        if site.access_log is not None:  # what the client got: after the error page below
+            send, answered = site.access_log.watch(send)
+        send = html_errors(scope, send, site.templates)
+        try:
+            if scope["path"] in SPARQL_PATHS and not _preflight(scope):
+                await self.sparql(scope, receive, send)
+            else:
+                await super().__call__(scope, receive, send)
+        finally:
+            if site.access_log is not None:
+                site.access_log.write(scope, answered)
 
 
 def _preflight(scope: Scope) -> bool:

@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+from pyoxigraph import Triple
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from .describe import dcat_catalogue, sparql_examples, void_description
+from .labels import language
+from .pages import _short, wants_html
+from .rdf_html import rdf_page
 from .responses import error, rdf_response
 from .site import site_of
 
 __all__ = ["ROUTES"]
+
+
+def _answer(request: Request, triples: list[Triple], title: str) -> Response:
+    """``triples`` as a page for a browser that asked no format, else in RDF (see :func:`.responses.rdf_response`)."""
+    fmt = request.query_params.get("format")
+    if fmt or not wants_html(request.headers.get("accept", "")):
+        return rdf_response(request, triples, fmt)
+    site = site_of(request)
+    return rdf_page(
+        site.templates,
+        triples,
+        title=title,
+        path=request.url.path,
+        params=request.query_params.multi_items(),
+        base=site.options.base,
+        lang=language(request.query_params.get("lang")),
+        short=_short,
+        public=site.options.public_url,
+    )
 
 
 async def well_known(request: Request) -> Response:
@@ -18,12 +41,12 @@ async def well_known(request: Request) -> Response:
     base_url, endpoint = site.options.public_url, site.options.endpoint
     what = request.path_params["what"]
     if what == "sparql-examples":
-        return rdf_response(request, sparql_examples(base_url, endpoint), request.query_params.get("format"))
+        return _answer(request, sparql_examples(base_url, endpoint), "示例查询 · SPARQL examples")
     if what == "void":
         store = await site.database.store()  # before the dumps: a store that cannot be read is answered 503
         # the RDF dumps only, once written
         links = {name: f"{base_url}dumps/{name}" for name, d in (await site.dumps() or {}).items() if d.rdf}
-        return rdf_response(request, void_description(store, endpoint, links), request.query_params.get("format"))
+        return _answer(request, void_description(store, endpoint, links), "数据集描述 · VoID description")
     return error(404, f"no /.well-known/{what} here; see /.well-known/void and /.well-known/sparql-examples")
 
 
@@ -32,10 +55,10 @@ async def catalog(request: Request) -> Response:
     store = await site.database.store()
     dumps = await site.dumps() or {}  # those not written yet are left out until they are
     options = site.options
-    return rdf_response(
+    return _answer(
         request,
         dcat_catalogue(store, options.public_url, options.endpoint, dumps, options.publisher),
-        request.query_params.get("format"),
+        "数据目录 · Data catalogue",
     )
 
 

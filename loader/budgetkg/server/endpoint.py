@@ -9,6 +9,7 @@ the sandbox (:mod:`.admission`, :mod:`.sandbox`).
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -17,15 +18,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from . import results
 from .admission import Refused, client_of
+from .answers import QueryOutcome
 from .asgi import ClientGone, read_body, request_headers
 from .database import StoreUnreadable
 from .describe import service_description
+from .labels import language
+from .pages import wants_html
 from .reach import check as check_reach
 from .responses import error, rdf_response, unreadable
 from .runner import QueryStopped
 from .site import Site
-from .sparql import ProtocolError, SparqlRequest, negotiate, read_request
+from .sparql import ProtocolError, SparqlRequest, negotiate, read_form, read_request
 
 __all__ = ["Endpoint", "SPARQL_PATHS"]
 
@@ -88,6 +93,17 @@ class Endpoint:
             return error(exc.status, str(exc))
         if req.update is not None:
             return await self._update(headers.get("authorization", ""), req)
+        # A browser's request (and no format asked for): the editor, or the results as a page.
+        page = req.format is None and wants_html(headers.get("accept", ""))
+        if page:
+            params = [(name, value) for name, values in read_form(query_string).items() for value in values]
+            lang = language(next((v for k, v in params if k == "lang"), None))
+            if not req.query:
+                req = dataclasses.replace(
+                    req, query=results.example_query(next((v for k, v in params if k == "example"), None))
+                )
+            if not req.query:
+                return await results.editor(self.site, lang, params)
         if not req.query:
             graphs = sorted(g.value for g in (await self.site.database.store()).named_graphs())
             return rdf_response(Request(scope), service_description(options.endpoint, graphs), req.format)
@@ -97,6 +113,20 @@ class Endpoint:
         if refused is not None:
             return refused
         dataset = (req.default_graphs, req.named_graphs)
+        if page:
+            return await self._admitted(
+                client_of(scope),
+                lambda good: results.results(
+                    self.site,
+                    query,
+                    dataset,
+                    lang,
+                    params,
+                    lambda table_format, graph_format: self._outcome(
+                        query, table_format, graph_format, dataset, good=good
+                    ),
+                ),
+            )
         return await self._admitted(
             client_of(scope), lambda good: self._run(headers.get("accept", ""), query, req.format, dataset, good=good)
         )
@@ -123,11 +153,30 @@ class Endpoint:
         self, accept: str, query: str, fmt: str | None, dataset: tuple[tuple[str, ...], tuple[str, ...]], *, good: bool
     ) -> Response:
         """The answer of ``query``: in this process for a client in good standing, else in the sandbox."""
-        site, options = self.site, self.site.options
         try:
             table_format, graph_format = negotiate(accept, fmt)
         except ProtocolError as exc:
             return error(exc.status, str(exc))
+        outcome = await self._outcome(query, table_format, graph_format, dataset, good=good)
+        if isinstance(outcome, Response):
+            return outcome
+        headers = {"Vary": "Accept"}
+        if outcome.truncated:
+            headers["X-Budgetkg-Truncated"] = f"max-rows={self.site.options.max_rows}"
+            headers["Warning"] = f'199 budgetkg "result cut at {self.site.options.max_rows} rows; add LIMIT/OFFSET"'
+        return Response(outcome.content, media_type=outcome.media_type, headers=headers)
+
+    async def _outcome(
+        self,
+        query: str,
+        table_format: str,
+        graph_format: str,
+        dataset: tuple[tuple[str, ...], tuple[str, ...]],
+        *,
+        good: bool,
+    ) -> QueryOutcome | Response:
+        """The outcome of ``query`` written in the formats given, or the error answer when it has none."""
+        site, options = self.site, self.site.options
         try:
             if site.sandbox is None or good:
                 outcome = await site.queries.run(
@@ -159,11 +208,7 @@ class Endpoint:
             return error(400, f"SPARQL syntax error: {outcome.message}")
         if outcome.kind == "error":
             return error(400, f"the query could not be evaluated: {outcome.message}")
-        headers = {"Vary": "Accept"}
-        if outcome.truncated:
-            headers["X-Budgetkg-Truncated"] = f"max-rows={options.max_rows}"
-            headers["Warning"] = f'199 budgetkg "result cut at {options.max_rows} rows; add LIMIT/OFFSET"'
-        return Response(outcome.content, media_type=outcome.media_type, headers=headers)
+        return outcome
 
     async def _update(self, authorization: str, req: SparqlRequest) -> Response:
         options = self.site.options

@@ -51,6 +51,9 @@ class ServerOptions:
     # Set by budgetkg.server.run too: the clients' standing, shared by the processes (see
     # budgetkg.server.admission), and the notes by which a process asks for its replacement.
     supervisor_dir: Path | None = None
+    # Where each request is logged, one line in the Combined Log Format ("-": standard error;
+    # None: nowhere), see budgetkg.server.access_log.
+    access_log: str | None = None
     # What only the publisher knows, stated in the catalogue (see budgetkg.server.describe).
     publisher: Publisher = field(default_factory=Publisher)
 

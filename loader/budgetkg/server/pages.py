@@ -14,7 +14,7 @@ import functools
 import json
 import re
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlencode
 
 from pyoxigraph import NamedNode, RdfFormat, Store, Triple, parse, serialize
 from starlette.requests import Request
@@ -27,12 +27,13 @@ from ..rdf.prefixes import prefix_table
 from ..resources import ontology_dir
 from .accept import media_ranges
 from .answers import GRAPH_FORMATS
-from .describe import examples
 from .descriptions import describe
 from .documents import table_page_of
 from .graphs import dumps_facts, dumps_iri, graph_facts
 from .identities import figure_identities
+from .labels import LANGUAGES, cell, language, local_href, readable_iri
 from .options import VOCABULARY_BASE
+from .rdf_html import language_links
 from .responses import error
 from .runner import QueryRunner, QueryStopped, QueryTimeout
 from .site import Site, site_of
@@ -45,6 +46,10 @@ LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/
 BKG = "https://w3id.org/budgetkg/ontology#"
 VOCAB = "https://w3id.org/budgetkg/"
 _GRAPH_MEDIA = {media for media, _ in GRAPH_FORMATS.values()}
+# Incoming links a resource page lists at once (?incoming=N: the Nth page of them), and the
+# last page that can be asked for (OFFSET stays bounded).
+INCOMING_PAGE = 200
+MAX_INCOMING_PAGE = 10_000
 
 
 def wants_html(accept: str) -> bool:
@@ -60,19 +65,9 @@ def wants_html(accept: str) -> bool:
     return best_html >= 0 and best_html >= best_rdf
 
 
-def _href(iri: str, base: str) -> str:
-    """Where a page links an IRI: the server's own page for one it serves, the IRI itself for
-    another http(s) IRI, and nothing ("") for any other scheme (``javascript:``, ``data:``…),
-    which an update could have put in the store."""
-    if urlsplit(iri).scheme.lower() not in ("http", "https"):
-        return ""
-    if iri.startswith(base):
-        return "/" + iri[len(base) :]
-    if iri.startswith((VOCAB + "codelist/", VOCAB + "structure/", VOCAB + "graph/")):
-        return "/" + iri[len(VOCAB) :]
-    if iri.startswith(BKG):
-        return "/ontology#" + iri[len(BKG) :]
-    return iri
+def _href(iri: str, base: str, lang: str = LANGUAGES[0]) -> str:
+    """Where a page links an IRI (see :func:`.labels.local_href`)."""
+    return local_href(iri, base, lang)
 
 
 def _short(iri: str) -> str:
@@ -95,13 +90,6 @@ async def _select(queries: QueryRunner, store: Store, query: str, max_rows: int)
     if outcome.kind != "table":
         raise ProtocolError(500, outcome.message or "the description could not be read")
     return json.loads(outcome.content)["results"]["bindings"]
-
-
-async def index(request: Request) -> Response:
-    """The query page."""
-    site = site_of(request)
-    html = site.templates.get_template("index.html").render(endpoint=site.options.endpoint, examples=examples())
-    return HTMLResponse(html)
 
 
 # The ontology's RDF syntaxes (?format= names, as the SPARQL endpoint's): Turtle is the file itself.
@@ -221,6 +209,11 @@ async def resource_response(
     fmt = request.query_params.get("format")
     accept = request.headers.get("accept", "")
     queries, database, templates, options = site.queries, site.database, site.templates, site.options
+    lang = language(request.query_params.get("lang"))
+    page = request.query_params.get("incoming", "1")
+    if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= MAX_INCOMING_PAGE:
+        return error(400, f"?incoming= is a page number from 1 to {MAX_INCOMING_PAGE}")
+    skip = (int(page) - 1) * INCOMING_PAGE
     try:
         if fmt or not wants_html(accept):
             _, graph_format = negotiate(accept if not fmt else "", fmt)
@@ -231,6 +224,8 @@ async def resource_response(
                 return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
             return Response(content, media_type=media_type, headers={"Vary": "Accept"})
         label = "|".join(f"<{p}>" for p in LABELS)
+        # The page's language first, then Chinese, then a label without a language (lang is one of LANGUAGES).
+        first = f'"{lang}", "zh", ""' if lang != "zh" else '"zh", ""'
         store = await database.store()
         # Both at once: with a query thread free for each, the page waits for one query, not two.
         outgoing, incoming = await asyncio.gather(
@@ -238,16 +233,19 @@ async def resource_response(
                 queries,
                 store,
                 f"""SELECT ?p ?o ?ol ?os WHERE {{ {node} ?p ?o .
-                OPTIONAL {{ ?o {label} ?ol FILTER(LANG(?ol) IN ("zh", "")) }}
-                BIND(EXISTS {{ ?o <{BKG}synthetic> true }} AS ?os) }}""",
+                OPTIONAL {{ ?o {label} ?ol FILTER(LANG(?ol) IN ({first})) }}
+                BIND(EXISTS {{ ?o <{BKG}synthetic> true }} AS ?os) }}
+                ORDER BY ?p ?o IF(LANG(?ol) = "{lang}", 0, 1)""",
                 options.max_rows,
             ),
             _select(
                 queries,
                 store,
-                f"""SELECT ?s ?p ?sl WHERE {{ ?s ?p {node} .
-                OPTIONAL {{ ?s {label} ?sl FILTER(LANG(?sl) IN ("zh", "")) }} }} LIMIT 201""",
-                201,
+                f"""SELECT ?s ?p (COALESCE(SAMPLE(?l1), SAMPLE(?l2)) AS ?sl) WHERE {{
+                {{ SELECT ?s ?p WHERE {{ ?s ?p {node} }} ORDER BY ?s ?p OFFSET {skip} LIMIT {INCOMING_PAGE + 1} }}
+                OPTIONAL {{ ?s {label} ?l1 FILTER(LANG(?l1) = "{lang}") }}
+                OPTIONAL {{ ?s {label} ?l2 FILTER(LANG(?l2) IN ("zh", "")) }} }} GROUP BY ?s ?p ORDER BY ?s ?p""",
+                INCOMING_PAGE + 1,
             ),
         )
         outgoing += [{"p": json_term(t.predicate), "o": json_term(t.object)} for t in await facts()] if facts else []
@@ -276,11 +274,12 @@ async def resource_response(
         key = (p, o["value"] + o.get("xml:lang", ""))
         if key in seen:
             continue
-        text = b.get("ol", {}).get("value") or (o["value"] if o["type"] != "uri" else _short(o["value"]))
+        shown = cell(o, {}, _short, base, lang)  # amounts in 万元, IRIs readable
+        text = b.get("ol", {}).get("value") or shown["text"]
         value = {
             "text": text,
-            "href": _href(o["value"], base) if o["type"] == "uri" else None,
-            "note": o.get("xml:lang") or (_short(o["datatype"]) if o.get("datatype") else ""),
+            "href": _href(o["value"], base, lang) if o["type"] == "uri" else None,
+            "note": shown["note"],
         }
         seen[key] = {"predicate": {"iri": p, "text": _short(p), "href": _href(p, base)}, "value": value}
         if p == BKG + "synthetic" and o["value"] == "true":
@@ -290,7 +289,7 @@ async def resource_response(
         if p in LABELS:
             labels.append({"value": o["value"], "lang": o.get("xml:lang", "")})
         if p.endswith("#type"):
-            types.append({"text": _short(o["value"]), "href": _href(o["value"], base)})
+            types.append({"text": _short(o["value"]), "href": _href(o["value"], base, lang)})
         if p == BKG + "sourceLine":
             source["line"] = o["value"]
         if p == BKG + "sourcePlace":
@@ -315,28 +314,40 @@ async def resource_response(
         )
         source["line_href"] = place_href(source["iri"], source["line"])
     rows = sorted(seen.values(), key=lambda r: (r["predicate"]["text"], r["value"]["text"]))
-    title = next((label["value"] for label in labels if label["lang"] == "zh"), None) or (
-        labels[0]["value"] if labels else iri
+    title = next((label["value"] for label in labels if label["lang"] == lang), None) or (
+        next((label["value"] for label in labels if label["lang"] == "zh"), None)
+        or (labels[0]["value"] if labels else readable_iri(iri, base))
     )
     into = [
         {
             "subject": {
-                "text": b.get("sl", {}).get("value") or _short(b["s"]["value"]),
-                "href": _href(b["s"]["value"], base),
+                "text": b.get("sl", {}).get("value") or cell(b["s"], {}, _short, base, lang)["text"],
+                "href": _href(b["s"]["value"], base, lang),
             },
             "predicate": {"text": _short(b["p"]["value"])},
         }
-        for b in incoming[:200]
+        for b in incoming[:INCOMING_PAGE]
     ]
+    here = request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "incoming"]
+
+    def incoming_href(number: int) -> str:
+        return here + "?" + urlencode([*params, ("incoming", str(number))]) + "#incoming"
+
     html = templates.get_template("resource.html").render(
         title=title,
         iri=iri,
+        iri_shown=unquote(iri),  # the minted IRIs percent-encode their Chinese names
         path=request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path,
         labels=sorted(labels, key=lambda label: label["lang"], reverse=True),
         types=types,
         properties=rows,
         incoming=into,
-        incoming_more=len(incoming) > 200,
+        incoming_first=skip + 1,
+        incoming_previous=incoming_href(int(page) - 1) if int(page) > 1 else "",
+        incoming_next=incoming_href(int(page) + 1) if len(incoming) > INCOMING_PAGE else "",
+        lang=lang,
+        languages=language_links(here, request.query_params.multi_items(), lang),
         source=source if "line" in source else None,
         synthetic=synthetic,
         identities=identities,
@@ -346,4 +357,4 @@ async def resource_response(
 
 
 # Before the resources' catch-all route, the pages with paths of their own.
-ROUTES = [Route("/", index), Route("/ontology", ontology), Route("/dumps/", dumps_dataset)]
+ROUTES = [Route("/ontology", ontology), Route("/dumps/", dumps_dataset)]

@@ -16,6 +16,7 @@ import threading
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 
+from .access_log import AccessLog
 from .admission import Admission, Standing
 from .database import FOLLOW_SECONDS, Database
 from .describe import Dump
@@ -87,6 +88,8 @@ class Site:
         self._watcher: asyncio.Task | None = None
         # Pages made once per process: a burst of requests must not make each its own.
         self.made: dict[str, str] = {}
+        # Opened here, in each server process (they are spawned): see budgetkg.server.access_log.
+        self.access_log = AccessLog(options.access_log) if options.access_log else None
 
     async def dumps(self) -> dict[str, Dump] | None:
         """The store's dumps, or None while a background thread writes them: never waited for
@@ -134,6 +137,8 @@ class Site:
             await self.sandbox.close()
         self.queries.close()
         self.dump_folders.remove()
+        if self.access_log is not None:
+            self.access_log.close()
         if self.queries.runaway and self.options.supervised:
             # Python would wait at exit for the dumps' threads, and a runaway query can hold
             # anything: the process ends here, and the supervisor starts a fresh one.

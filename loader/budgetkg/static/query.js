@@ -1,17 +1,28 @@
-// The query page (/): YASGUI, with the query library as examples. A file of its own, not a
+// The query page (/sparql): the form works without JavaScript; this makes its text area a
+// SPARQL editor (YASQE, with syntax highlighting and completion). A file of its own, not a
 // script in the page: the server's Content-Security-Policy runs the server's files only.
-// The page gives the endpoint (data-endpoint) and the library (a JSON data block).
-const library = JSON.parse(document.getElementById("library").textContent);
-const yasgui = new Yasgui(document.getElementById("yasgui"), {
-  requestConfig: { endpoint: document.getElementById("yasgui").dataset.endpoint, method: "POST" },
-  copyEndpointOnNewTab: true,
+// Running the query submits the form: the server answers the results as a labelled table.
+const form = document.getElementById("query-form");
+const area = document.getElementById("query");
+const holder = document.createElement("div");
+area.parentNode.insertBefore(holder, area);
+const yasqe = new Yasgui.Yasqe(holder, {
+  value: area.value,
   persistenceId: null,
+  showQueryButton: false,
+  resizeable: true,
+  // Smaller above a query's results, which the page then scrolls to.
+  editorHeight: document.getElementById("results") ? "180px" : "320px",
 });
-yasgui.getTab().setQuery(library[0].query);
-document.getElementById("examples").addEventListener("change", (e) => {
-  if (e.target.value === "") return;
-  const tab = yasgui.getTab();
-  tab.setQuery(library[Number(e.target.value)].query);
-  tab.query();
-});
-window.budgetkgYasgui = yasgui;
+yasqe.setValue(area.value);
+area.hidden = true;
+// The editor's own input field is labelled as the text area was.
+yasqe.getInputField().setAttribute("aria-label", "查询 Query (SPARQL 1.1)");
+// Its scrolling area can be reached with the keyboard, to scroll a long query.
+holder.querySelector(".CodeMirror-scroll").setAttribute("tabindex", "0");
+// Ctrl-Enter (YASQE's "run") submits the form, as the button does.
+yasqe.query = () => { form.requestSubmit(); return Promise.resolve(); };
+form.addEventListener("submit", () => { area.value = yasqe.getValue(); });
+window.budgetkgYasqe = yasqe;
+const results = document.getElementById("results");
+if (results) results.scrollIntoView();
