@@ -150,7 +150,7 @@ def test_cells_and_row_labels_link_to_their_pages(client):
     total = row.xpath("td/a")[0]
     assert text(total) == "12,944.22"  # line 869
     observation = page(client, total.get("href"))
-    assert "12944.22" in text(observation)
+    assert "12,944.22" in text(observation)
     project = page(client, label.get("href"))
     assert text(project.xpath("//h1")[0]) == "广州市公用事业技师学院入驻科教城购置项目"
 

@@ -173,8 +173,9 @@ def test_a_figure_page_shows_its_identities_in_the_browser(browser, site):  # no
 
 
 def test_a_new_user_finds_what_a_college_spends_on_moving_into_kjc_and_where_it_is_printed(browser, site, seed_lines):  # noqa: F811
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     expected = [
         (line, cells)
@@ -188,8 +189,17 @@ def test_a_new_user_finds_what_a_college_spends_on_moving_into_kjc_and_where_it_
     Select(browser.find_element(By.ID, "f-unit")).select_by_visible_text("广州市技师学院")
     browser.find_element(By.ID, "f-q").send_keys("科教城")
     browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
-    rows = browser.find_elements(By.CSS_SELECTOR, "#printed-table tbody tr")
-    assert [int(r.get_attribute("data-line")) for r in rows] == [line for line, _ in expected]
+
+    def shown(driver):
+        # The filtered page replaces the table (a new page, or the script's update): read its
+        # rows once they are there, whatever was read of the old table meanwhile.
+        try:
+            rows = driver.find_elements(By.CSS_SELECTOR, "#printed-table tbody tr")
+            return rows if [int(r.get_attribute("data-line")) for r in rows] == [n for n, _ in expected] else None
+        except StaleElementReferenceException:
+            return None
+
+    rows = WebDriverWait(browser, 60).until(shown)
     assert [r.find_element(By.CSS_SELECTOR, "td.num").text for r in rows] == [c[1] for _, c in expected]
     screenshot(browser, "table-12-kjc")
     rows[1].find_element(By.CSS_SELECTOR, "td.num a").click()  # 入驻科教城搬迁开办项目, 220.00

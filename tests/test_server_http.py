@@ -268,13 +268,13 @@ def test_reading_accept_grows_linearly_with_its_ranges():
 
 
 def test_anything_that_raises_is_answered_in_the_one_error_shape(store_path, monkeypatch):
-    import budgetkg.server.results as results_module
+    import budgetkg.server.browse as browse_module
     from budgetkg.server import ServerOptions, create_app
 
-    def broken():
+    def broken(site):
         raise RuntimeError("/secret/path/in/a/traceback")
 
-    monkeypatch.setattr(results_module, "examples", broken)
+    monkeypatch.setattr(browse_module, "documents", broken)  # what the home page "/" reads
     app = create_app(ServerOptions(store=store_path))
 
     async def scenario():
@@ -350,7 +350,7 @@ def test_the_public_url_defaults_to_where_the_server_listens():
 def test_every_kind_of_answer_carries_the_security_headers(server):
     url, _ = server
     answers = {
-        "page": httpx.get(url + "/", headers={"Accept": "text/html"}),
+        "page": httpx.get(url + "/sparql", headers={"Accept": "text/html"}),  # the query editor
         "error": httpx.get(url + "/static/no-such-file.js"),
         "SPARQL answer": httpx.get(url + "/sparql", params=ASK, headers=JSON),
         "SPARQL error": httpx.post(url + "/sparql", data={"query": "SELECT WHERE {"}),
