@@ -80,6 +80,25 @@ class Site:
             if options.supervised
             else None
         )
+        # Where the queries of clients in good standing run under `budgetkg serve`: no query
+        # of any client runs in this process, so none can end it (see budgetkg.server.sandbox).
+        self.trusted = (
+            Sandbox(
+                SandboxOptions(
+                    store=str(options.store),
+                    timeout=options.timeout,
+                    max_memory=options.max_memory * 2**20,
+                    max_answer_bytes=options.max_answer_bytes,
+                    in_memory=options.in_memory,  # as the process's own copy: the quick answers of the regulars
+                    allow_service=options.allow_service,
+                    max_line=8 * options.max_request_bytes + 65_536,
+                    threads=self.queries.threads,
+                    spare=True,
+                )
+            )
+            if options.supervised
+            else None
+        )
         self.database = Database(options.store, in_memory=options.in_memory)
         self.dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
         self._dumps_lock = asyncio.Lock()
@@ -106,10 +125,13 @@ class Site:
             # giving up on a process that failed to start.
             pass
         self.queries.start()
-        if self.sandbox is not None:
-            self.sandbox.start()
-            # Serving before it is ready, a new client's first query would wait for it.
-            await self.sandbox.started(START_SECONDS)
+        for sandbox in (self.sandbox, self.trusted):
+            if sandbox is not None:
+                sandbox.start()
+        for sandbox in (self.sandbox, self.trusted):
+            if sandbox is not None:
+                # Serving before it is ready, a client's first query would wait for it.
+                await sandbox.started(START_SECONDS)
         held = resident_bytes()
         if held is not None and held > options.max_memory * 2**20 // 2:
             # Every query would find the process near its limit, and a second copy of the store
@@ -130,8 +152,9 @@ class Site:
         """Stop what :meth:`start` started; a process with a runaway query ends here."""
         if self._watcher is not None:
             self._watcher.cancel()
-        if self.sandbox is not None:
-            await self.sandbox.close()
+        for sandbox in (self.sandbox, self.trusted):
+            if sandbox is not None:
+                await sandbox.close()
         self.queries.close()
         self.dump_folders.remove()
         if self.queries.runaway and self.options.supervised:
