@@ -502,3 +502,28 @@ def test_a_page_links_no_iri_of_another_scheme_than_http():
     assert _href("javascript:alert(1)", base) == "" and _href("JavaScript:x", base) == ""
     assert _href("data:text/html,<script>", base) == ""
     assert _href(base + "unit/x", base) == "/unit/x" and _href("http://example.org/a", base) == "http://example.org/a"
+
+
+def test_a_server_stopped_during_a_burst_of_pages_and_queries_stops_without_a_traceback(store_path):
+    # Issue 32, L5: each /ontology request of a burst rendered the page itself, and a server
+    # stopped meanwhile printed tracebacks.
+    process, url = start(store_path)
+
+    async def burst() -> None:
+        async with httpx.AsyncClient(timeout=60) as client:
+            asks = [client.get(url + "/ontology", headers={"Accept": "text/html"}) for _ in range(50)]
+            asks += [client.post(url + "/sparql", data={"query": "ASK { ?s ?p ?o }"}) for _ in range(50)]
+            tasks = [asyncio.ensure_future(ask) for ask in asks]
+            await asyncio.sleep(1.0)  # the renderings begun, the burst in flight
+            process.send_signal(15)
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    try:
+        asyncio.run(burst())
+        _, log = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, log.decode(errors="replace")[-3000:]
+    assert b"Traceback" not in log, log.decode(errors="replace")[-5000:]

@@ -103,11 +103,10 @@ async def ontology(request: Request) -> Response:
     source = ontology_dir().joinpath("budgetkg.ttl").read_bytes()
     if fmt == "ttl" or (not fmt and "text/turtle" in accept and "text/html" not in accept):
         return Response(source, media_type="text/turtle", headers={"Vary": "Accept"})
-    if "ontology" not in site.made:
-        from .ontology_html import render
+    from .ontology_html import render
 
-        site.made["ontology"] = await asyncio.to_thread(render, source)
-    return HTMLResponse(site.made["ontology"], headers={"Vary": "Accept"})
+    html = await site.made_once("ontology", lambda: render(source))
+    return HTMLResponse(html, headers={"Vary": "Accept"})
 
 
 async def resource(request: Request) -> Response:

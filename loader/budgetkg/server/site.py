@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
@@ -104,8 +105,22 @@ class Site:
         self._dumps_lock = asyncio.Lock()
         self._replaced = False
         self._watcher: asyncio.Task | None = None
-        # Pages made once per process: a burst of requests must not make each its own.
-        self.made: dict[str, str] = {}
+        # Pages made once per process, each by one task that a burst of requests awaits: each
+        # request of a burst rendering the ontology's page itself (1.5 s of CPU, the GIL held
+        # most of it) kept a stopping server past its grace, which printed their tracebacks.
+        self._made: dict[str, asyncio.Future[str]] = {}
+
+    async def made_once(self, name: str, make: Callable[[], str]) -> str:
+        """The page ``name``, made by ``make()`` in a thread the first time it is asked for in
+        this process; the requests that come meanwhile wait for that one making.
+
+        :raises Exception: what ``make`` raised (to every request that waited; the next one makes it again).
+        """
+        made = self._made.get(name)
+        if made is None or (made.done() and made.exception() is not None):
+            made = self._made[name] = asyncio.ensure_future(asyncio.to_thread(make))
+        # Shielded: a request whose client went away must not cancel the making the others wait for.
+        return await asyncio.shield(made)
 
     async def dumps(self) -> dict[str, Dump]:
         """The store's dumps, written once per database, in a thread: the event loop keeps serving meanwhile."""
