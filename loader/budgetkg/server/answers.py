@@ -10,10 +10,11 @@ and the rows cut in Python are counted as they are read, before anything is writ
 from __future__ import annotations
 
 import json
+import re
 from itertools import islice
 from typing import NamedTuple
 
-__all__ = ["QueryOutcome", "answer", "TABLE_FORMATS", "GRAPH_FORMATS"]
+__all__ = ["QueryOutcome", "answer", "not_xml", "TABLE_FORMATS", "GRAPH_FORMATS"]
 
 # format name → (media type, pyoxigraph QueryResultsFormat attribute)
 TABLE_FORMATS = {
@@ -40,11 +41,37 @@ _LEAST_ROW_BYTES = {"json": 3, "xml": 17, "csv": 2, "tsv": 1}
 
 
 class QueryOutcome(NamedTuple):
-    kind: str  # "table", "graph", "syntax-error", "error", "too-large"
+    kind: str  # "table", "graph", "syntax-error", "error", "too-large", "not-xml"
     content: bytes = b""
     media_type: str = ""
     truncated: bool = False
     message: str = ""
+
+
+# The characters XML 1.0 cannot carry, not even as a character reference (its production
+# Char): the C0 controls but tab, line feed and carriage return, and U+FFFE, U+FFFF, as their
+# UTF-8 bytes (a byte under 0x20 is never part of a longer character).  pyoxigraph's writers
+# and rdflib's put them into the XML as they are, and the answer is not XML (issue 32, L4).
+# One character class or one fixed sequence at a time: a single linear scan.
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+# The formats written in XML.
+_XML_FORMATS = frozenset({TABLE_FORMATS["xml"][0], GRAPH_FORMATS["rdfxml"][0]})
+
+
+def not_xml(content: bytes, media_type: str) -> QueryOutcome | None:
+    """The outcome ``not-xml`` when ``content``, written as ``media_type``, is XML and holds a
+    character XML cannot carry; else None."""
+    if media_type not in _XML_FORMATS:
+        return None
+    found = _NOT_XML.search(content)
+    if found is None:
+        return None
+    code = ord(found.group().decode("utf-8"))
+    return QueryOutcome(
+        "not-xml",
+        message=f"the answer holds a character that XML cannot carry (U+{code:04X}, in a literal), so it cannot "
+        "be written as " + media_type + "; ask for another format (JSON, CSV, TSV, Turtle, N-Triples)",
+    )
 
 
 def _rdflib_term(term):
@@ -204,11 +231,26 @@ def answer(
     max_bytes: int = 16_000_000,
 ) -> QueryOutcome:
     """The outcome of ``query`` on ``store``; every failure is an outcome too (a syntax error, an
-    evaluation error, an answer longer than ``max_bytes``).
+    evaluation error, an answer longer than ``max_bytes``, one in XML that XML cannot carry).
 
     ``dataset`` is the protocol's (default graphs, named graphs); without either, the default
     graph is the union of all graphs.
     """
+    outcome = _answer(store, query, max_rows, table_format, graph_format, dataset, max_bytes)
+    if outcome.kind in ("table", "graph"):
+        return not_xml(outcome.content, outcome.media_type) or outcome
+    return outcome
+
+
+def _answer(
+    store,
+    query: str,
+    max_rows: int,
+    table_format: str,
+    graph_format: str,
+    dataset: tuple[tuple[str, ...], tuple[str, ...]],
+    max_bytes: int,
+) -> QueryOutcome:
     from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, serialize
 
     from ..query.library import union_default_graph

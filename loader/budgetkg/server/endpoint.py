@@ -155,6 +155,8 @@ class Endpoint:
             return error(503, str(exc), headers={"Retry-After": "1", **limit})
         if outcome.kind == "too-large":
             return error(413, outcome.message)
+        if outcome.kind == "not-xml":  # the answer exists; XML cannot carry it, another format can
+            return error(406, outcome.message)
         if outcome.kind == "syntax-error":
             return error(400, f"SPARQL syntax error: {outcome.message}")
         if outcome.kind == "error":

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from ..rdf.prefixes import prefix_table
 from ..resources import ontology_dir
 from .accept import media_ranges
-from .answers import GRAPH_FORMATS
+from .answers import GRAPH_FORMATS, not_xml
 from .describe import examples
 from .descriptions import describe
 from .options import VOCABULARY_BASE
@@ -137,6 +137,9 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
             content = describe(await database.store(), node, getattr(RdfFormat, name), options.max_rows)
             if not content:
                 return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
+            unwritable = not_xml(content, media_type)
+            if unwritable is not None:
+                return error(406, unwritable.message, headers={"Vary": "Accept"})
             return Response(content, media_type=media_type, headers={"Vary": "Accept"})
         label = "|".join(f"<{p}>" for p in LABELS)
         store = await database.store()
