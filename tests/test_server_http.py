@@ -548,9 +548,7 @@ def test_a_literal_that_xml_cannot_carry_is_refused_406_in_xml_and_answered_in_o
     # --max-rows 3: a longer table is cut and written by rdflib instead of pyoxigraph.
     process, url = start(store, "--workers", "1", "--max-rows", "3")
     xml, rdfxml = "application/sparql-results+xml", "application/rdf+xml"
-    asks = [
-        (f"SELECT ?o WHERE {{ <{subject.value}> <http://example.org/p{n}> ?o }}", xml) for n in range(len(NOT_XML))
-    ]
+    asks = [(f"SELECT ?o WHERE {{ <{subject.value}> <http://example.org/p{n}> ?o }}", xml) for n in range(len(NOT_XML))]
     asks += [
         (f'SELECT ?o WHERE {{ VALUES ?o {{ "a\\u{ord(c):04X}b" "x" "y" "z" }} }}', xml) for c in ("\x02", "\ufffe")
     ]  # rdflib's writing, in a query's own literal
@@ -562,6 +560,8 @@ def test_a_literal_that_xml_cannot_carry_is_refused_406_in_xml_and_answered_in_o
         page = httpx.get(url + "/control-characters", headers={"Accept": rdfxml}, timeout=60)
         turtle = httpx.get(url + "/control-characters", headers={"Accept": "text/turtle"}, timeout=60)
         as_json = httpx.post(url + "/sparql", data={"query": asks[1][0]}, headers=JSON, timeout=60)
+        dumps = httpx.get(url + "/catalog", headers={"Accept": "text/turtle"}, timeout=60).text
+        rdf_dump = httpx.get(url + "/dumps/budgetkg.rdf", timeout=60)
         clean = httpx.post(
             url + "/sparql", data={"query": "SELECT ?o WHERE { VALUES ?o { 1 } }"}, headers={"Accept": xml}, timeout=60
         )
@@ -575,4 +575,6 @@ def test_a_literal_that_xml_cannot_carry_is_refused_406_in_xml_and_answered_in_o
     assert turtle.status_code == 200 and turtle.text.count("http://example.org/p") == 3  # --max-rows
     assert as_json.status_code == 200 and as_json.json()["results"]["bindings"][0]["o"]["value"] == "a\x01b"
     assert clean.status_code == 200 and etree.fromstring(clean.content) is not None  # XML, when it can be
-    assert b"Traceback" not in log
+    # The RDF/XML dump is left out (and the log says why); the others are listed.
+    assert rdf_dump.status_code == 404 and "budgetkg.rdf" not in dumps and "budgetkg.ttl" in dumps
+    assert b"the RDF/XML dump is left out" in log and b"Traceback" not in log

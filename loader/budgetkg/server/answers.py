@@ -14,7 +14,7 @@ import re
 from itertools import islice
 from typing import NamedTuple
 
-__all__ = ["QueryOutcome", "answer", "not_xml", "TABLE_FORMATS", "GRAPH_FORMATS"]
+__all__ = ["QueryOutcome", "answer", "not_xml", "xml_cannot_carry", "TABLE_FORMATS", "GRAPH_FORMATS"]
 
 # format name → (media type, pyoxigraph QueryResultsFormat attribute)
 TABLE_FORMATS = {
@@ -58,15 +58,18 @@ _NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 _XML_FORMATS = frozenset({TABLE_FORMATS["xml"][0], GRAPH_FORMATS["rdfxml"][0]})
 
 
+def xml_cannot_carry(content: bytes) -> int | None:
+    """The first character of ``content`` (UTF-8) that XML cannot carry, as its code point; None when none."""
+    found = _NOT_XML.search(content)
+    return None if found is None else ord(found.group().decode("utf-8"))
+
+
 def not_xml(content: bytes, media_type: str) -> QueryOutcome | None:
     """The outcome ``not-xml`` when ``content``, written as ``media_type``, is XML and holds a
     character XML cannot carry; else None."""
-    if media_type not in _XML_FORMATS:
+    code = xml_cannot_carry(content) if media_type in _XML_FORMATS else None
+    if code is None:
         return None
-    found = _NOT_XML.search(content)
-    if found is None:
-        return None
-    code = ord(found.group().decode("utf-8"))
     return QueryOutcome(
         "not-xml",
         message=f"the answer holds a character that XML cannot carry (U+{code:04X}, in a literal), so it cannot "

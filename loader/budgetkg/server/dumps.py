@@ -6,6 +6,7 @@ import fcntl
 import gzip
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -35,11 +36,35 @@ def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
 
     for fmt, suffix in (("ttl", "ttl"), ("trig", "trig"), ("jsonld", "jsonld"), ("rdfxml", "rdf")):
         export_file(store, fmt, folder / f"budgetkg.{suffix}")
+    _drop_if_not_xml(folder / "budgetkg.rdf")
     for fmt in ("nt", "nq"):
         with open(folder / f"budgetkg.{fmt}.gz", "wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as gz:
             write_export(store, fmt, gz)  # type: ignore[arg-type]
     write_fdp(store, folder)
     return _listed(folder)
+
+
+def _drop_if_not_xml(path: Path) -> None:
+    """Remove the RDF/XML dump ``path`` when a literal of the store holds a character XML cannot
+    carry (pyoxigraph writes it as it is, and the file would not be XML): the catalogue then
+    lists the other dumps, and the log says why this one is missing."""
+    from .answers import xml_cannot_carry
+
+    tail, code = b"", None
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            code = xml_cannot_carry(tail + chunk)
+            if code is not None:
+                break
+            tail = chunk[-2:]  # a character of three bytes cut between two reads
+    if code is None:
+        return
+    path.unlink()
+    print(
+        f"budgetkg: the RDF/XML dump is left out: a literal of the store holds U+{code:04X}, which XML cannot carry",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _listed(folder: Path) -> dict[str, Dump]:
