@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import shutil
@@ -164,14 +165,20 @@ def server_processes(pid: int) -> list[int]:
     return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
-def sandboxes(pid: int) -> set[int]:
+def sandboxes(pid: int, *, trusted: bool | None = None) -> set[int]:
     """The sandboxes of the server processes of `budgetkg serve` (process ``pid``): their children
-    (see budgetkg.server.sandbox)."""
+    (see budgetkg.server.sandbox); with ``trusted``, only the trusted ones (and their spares), or
+    only the strangers'."""
     found: set[int] = set()
     for server in server_processes(pid):
         try:
-            found.update(int(c) for c in Path(f"/proc/{server}/task/{server}/children").read_text().split())
-        except OSError:  # it ended meanwhile
+            children = [int(c) for c in Path(f"/proc/{server}/task/{server}/children").read_text().split()]
+            for child in children:
+                # Its options, as JSON, are its last argument; the trusted ones keep a spare.
+                options = json.loads(Path(f"/proc/{child}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")[-1])
+                if trusted is None or options["spare"] == trusted:
+                    found.add(child)
+        except (OSError, ValueError):  # it ended meanwhile
             pass
     return found
 

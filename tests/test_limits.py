@@ -48,10 +48,10 @@ def test_a_query_that_takes_all_memory_is_answered_503_and_its_sandbox_replaced(
     try:
         servers = set(server_processes(process.pid))
         for _ in range(600):  # each server process starts its sandbox once it serves
-            if len(sandboxes(process.pid)) == len(servers):
+            if len(sandboxes(process.pid, trusted=False)) == len(servers):
                 break
             time.sleep(0.1)
-        before = sandboxes(process.pid)
+        before = sandboxes(process.pid, trusted=False)
         peak = 0.0
         done = threading.Event()
 

@@ -442,14 +442,14 @@ def test_a_runaway_query_s_process_is_replaced_and_lets_go_of_the_cpu(store_path
     try:
         servers = server_processes(process.pid)
         for _ in range(300):  # the server process starts its sandbox, where a new client's query runs
-            if sandboxes(process.pid):
+            if sandboxes(process.pid, trusted=False):
                 break
             time.sleep(0.1)
-        [first] = sandboxes(process.pid)
+        [first] = sandboxes(process.pid, trusted=False)
         r = httpx.post(url + "/sparql", data={"query": SLOW}, timeout=60)
         assert r.status_code == 503 and "stopped after 2 s" in r.json()["error"]
         for _ in range(150):  # the sandbox that ran it stops, and its server process starts a fresh one
-            if not Path(f"/proc/{first}").exists() and sandboxes(process.pid):
+            if not Path(f"/proc/{first}").exists() and sandboxes(process.pid, trusted=False):
                 break
             time.sleep(0.2)
         assert not Path(f"/proc/{first}").exists()

@@ -506,3 +506,79 @@ def test_a_page_links_no_iri_of_another_scheme_than_http():
     assert _href("javascript:alert(1)", base) == "" and _href("JavaScript:x", base) == ""
     assert _href("data:text/html,<script>", base) == ""
     assert _href(base + "unit/x", base) == "/unit/x" and _href("http://example.org/a", base) == "http://example.org/a"
+
+
+def test_a_server_stopped_during_a_burst_of_pages_and_queries_stops_without_a_traceback(store_path):
+    # Issue 32, L5: each /ontology request of a burst rendered the page itself, and a server
+    # stopped meanwhile printed tracebacks.
+    process, url = start(store_path)
+
+    async def burst() -> None:
+        async with httpx.AsyncClient(timeout=60) as client:
+            asks = [client.get(url + "/ontology", headers={"Accept": "text/html"}) for _ in range(50)]
+            asks += [client.post(url + "/sparql", data={"query": "ASK { ?s ?p ?o }"}) for _ in range(50)]
+            tasks = [asyncio.ensure_future(ask) for ask in asks]
+            await asyncio.sleep(1.0)  # the renderings begun, the burst in flight
+            process.send_signal(15)
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    try:
+        asyncio.run(burst())
+        _, log = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, log.decode(errors="replace")[-3000:]
+    assert b"Traceback" not in log, log.decode(errors="replace")[-5000:]
+
+
+# Issue 32, L4: XML 1.0 cannot carry these, not even as character references (its Char production).
+NOT_XML = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff"]
+
+
+def test_a_literal_that_xml_cannot_carry_is_refused_406_in_xml_and_answered_in_other_formats(tmp_path, store_path):
+    from lxml import etree
+    from pyoxigraph import Literal, NamedNode, Quad, Store
+
+    store = tmp_path / "store"
+    shutil.copytree(store_path, store, symlinks=True)
+    held = Store(str(store / "current"))
+    subject = NamedNode("https://w3id.org/budgetkg/data/control-characters")
+    for n, char in enumerate(NOT_XML):
+        held.add(Quad(subject, NamedNode(f"http://example.org/p{n}"), Literal(f"a{char}b")))
+    held.flush()
+    del held
+    # --max-rows 3: a longer table is cut and written by rdflib instead of pyoxigraph.
+    process, url = start(store, "--workers", "1", "--max-rows", "3")
+    xml, rdfxml = "application/sparql-results+xml", "application/rdf+xml"
+    asks = [(f"SELECT ?o WHERE {{ <{subject.value}> <http://example.org/p{n}> ?o }}", xml) for n in range(len(NOT_XML))]
+    asks += [
+        (f'SELECT ?o WHERE {{ VALUES ?o {{ "a\\u{ord(c):04X}b" "x" "y" "z" }} }}', xml) for c in ("\x02", "\ufffe")
+    ]  # rdflib's writing, in a query's own literal
+    asks += [(f"CONSTRUCT WHERE {{ <{subject.value}> ?p ?o }}", rdfxml)]
+    try:
+        answers = [
+            httpx.post(url + "/sparql", data={"query": q}, headers={"Accept": accept}, timeout=60) for q, accept in asks
+        ]
+        page = httpx.get(url + "/control-characters", headers={"Accept": rdfxml}, timeout=60)
+        turtle = httpx.get(url + "/control-characters", headers={"Accept": "text/turtle"}, timeout=60)
+        as_json = httpx.post(url + "/sparql", data={"query": asks[1][0]}, headers=JSON, timeout=60)
+        dumps = httpx.get(url + "/catalog", headers={"Accept": "text/turtle"}, timeout=60).text
+        rdf_dump = httpx.get(url + "/dumps/budgetkg.rdf", timeout=60)
+        clean = httpx.post(
+            url + "/sparql", data={"query": "SELECT ?o WHERE { VALUES ?o { 1 } }"}, headers={"Accept": xml}, timeout=60
+        )
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=60)
+    for r in [*answers, page]:
+        assert r.status_code == 406, (r.status_code, r.text)
+        shape = r.json()
+        assert shape["ok"] is False and shape["status"] == 406 and "XML cannot carry" in shape["error"]
+    assert turtle.status_code == 200 and turtle.text.count("http://example.org/p") == 3  # --max-rows
+    assert as_json.status_code == 200 and as_json.json()["results"]["bindings"][0]["o"]["value"] == "a\x01b"
+    assert clean.status_code == 200 and etree.fromstring(clean.content) is not None  # XML, when it can be
+    # The RDF/XML dump is left out (and the log says why); the others are listed.
+    assert rdf_dump.status_code == 404 and "budgetkg.rdf" not in dumps and "budgetkg.ttl" in dumps
+    assert b"the RDF/XML dump is left out" in log and b"Traceback" not in log

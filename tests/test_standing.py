@@ -165,3 +165,43 @@ def _age(standing, client: str, seconds: float) -> None:
     offset = standing._offset(client)
     then = time.monotonic() - seconds
     admission._SLOT.pack_into(standing._map, offset, then, then, 0.0)
+
+
+async def _prepared_bombs(url: str, prepared: list[str]) -> Tally:
+    """The residual attack of issue 32: addresses that earned good standing in advance, each of
+    which then sends a bomb, all at once, while the victim (in good standing too) asks on."""
+    tally = Tally()
+    asks = [use_for_a_while(lambda a=a: _post(a, url, CHEAP, 30), WARM_UP_SECONDS) for a in [VICTIM, *prepared]]
+    await asyncio.gather(*asks)
+
+    async def bomb(address: str) -> None:
+        for _ in range(10):  # again when another bomb ended the sandbox it was sent to
+            r = await _post(address, url, BOMB, 120)
+            tally.attacks += 1
+            if r.status_code != 503 or "x-budgetkg-limit" in r.headers:
+                break
+        tally.stopped += r.status_code == 503 and "x-budgetkg-limit" in r.headers
+
+    bombs = asyncio.gather(*(bomb(a) for a in prepared), return_exceptions=True)
+    while not bombs.done() or len(tally.victim) < 20:
+        probe = asyncio.create_task(_victim_query(url))
+        await asyncio.wait([probe], timeout=0.25)
+        tally.victim.append(await probe)
+    await bombs
+    return tally
+
+
+def test_no_query_of_a_client_in_good_standing_ends_a_server_process(store_path):
+    from servers import server_processes
+
+    process, url = start(store_path, "--max-memory", "400", "--timeout", "60")
+    try:
+        before = server_processes(process.pid)
+        tally = asyncio.run(_prepared_bombs(url, [f"127.0.99.{n}" for n in range(2, 6)]))
+        after = server_processes(process.pid)
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=60)
+    assert tally.stopped == 4, (tally.attacks, log.decode(errors="replace")[-3000:])  # each bomb passed the limit
+    assert len(before) == 2 and after == before  # and ended a sandbox, never a server process
+    assert _answered(tally) >= 0.9, tally.victim

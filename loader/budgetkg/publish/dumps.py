@@ -29,6 +29,7 @@ from pathlib import Path
 from pyoxigraph import Store
 
 from .export import atomic_file, export_file, write_export
+from .xmlchars import drop_if_not_xml
 
 __all__ = ["Dump", "DUMPS_FOLDER", "write_dumps", "listed", "write_generation", "generation_dumps"]
 
@@ -81,6 +82,7 @@ def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
 
     for fmt, suffix in (("ttl", "ttl"), ("trig", "trig"), ("jsonld", "jsonld"), ("rdfxml", "rdf")):
         export_file(store, fmt, folder / f"budgetkg.{suffix}")
+    drop_if_not_xml(folder / "budgetkg.rdf")
     for fmt in ("nt", "nq"):
         with atomic_file(folder / f"budgetkg.{fmt}.gz") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as gz:
             write_export(store, fmt, gz)  # type: ignore[arg-type]

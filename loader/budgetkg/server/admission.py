@@ -8,8 +8,9 @@ one at a time per client, of which clients *barred* (a query of theirs was stopp
 lately) get one.  A flood of slow queries from any number of addresses then holds those
 threads only, and a client in good standing still finds a thread free; once the flood's
 clients are barred, so does a new client.  Under ``budgetkg serve`` the queries of clients
-not in good standing run in the process's sandbox (:mod:`budgetkg.server.sandbox`), so
-that one which passes a limit stops the sandbox, never the process.
+not in good standing run in the process's sandbox, and those of clients in good standing in
+its trusted sandbox (:mod:`budgetkg.server.sandbox`), so that one which passes a limit stops
+a sandbox, never the process.
 
 Good standing is earned slowly and lost at once (issue 32, F2: fresh addresses earned it with
 one ``ASK`` each, then sent memory bombs):

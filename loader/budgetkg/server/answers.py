@@ -13,11 +13,13 @@ import json
 from itertools import islice
 from typing import Literal, NamedTuple, get_args
 
-__all__ = ["QueryKind", "QueryOutcome", "answer", "query_kind", "TABLE_FORMATS", "GRAPH_FORMATS"]
+from ..publish.xmlchars import xml_cannot_carry
+
+__all__ = ["QueryKind", "QueryOutcome", "answer", "query_kind", "not_xml", "TABLE_FORMATS", "GRAPH_FORMATS"]
 
 # How a query ended: a table (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE) written in the
 # format asked for, or one of the failures, each answered with its own status.
-QueryKind = Literal["table", "graph", "syntax-error", "error", "too-large"]
+QueryKind = Literal["table", "graph", "syntax-error", "error", "too-large", "not-xml"]
 # The two forms of a table: solutions, or the answer to an ASK.
 TableForm = Literal["SELECT", "ASK"]
 
@@ -62,6 +64,23 @@ def query_kind(value: object) -> QueryKind:
         if value == kind:
             return kind
     raise ValueError(f"not a query outcome: {value!r}")
+
+
+# The formats written in XML.
+_XML_FORMATS = frozenset({TABLE_FORMATS["xml"][0], GRAPH_FORMATS["rdfxml"][0]})
+
+
+def not_xml(content: bytes, media_type: str) -> QueryOutcome | None:
+    """The outcome ``not-xml`` when ``content``, written as ``media_type``, is XML and holds a
+    character XML cannot carry; else None."""
+    code = xml_cannot_carry(content) if media_type in _XML_FORMATS else None
+    if code is None:
+        return None
+    return QueryOutcome(
+        "not-xml",
+        message=f"the answer holds a character that XML cannot carry (U+{code:04X}, in a literal), so it cannot "
+        "be written as " + media_type + "; ask for another format (JSON, CSV, TSV, Turtle, N-Triples)",
+    )
 
 
 def _rdflib_term(term):
@@ -224,11 +243,27 @@ def answer(
     base_iri: str | None = None,
 ) -> QueryOutcome:
     """The outcome of ``query`` on ``store``; every failure is an outcome too (a syntax error, an
-    evaluation error, an answer longer than ``max_bytes``).
+    evaluation error, an answer longer than ``max_bytes``, one in XML that XML cannot carry).
 
     ``dataset`` is the protocol's (default graphs, named graphs); without either, the default
     graph is the union of all graphs.  ``base_iri`` resolves the query's relative IRIs (none: they are an error).
     """
+    outcome = _answer(store, query, max_rows, table_format, graph_format, dataset, max_bytes, base_iri)
+    if outcome.kind in ("table", "graph"):
+        return not_xml(outcome.content, outcome.media_type) or outcome
+    return outcome
+
+
+def _answer(
+    store,
+    query: str,
+    max_rows: int,
+    table_format: str,
+    graph_format: str,
+    dataset: tuple[tuple[str, ...], tuple[str, ...]],
+    max_bytes: int,
+    base_iri: str | None,
+) -> QueryOutcome:
     from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, serialize
 
     from ..query.library import union_default_graph

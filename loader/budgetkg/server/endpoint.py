@@ -152,7 +152,7 @@ class Endpoint:
     async def _run(
         self, accept: str, query: str, fmt: str | None, dataset: tuple[tuple[str, ...], tuple[str, ...]], *, good: bool
     ) -> Response:
-        """The answer of ``query``: in this process for a client in good standing, else in the sandbox."""
+        """The answer of ``query``, as the protocol writes it (see :meth:`_outcome`)."""
         try:
             table_format, graph_format = negotiate(accept, fmt)
         except ProtocolError as exc:
@@ -175,10 +175,13 @@ class Endpoint:
         *,
         good: bool,
     ) -> QueryOutcome | Response:
-        """The outcome of ``query`` written in the formats given, or the error answer when it has none."""
+        """The outcome of ``query`` written in the formats given, or the error answer when it has none:
+        run in the trusted sandbox for a client in good standing, else in the strangers' sandbox
+        (in this process when it has none: a test's, or `serve --get`)."""
         site, options = self.site, self.site.options
         try:
-            if site.sandbox is None or good:
+            sandbox = site.trusted if good else site.sandbox
+            if sandbox is None:
                 outcome = await site.queries.run(
                     await site.database.store(),
                     query,
@@ -190,7 +193,7 @@ class Endpoint:
                     base_iri=options.endpoint,  # the protocol's base: "which MAY be the service endpoint"
                 )
             else:
-                outcome = await site.sandbox.run(
+                outcome = await sandbox.run(
                     query,
                     max_rows=options.max_rows,
                     table_format=table_format,
@@ -204,6 +207,8 @@ class Endpoint:
             return error(503, str(exc), headers={"Retry-After": "1", **limit})
         if outcome.kind == "too-large":
             return error(413, outcome.message)
+        if outcome.kind == "not-xml":  # the answer exists; XML cannot carry it, another format can
+            return error(406, outcome.message)
         if outcome.kind == "syntax-error":
             return error(400, f"SPARQL syntax error: {outcome.message}")
         if outcome.kind == "error":

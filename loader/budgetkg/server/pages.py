@@ -26,7 +26,7 @@ from ..query.library import json_term
 from ..rdf.prefixes import prefix_table
 from ..resources import ontology_dir
 from .accept import media_ranges
-from .answers import GRAPH_FORMATS
+from .answers import GRAPH_FORMATS, not_xml
 from .descriptions import describe
 from .documents import table_page_of
 from .graphs import dumps_facts, dumps_iri, graph_facts
@@ -162,11 +162,10 @@ async def ontology(request: Request) -> Response:
     if graph_format is not None:
         content = await asyncio.to_thread(ontology_bytes, graph_format)
         return Response(content, media_type=GRAPH_FORMATS[graph_format][0], headers={"Vary": "Accept"})
-    if "ontology" not in site.made:
-        from .ontology_html import render
+    from .ontology_html import render
 
-        site.made["ontology"] = await asyncio.to_thread(render, ontology_bytes("ttl"))
-    return HTMLResponse(site.made["ontology"], headers={"Vary": "Accept"})
+    html = await site.made_once("ontology", lambda: render(ontology_bytes("ttl")))
+    return HTMLResponse(html, headers={"Vary": "Accept"})
 
 
 async def resource(request: Request) -> Response:
@@ -222,6 +221,9 @@ async def resource_response(
             content = describe(await database.store(), node, getattr(RdfFormat, name), options.max_rows, extra)
             if not content:
                 return error(404, f"nothing is known about {iri}", headers={"Vary": "Accept"})
+            unwritable = not_xml(content, media_type)
+            if unwritable is not None:
+                return error(406, unwritable.message, headers={"Vary": "Accept"})
             return Response(content, media_type=media_type, headers={"Vary": "Accept"})
         label = "|".join(f"<{p}>" for p in LABELS)
         # The page's language first, then Chinese, then a label without a language (lang is one of LANGUAGES).

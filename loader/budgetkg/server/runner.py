@@ -1,11 +1,14 @@
-"""Queries run in threads of the process that read the request, and the time limit.
+"""Queries run in threads of a process, and the time limit.
 
-A query runs in the server process that read its request, in one of a few threads
-(pyoxigraph lets go of the GIL while it evaluates and writes, so the event loop keeps
-answering other requests meanwhile).  Sending each query to a worker process instead cost two
-process wake-ups and their cold caches, about twice the server CPU a cheap query takes here.
-The threads are fed by one ``queue.SimpleQueue``, which costs less than ``asyncio.to_thread``
-(docs/benchmarks.md).
+Under ``budgetkg serve`` a client's query runs in a sandbox of the server process that read
+its request (:mod:`budgetkg.server.sandbox`), and the server process runs its own queries
+(resource pages) so; elsewhere (a test's process, ``serve --get``) every query runs in the
+process that read it.  A query runs in one of a few threads (pyoxigraph lets go of the GIL
+while it evaluates and writes, so the event loop keeps answering other requests meanwhile).
+The threads are fed by one ``queue.SimpleQueue``: with ``asyncio.to_thread`` the server took
+1.4-1.8 ms of CPU a cheap library query, against 1.0-1.35 ms (docs/benchmarks.md, serving).
+A worker pool of ``multiprocessing`` cost 2.5-2.7 ms; a sandbox's pipes, read by the event
+loop, cost about what running the query in the server process did (docs/reliability.md).
 
 pyoxigraph cannot stop a query once it runs.  A query still running at the time limit is
 answered 503 all the same, and its thread is lost: the process then stops itself

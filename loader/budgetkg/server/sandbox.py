@@ -1,4 +1,4 @@
-"""The sandbox: a process of its own in which a server process runs the queries of clients not in good standing.
+"""The sandboxes: processes of their own in which a server process runs every query of its clients.
 
 pyoxigraph cannot stop a query, so a query past the time or memory limit ends the process
 that runs it.  Run in the server process, each such query took that process down, with the
@@ -10,8 +10,16 @@ runs, on ``SANDBOX_THREADS`` threads of a :class:`~budgetkg.server.runner.QueryR
 its own, with the same limits, the queries of clients that admission control
 (:mod:`budgetkg.server.admission`) does not count in good standing.  A query past a limit
 there is answered 503 as before and ends the sandbox only; the server process starts a fresh
-one at once, and the queries of clients in good standing, which run in the server process,
-never wait for it.
+one at once.
+
+The queries of clients in good standing run in a second sandbox, the *trusted* one, on
+``QUERY_THREADS`` threads, never beside a stranger's: an address that earned its standing in
+advance could otherwise end the server process itself with one bomb (issue 32).  It keeps a
+*spare*, started and ready before it is needed, which takes the queries that come the moment
+the current one stops: a trusted sandbox may copy the store into memory (seconds), and the
+clients in good standing would wait that long after each stop.  So no query a client sends
+runs in a server process: what ends there is a sandbox, and the server process only
+forwards.
 
 The two speak over the sandbox's standard input and output: a request is one JSON line; an
 answer is one JSON line (its id, and either the outcome's fields and the length of its
@@ -64,6 +72,10 @@ class SandboxOptions:
     allow_service: tuple[str, ...]
     # Bytes of a request's JSON line at most (the query escaped, and its dataset).
     max_line: int
+    # Queries it runs at once.
+    threads: int = SANDBOX_THREADS
+    # Whether a spare is kept started and ready, to take over at once when the current one stops.
+    spare: bool = False
 
 
 @dataclass(eq=False)
@@ -75,6 +87,8 @@ class _Child:
     pending: dict[int, asyncio.Future[QueryOutcome]] = field(default_factory=dict)
     # Set when it said it stops (a query passed a limit) or it ended: it takes no more queries.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set when it said it is ready (its store open).
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class Sandbox:
@@ -116,7 +130,8 @@ class Sandbox:
     async def _keep(self) -> None:
         """Start a sandbox, and a fresh one whenever the current one stops, until closed."""
         readers: set[asyncio.Task[None]] = set()
-        while not self._closing:
+
+        def launch() -> _Child:
             # Popen rather than the event loop's subprocesses: their child watching was seen
             # to miss a child's end in uvicorn's server processes (budgetkg.server.updates).
             child = _Child(
@@ -127,15 +142,35 @@ class Sandbox:
                     stderr=None,  # its log is the server's
                 )
             )
-            self._current = child
             self._children.add(child)
             reader = asyncio.create_task(self._serve(child))
             readers.add(reader)
             reader.add_done_callback(readers.discard)
+            return child
+
+        spare: _Child | None = None
+        while not self._closing:
+            if spare is not None and not spare.stopping.is_set():
+                child, spare = spare, None
+            else:
+                child = launch()
+            self._current = child
+            if child.ready.is_set():
+                self._ready.set()
+            if self.options.spare:
+                # The spare starts once the current one is ready: two copying the store at once
+                # would each take twice as long.
+                waits = [asyncio.ensure_future(child.ready.wait()), asyncio.ensure_future(child.stopping.wait())]
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                for wait in waits:
+                    wait.cancel()
+                if not self._closing:
+                    spare = launch()
             await child.stopping.wait()
             if not self._closing:
                 self.restarts += 1
-                await asyncio.sleep(0.1)  # one that cannot start is not started in a busy loop
+                if spare is None or not spare.ready.is_set():
+                    await asyncio.sleep(0.1)  # one that cannot start is not started in a busy loop
         await asyncio.gather(*readers, return_exceptions=True)
 
     def _stops(self, child: _Child) -> None:
@@ -155,8 +190,10 @@ class Sandbox:
                 functools.partial(asyncio.StreamReaderProtocol, reader), process.stdout
             )
             child.writer, _ = await loop.connect_write_pipe(asyncio.Protocol, process.stdin)
-            if await reader.readline() == b"ready\n" and child is self._current and not child.stopping.is_set():
-                self._ready.set()
+            if await reader.readline() == b"ready\n" and not child.stopping.is_set():
+                child.ready.set()
+                if child is self._current:
+                    self._ready.set()
             while line := await reader.readline():
                 head = json.loads(line)
                 if "stopping" in head:
@@ -294,7 +331,7 @@ async def _serve(options: SandboxOptions, out) -> None:
 
     runner = QueryRunner(
         timeout=options.timeout,
-        threads=SANDBOX_THREADS,
+        threads=options.threads,
         max_memory=options.max_memory,
         max_answer_bytes=options.max_answer_bytes,
         on_runaway=stop,

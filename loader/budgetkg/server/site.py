@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
@@ -82,14 +83,47 @@ class Site:
             if options.supervised
             else None
         )
+        # Where the queries of clients in good standing run under `budgetkg serve`: no query
+        # of any client runs in this process, so none can end it (see budgetkg.server.sandbox).
+        self.trusted = (
+            Sandbox(
+                SandboxOptions(
+                    store=str(options.store),
+                    timeout=options.timeout,
+                    max_memory=options.max_memory * 2**20,
+                    max_answer_bytes=options.max_answer_bytes,
+                    in_memory=options.in_memory,  # as the process's own copy: the quick answers of the regulars
+                    allow_service=options.allow_service,
+                    max_line=8 * options.max_request_bytes + 65_536,
+                    threads=self.queries.threads,
+                    spare=True,
+                )
+            )
+            if options.supervised
+            else None
+        )
         self.database = Database(options.store, in_memory=options.in_memory)
         self.dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
         self._replaced = False
         self._watcher: asyncio.Task | None = None
-        # Pages made once per process: a burst of requests must not make each its own.
-        self.made: dict[str, str] = {}
         # Opened here, in each server process (they are spawned): see budgetkg.server.access_log.
         self.access_log = AccessLog(options.access_log) if options.access_log else None
+        # Pages made once per process, each by one task that a burst of requests awaits: each
+        # request of a burst rendering the ontology's page itself (1.5 s of CPU, the GIL held
+        # most of it) kept a stopping server past its grace, which printed their tracebacks.
+        self._made: dict[str, asyncio.Future[str]] = {}
+
+    async def made_once(self, name: str, make: Callable[[], str]) -> str:
+        """The page ``name``, made by ``make()`` in a thread the first time it is asked for in
+        this process; the requests that come meanwhile wait for that one making.
+
+        :raises Exception: what ``make`` raised (to every request that waited; the next one makes it again).
+        """
+        made = self._made.get(name)
+        if made is None or (made.done() and made.exception() is not None):
+            made = self._made[name] = asyncio.ensure_future(asyncio.to_thread(make))
+        # Shielded: a request whose client went away must not cancel the making the others wait for.
+        return await asyncio.shield(made)
 
     async def dumps(self) -> dict[str, Dump] | None:
         """The store's dumps, or None while a background thread writes them: never waited for
@@ -109,10 +143,13 @@ class Site:
             # giving up on a process that failed to start.
             pass
         self.queries.start()
-        if self.sandbox is not None:
-            self.sandbox.start()
-            # Serving before it is ready, a new client's first query would wait for it.
-            await self.sandbox.started(START_SECONDS)
+        for sandbox in (self.sandbox, self.trusted):
+            if sandbox is not None:
+                sandbox.start()
+        for sandbox in (self.sandbox, self.trusted):
+            if sandbox is not None:
+                # Serving before it is ready, a client's first query would wait for it.
+                await sandbox.started(START_SECONDS)
         held = resident_bytes()
         if held is not None and held > options.max_memory * 2**20 // 2:
             # Every query would find the process near its limit, and a second copy of the store
@@ -133,8 +170,9 @@ class Site:
         """Stop what :meth:`start` started; a process with a runaway query ends here."""
         if self._watcher is not None:
             self._watcher.cancel()
-        if self.sandbox is not None:
-            await self.sandbox.close()
+        for sandbox in (self.sandbox, self.trusted):
+            if sandbox is not None:
+                await sandbox.close()
         self.queries.close()
         self.dump_folders.remove()
         if self.access_log is not None:
