@@ -537,7 +537,9 @@ def test_a_server_stopped_during_a_burst_of_pages_and_queries_stops_without_a_tr
 NOT_XML = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff"]
 
 
-def test_a_literal_that_xml_cannot_carry_is_refused_406_in_xml_and_answered_in_other_formats(tmp_path, store_path):
+def test_a_literal_that_xml_cannot_carry_is_refused_406_in_xml_and_answered_in_other_formats(
+    tmp_path, store_path, capsys
+):
     from lxml import etree
     from pyoxigraph import Literal, NamedNode, Quad, Store
 
@@ -549,6 +551,10 @@ def test_a_literal_that_xml_cannot_carry_is_refused_406_in_xml_and_answered_in_o
         held.add(Quad(subject, NamedNode(f"http://example.org/p{n}"), Literal(f"a{char}b")))
     held.flush()
     del held
+    # The dumps of the changed database, as `budgetkg build` writes them: the RDF/XML one is left out.
+    shutil.rmtree(store / "dumps", ignore_errors=True)
+    dumped(store)
+    left_out = capsys.readouterr().err
     # --max-rows 3: a longer table is cut and written by rdflib instead of pyoxigraph.
     process, url = start(store, "--workers", "1", "--max-rows", "3")
     xml, rdfxml = "application/sparql-results+xml", "application/rdf+xml"
@@ -581,4 +587,4 @@ def test_a_literal_that_xml_cannot_carry_is_refused_406_in_xml_and_answered_in_o
     assert clean.status_code == 200 and etree.fromstring(clean.content) is not None  # XML, when it can be
     # The RDF/XML dump is left out (and the log says why); the others are listed.
     assert rdf_dump.status_code == 404 and "budgetkg.rdf" not in dumps and "budgetkg.ttl" in dumps
-    assert b"the RDF/XML dump is left out" in log and b"Traceback" not in log
+    assert "the RDF/XML dump is left out: a literal of the store holds U+" in left_out and b"Traceback" not in log
