@@ -1,14 +1,29 @@
 """Text for the documentation, generated from the code and data it describes (kept in sync with cog).
 
-``cog -r README.md ontology/README.md docs/errors.md docs/queries.md`` rewrites the
-generated blocks; the tests run ``cog --check`` on the same files.
+``cog -r README.md ontology/README.md docs/*.md docs/*/*.md`` rewrites the generated blocks; the
+tests run ``cog --check`` on the same files.
 """
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from typing import TYPE_CHECKING
+
 from click.testing import CliRunner
 
-__all__ = ["cli_help", "error_catalogue", "ontology_tables", "query_table"]
+if TYPE_CHECKING:
+    from pyoxigraph import Store
+
+__all__ = [
+    "cli_help",
+    "error_catalogue",
+    "guide_query",
+    "narrative_keys",
+    "ontology_tables",
+    "query_table",
+    "table_structure",
+]
 
 
 def cli_help(*command: str) -> str:
@@ -100,4 +115,119 @@ def query_table() -> str:
     for q in library():
         params = ", ".join(f"`{p.name}` ({p.type}, default `{p.default}`)" for p in q.params)
         rows.append(f"| `{q.slug}` | {q.title_zh} | {q.title_en} | {params} |")
+    return "\n".join(rows)
+
+
+@cache
+def _bundled_store() -> Store:
+    """The bundled document's graph and the vocabulary, in memory (the guide's figures come from it)."""
+    from pyoxigraph import Store
+
+    from .load.documents import document_graph
+    from .load.graph import vocabulary_quads
+
+    store = Store()
+    store.extend(vocabulary_quads() + document_graph()[1])
+    return store
+
+
+def _select(query: str) -> list[list[str]]:
+    """The rows of a SELECT on the bundled store (union of graphs), as plain values."""
+    prefixes = (
+        "PREFIX bkg: <https://w3id.org/budgetkg/ontology#> PREFIX qb: <http://purl.org/linked-data/cube#> "
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+    )
+    solutions = _bundled_store().query(prefixes + query, use_default_graph_as_union=True)
+    return [[term.value if term is not None else "" for term in row] for row in solutions]  # type: ignore[union-attr]
+
+
+def _codes(values: list[str], at_most: int = 14) -> str:
+    """``a``, ``b`` … as code spans, the list cut after ``at_most`` with the count."""
+    shown = ", ".join(f"`{v}`" for v in values[:at_most])
+    return shown if len(values) <= at_most else f"{shown} … ({len(values)} in all)"
+
+
+def table_structure(number: int) -> str:
+    """What table ``number``'s observations hold, from its data structure definition (the template)
+    and from the bundled document's graph: the dimensions and the codes each takes there, what each
+    printed column stands for, and how many observations are totals of others."""
+    from .rdf.structure import dimensions
+    from .template.spec import template
+
+    spec = template().spec(number)
+    table = f"?t bkg:tableNumber {number} . ?o qb:dataSet ?t ."
+    out = [
+        f"Structure `https://w3id.org/budgetkg/structure/table-{number}` (layout `{spec.layout}`); "
+        f"in English, *{spec.title_en}*.",
+        "",
+        "| dimension | codes in the bundled document |",
+        "|---|---|",
+    ]
+    for dim in dimensions(spec):
+        values = _select(
+            f"SELECT DISTINCT ?v WHERE {{ {table} ?o bkg:{dim} ?x . "
+            "OPTIONAL { ?x skos:notation ?n } BIND(COALESCE(?n, STR(?x)) AS ?v) } "
+            "ORDER BY ?v"
+        )
+        codes = [v for (v,) in values]
+        if dim in ("organization", "project"):
+            kinds = _select(
+                f"SELECT ?k (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {table} ?o bkg:{dim} ?x . "
+                "?x a ?c . FILTER(STRSTARTS(STR(?c), 'https://w3id.org/budgetkg/ontology#')) "
+                "BIND(STRAFTER(STR(?c), '#') AS ?k) } GROUP BY ?k ORDER BY ?k"
+            )
+            shown = ", ".join(f"{n} `bkg:{k}`" for k, n in kinds)
+        elif dim == "fiscalYear":
+            shown = ", ".join(f"<{v}>" for v in codes)
+        else:
+            shown = _codes(codes) if codes else "(none: the table is empty)"
+        out.append(f"| `bkg:{dim}` | {shown} |")
+    out += ["", "| printed column | stands for | a total of other columns |", "|---|---|---|"]
+    totals = {s[0] for s in spec.sums}
+    for column in spec.columns:
+        codes = _select(
+            f"SELECT DISTINCT ?p ?n WHERE {{ {table} ?o bkg:sourceColumn "
+            f"{json.dumps('/'.join(column.path), ensure_ascii=False)} ; ?d ?x . ?x skos:notation ?n . "
+            "VALUES (?d ?p) { (bkg:fundingSource 'funding source') "
+            "(bkg:expenditureType 'expenditure type') } } ORDER BY ?p ?n"
+        )
+        meaning = "; ".join(
+            f"{p} " + ", ".join(f"`{n}`" for q, n in codes if q == p) for p in dict.fromkeys(p for p, _ in codes)
+        )
+        out.append(f"| {' / '.join(column.path)} | {meaning} | {'yes' if column.key in totals else ''} |")
+    if spec.rows:
+        out += ["", "| printed row (ordinal removed) | stands for |", "|---|---|"]
+        for label, row in spec.rows.items():
+            meaning = ", ".join(f"{k.replace('_', ' ')} `{v}`" for k, v in row.items())
+            out.append(f"| {label} | {meaning} |")
+    (count, subtotals, missing), *_ = _select(
+        f"SELECT (COUNT(?o) AS ?n) (SUM(IF(?s, 1, 0)) AS ?sub) "
+        f"(SUM(IF(EXISTS {{ ?o a bkg:MissingCell }}, 1, 0)) AS ?m) "
+        f"WHERE {{ {table} OPTIONAL {{ ?o bkg:isSubtotal ?s }} }}"
+    )
+    out += [
+        "",
+        f"In the bundled document: {count} cells ({subtotals} of them totals of others, `bkg:isSubtotal true`"
+        + (f"; {missing} printed empty, `bkg:MissingCell`" if int(missing or 0) else "")
+        + ").",
+    ]
+    return "\n".join(out)
+
+
+def guide_query(name: str) -> str:
+    """The example query ``queries/guide/NAME``, in a fenced block."""
+    from .resources import queries_dir
+
+    return "```sparql\n" + queries_dir().joinpath("guide", name).read_text("utf-8").rstrip() + "\n```"
+
+
+def narrative_keys() -> str:
+    """The narrative figures of the bundled document: key, label, value as printed with its unit."""
+    rows = ["| key | 中文 | in the bundled document | line |", "|---|---|---|---|"]
+    for key, label, printed, unit, line in _select(
+        "SELECT ?k ?l ?p ?u ?n WHERE { ?f a bkg:NarrativeFigure ; bkg:narrativeKey ?k ; bkg:printedAmount ?p ; "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?l ; bkg:sourceLine ?n ; "
+        "bkg:unitOfMeasure/skos:prefLabel ?u FILTER(LANG(?u) = 'zh') } ORDER BY ?n ?k"
+    ):
+        rows.append(f"| `{key}` | {label} | {printed} {unit} | {line} |")
     return "\n".join(rows)
