@@ -231,3 +231,16 @@ def narrative_keys() -> str:
     ):
         rows.append(f"| `{key}` | {label} | {printed} {unit} | {line} |")
     return "\n".join(rows)
+
+
+def identity_kinds() -> str:
+    """The accounting identities of the bundled document by kind (``bkg:identityKind``) and status."""
+    rows = ["| kind | exact | rounding | broken | example |", "|---|---|---|---|---|"]
+    for kind, exact, rounding, broken, example in _select(
+        "SELECT ?k (SUM(IF(?s = 'exact', 1, 0)) AS ?e) (SUM(IF(?s = 'rounding', 1, 0)) AS ?r) "
+        "(SUM(IF(?s = 'broken', 1, 0)) AS ?b) (MIN(?l) AS ?x) WHERE { ?i a bkg:AccountingIdentity ; "
+        "bkg:identityKind ?k ; bkg:identityStatus/skos:notation ?s ; <http://www.w3.org/2000/01/rdf-schema#label> ?l } "
+        "GROUP BY ?k ORDER BY ?k"
+    ):
+        rows.append(f"| `{kind}` | {exact} | {rounding} | {broken} | {example} |")
+    return "\n".join(rows)
