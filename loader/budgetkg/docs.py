@@ -185,14 +185,15 @@ def table_structure(number: int) -> str:
     out += ["", "| printed column | stands for | a total of other columns |", "|---|---|---|"]
     totals = {s[0] for s in spec.sums}
     for column in spec.columns:
-        codes = _select(
+        column_codes = _select(
             f"SELECT DISTINCT ?p ?n WHERE {{ {table} ?o bkg:sourceColumn "
             f"{json.dumps('/'.join(column.path), ensure_ascii=False)} ; ?d ?x . ?x skos:notation ?n . "
             "VALUES (?d ?p) { (bkg:fundingSource 'funding source') "
             "(bkg:expenditureType 'expenditure type') } } ORDER BY ?p ?n"
         )
         meaning = "; ".join(
-            f"{p} " + ", ".join(f"`{n}`" for q, n in codes if q == p) for p in dict.fromkeys(p for p, _ in codes)
+            f"{p} " + ", ".join(f"`{n}`" for q, n in column_codes if q == p)
+            for p in dict.fromkeys(p for p, _ in column_codes)
         )
         out.append(f"| {' / '.join(column.path)} | {meaning} | {'yes' if column.key in totals else ''} |")
     if spec.rows:
