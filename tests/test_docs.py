@@ -28,13 +28,14 @@ def test_generated_docs_are_current():
 
 
 @pytest.mark.parametrize("name", sorted(cli.commands))
-def test_every_command_has_help_and_is_in_the_readme(name):
+def test_every_command_has_help_and_is_documented(name):
     command = cli.commands[name]
     assert command.help and len(command.help) > 40
     for param in command.params:
         if getattr(param, "help", None) is None and param.param_type_name == "option":
             pytest.fail(f"{name} {param.name} has no help")
-    assert f"budgetkg {name}" in (ROOT / "README.md").read_text("utf-8")
+    # the command line page shows every command's --help (cog keeps it current)
+    assert f"Usage: budgetkg {name} " in (ROOT / "docs" / "cli.md").read_text("utf-8")
     assert CliRunner().invoke(cli, [name, "--help"]).exit_code == 0
 
 
