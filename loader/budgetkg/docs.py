@@ -6,6 +6,7 @@ tests run ``cog --check`` on the same files.
 
 from __future__ import annotations
 
+import html
 import json
 from functools import cache
 from typing import TYPE_CHECKING
@@ -244,4 +245,26 @@ def identity_kinds() -> str:
         "GROUP BY ?k ORDER BY ?k"
     ):
         rows.append(f"| `{kind}` | {exact} | {rounding} | {broken} | {example} |")
+    return "\n".join(rows)
+
+
+def theme_rules() -> str:
+    """The rules that give projects their themes (``data/theme-rules.toml``), with the number of
+    the bundled document's projects each theme has."""
+    from .resources import read_toml
+
+    counts = dict(
+        (code, (label, n))
+        for code, label, n in _select(
+            "SELECT ?c ?l (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a bkg:Project ; bkg:theme ?t . "
+            "?t skos:notation ?c ; skos:prefLabel ?l FILTER(LANG(?l) = 'zh') } GROUP BY ?c ?l"
+        )
+    )
+    rows = ["| theme | rule | a project's name matches | unless it matches | projects here |", "|---|---|---|---|---|"]
+    for rule in read_toml("theme-rules.toml")["rule"]:
+        label, n = counts.get(rule["theme"], ("", "0"))
+        # a pipe in a table cell ends the cell, also in a code span: written as an entity
+        pattern = f"<code>{html.escape(rule['pattern']).replace('|', '&#124;')}</code>"
+        unless = f"<code>{html.escape(rule['unless']).replace('|', '&#124;')}</code>" if "unless" in rule else ""
+        rows.append(f"| `{rule['theme']}` {label} | `{rule['id']}` | {pattern} | {unless} | {n} |")
     return "\n".join(rows)
