@@ -14,12 +14,20 @@ def test_small_benchmark_run(tmp_path):
     result = CliRunner().invoke(
         cli,
         ["bench", "--sizes", "1", "--runs", "1", "--queries", "3", "--requests", "10", "--pdf-pages", "20"]
-        + ["--out", str(out)],
+        + ["--pdf-documents", "2", "--out", str(out)],
     )
     assert result.exit_code in (0, 1), result.output  # 1: a goal was missed on this machine
     figures = json.loads(out.read_text("utf-8"))
     sections = {f["section"] for f in figures}
-    assert sections == {"one doc", "pdf", "queries", "1 docs", "serving"}
+    assert sections == {"one doc", "pdf", "queries", "1 docs", "2 PDFs", "serving"}
+    from_pdf = {f["name"]: f for f in figures if f["section"] == "2 PDFs"}
+    assert from_pdf["`budgetkg build` of their PDFs: documents per second"]["unit"] == "doc/s"
+    assert from_pdf["`budgetkg build` of their text: documents per second"]["value"] > 0
+    assert from_pdf["ratio build time from PDF / from text"]["value"] > 0
+    # A line per case on standard error as it starts; standard output holds the figures alone.
+    cases = [line for line in result.stderr.splitlines() if line.startswith("bench: ")]
+    assert len(cases) == 7 and "from their PDFs" in cases[5] and "serving" in cases[6], cases
+    assert "bench: " not in result.stdout and "ratio build time from PDF / from text" in result.stdout
     assert any(f["name"] == "ratio PDF read / (pdftotext + text reader)" for f in figures)
     assert any(f["name"] == "ratio budgetkg / bare load" for f in figures)
     serving = [f["name"] for f in figures if f["section"] == "serving"]

@@ -54,6 +54,37 @@ def test_query_formats_and_language(built):
     assert first["class"]["label"] == "工资福利支出" and first["amount"]["value"] in ("138656.52",)
 
 
+def test_query_csv_keeps_the_iris_beside_the_labels(built):
+    import csv
+    from urllib.parse import unquote
+
+    store, _ = built
+    out = run(store, "query", "largest-projects", "--param", "limit=1", "--format", "csv", "--iri")
+    assert out.exit_code == 0, out.output
+    header, row = list(csv.reader(out.output.splitlines()))
+    assert header == ["project", "project_iri", "unit", "unit_iri", "total"]  # total is a number: no IRI
+    # line 722, under 广州市社会保险基金管理中心 (line 719): 城乡居民社会养老保险政府资助项目 268,348.16
+    assert (row[0], row[2], row[4]) == ("城乡居民社会养老保险政府资助项目", "广州市社会保险基金管理中心", "268348.16")
+    assert unquote(row[3]).endswith("/unit/广州市社会保险基金管理中心")
+    assert unquote(row[1]) == unquote(row[3]) + "/project/2024/城乡居民社会养老保险政府资助项目"
+    tsv = run(store, "query", "largest-projects", "--param", "limit=1", "--format", "tsv", "--iri")
+    assert tsv.output.splitlines()[1].split("\t") == row
+    plain = run(store, "query", "largest-projects", "--param", "limit=1", "--format", "csv")
+    assert plain.output.splitlines()[0] == "project,unit,total"  # labels only, as before
+    # an unbound row leaves its IRI cell empty; a name already taken gets a further _iri
+    text = (
+        "SELECT ?x ?x_iri WHERE { VALUES (?x ?x_iri) { (<https://w3id.org/budgetkg/ontology#Project> 1) (UNDEF 2) } }"
+    )
+    taken = list(csv.reader(run(store, "query", text, "--format", "csv", "--iri").output.splitlines()))
+    assert taken == [
+        ["x", "x_iri_iri", "x_iri"],
+        ["预算项目", "https://w3id.org/budgetkg/ontology#Project", "1"],
+        ["", "", "2"],
+    ]
+    table = run(store, "query", "largest-projects", "--iri")
+    assert table.exit_code == 2 and "--iri keeps IRIs beside the labels of --format csv or tsv" in table.output
+
+
 def test_query_errors(built):
     store, _ = built
     unknown = run(store, "query", "no-such-query")
@@ -290,3 +321,38 @@ def test_files_written_get_the_usual_permissions(built, tmp_path):
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     for path in (tmp_path / "gen").iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_build_prints_each_document_as_it_is_built(tmp_path):
+    """A document's line comes while the build goes on, not all at the end: when the first
+    document's line arrives, the new store is not yet swapped in (its `current` link is made
+    last), and the final summary follows the lines of both documents."""
+    import subprocess
+    import sys
+
+    from budgetkg.tooling.synthetic import generate
+
+    docs = []
+    for seed in (1, 2):
+        docs.append(tmp_path / f"synthetic-{seed}.txt")
+        docs[-1].write_text(generate(seed).text, encoding="utf-8")
+    store = tmp_path / "store"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "budgetkg", "build", *map(str, docs), "--store", str(store)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        first = process.stderr.readline()
+        assert first.startswith("synthetic-1.txt: "), first
+        assert not (store / "current").exists()  # printed before the build ended
+        rest = process.stderr.read()
+    finally:
+        process.stderr.close()
+        process.wait(timeout=300)
+    assert process.returncode == 0, rest
+    lines = rest.splitlines()
+    assert lines[0].startswith("synthetic-2.txt: ") and "0 broken" in first and "0 broken" in lines[0]
+    assert lines[-1].startswith(f"store {store}: ") and (store / "current").exists()

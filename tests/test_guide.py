@@ -159,6 +159,14 @@ def test_narrative(answer):
     lines = TEXT.read_text("utf-8").split("\n")
     figures = answer("narrative.rq")
     assert len(figures) >= 30
-    for key, _label, value, unit, printed, line in figures:
-        assert f"{printed}{unit}" in lines[int(line) - 1], key  # type: ignore[call-overload]
-        assert amount(str(printed)) == value
+    dated = set()
+    for key, _label, value, unit, printed, date, line in figures:
+        text = lines[int(line) - 1]  # type: ignore[call-overload]
+        assert f"{printed}{unit}" in text, key
+        assert amount(str(printed)) == abs(value)  # type: ignore[arg-type]  # a decrease is negative
+        if date:
+            year, month, day = str(date).split("-")
+            assert f"截至{year}年{int(month)}月{int(day)}日" in text, key
+            dated.add(key)
+    # the assets paragraph counts its stocks on a day (截至2023年12月24日): they carry it
+    assert {"fixed-assets", "floor-area", "vehicle-count", "large-equipment"} <= dated

@@ -90,6 +90,17 @@ def test_changing_one_amount_breaks_exactly_its_identities(report, seed_lines, l
     assert {i.id: i.status for i in changed.identities if i.id not in involved} == unchanged
 
 
+def test_a_total_printed_as_a_dash_breaks_its_balance(seed_lines):
+    """表1's 本年收入合计 (line 113, 835,711.80) printed as "-": taken as 0, its balance with the
+    income items above it breaks by their whole sum; no traceback."""
+    lines = list(seed_lines)
+    lines[113 - 1] = lines[113 - 1].replace("835,711.80", "-", 1)
+    changed = check_document(read_document("\n".join(lines).encode(), filename=SEED))
+    broken = by_id(changed)["balance/1/income/year-total"]
+    assert broken.status == "broken" and broken.total.value == 0 and broken.total.source.line == 113
+    assert broken.difference == D("-835711.80")
+
+
 def test_key_project_amount_change_is_reported(seed_lines):
     lines = list(seed_lines)
     lines[1040 - 1] = lines[1040 - 1].replace("12,944.22", "12,944.92", 1)

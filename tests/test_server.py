@@ -654,13 +654,18 @@ def test_updates_with_the_token(tmp_path):
             'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" . '
             f'<{DEFAULT_BASE}{department}> <http://example.org/b> "c" }} }}'
         )
-        assert httpx.post(url + "/sparql", data={"update": insert}).status_code == 401
-        ok = httpx.post(url + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer s3cret"})
+        # Generous timeouts: the update and the server's fresh copy of the store that follows it
+        # take seconds on a loaded machine.
+        assert httpx.post(url + "/sparql", data={"update": insert}, timeout=60).status_code == 401
+        ok = httpx.post(
+            url + "/sparql", data={"update": insert}, headers={"Authorization": "Bearer s3cret"}, timeout=60
+        )
         assert ok.status_code == 204
         ask = httpx.get(
             url + "/sparql",
             params={"query": 'ASK { <http://example.org/a> ?p "c" }'},
             headers={"Accept": "application/json"},
+            timeout=60,
         )
         assert ask.json()["boolean"] is True
         # the server's own copy of the store, which RDF pages read, follows the update too

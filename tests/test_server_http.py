@@ -264,13 +264,13 @@ def test_reading_accept_grows_linearly_with_its_ranges():
 
 
 def test_anything_that_raises_is_answered_in_the_one_error_shape(store_path, monkeypatch):
-    import budgetkg.server.app as app_module
+    import budgetkg.server.pages as pages_module
     from budgetkg.server import ServerOptions, create_app
 
     def broken():
         raise RuntimeError("/secret/path/in/a/traceback")
 
-    monkeypatch.setattr(app_module, "examples", broken)
+    monkeypatch.setattr(pages_module, "examples", broken)
     app = create_app(ServerOptions(store=store_path))
 
     async def scenario():

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .errors import BudgetkgError, DocumentError
+
+if TYPE_CHECKING:
+    from .load.documents import DocumentSummary
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
 KJC_QUERY = "kjc-relocation-by-college"
@@ -214,17 +218,12 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
     from .rdf.iri import DEFAULT_BASE
 
     paths = _documents(docs)
-    bar = click.progressbar(length=len(paths), label="building", file=sys.stderr) if paths and len(paths) > 1 else None
-
-    def progress(summary) -> None:
-        if bar is not None:
-            bar.update(1)
-
-    result = build_graph(paths, store=store, base=base or DEFAULT_BASE, replace_all=replace_all, progress=progress)
-    if bar is not None:
-        bar.render_finish()
     broken = 0
-    for d in result.documents:
+
+    # Each document's line as soon as it is mapped, not all at the end: a build of many
+    # documents shows its progress, and a document with a broken identity is seen at once.
+    def built(d: DocumentSummary) -> None:
+        nonlocal broken
         ids = d.identities
         broken += ids["broken"]
         click.echo(
@@ -239,6 +238,8 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
                 f"labels; `budgetkg check {d.file}` lists them)",
                 err=True,
             )
+
+    result = build_graph(paths, store=store, base=base or DEFAULT_BASE, replace_all=replace_all, progress=built)
     click.echo(f"store {result.store}: {result.quads} quads in {result.graphs} graphs", err=True)
     if answer or (answer is None and paths is None):
         _print_query(KJC_QUERY, store, {}, "table", "zh")
@@ -257,6 +258,7 @@ def _print_query(
     lang: str,
     endpoint=None,
     documents: tuple[str, ...] = (),
+    iris: bool = False,
 ) -> None:
     from .query.library import render_table, resolve, run_query
     from .query.sparql_text import query_form
@@ -270,6 +272,8 @@ def _print_query(
             + ", ".join(GRAPH_FORMATS)
             + " (table gives Turtle, json JSON-LD)"
         )
+    if iris and fmt not in ("csv", "tsv"):
+        raise click.UsageError("--iri keeps IRIs beside the labels of --format csv or tsv (json gives both already)")
     if not graph and fmt in GRAPH_FORMATS:
         raise click.UsageError(
             f"a {form} query gives {'true or false' if form == 'ASK' else 'a table'}: "
@@ -321,9 +325,10 @@ def _print_query(
         return
     import csv
 
+    header, rows = result.with_iris() if iris else (result.variables, result.values(lang))
     writer = csv.writer(sys.stdout, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
-    writer.writerow(result.variables)
-    writer.writerows(result.values(lang))
+    writer.writerow(header)
+    writer.writerows(rows)
 
 
 def _json_term(term, labels: dict[str, str]) -> dict[str, str]:
@@ -400,6 +405,14 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
     "the name of the file it was built from. Its graph, the vocabulary and the reference graphs are "
     "then the default graph.",
 )
+@click.option(
+    "--iri",
+    "iris",
+    is_flag=True,
+    default=False,
+    help="csv and tsv: beside each column that holds IRIs, a column NAME_iri of the IRIs themselves "
+    "(default: labels only).",
+)
 @store_option
 @click.option(
     "--endpoint",
@@ -415,6 +428,7 @@ def query(
     fmt: str,
     lang: str,
     documents: tuple[str, ...],
+    iris: bool,
     store: Path | None,
     endpoint: str | None,
     user: str | None,
@@ -434,7 +448,7 @@ def query(
         from .query.remote import Auth, Endpoint
 
         remote = Endpoint(endpoint, auth=Auth(user, password, auth))
-    _print_query(query, store, _params(param_values), fmt, lang, remote, documents)
+    _print_query(query, store, _params(param_values), fmt, lang, remote, documents, iris)
 
 
 @cli.command()
@@ -1030,6 +1044,13 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
     help="Pages of the PDF whose reading's peak memory is measured.",
 )
 @click.option(
+    "--pdf-documents",
+    type=click.IntRange(min=0),
+    default=8,
+    show_default=True,
+    help="Generated documents built from their PDFs and from their text, side by side (0: skip).",
+)
+@click.option(
     "--out",
     type=click.Path(path_type=Path),
     default=Path("bench.json"),
@@ -1037,15 +1058,24 @@ def _sizes(ctx: click.Context, param: click.Parameter, value: str) -> list[int]:
     help="Where to write the figures as JSON.",
 )
 def bench(
-    sizes: list[int], runs: int, requests: int, no_serve: bool, query_limit: int | None, pdf_pages: int, out: Path
+    sizes: list[int],
+    runs: int,
+    requests: int,
+    no_serve: bool,
+    query_limit: int | None,
+    pdf_pages: int,
+    pdf_documents: int,
+    out: Path,
 ) -> None:
     """Measure budgetkg against its baselines in one run and compare each figure with its goal.
 
     One document end to end against pyoxigraph's bare bulk load, whole-process wall times,
     reading its PDF against pdftotext, many generated documents (throughput, peak memory, size
-    on disk), every library query against rdflib, and serving (library queries, resource
-    pages) against the Oxigraph server.
-    Prints a table and writes JSON; see docs/benchmarks.md. Exit 1 when a goal is missed.
+    on disk), every library query against rdflib, generated documents built from their PDFs
+    against from their text, and serving (library queries, resource pages) against the
+    Oxigraph server.
+    Prints a table and writes JSON; see docs/benchmarks.md. A line on standard error says
+    which case runs. Exit 1 when a goal is missed.
     """
     from .tooling.bench import run_benchmarks
 
@@ -1057,7 +1087,9 @@ def bench(
         serve=not no_serve,
         query_limit=query_limit,
         pdf_pages=pdf_pages,
+        pdf_documents=pdf_documents,
         log=lambda line: click.echo(line),
+        progress=lambda line: click.echo(line, err=True),
     )
     sys.exit(EXIT_PROBLEMS if any(f.met is False for f in figures) else EXIT_OK)
 

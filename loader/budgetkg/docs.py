@@ -1,7 +1,7 @@
 """Text for the documentation, generated from the code and data it describes (kept in sync with cog).
 
-``cog -r README.md ontology/README.md docs/*.md docs/*/*.md`` rewrites the generated blocks; the
-tests run ``cog --check`` on the same files.
+``cog -r README.md ontology/README.md docs/*.md`` rewrites the generated blocks; the tests
+run ``cog --check`` on the same files.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ __all__ = [
     "cli_help",
     "error_catalogue",
     "guide_query",
-    "narrative_keys",
+    "identity_kinds",
+    "narrative_figures",
     "ontology_tables",
     "query_table",
     "table_structure",
+    "theme_rules",
 ]
 
 
@@ -116,6 +118,59 @@ def query_table() -> str:
     for q in library():
         params = ", ".join(f"`{p.name}` ({p.type}, default `{p.default}`)" for p in q.params)
         rows.append(f"| `{q.slug}` | {q.title_zh} | {q.title_en} | {params} |")
+    return "\n".join(rows)
+
+
+def narrative_figures() -> str:
+    """The narrative figures as a Markdown table: each key, with its label, unit, what the
+    bundled document prints and the period its sentence states, and the table figure it is
+    checked against (``data/narrative.toml``)."""
+    from .read.document import read_document
+    from .resources import read_toml
+
+    compared = {f["key"]: f.get("compare_to") for f in read_toml("narrative.toml")["figure"]}
+    rows = [
+        "| key | 中文 | unit | printed (line) | period stated | checked against |",
+        "|---|---|---|---|---|---|",
+    ]
+    for n in read_document().narrative:
+        target = compared.get(n.key)
+        checked = f"表{target['table']} `{target['row']}` / `{target['column']}`" if target else ""
+        period = n.period.printed if n.period else ""
+        rows.append(f"| `{n.key}` | {n.label} | {n.unit} | {n.amount.text} ({n.source.line}) | {period} | {checked} |")
+    return "\n".join(rows)
+
+
+def theme_rules() -> str:
+    """The theme rules as a Markdown table: each rule's theme, the words it looks for in a
+    project's name (``data/theme-rules.toml``), how many of the bundled document's projects it
+    gives its theme, as the mapping assigns them, and how many a search of the names for the
+    theme's Chinese label would find."""
+    from collections import Counter
+
+    from .rdf.themes import themes_for
+    from .read.document import read_document
+    from .resources import read_csv, read_toml
+
+    doc = read_document()
+    labels = {t["key"]: (t["label_zh"], t["label_en"]) for t in read_csv(f"codelists/theme-{doc.year}.csv")}
+    given = Counter(m.rule for p in doc.projects for m in themes_for(p.name))
+    rows = [
+        "| rule | theme | 中文 | a project's name contains | unless it contains | projects | names containing 中文 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in read_toml("theme-rules.toml")["rule"]:
+        zh, en = labels[r["theme"]]
+        # "|" separates alternatives; a pipe ends a Markdown table cell, inside a code span too
+        # (MkDocs shows a backslash before it), so it is written as an entity in HTML code
+        words = "<code>" + html.escape(r["pattern"]).replace("|", " &#124; ") + "</code>"
+        unless = "<code>" + html.escape(r["unless"]).replace("|", " &#124; ") + "</code>" if r.get("unless") else ""
+        searched = sum(zh in p.name for p in doc.projects)
+        rows.append(
+            f"| `{r['id']}` | `{r['theme']}` ({en}) | {zh} | {words} | {unless} | {given[r['id']]} | {searched} |"
+        )
+    themed = sum(bool(themes_for(p.name)) for p in doc.projects)
+    rows += ["", f"{themed} of the document's {len(doc.projects)} projects have a theme."]
     return "\n".join(rows)
 
 
@@ -223,18 +278,6 @@ def guide_query(name: str) -> str:
     return "```sparql\n" + queries_dir().joinpath("guide", name).read_text("utf-8").rstrip() + "\n```"
 
 
-def narrative_keys() -> str:
-    """The narrative figures of the bundled document: key, label, value as printed with its unit."""
-    rows = ["| key | 中文 | in the bundled document | line |", "|---|---|---|---|"]
-    for key, label, printed, unit, line in _select(
-        "SELECT ?k ?l ?p ?u ?n WHERE { ?f a bkg:NarrativeFigure ; bkg:narrativeKey ?k ; bkg:printedAmount ?p ; "
-        "<http://www.w3.org/2000/01/rdf-schema#label> ?l ; bkg:sourceLine ?n ; "
-        "bkg:unitOfMeasure/skos:prefLabel ?u FILTER(LANG(?u) = 'zh') } ORDER BY ?n ?k"
-    ):
-        rows.append(f"| `{key}` | {label} | {printed} {unit} | {line} |")
-    return "\n".join(rows)
-
-
 def identity_kinds() -> str:
     """The accounting identities of the bundled document by kind (``bkg:identityKind``) and status."""
     rows = ["| kind | exact | rounding | broken | example |", "|---|---|---|---|---|"]
@@ -245,26 +288,4 @@ def identity_kinds() -> str:
         "GROUP BY ?k ORDER BY ?k"
     ):
         rows.append(f"| `{kind}` | {exact} | {rounding} | {broken} | {example} |")
-    return "\n".join(rows)
-
-
-def theme_rules() -> str:
-    """The rules that give projects their themes (``data/theme-rules.toml``), with the number of
-    the bundled document's projects each theme has."""
-    from .resources import read_toml
-
-    counts = dict(
-        (code, (label, n))
-        for code, label, n in _select(
-            "SELECT ?c ?l (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a bkg:Project ; bkg:theme ?t . "
-            "?t skos:notation ?c ; skos:prefLabel ?l FILTER(LANG(?l) = 'zh') } GROUP BY ?c ?l"
-        )
-    )
-    rows = ["| theme | rule | a project's name matches | unless it matches | projects here |", "|---|---|---|---|---|"]
-    for rule in read_toml("theme-rules.toml")["rule"]:
-        label, n = counts.get(rule["theme"], ("", "0"))
-        # a pipe in a table cell ends the cell, also in a code span: written as an entity
-        pattern = f"<code>{html.escape(rule['pattern']).replace('|', '&#124;')}</code>"
-        unless = f"<code>{html.escape(rule['unless']).replace('|', '&#124;')}</code>" if "unless" in rule else ""
-        rows.append(f"| `{rule['theme']}` {label} | `{rule['id']}` | {pattern} | {unless} | {n} |")
     return "\n".join(rows)

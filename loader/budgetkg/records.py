@@ -8,6 +8,7 @@ from typing import Literal
 
 __all__ = [
     "RowKind",
+    "LineKind",
     "Amount",
     "Place",
     "Source",
@@ -19,6 +20,7 @@ __all__ = [
     "NameDifference",
     "Project",
     "KeyProject",
+    "ReferencePeriod",
     "NarrativeFigure",
     "GlossaryEntry",
     "Document",
@@ -31,6 +33,9 @@ SYNTHETIC_MARK = "模拟数据"
 
 
 RowKind = Literal["total", "code", "item", "unit", "category", "project"]
+# What a line of a document is, as the template reader tells (Document.line_kinds); the
+# renderings lay each kind out in its own way.
+LineKind = Literal["title", "toc", "heading", "table-label", "meta", "header", "row", "note", "prose", "glossary"]
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,18 @@ class KeyProject:
 
 
 @dataclass(frozen=True)
+class ReferencePeriod:
+    """The date or period a narrative figure refers to, as its sentence states it: a year
+    (2024年, or 本年度 for the budget's own year), a month (2023年12月) or a day
+    (截至2023年12月24日: the day a stock such as the fixed assets was counted)."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+    printed: str = ""
+
+
+@dataclass(frozen=True)
 class NarrativeFigure:
     """A figure printed in the prose of 第三部分."""
 
@@ -217,6 +234,7 @@ class NarrativeFigure:
     unit: str
     source: Source
     compare_to: tuple[int, str, str] | None = None
+    period: ReferencePeriod | None = None
 
 
 @dataclass(frozen=True)
@@ -244,7 +262,7 @@ class Document:
     narrative: list[NarrativeFigure]
     glossary: list[GlossaryEntry]
     name_differences: list[NameDifference]
-    line_kinds: dict[int, str]
+    line_kinds: dict[int, LineKind]
     quirks: list[str]
     nonblank_lines: int
     form: str = "text"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from ..records import Document, Row, Source
 from ..template.codes import code_list
@@ -58,7 +58,7 @@ class CheckReport:
             f"{len(d.name_differences)} name differences"
         )
 
-    def to_text(self, *, show: str = "problems") -> str:
+    def to_text(self, *, show: Literal["problems", "all"] = "problems") -> str:
         """The report as text: the identities that are not exact (or all, ``show="all"``)."""
         out = [self.summary(), ""]
         shown = [i for i in self.identities if show == "all" or i.status != "exact"]

@@ -190,7 +190,10 @@ def _balance(table: Table, f: _Figures) -> Iterator[Identity]:
         y, g = roles.index("year-total"), roles.index("grand-total")
         for ident, total, parts in (("year-total", rows[y], rows[:y]), ("grand-total", rows[g], rows[y:g])):
             total_term = f.term(table, total, side)
-            assert total_term is not None
+            if total_term is None:  # printed as a dash or left empty: 0, so that the loss shows
+                cell = total.cells.get(side)
+                source = cell.source if cell else None
+                total_term = Term(f"表{table.number} {total.label} (not printed: 0)", ZERO, source)
             yield _identity(
                 f"balance/{table.number}/{side}/{ident}",
                 "table-total",

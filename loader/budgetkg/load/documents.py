@@ -57,8 +57,8 @@ def _cycles_collected_after() -> Iterator[None]:
 
     Reading and mapping a document makes about half a million objects that all live until the
     store has loaded them: the collector would go over them again and again as they pile up
-    (a fifth of the bundled document's mapping time, 0.95-0.99 s against 0.65-0.78 s) and
-    find nothing to free.  Any cycle made meanwhile is freed at its next run.
+    (a fifth of the mapping time; docs/benchmarks.md) and find nothing to free.  Any cycle
+    made meanwhile is freed at its next run.
     """
     enabled = gc.isenabled()
     gc.disable()

@@ -35,8 +35,8 @@ __all__ = [
 
 
 # With many documents, those mapped while the last bulk load ran go into the next one, up to
-# this many: fewer loads write fewer files (100 generated documents: 59-65 s instead of
-# 72-82 s; 8 a group was no faster).  The build holds about two groups' N-Quads (the group
+# this many: fewer loads write fewer files, and build faster (more a group was no faster;
+# docs/benchmarks.md, "Measurements behind the code").  The build holds about two groups' N-Quads (the group
 # loading, the next one arriving), so groups also end at GROUP_BYTES of N-Quads: the
 # bundled document's are 44 MiB, four times a generated one's.
 GROUP_DOCUMENTS = 4
@@ -309,7 +309,8 @@ def build(
     :param store: the store folder (default: :func:`budgetkg.load.store.default_store_path`).
     :param base: the base of data IRIs (code lists and ontology terms never change).
     :param replace_all: start from an empty store instead of keeping other graphs.
-    :param progress: called with the summary of each document once it is mapped.
+    :param progress: called with the summary of each document once it is mapped, in the order of
+        ``documents``, while the build goes on (the store is swapped in after the last call).
     """
     sources = list(documents) if documents is not None else [default_document()]
     summary = BuildSummary(store=Path(store) if store else Path())

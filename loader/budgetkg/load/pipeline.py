@@ -33,7 +33,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any, BinaryIO, TypeVar, cast
+from typing import IO, Any, BinaryIO, Literal, TypeVar, cast
 
 from pyoxigraph import NamedNode, RdfFormat, serialize
 
@@ -45,6 +45,8 @@ __all__ = ["mapped_in_workers", "in_groups", "read_in_turn"]
 _HEADER = struct.Struct("!Q")
 
 T = TypeVar("T")
+# What in_groups' drawing thread holds: an item, the end of the items, or the error drawing one.
+_Held = Literal["item", "end", "error"]
 
 
 def _send(stream: IO[bytes], message: object) -> None:
@@ -146,14 +148,14 @@ def in_groups(
     a list, exceed it by one item at most).  An error drawing an item is raised here, after
     the items drawn before it; when the caller stops early, the thread closes ``items``.
     """
-    held: deque[tuple[str, Any, int]] = deque()  # (kind, item or error, weight)
+    held: deque[tuple[_Held, Any, int]] = deque()  # (kind, item or error, weight)
     changed = threading.Condition()
     stop = threading.Event()
 
     def full() -> bool:  # at most `most` items are held: summing their weights costs nothing
         return len(held) >= most or (budget is not None and sum(w for _, _, w in held) >= budget)
 
-    def hold(kind: str, value: Any, w: int = 0) -> None:
+    def hold(kind: _Held, value: Any, w: int = 0) -> None:
         with changed:
             held.append((kind, value, w))
             changed.notify_all()

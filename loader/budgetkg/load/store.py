@@ -51,9 +51,9 @@ __all__ = [
 
 
 # N-Quads batches are bulk-loaded this many at a time, each in a thread: pyoxigraph's bulk
-# loader works on one core below a million quads and releases the GIL meanwhile.  100
-# generated documents on 2 cores: 50-60 s instead of 53-62 s (medians 50.9 and 59.2 s,
-# four rounds each), with queries as fast once the store is compacted.
+# loader works on one core below a million quads and releases the GIL meanwhile: many
+# documents build faster on two cores (docs/benchmarks.md), with queries as fast once the
+# store is compacted.
 LOADS_AT_ONCE = 2
 
 
@@ -78,8 +78,8 @@ def default_store_path() -> Path:
 
 
 # "auto" copies a database into memory up to this size on disk (about six documents): the
-# copy takes about 7× the database's size in memory, and answers the library queries 2–12×
-# faster than RocksDB does (docs/benchmarks.md).
+# copy takes several times the database's size in memory, and answers the library queries
+# much faster than RocksDB does (docs/benchmarks.md).
 IN_MEMORY_AUTO_BYTES = 64 * 2**20
 
 
@@ -134,7 +134,7 @@ class LiveStore:
 
     def if_current(self) -> Store | None:
         """The store if it is open and ``current`` has not moved since, else None (:meth:`get` would open it)."""
-        # One readlink a call (realpath took 0.1 ms): a rebuild points `current` at a new
+        # One readlink a call (realpath costs more): a rebuild points `current` at a new
         # data-<n>, never back at one it left.
         opened = self._open
         if opened is not None and os.readlink(self._current) == opened[0]:
@@ -308,8 +308,7 @@ def rebuild(
         try:
             graphs = []
             # Quads given as Python objects are bulk-loaded together at the end: each bulk load
-            # writes its own files, which compacting then merges (0.3 s for the bundled document
-            # loaded apart from the vocabulary; next to nothing after one load).
+            # writes its own files, which compacting then merges (next to nothing after one load).
             pending: list[Iterable[Quad]] = []
             with ThreadPoolExecutor(LOADS_AT_ONCE, thread_name_prefix="budgetkg-load") as loader:
                 loading: deque[Future[None]] = deque()
@@ -321,8 +320,8 @@ def rebuild(
                             store.remove_graph(graph)
                         graphs.append(graph.value)
                     if isinstance(quads, (bytes, io.IOBase)):
-                        # Checking every IRI again would cost a quarter of the load (1.81 against 1.34 s
-                        # of CPU for the bundled document's N-Quads); pyoxigraph checked them when made.
+                        # Checking every IRI again would cost a quarter of the load (docs/benchmarks.md);
+                        # pyoxigraph checked them when made.
                         loading.append(loader.submit(store.bulk_load, quads, format=RdfFormat.N_QUADS, lenient=True))
                         # The next batch is drawn once a load is done: documents mapped meanwhile join it.
                         while len(loading) >= LOADS_AT_ONCE:
@@ -338,8 +337,8 @@ def rebuild(
             if settle is not None:
                 settle(store)
             store.flush()
-            # Compacting once after several bulk loads makes later queries ~30 % faster (measured
-            # on the unit × funding-source aggregate) for ~0.1 s per document of build time.
+            # Compacting once after several bulk loads makes later queries faster for little
+            # build time (docs/benchmarks.md).
             store.optimize()
             count = len(store)
             every_graph = tuple(sorted(g.value for g in store.named_graphs()))

@@ -228,7 +228,7 @@ def _codes(store: Store) -> dict[str, tuple[str, str]]:
 def _row(s: Any, codes: dict[str, tuple[str, str]]) -> dict[str, str]:
     row = {name: ("" if s[var] is None else s[var].value) for name, var in VARIABLE.items()}
     # The year from its reference.data.gov.uk IRI (…/id/year/2024): a year without a code list
-    # has no label.  (Computed here: a BIND in the query made Oxigraph's plan 70 times slower.)
+    # has no label.  (Computed here: a BIND in the query made Oxigraph's plan far slower.)
     row["fiscal_year"] = s["yearIri"].value.rsplit("/", 1)[-1]
     for (code, label), var in CODED.items():
         row[code], row[label] = ("", "") if s[var] is None else codes.get(s[var].value, (s[var].value, ""))

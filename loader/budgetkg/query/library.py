@@ -277,6 +277,32 @@ class Result:
         """Rows as text: labels for IRIs, exact decimals as printed by the engine."""
         return [[display(t, self.labels) for t in row] for row in self.rows]
 
+    def with_iris(self) -> tuple[list[str], list[list[str]]]:
+        """The header and the rows of :meth:`values` with, just after each column that holds an
+        IRI in some row, a column ``{name}_iri`` of the IRI itself (empty where a row has none),
+        so that a spreadsheet keeps the labels to read and the IRIs to join on.  A name a
+        variable already has gets a further ``_iri``."""
+        holds_iri = {i for row in self.rows for i, t in enumerate(row) if isinstance(t, NamedNode)}
+        taken = set(self.variables)
+        header: list[str] = []
+        for i, name in enumerate(self.variables):
+            header.append(name)
+            if i in holds_iri:
+                column = name + "_iri"
+                while column in taken:  # at most len(variables) names are taken
+                    column += "_iri"
+                taken.add(column)
+                header.append(column)
+        rows = []
+        for row in self.rows:
+            out: list[str] = []
+            for i, t in enumerate(row):
+                out.append(display(t, self.labels))
+                if i in holds_iri:
+                    out.append(t.value if isinstance(t, NamedNode) else "")
+            rows.append(out)
+        return header, rows
+
 
 def union_default_graph(query: str) -> bool:
     """Whether to run ``query`` with the union of all graphs as its default graph: yes, unless
@@ -426,7 +452,7 @@ def _documents_by_iri(
 ) -> tuple[list[str], list[str]] | None:
     """_documents_by_name when every document is named by its graph IRI, as ``budgetkg.publish.charts.write_report``
     names them once it has found them: two lookups, where listing every name of every graph
-    grows with the store (21 ms at 100 documents).  None when a name is not a document graph's IRI."""
+    grows with the store.  None when a name is not a document graph's IRI."""
     if not documents or not all(_is_iri(d) for d in documents):
         return None
     answer = _answer(

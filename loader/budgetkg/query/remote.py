@@ -204,7 +204,7 @@ def _opener(url: str, auth: Auth) -> urllib.request.OpenerDirector:
 
 
 def _ntriples(quads: Iterable[Quad]) -> bytes:
-    # pyoxigraph writes the same lines about 5× faster than formatting each triple in Python.
+    # pyoxigraph writes the same lines faster than formatting each triple in Python.
     return serialize((q.triple for q in quads), format=RdfFormat.N_TRIPLES) or b""
 
 

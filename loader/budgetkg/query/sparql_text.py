@@ -11,12 +11,22 @@ and comments are blanked out, so ``ex:from``, ``"SELECT"`` or ``# FROM`` never c
 from __future__ import annotations
 
 import re
+from typing import Literal, get_args
 
 from ..errors import BudgetkgError
 
-__all__ = ["SparqlTextError", "query_form", "names_dataset", "where_position", "values_blocks", "with_dataset"]
+__all__ = [
+    "QueryForm",
+    "SparqlTextError",
+    "query_form",
+    "names_dataset",
+    "where_position",
+    "values_blocks",
+    "with_dataset",
+]
 
-FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+QueryForm = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+FORMS: tuple[QueryForm, ...] = get_args(QueryForm)
 
 
 class SparqlTextError(BudgetkgError, ValueError):
@@ -46,13 +56,21 @@ def _masked(query: str) -> str:
     return _NOT_KEYWORDS.sub(lambda m: " " * len(m.group()), query)
 
 
-def query_form(query: str) -> str:
+def query_form(query: str) -> QueryForm:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword after the prologue.
 
     >>> query_form("PREFIX select: <http://e/#ASK> # CONSTRUCT\\nDESCRIBE <http://e/x>")
     'DESCRIBE'
+
+    :raises SparqlTextError: when the query has none.
     """
-    return _form(_masked(query)).group(1).upper()
+    return _form_name(_form(_masked(query)))
+
+
+def _form_name(form: re.Match[str]) -> QueryForm:
+    """The form a match of _FORM found, as one of FORMS."""
+    word = form.group(1).upper()
+    return next(f for f in FORMS if f == word)  # _FORM matches one of FORMS, in any case
 
 
 def _form(masked: str) -> re.Match[str]:
@@ -72,7 +90,7 @@ def names_dataset(query: str) -> bool:
     >>> names_dataset('SELECT * WHERE { ?from ex:from "FROM" } # FROM <http://a/>')
     False
     """
-    # Most queries have no "from" at all: that is found without masking (30 µs for a library query).
+    # Most queries have no "from" at all: that is found without masking, which costs far more.
     return "from" in query.lower() and bool(_FROM.search(_masked(query)))
 
 
@@ -102,7 +120,7 @@ def where_position(query: str) -> int | None:
     """
     masked = _masked(query)
     form = _form(masked)
-    kind = form.group(1).upper()
+    kind = _form_name(form)
     parens = braces = 0
     # CONSTRUCT's template is the first group; the WHERE clause is the next one.
     in_template = kind == "CONSTRUCT" and masked[form.end() :].lstrip().startswith("{")

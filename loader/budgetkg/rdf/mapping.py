@@ -8,13 +8,13 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from ..check.accounts import CheckReport
 from ..check.identities import Identity, Term
-from ..records import SYNTHETIC_MARK, Cell, Document, Place, Row, Table
+from ..records import SYNTHETIC_MARK, Cell, Document, Place, ReferencePeriod, Row, Table
 from ..template.codes import list_year, parent_code
 from ..template.spec import TableSpec, template
 from .codelists import TOTAL
 from .graphs import CODES_GRAPH
 from .iri import DEFAULT_BASE, Minter, concept, scheme
-from .namespaces import BKG, DCAT, DCTERMS, INTERVAL, ORG, PROV, QB, RDF, RDFS, SKOS, VOID, XSD
+from .namespaces import BKG, DCAT, DCTERMS, INTERVAL, INTERVALS, ORG, PROV, QB, RDF, RDFS, SKOS, VOID, XSD
 from .structure import CURRENCY_CNY, OBEU_CURRENCY, collection, dimensions, structure_iri
 from .themes import themes_for
 
@@ -22,6 +22,15 @@ __all__ = ["document_quads", "LICENSE"]
 
 LICENSE = NamedNode("https://creativecommons.org/licenses/by/4.0/")
 TRUE, FALSE = Literal("true", datatype=XSD.boolean), Literal("false", datatype=XSD.boolean)
+
+
+def _interval(period: ReferencePeriod) -> NamedNode:
+    """The UK reference interval of a stated period: the year, month or day it names."""
+    if period.month is None:
+        return NamedNode(f"{INTERVALS}year/{period.year:04d}")
+    if period.day is None:
+        return NamedNode(f"{INTERVALS}month/{period.year:04d}-{period.month:02d}")
+    return NamedNode(f"{INTERVALS}day/{period.year:04d}-{period.month:02d}-{period.day:02d}")
 
 
 def _zh(text: str) -> Literal:
@@ -368,6 +377,11 @@ class _Mapper:
             self.add(f, BKG.value, _dec(n.amount.value))
             self.add(f, BKG.printedAmount, Literal(n.amount.text))
             self.add(f, BKG.unitOfMeasure, self.code("unit-of-measure", units[n.unit]))
+            if n.period is not None:
+                self.add(f, BKG.referencePeriod, _interval(n.period))
+                if n.period.day is not None:
+                    day = f"{n.period.year:04d}-{n.period.month:02d}-{n.period.day:02d}"
+                    self.add(f, BKG.referenceDate, Literal(day, datatype=XSD.date))
             self.traced(f, n.source.line, n.source.place)
         for i, g in enumerate(self.doc.glossary, 1):
             e = self.m.part("glossary", str(i))

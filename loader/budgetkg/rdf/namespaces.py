@@ -31,6 +31,7 @@ __all__ = [
     "SCHEMA",
     "SPDX",
     "INTERVAL",
+    "INTERVALS",
     "ONTOLOGY_IRI",
     "TERMS",
 ]
@@ -123,6 +124,8 @@ TERMS = frozenset(
         "narrativeKey",
         "performanceGoal",
         "printedName",
+        "referenceDate",
+        "referencePeriod",
         "resolvedTo",
         "sourceDocument",
         "tableNumber",
@@ -155,3 +158,5 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 SCHEMA = Namespace("https://schema.org/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 INTERVAL = Namespace("http://reference.data.gov.uk/id/year/")
+# The UK reference intervals, of any length: id/year/2024, id/month/2023-12, id/day/2023-12-24.
+INTERVALS = "http://reference.data.gov.uk/id/"

@@ -263,7 +263,7 @@ def _read(grid: Grid, data: bytes, name: str) -> Document:
         for r in tables[12].rows
         if r.kind == "project"
     ]
-    narrative = read_narrative(require_part(parts, 3, lines, name), name)
+    narrative = read_narrative(require_part(parts, 3, lines, name), name, year)
     kinds.update(narrative.kinds)
     quirks += [f"{name}: narrative figure {k} not found in 第三部分" for k in narrative.missing]
     key_projects, key_differences = _link_key_projects(narrative.key_rows, projects, name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..records import GlossaryEntry, Source
+from ..records import GlossaryEntry, LineKind, Source
 from ..template.labels import clean_label
 from ..template.spec import strip_ordinal
 from .sections import Line, is_heading
@@ -37,11 +37,11 @@ def _entry(text: str) -> tuple[str, str] | None:
     return text[:colon], text[colon + 1 :].strip()
 
 
-def read_glossary(lines: list[Line], filename: str) -> tuple[list[GlossaryEntry], dict[int, str]]:
+def read_glossary(lines: list[Line], filename: str) -> tuple[list[GlossaryEntry], dict[int, LineKind]]:
     """Glossary entries; a line that is not an entry continues the definition above it."""
     entries: list[GlossaryEntry] = []
     parts: list[list[str]] = []  # the lines that continue each entry's definition
-    kinds: dict[int, str] = {}
+    kinds: dict[int, LineKind] = {}
     for line in lines:
         if line.blank:
             continue

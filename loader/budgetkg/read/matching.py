@@ -22,12 +22,12 @@ __all__ = [
 # 第三部分 may drop or add a few characters, but their amount must also agree.
 UNIT_THRESHOLD = 0.85
 PROJECT_THRESHOLD = 0.6
-# SequenceMatcher's time grows with the cube of the names' length at worst (3 ms for two
-# 64-character names such as "abc…" / "acb…"), and a document can ask for as many comparisons
-# as it has rows times units.  Real unit and project names are under 50 characters: longer ones
-# are compared only exactly, and each document gets a budget of n·m·min(n, m) for names of n and
-# m characters, about 5 s at the worst rate measured (11 ns per unit); the bundled document
-# spends under 1 % of it.
+# SequenceMatcher's time grows with the cube of the names' length at worst (names such as
+# "abc…" / "acb…"), and a document can ask for as many comparisons as it has rows times units.
+# Real unit and project names are under 50 characters: longer ones are compared only exactly,
+# and each document gets a budget of n·m·min(n, m) for names of n and m characters, a few
+# seconds at the worst rate measured (docs/benchmarks.md); the bundled document spends a
+# small part of it.
 FUZZY_MAX_CHARS = 100
 COMPARISON_BUDGET = 500_000_000
 

@@ -9,10 +9,11 @@ from functools import cache
 from typing import Any
 
 from ..errors import DocumentError
-from ..records import Amount, NarrativeFigure, Source
+from ..records import Amount, LineKind, NarrativeFigure, Source
 from ..resources import read_toml
 from ..template.labels import checked_amount, clean_label, match_key, strip_html
 from ..template.spec import template
+from .periods import sentence_start, stated_period
 from .sections import Line, heading_text, is_section_heading
 
 __all__ = ["Narrative", "read_narrative", "KeyRow", "narrative_sums", "growth_rate"]
@@ -32,7 +33,7 @@ class KeyRow:
 class Narrative:
     figures: list[NarrativeFigure] = field(default_factory=list)
     key_rows: list[KeyRow] = field(default_factory=list)
-    kinds: dict[int, str] = field(default_factory=dict)
+    kinds: dict[int, LineKind] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
 
 
@@ -56,7 +57,7 @@ def _figure(m: re.Match[str], group: str, src: Source, label: str, negative: boo
     return Amount(amount.text, -amount.value) if negative else amount
 
 
-def _figures(prose: list[Line], filename: str, out: Narrative) -> None:
+def _figures(prose: list[Line], filename: str, year: int, out: Narrative) -> None:
     cleaned = [(line, clean_label(line.text)) for line in prose]
     for spec in _patterns():
         for line, text in cleaned:
@@ -67,8 +68,10 @@ def _figures(prose: list[Line], filename: str, out: Narrative) -> None:
             groups = m.groupdict()
             compare = spec.get("compare_to")
             target = (compare["table"], compare["row"], compare["column"]) if compare else None
+            # The change on last year and the growth rate hold for the same period as the figure.
+            period = stated_period(text, sentence_start(text, m.start("value")), year, filename, line.no)
             out.figures.append(
-                NarrativeFigure(spec["key"], label, _figure(m, "value", src, label), spec["unit"], src, target)
+                NarrativeFigure(spec["key"], label, _figure(m, "value", src, label), spec["unit"], src, target, period)
             )
             if groups.get("change"):
                 out.figures.append(
@@ -78,6 +81,7 @@ def _figures(prose: list[Line], filename: str, out: Narrative) -> None:
                         _figure(m, "change", src, label, groups["dir"] == "减少"),
                         spec["unit"],
                         src,
+                        period=period,
                     )
                 )
             if groups.get("rate"):
@@ -88,6 +92,7 @@ def _figures(prose: list[Line], filename: str, out: Narrative) -> None:
                         _figure(m, "rate", src, label, groups["trend"] == "下降"),
                         "%",
                         src,
+                        period=period,
                     )
                 )
             break
@@ -95,8 +100,15 @@ def _figures(prose: list[Line], filename: str, out: Narrative) -> None:
             out.missing.append(spec["key"])
 
 
-def read_narrative(lines: list[Line], filename: str) -> Narrative:
-    """Read the prose figures and the 重点项目 table of 第三部分."""
+def read_narrative(lines: list[Line], filename: str, year: int) -> Narrative:
+    """Read the prose figures, with the period each one's sentence states, and the 重点项目
+    table of 第三部分.
+
+    :param lines: the lines of 第三部分.
+    :param filename: the document, for errors.
+    :param year: the budget's year (what 本年度 stands for).
+    :raises DocumentError: a table line out of place, a malformed amount or date.
+    """
     out = Narrative()
     prose: list[Line] = []
     tpl = template()
@@ -171,7 +183,7 @@ def read_narrative(lines: list[Line], filename: str) -> Narrative:
             expected="the 重点项目 table to end with its note (注：…)",
             found="the end of 第三部分",
         )
-    _figures(prose, filename, out)
+    _figures(prose, filename, year, out)
     return out
 
 

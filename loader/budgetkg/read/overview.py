@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from ..records import Division
+from ..records import Division, LineKind
 from ..resources import read_toml
 from ..template.labels import clean_label, match_key
 from .sections import Line, heading_text, is_section_heading
@@ -22,7 +22,7 @@ class Overview:
     divisions: list[Division] = field(default_factory=list)
     divisions_declared: int | None = None
     sub_units: list[tuple[str, int]] = field(default_factory=list)
-    kinds: dict[int, str] = field(default_factory=dict)
+    kinds: dict[int, LineKind] = field(default_factory=dict)
 
 
 def split_list(text: str) -> list[str]:

@@ -5,8 +5,8 @@ path with its bounds; the ruling lines among those paths become table cells thro
 pdfplumber's table geometry (edges → intersections → cells → tables).  Characters inside a
 cell make its text, one :class:`Line` per table row with the cell boxes as places; the
 characters outside tables make lines of running text, joined into paragraphs.  PDFium rather
-than pdfplumber's own pdfminer.six parser reads the characters because it is more than ten
-times faster on the bundled document's rendering (docs/benchmarks.md, "Reading a PDF").
+than pdfplumber's own pdfminer.six parser reads the characters because it is much faster
+(docs/benchmarks.md, "Reading a PDF").
 
 What real PDFs do, and what this module does about it:
 
@@ -76,8 +76,8 @@ MAX_PATHS_PER_PAGE = 50_000
 MAX_EDGES_PER_PAGE = 1_000
 # Where ruling lines cross: LibreOffice's rendering of the bundled document has at most 921 on
 # a page (63 horizontal lines by 15 vertical).  pdfplumber compares every horizontal line with
-# every vertical one, then finds cells in time quadratic in the crossings (2,000 take 0.25 s,
-# 20,000 take 20 s, the 250,000 of a page of 500 by 500 lines hours).  So the pairs are counted
+# every vertical one, then finds cells in time quadratic in the crossings (a page of 500 by
+# 500 lines would take hours; docs/benchmarks.md).  So the pairs are counted
 # before they are compared, and the crossings before cells are looked for, on each page and in
 # the whole document (a 500-page disclosure has some 450,000 pairs and 70,000 crossings).
 MAX_RULING_PAIRS_PER_PAGE = 20_000

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import DocumentError
+from ..records import LineKind
 from ..template.labels import match_key
 from .grid import Line
 
@@ -90,7 +91,7 @@ class Parts:
     title: list[Line] = field(default_factory=list)
     parts: dict[int, list[Line]] = field(default_factory=dict)
     heading_lines: dict[int, Line] = field(default_factory=dict)
-    kinds: dict[int, str] = field(default_factory=dict)
+    kinds: dict[int, LineKind] = field(default_factory=dict)
 
 
 def split_parts(lines: list[Line], filename: str) -> Parts:

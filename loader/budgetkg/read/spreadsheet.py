@@ -48,9 +48,9 @@ MAX_ROWS = 100_000
 MAX_COLUMNS = 256
 # The parts of an .xlsx unpacked (the sum of the sizes the ZIP's directory declares; zipfile
 # stops reading a member at its declared size and checks its CRC, so a member cannot unpack to
-# more).  The bundled document's workbook unpacks to 0.7 MiB and reads in 0.3 s; openpyxl
-# parses about 2 MiB a second of a hostile sheet (a row of tiny cells, no dimension, so parsed
-# twice), so 16 MiB bound its time to some 10 s and its memory to some 400 MiB.  A ZIP bomb
+# more).  The bundled document's workbook unpacks to 0.7 MiB; openpyxl parses a hostile sheet
+# (a row of tiny cells, no dimension, so parsed twice) slowly, so 16 MiB bound its time to
+# seconds (docs/benchmarks.md) and its memory to some 400 MiB.  A ZIP bomb
 # unpacks a few kilobytes to gigabytes.
 MAX_UNPACKED_BYTES = 16 * 2**20
 MAX_PARTS = 1_000  # members of the ZIP: a workbook of 100 sheets has a few hundred

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import DocumentError
-from ..records import Amount, Cell, Row, RowKind, Source, Table
+from ..records import Amount, Cell, LineKind, Row, RowKind, Source, Table
 from ..template.codes import CodeList, code_level
 from ..template.labels import checked_amount, clean_label, is_no_amount, match_key, strip_html
 from ..template.spec import TABLE_NUMBER, TableSpec, strip_ordinal, template
@@ -73,7 +73,7 @@ class TableReader:
         self.codes = codes
         self.resolve_unit = resolve_unit
         self.tables: dict[int, Table] = {}
-        self.kinds: dict[int, str] = {}
+        self.kinds: dict[int, LineKind] = {}
         self.quirks: list[str] = []
         self._open: _Open | None = None
 

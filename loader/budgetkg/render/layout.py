@@ -30,6 +30,7 @@ from ..errors import DocumentError
 from ..read.document import read_document
 from ..read.forms import read_grid
 from ..read.sections import heading_text, is_heading, split_parts
+from ..records import LineKind
 
 __all__ = [
     "Heading",
@@ -57,7 +58,7 @@ class Heading:
 @dataclass
 class Paragraph:
     text: str
-    kind: str = "prose"  # the line's kind: title, meta, note, prose, glossary, table-label …
+    kind: LineKind = "prose"
     sheet: str = ""
     # a line of cells that is no table row (编制单位：…<tab><tab>单位：万元): its cells
     cells: list[str] = field(default_factory=list)
@@ -174,7 +175,7 @@ def _heading(text: str) -> Heading:
     return Heading(min(level, 6), heading_text(text))
 
 
-def _sheets(lines, kinds: dict[int, str], filename: str) -> dict[int, str]:
+def _sheets(lines, kinds: dict[int, LineKind], filename: str) -> dict[int, str]:
     """The workbook sheet of each line number."""
     parts = split_parts(lines, filename)
     starts = {ln.no: f"第{'一二三四'[n - 1]}部分" for n, ln in parts.heading_lines.items()}

@@ -33,8 +33,8 @@ from .xlsx import render_xlsx
 __all__ = ["render_pdf", "render_xls", "workbook_to", "page_to_pdf", "RenderError", "TIMEOUT", "Via"]
 
 Via = Literal["chromium", "libreoffice"]
-# Seconds a conversion may take: the bundled document takes 3 to 5 s with either tool on two
-# cores; a busy machine (tests in parallel) may take several times that.
+# Seconds a conversion may take: many times what the bundled document takes with either tool
+# (docs/benchmarks.md), since a busy machine (tests in parallel) may take several times that.
 TIMEOUT = 180
 _CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 _SOFFICE = ("soffice", "libreoffice")

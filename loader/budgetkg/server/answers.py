@@ -1,7 +1,7 @@
 """A query's answer, written in the format asked for: at most ``max_rows`` rows, saying when it was cut,
 and at most ``max_bytes`` bytes, refused whole past that (outcome ``too-large``).
 
-pyoxigraph writes graphs and every table that fits (10-50× faster than Python); a table
+pyoxigraph writes graphs and every table that fits (much faster than Python); a table
 longer than ``max_rows`` rows is cut and written in Python (rdflib for XML and CSV).  Neither
 writing holds more than about ``max_bytes`` at once: pyoxigraph's writer is stopped past it,
 and the rows cut in Python are counted as they are read, before anything is written.
@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import json
 from itertools import islice
-from typing import NamedTuple
+from typing import Literal, NamedTuple, get_args
 
-__all__ = ["QueryOutcome", "answer", "TABLE_FORMATS", "GRAPH_FORMATS"]
+__all__ = ["QueryKind", "QueryOutcome", "answer", "query_kind", "TABLE_FORMATS", "GRAPH_FORMATS"]
+
+# How a query ended: a table (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE) written in the
+# format asked for, or one of the failures, each answered with its own status.
+QueryKind = Literal["table", "graph", "syntax-error", "error", "too-large"]
+# The two forms of a table: solutions, or the answer to an ASK.
+TableForm = Literal["SELECT", "ASK"]
 
 # format name → (media type, pyoxigraph QueryResultsFormat attribute)
 TABLE_FORMATS = {
@@ -40,11 +46,22 @@ _LEAST_ROW_BYTES = {"json": 3, "xml": 17, "csv": 2, "tsv": 1}
 
 
 class QueryOutcome(NamedTuple):
-    kind: str  # "table", "graph", "syntax-error", "error", "too-large"
+    kind: QueryKind
     content: bytes = b""
     media_type: str = ""
     truncated: bool = False
     message: str = ""
+
+
+def query_kind(value: object) -> QueryKind:
+    """``value`` as an outcome's kind, as a query process sends it back.
+
+    :raises ValueError: when it is none.
+    """
+    for kind in get_args(QueryKind):
+        if value == kind:
+            return kind
+    raise ValueError(f"not a query outcome: {value!r}")
 
 
 def _rdflib_term(term):
@@ -71,8 +88,8 @@ def _tsv(names: list[str], rows: list) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _json(kind: str, names: list[str], rows: list, boolean: bool, truncated: bool, max_rows: int) -> bytes:
-    """SPARQL 1.1 JSON results, written with the json module (rdflib's writer costs ~1 ms a request)."""
+def _json(kind: TableForm, names: list[str], rows: list, boolean: bool, truncated: bool, max_rows: int) -> bytes:
+    """SPARQL 1.1 JSON results, written with the json module (rdflib's writer is much slower)."""
     from ..query.library import json_term
 
     if kind == "ASK":
@@ -91,7 +108,9 @@ def _json(kind: str, names: list[str], rows: list, boolean: bool, truncated: boo
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
-def _table(kind: str, names: list[str], rows: list, boolean: bool, fmt: str, truncated: bool, max_rows: int) -> bytes:
+def _table(
+    kind: TableForm, names: list[str], rows: list, boolean: bool, fmt: str, truncated: bool, max_rows: int
+) -> bytes:
     import rdflib
     from rdflib.query import Result
 

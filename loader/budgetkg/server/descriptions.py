@@ -4,7 +4,7 @@ A resource page in RDF is one index lookup (the triples whose subject is the IRI
 graph), not a query: it is bounded by ``max_rows`` and cannot run long, so it is read in the
 event loop, with no thread.  On a copy of a small store in memory (see
 :class:`budgetkg.server.database.Database`) it is fast: on disk, each IRI and literal of the
-answer is one more RocksDB read (a project's 17 triples: 0.35 ms on disk, 0.035 ms in memory).
+answer is one more RocksDB read, ten times as long as in memory (docs/benchmarks.md).
 The answer is the ``CONSTRUCT {<iri> ?p ?o} WHERE {<iri> ?p ?o}`` a query would give over
 the union of graphs.
 """

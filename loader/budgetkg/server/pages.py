@@ -17,17 +17,21 @@ from urllib.parse import urlsplit
 from pyoxigraph import NamedNode, RdfFormat, Store
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
 
 from ..rdf.prefixes import prefix_table
+from ..resources import ontology_dir
 from .accept import media_ranges
 from .answers import GRAPH_FORMATS
-from .database import Database
+from .describe import examples
 from .descriptions import describe
+from .options import VOCABULARY_BASE
 from .responses import error
 from .runner import QueryRunner, QueryStopped, QueryTimeout
+from .site import Site, site_of
 from .sparql import ProtocolError, negotiate
 
-__all__ = ["resource_response", "wants_html"]
+__all__ = ["ROUTES", "resource_response", "wants_html"]
 
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel")
 BKG = "https://w3id.org/budgetkg/ontology#"
@@ -84,15 +88,49 @@ async def _select(queries: QueryRunner, store: Store, query: str, max_rows: int)
     return json.loads(outcome.content)["results"]["bindings"]
 
 
-async def resource_response(
-    request: Request, iri: str, queries: QueryRunner, database: Database, templates, options
-) -> Response:
+async def index(request: Request) -> Response:
+    """The query page."""
+    site = site_of(request)
+    html = site.templates.get_template("index.html").render(endpoint=site.options.endpoint, examples=examples())
+    return HTMLResponse(html)
+
+
+async def ontology(request: Request) -> Response:
+    """The ontology: its Turtle, or its documentation as HTML (made once per process)."""
+    site = site_of(request)
+    accept = request.headers.get("accept", "")
+    fmt = request.query_params.get("format")
+    source = ontology_dir().joinpath("budgetkg.ttl").read_bytes()
+    if fmt == "ttl" or (not fmt and "text/turtle" in accept and "text/html" not in accept):
+        return Response(source, media_type="text/turtle", headers={"Vary": "Accept"})
+    if "ontology" not in site.made:
+        from .ontology_html import render
+
+        site.made["ontology"] = await asyncio.to_thread(render, source)
+    return HTMLResponse(site.made["ontology"], headers={"Vary": "Accept"})
+
+
+async def resource(request: Request) -> Response:
+    """The page of the IRI the path names: data under ``--base``; code lists and structures under the
+    vocabulary's base."""
+    site = site_of(request)
+    # The raw path keeps the percent-encoding the minted IRIs have (url.path decodes it).
+    path = request.scope.get("raw_path", b"").decode("ascii", "replace").split("?", 1)[0] or request.url.path
+    if path.startswith(("/codelist/", "/structure/")):
+        iri = VOCABULARY_BASE + path.lstrip("/")
+    else:
+        iri = site.options.base + path.lstrip("/")
+    return await resource_response(request, iri, site)
+
+
+async def resource_response(request: Request, iri: str, site: Site) -> Response:
     try:
         node = NamedNode(iri)
     except ValueError:
         return error(400, f"not a valid IRI: {iri!r}")
     fmt = request.query_params.get("format")
     accept = request.headers.get("accept", "")
+    queries, database, templates, options = site.queries, site.database, site.templates, site.options
     try:
         if fmt or not wants_html(accept):
             _, graph_format = negotiate(accept if not fmt else "", fmt)
@@ -195,3 +233,7 @@ async def resource_response(
         synthetic=synthetic,
     )
     return HTMLResponse(html, headers={"Vary": "Accept"})
+
+
+# Before the resources' catch-all route, the pages with paths of their own.
+ROUTES = [Route("/", index), Route("/ontology", ontology)]

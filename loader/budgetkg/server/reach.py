@@ -33,9 +33,8 @@ from .responses import error
 __all__ = ["Reach", "Unreadable", "may_reach", "reach", "refusal", "check", "MAX_CHECKED_CHARS"]
 
 # The longest request that names SERVICE (or LOAD) that is parsed to be checked.  rdflib's
-# parser takes up to about 0.5 ms a character on expressions (`1*1*…` of 5,000 characters:
-# 1.7-3.4 s on a loaded two-core machine): a longer one is refused rather than let hold a
-# server process's CPU for a minute.
+# parser is slow on long expressions (`1*1*…`; docs/benchmarks.md): a longer one is refused
+# rather than let hold a server process's CPU for a minute.
 MAX_CHECKED_CHARS = 5_000
 
 # Verdicts kept, by request text: the same query asked again (a page, a benchmark) is not parsed again.

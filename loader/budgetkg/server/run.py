@@ -30,9 +30,10 @@ from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
 from ..errors import BudgetkgError
 from .admission import Standing
-from .app import ServerOptions, create_app
+from .app import create_app
 from .connections import ConnectionLimits
 from .egress import warn_if_unavailable
+from .options import ServerOptions
 from .security import security_headers
 
 __all__ = ["listen", "run_server", "public_url", "Supervisor", "ask_for_replacement", "REPLACED_SIGNAL"]

@@ -3,10 +3,9 @@
 A query runs in the server process that read its request, in one of a few threads
 (pyoxigraph lets go of the GIL while it evaluates and writes, so the event loop keeps
 answering other requests meanwhile).  Sending each query to a worker process instead cost two
-process wake-ups and their cold caches: the bundled store's cheap library query took 2.5-2.7 ms
-of server CPU a request that way, against 1.0-1.35 ms here (the Oxigraph server: 0.8-1.1 ms).
-The threads are fed by one ``queue.SimpleQueue``: with ``asyncio.to_thread`` the same server
-took 1.4-1.8 ms (docs/benchmarks.md, serving).
+process wake-ups and their cold caches, about twice the server CPU a cheap query takes here.
+The threads are fed by one ``queue.SimpleQueue``, which costs less than ``asyncio.to_thread``
+(docs/benchmarks.md).
 
 pyoxigraph cannot stop a query once it runs.  A query still running at the time limit is
 answered 503 all the same, and its thread is lost: the process then stops itself

@@ -5,7 +5,7 @@ that runs it.  Run in the server process, each such query took that process down
 queries of every other client it held, and left the endpoint a process short until a fresh
 one had started and copied the store (issue 32, F2: fresh addresses sent memory bombs, one
 each, and a well-behaved client's queries failed 6 times in 10).  So each server process
-(:mod:`budgetkg.server.app`) starts a child, its sandbox, which opens the same store and
+(:mod:`budgetkg.server.site`) starts a child, its sandbox, which opens the same store and
 runs, on ``SANDBOX_THREADS`` threads of a :class:`~budgetkg.server.runner.QueryRunner` of
 its own, with the same limits, the queries of clients that admission control
 (:mod:`budgetkg.server.admission`) does not count in good standing.  A query past a limit
@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .answers import QueryOutcome
+from .answers import QueryOutcome, query_kind
 from .runner import QueryRunner, QueryStopped, QueryTimeout
 
 __all__ = ["Sandbox", "SandboxOptions", "SANDBOX_THREADS", "main"]
@@ -169,7 +169,7 @@ class Sandbox:
                 if "stopped" in head:
                     future.set_exception(QueryStopped(str(head["stopped"]), head.get("limit")))
                 else:
-                    kind, media_type, message = str(head["kind"]), str(head["media_type"]), str(head["message"])
+                    kind, media_type, message = query_kind(head["kind"]), str(head["media_type"]), str(head["message"])
                     future.set_result(QueryOutcome(kind, content, media_type, bool(head["truncated"]), message))
         except (OSError, ValueError, KeyError, TypeError, asyncio.IncompleteReadError):
             pass  # it ended mid-answer, or said something that is not the protocol
@@ -331,7 +331,7 @@ async def _serve(options: SandboxOptions, out) -> None:
                 outcome.content,
             )
 
-    async def follow_rebuilds() -> None:  # as a server process does (budgetkg.server.app)
+    async def follow_rebuilds() -> None:  # as a server process does (budgetkg.server.site)
         while True:
             await asyncio.sleep(FOLLOW_SECONDS)
             await database.follow()

@@ -1,7 +1,7 @@
 """SPARQL updates, each in a process of its own that is stopped at the time limit.
 
-pyoxigraph cannot stop an update once it runs (an ``INSERT … WHERE`` over a cross join ran a
-minute past a 5 s limit), and run in the server's event loop one blocked every request of
+pyoxigraph cannot stop an update once it runs (an ``INSERT … WHERE`` over a cross join ran
+on long past its limit), and run in the server's event loop one blocked every request of
 its process.  Each update runs in a child process (``python -m budgetkg.server.update_process``, the
 update on its standard input) that is killed at the limit: the event loop stays free, and
 the store stays as it was, since :func:`budgetkg.load.store.apply_update` writes a copy that only
@@ -24,8 +24,12 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
-__all__ = ["UpdateRunner", "UpdateOutcome", "MAX_WAITING"]
+__all__ = ["UpdateRunner", "UpdateKind", "UpdateOutcome", "MAX_WAITING"]
+
+# How an update ended (see UpdateOutcome).
+UpdateKind = Literal["applied", "syntax-error", "error", "busy", "timeout", "memory", "queue-full", "missing"]
 
 # Updates a server process holds waiting for their turn, beyond the one running: a client
 # sending more at once than this is told to come back (503, Retry-After) instead of holding
@@ -39,7 +43,7 @@ class UpdateOutcome:
     ``busy`` (the store was held past the limit), ``timeout``, ``memory`` (past the memory
     limit), ``queue-full`` or ``missing`` (no store)."""
 
-    kind: str
+    kind: UpdateKind
     message: str = ""
 
 
@@ -127,7 +131,10 @@ class UpdateRunner:
                 "applied" if self._swapped(said.get("database")) else "error",
                 "the update's process stopped before it was done",
             )
-        return UpdateOutcome(said["outcome"], said.get("message", ""))
+        for kind in get_args(UpdateKind):
+            if said["outcome"] == kind:
+                return UpdateOutcome(kind, str(said.get("message", "")))
+        return UpdateOutcome("error", f"the update's process ended with an unknown outcome: {said['outcome']!r}")
 
     def _swapped(self, database: str | None) -> bool:
         try:

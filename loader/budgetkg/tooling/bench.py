@@ -25,6 +25,7 @@ from pyoxigraph import RdfFormat, Store
 
 from ..errors import BudgetkgError
 from ..load.store import database_bytes, solutions
+from .timed_engine import EngineKind
 
 __all__ = ["Figure", "run_benchmarks"]
 
@@ -42,10 +43,20 @@ class Figure:
     met: bool | None = None
 
 
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 @dataclass
 class Bench:
     figures: list[Figure] = field(default_factory=list)
     log: Callable[[str], None] = print
+    # What is being measured, a line per case as it starts: apart from ``log``, so that the
+    # figures (standard output from the CLI) stay a table, and a long run shows where it is.
+    progress: Callable[[str], None] = _to_stderr
+
+    def case(self, what: str) -> None:
+        self.progress(f"bench: {what} …")
 
     def add(self, section: str, name: str, value: float, unit: str, goal: str = "", met: bool | None = None) -> None:
         self.figures.append(Figure(section, name, round(value, 4), unit, goal, met))
@@ -56,7 +67,7 @@ class Bench:
 def _medians_in_turn(functions: dict[str, Callable[[], float]], runs: int) -> dict[str, float]:
     """The median of ``runs`` runs of each function, each returning the seconds it measured: run
     one at a time in turn with the others, the order reversed every round, so that a slow spell
-    of the machine (a shared one here runs the same query 1.5-2× slower for seconds at a time)
+    of the machine (a shared one runs the same query much slower for seconds at a time)
     weighs on every function alike and the ratios between them keep."""
     times: dict[str, list[float]] = {name: [] for name in functions}
     order = list(functions.items())
@@ -67,7 +78,7 @@ def _medians_in_turn(functions: dict[str, Callable[[], float]], runs: int) -> di
 
 
 @contextmanager
-def _timed_engine(kind: str, store_dir: Path, ntriples: Path | None = None) -> Iterator[Callable[..., float]]:
+def _timed_engine(kind: EngineKind, store_dir: Path, ntriples: Path | None = None) -> Iterator[Callable[..., float]]:
     """A query engine in a process of its own (:mod:`budgetkg.tooling.timed_engine`, which says why);
     yields ``timed(query, default_graph=None)``, the seconds the engine took to run the query once."""
     args = [
@@ -259,6 +270,7 @@ def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
 
     last = None
     for n in sizes:
+        b.case(f"building {n} generated documents, against the bare bulk load")
         docs = tmp / f"docs-{n}"
         docs.mkdir()
         for seed in range(n):
@@ -306,6 +318,53 @@ def many_documents(b: Bench, tmp: Path, sizes: list[int]) -> Path | None:
             shutil.rmtree(last)  # only the largest store is queried afterwards
         last = store
     return last
+
+
+def _cli_build(folder: Path, store: Path) -> float:
+    """Seconds of ``budgetkg build FOLDER`` into a new store, as a whole process, as a user runs it."""
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "budgetkg", "build", str(folder), "--store", str(store), "--no-answer"],
+        check=True,
+        capture_output=True,
+    )
+    elapsed = time.perf_counter() - t
+    shutil.rmtree(store)
+    return elapsed
+
+
+def building_from_pdf(b: Bench, tmp: Path, runs: int, count: int) -> None:
+    """``count`` generated documents built from their PDFs (Chromium, as ``budgetkg generate
+    --format pdf`` prints them) against the same documents built from their text: each a
+    ``budgetkg build`` of a folder into a new store, the two taken in turn ``min(runs, 3)``
+    times, the order reversed every round (:func:`_medians_in_turn`); the PDFs are printed
+    before, untimed."""
+    from ..render.pdf import render_pdf
+    from .synthetic import generate
+
+    text_dir, pdf_dir = tmp / "from-text", tmp / "from-pdf"
+    text_dir.mkdir()
+    pdf_dir.mkdir()
+    t = time.perf_counter()
+    for seed in range(1, count + 1):
+        text = generate(seed).text.encode("utf-8")
+        (text_dir / f"synthetic-{seed}.txt").write_bytes(text)
+        (pdf_dir / f"synthetic-{seed}.pdf").write_bytes(render_pdf(text, f"synthetic-{seed}.txt", "chromium"))
+    printed = time.perf_counter() - t
+    medians = _medians_in_turn(
+        {
+            "text": partial(_cli_build, text_dir, tmp / "store-from-text"),
+            "pdf": partial(_cli_build, pdf_dir, tmp / "store-from-pdf"),
+        },
+        min(runs, 3),
+    )
+    shutil.rmtree(text_dir)
+    shutil.rmtree(pdf_dir)
+    section = f"{count} PDFs"
+    b.add(section, f"generate and print the {count} PDFs with Chromium, untimed below (s)", printed, "s")
+    b.add(section, "`budgetkg build` of their text: documents per second", count / medians["text"], "doc/s")
+    b.add(section, "`budgetkg build` of their PDFs: documents per second", count / medians["pdf"], "doc/s")
+    b.add(section, "ratio build time from PDF / from text", medians["pdf"] / medians["text"], "×")
 
 
 def queries(b: Bench, store_dir: Path, runs: int, limit: int | None = None) -> None:
@@ -430,10 +489,8 @@ def _load_runs(
     import asyncio
 
     # aiohttp, not httpx: the load generator shares the two cores with the servers, and
-    # httpx's client spent 3.4-3.6 ms of CPU a request at 8 clients and 8.6-8.9 ms at 32,
-    # a whole core, so every server seemed to serve 250-340 and 112-123 req/s; aiohttp's
-    # spends 0.8-0.9 ms, and the same budgetkg server then answered 630-710 req/s
-    # (the cheap query, 2026-11-30; docs/benchmarks.md).
+    # httpx's client spent several times aiohttp's CPU a request, up to a whole core at 32
+    # clients, so that every server seemed slower than it was (docs/benchmarks.md).
     import aiohttp
     from yarl import URL
 
@@ -557,26 +614,39 @@ def run_benchmarks(
     serve: bool = True,
     query_limit: int | None = None,
     pdf_pages: int = 500,
+    pdf_documents: int = 8,
     log: Callable[[str], None] = print,
+    progress: Callable[[str], None] = _to_stderr,
 ) -> list[Figure]:
     """Run every benchmark in one process run; print the table, write JSON to ``out``.
 
     :param requests: requests a serving load run (``budgetkg bench --requests`` holds the default).
     :param pdf_pages: pages of the PDF whose reading's peak memory is measured.
+    :param pdf_documents: generated documents built from their PDFs and from their text (0: none).
+    :param log: called with each line of the table of figures.
+    :param progress: called with a line as each case starts.
     """
     if serve:
         _require_serving_baselines()
-    b = Bench(log=log)
+    b = Bench(log=log, progress=progress)
     log(f"machine: {_machine()}")
     with tempfile.TemporaryDirectory(prefix="budgetkg-bench-") as folder:
         tmp = Path(folder)
+        b.case("one document: build, against the bare bulk load; `build` and `query` as processes")
         one = one_document(b, tmp, runs)
+        b.case(f"reading the bundled document's PDF, against pdftotext; a {pdf_pages}-page PDF's peak memory")
         reading_pdf(b, tmp, runs, pdf_pages)
+        b.case("every library query, against rdflib")
         queries(b, one, runs, query_limit)
         biggest = many_documents(b, tmp, sizes) if sizes else None
         if biggest is not None:
+            b.case("one department's query and a cross-department one, on the largest store")
             scoped_queries(b, biggest, runs)
+        if pdf_documents:
+            b.case(f"building {pdf_documents} generated documents from their PDFs, against from their text")
+            building_from_pdf(b, tmp, runs, pdf_documents)
         if serve:
+            b.case("serving, against the Oxigraph server")
             serving(b, one, requests)
     if out is not None:
         out.write_text(json.dumps([f.__dict__ for f in b.figures], ensure_ascii=False, indent=1), encoding="utf-8")

@@ -1,10 +1,10 @@
 """One query engine in a process of its own, timing the queries it is sent (for ``budgetkg bench``).
 
 The benchmark times the library's queries on pyoxigraph's on-disk store, on its copy in
-memory and on an rdflib Graph.  In one process they slow each other down: with the copy in
-memory beside it, the on-disk store answered the same queries 1.3-2.2 times slower (glibc's
-``malloc`` spent 29 % of the time searching a heap the copy had left full of free chunks,
-against 6 % without it), and 1.3-1.8 times slower beside the rdflib Graph.  A user's
+memory and on an rdflib Graph.  In one process they slow each other down: beside the copy
+in memory, the on-disk store answered the same queries slower (glibc's ``malloc`` searched a
+heap the copy had left full of free chunks), and slower beside the rdflib Graph too
+(docs/benchmarks.md).  A user's
 process holds one of them, so each answers in a process of its own here.
 
     python -m budgetkg.tooling.timed_engine KIND STORE [NTRIPLES]
@@ -24,11 +24,12 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
-__all__ = ["KINDS", "engine"]
+__all__ = ["EngineKind", "KINDS", "engine"]
 
-KINDS = ("rdflib", "on disk", "in memory")
+EngineKind = Literal["rdflib", "on disk", "in memory"]
+KINDS: tuple[EngineKind, ...] = get_args(EngineKind)
 
 
 def engine(kind: str, store: Path, ntriples: Path | None = None) -> Callable[[dict[str, Any]], object]:
