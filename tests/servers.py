@@ -40,6 +40,14 @@ def free_port() -> int:
     raise RuntimeError(f"no free port on 127.0.0.1 in {low}-{low + 999}")
 
 
+def dumped(store: Path) -> None:
+    """Write the dumps of the store's live database, as `budgetkg build` does, unless they are written."""
+    from budgetkg.load.store import live_database
+    from budgetkg.publish.dumps import DUMPS_FOLDER, write_generation
+
+    write_generation(live_database(store), store / DUMPS_FOLDER)
+
+
 def oxigraph_binary() -> str:
     found = installed_oxigraph()
     if found is None:

@@ -221,7 +221,7 @@ def test_build_of_a_broken_document_exits_1(tmp_path, seed_lines):
     lines[420] = "[30201]办公费\t650.24"
     doc = tmp_path / "changed.txt"
     doc.write_text("\n".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["build", str(doc), "--store", str(tmp_path / "s")])
+    result = CliRunner().invoke(cli, ["build", "--no-dumps", str(doc), "--store", str(tmp_path / "s")])
     assert result.exit_code == 1 and "1 broken" in result.output
 
 
@@ -277,9 +277,9 @@ def test_list_and_remove_documents(tmp_path, seed_lines):
     # The 2025 copy prints, wherever 2024's prints 2080505, a code no code list has (2080598,
     # under the same 20805), so its identities still hold.
     lines = [ln.replace("2024年", "2025年").replace("2080505", "2080598") for ln in seed_lines]
-    assert run(store, "build").exit_code == 0
+    assert run(store, "build", "--no-dumps").exit_code == 0
     later.write_text("\n".join(lines), encoding="utf-8")
-    assert run(store, "build", str(later)).exit_code == 0
+    assert run(store, "build", "--no-dumps", str(later)).exit_code == 0
     listed = json.loads(run(store, "list", "--format", "json").output)
     assert [(d["department"], d["year"], d["form"], d["file"], d["synthetic"]) for d in listed] == [
         ("广州市人力资源和社会保障局", 2024, "text", "guangzhou-hrss-2024-budget.txt", False),
@@ -294,7 +294,7 @@ def test_list_and_remove_documents(tmp_path, seed_lines):
 
     unknown = run(store, "remove", "no-such-file.txt")
     assert unknown.exit_code == 2 and "later.txt" in unknown.output  # names what the store has
-    removed = run(store, "remove", "later.txt")
+    removed = run(store, "remove", "--no-dumps", "later.txt")
     assert removed.exit_code == 0, removed.output
     assert [d["year"] for d in json.loads(run(store, "list", "--format", "json").output)] == [2024]
     counts = json.loads(run(store, "stats", "--format", "json").output)
@@ -338,7 +338,7 @@ def test_build_prints_each_document_as_it_is_built(tmp_path):
         docs[-1].write_text(generate(seed).text, encoding="utf-8")
     store = tmp_path / "store"
     process = subprocess.Popen(
-        [sys.executable, "-m", "budgetkg", "build", *map(str, docs), "--store", str(store)],
+        [sys.executable, "-m", "budgetkg", "build", "--no-dumps", *map(str, docs), "--store", str(store)],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,

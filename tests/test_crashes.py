@@ -19,7 +19,8 @@ def count(path) -> int:
 
 def build_process(store, docs):
     return subprocess.Popen(
-        [sys.executable, "-m", "budgetkg", "build", "--no-answer", "--store", str(store), *map(str, docs)],
+        # the store's atomicity is what is tested: a kill while the dumps are written, after the swap, would change it
+        [sys.executable, "-m", "budgetkg", "build", "--no-answer", "--no-dumps", f"--store={store}", *map(str, docs)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -20,7 +20,7 @@ from budgetkg.rdf.iri import DEFAULT_BASE
 from budgetkg.resources import default_document
 from click.testing import CliRunner
 from pyoxigraph import RdfFormat, parse
-from servers import SLOW, pid_maps_no, resource_path, sandboxes, server_processes, start
+from servers import SLOW, dumped, pid_maps_no, resource_path, sandboxes, server_processes, start
 from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 KJC = (
@@ -31,6 +31,7 @@ KJC = (
 
 @pytest.fixture(scope="module")
 def server(store_path):
+    dumped(store_path)  # as `budgetkg build` leaves the store
     process, url = start(store_path, "--timeout", "3", "--max-rows", "100", "--max-request-bytes", "20000")
     yield url
     process.terminate()
@@ -572,8 +573,10 @@ def test_query_ui_examples_void_catalogue_dumps(server):
     assert httpx.get(server + "/static/yasgui/yasgui.min.js").status_code == 200
     examples = httpx.get(server + "/.well-known/sparql-examples", headers={"Accept": "text/turtle"})
     assert "sh:SPARQLExecutable" in examples.text and examples.text.count("sh:select") >= 25
-    void = httpx.get(server + "/.well-known/void", timeout=120)  # the first request writes the dumps
+    void = httpx.get(server + "/.well-known/void")
     assert "void:sparqlEndpoint" in void.text and "void:triples" in void.text
+    # RDF dumps only: the Fiscal Data Package's files are not RDF
+    assert "budgetkg.nt.gz>" in void.text and ".csv>" not in void.text and "datapackage.json" not in void.text
     catalogue = httpx.get(server + "/catalog")
     assert "dcat:byteSize" in catalogue.text and "spdx:checksumValue" in catalogue.text
     dump = httpx.get(server + "/dumps/budgetkg.nt.gz")
@@ -875,8 +878,10 @@ def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
         path=store,
     )
     folders = DumpFolders(store)
-    first = folders.current()
-    assert folders.current() is first  # no swap, nothing rewritten
+    assert folders.current() is None  # not written by this build: written in the background
+    first = folders.wait(60)
+    assert first is not None and folders.current() is first  # no swap, nothing rewritten
+    assert all(d.path.parent == store / "dumps" / "data-1" for d in first.values())  # in the store's folder
 
     def insert(n: int) -> None:
         apply_update(
@@ -885,52 +890,37 @@ def test_dumps_of_the_previous_database_stay_until_the_next_swap(tmp_path):
         )
 
     insert(1)
-    second = folders.current()
+    second = folders.wait(60)
+    assert second is not None
     assert b"<http://example.org/a>" in gzip.decompress(second["budgetkg.nq.gz"].path.read_bytes())
     # A request that looked up a dump just before the swap still finds its file.
     assert all(d.path.exists() for d in first.values())
     insert(2)
-    third = folders.current()
-    assert not any(d.path.exists() for d in first.values())
+    third = folders.wait(60)
+    assert third is not None
+    assert not any(d.path.exists() for d in first.values())  # its database is gone from the store
     assert all(d.path.exists() for d in [*second.values(), *third.values()])
-    folders.remove()
-    assert not any(d.path.exists() for d in [*second.values(), *third.values()])
 
 
-def test_the_server_processes_share_one_folder_of_dumps_written_once(tmp_path):
-    from budgetkg.load.store import apply_update, rebuild
+def test_the_server_processes_share_the_dumps_written_once(tmp_path):
+    from budgetkg.load.store import rebuild
     from budgetkg.server.dumps import DumpFolders
     from pyoxigraph import Literal, NamedNode, Quad
 
-    store, shared = tmp_path / "store", tmp_path / "dumps"
-    shared.mkdir()
+    store = tmp_path / "store"
     g = NamedNode("http://example.org/g")
     rebuild(
         [((g,), [Quad(NamedNode("http://example.org/x"), NamedNode("http://example.org/b"), Literal("0"), g)])],
         path=store,
     )
-    one, two = DumpFolders(store, shared=shared), DumpFolders(store, shared=shared)
-    first = one.current()
+    one, two = DumpFolders(store), DumpFolders(store)
+    assert one.current() is None
+    first = one.wait(60)
+    assert first is not None
     written = {name: d.path.stat().st_mtime_ns for name, d in first.items()}
-    assert {name: d.path for name, d in two.current().items()} == {name: d.path for name, d in first.items()}
-    assert {name: d.path.stat().st_mtime_ns for name, d in first.items()} == written  # not written again
-
-    def insert(n: int) -> None:
-        apply_update(
-            f"INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/a> <http://example.org/b> {n} }} }}",
-            path=store,
-        )
-
-    insert(1)
-    second = two.current()
-    insert(2)
-    third = one.current()
-    assert b"<http://example.org/a>" in gzip.decompress(third["budgetkg.nq.gz"].path.read_bytes())
-    # the previous generation stays until the one after, as a process alone keeps it
-    assert not any(d.path.exists() for d in first.values())
-    assert all(d.path.exists() for d in [*second.values(), *third.values()])
-    one.remove()  # the command that made the shared folder removes it, not a server process
-    assert all(d.path.exists() for d in third.values())
+    found = two.current()  # found, not written again
+    assert found is not None and {name: d.path for name, d in found.items()} == {n: d.path for n, d in first.items()}
+    assert {name: d.path.stat().st_mtime_ns for name, d in first.items()} == written
 
 
 def test_a_store_that_cannot_be_read_just_now_is_answered_503_until_it_can(tmp_path, store_path):

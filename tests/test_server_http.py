@@ -17,7 +17,7 @@ import httpx
 import pytest
 from budgetkg.cli import cli
 from click.testing import CliRunner
-from servers import pid_maps_no, resource_path, server_processes, start
+from servers import dumped, pid_maps_no, resource_path, server_processes, start
 
 ASK = {"query": "ASK { ?s ?p ?o }"}
 JSON = {"Accept": "application/sparql-results+json"}
@@ -27,6 +27,7 @@ CAP = 40  # --max-connections of the server below
 
 @pytest.fixture(scope="module")
 def server(store_path):
+    dumped(store_path)  # as `budgetkg build` leaves the store
     process, url = start(
         store_path, "--workers", "1", "--request-timeout", "2", "--max-connections", str(CAP), "--public-url", PUBLIC
     )

@@ -208,7 +208,9 @@ def test_catalogue_and_pages_show_a_synthetic_dataset(mixed):
     triples = dcat_catalogue(store, "http://127.0.0.1:7878/", "http://127.0.0.1:7878/sparql", {})
     listed = {t.object.value for t in triples if t.predicate.value == "http://www.w3.org/ns/dcat#dataset"}
     marked = {t.subject.value for t in triples if t.predicate.value == BKG + "synthetic" and t.object.value == "true"}
-    assert marked == {DEFAULT_BASE + f"dataset/{quote(d)}/2024" for d in fake} and marked < listed
+    datasets = {DEFAULT_BASE + f"dataset/{quote(d)}/2024" for d in fake}
+    # the disclosures they were read from, which the catalogue describes too, say so as well
+    assert marked == datasets | {d + "/source" for d in datasets} and datasets < listed
     assert DEFAULT_BASE + f"dataset/{quote(REAL)}/2024" in listed
 
     def page(path: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,6 +64,43 @@ def _base(ctx: click.Context, param: click.Parameter, value: str | None) -> str 
         return None if value is None else data_base(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+def _web_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .rdf.iri import web_address
+
+    try:
+        return None if value is None else web_address(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _mail_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .rdf.iri import mail_address
+
+    try:
+        return None if value is None else mail_address(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _publisher_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    # A name shown in portals: one line of printable text, bounded.
+    if not value.strip() or len(value) > 200 or not value.isprintable():
+        raise click.BadParameter("a publisher's name is one line of at most 200 printable characters")
+    return value.strip()
+
+
+def _published(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    # The day as written, YYYY-MM-DD, and a real one (date.fromisoformat alone takes 20240101 too).
+    if value is None:
+        return None
+    try:
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value[:40]!r} is not a day written YYYY-MM-DD") from None
 
 
 store_option = click.option(
@@ -204,20 +243,58 @@ def convert(doc: Path, out: Path | None) -> None:
     default=None,
     help="Print the answer to the 科教城 question after building (default: when building the bundled document).",
 )
-def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_all: bool, answer: bool | None) -> None:
+@click.option(
+    "--source-url",
+    default=None,
+    metavar="URL",
+    callback=_web_address,
+    help="The official web page of the disclosure (one document only), stated in its graph and the catalogue "
+    "(default: none).",
+)
+@click.option(
+    "--published",
+    default=None,
+    metavar="YYYY-MM-DD",
+    callback=_published,
+    help="The day the government published the disclosure (one document only; default: none).",
+)
+@click.option(
+    "--dumps/--no-dumps",
+    default=True,
+    show_default=True,
+    help="Write the store's downloadable dumps (RDF, Fiscal Data Package) once it is built; without them, "
+    "`serve` writes them in the background.",
+)
+def build(
+    docs: tuple[Path, ...],
+    store: Path | None,
+    base: str | None,
+    replace_all: bool,
+    answer: bool | None,
+    source_url: str | None,
+    published: date | None,
+    dumps: bool,
+) -> None:
     """Build disclosures into the embedded store, each into its own named graph.
 
     DOCS are disclosures as PDF, Excel workbook (.xlsx, .xls), web page or text, each read by
     its content, or directories of them (default: the bundled document). What
     several documents state alike (their organisations, codes the code lists lack) is
     added to the reference graphs, where it is stated once. The build is atomic: if any
-    document cannot be read, the store stays as it was.
+    document cannot be read, the store stays as it was. Then the dumps that `serve` offers
+    are written, in the store's folder.
     Exit 1 when some document has a broken identity (the graph is built all the same).
     """
     from .load.graph import build as build_graph
     from .rdf.iri import DEFAULT_BASE
+    from .rdf.mapping import Disclosure
 
     paths = _documents(docs)
+    disclosure = None
+    if source_url is not None or published is not None:
+        if paths is not None and len(paths) != 1:
+            raise click.UsageError("--source-url and --published describe one document: build it alone")
+        disclosure = Disclosure(source_url, published)
     broken = 0
 
     # Each document's line as soon as it is mapped, not all at the end: a build of many
@@ -239,11 +316,33 @@ def build(docs: tuple[Path, ...], store: Path | None, base: str | None, replace_
                 err=True,
             )
 
-    result = build_graph(paths, store=store, base=base or DEFAULT_BASE, replace_all=replace_all, progress=built)
+    result = build_graph(
+        paths, store=store, base=base or DEFAULT_BASE, replace_all=replace_all, progress=built, disclosure=disclosure
+    )
     click.echo(f"store {result.store}: {result.quads} quads in {result.graphs} graphs", err=True)
+    if dumps:
+        _write_dumps(result.store)
     if answer or (answer is None and paths is None):
         _print_query(KJC_QUERY, store, {}, "table", "zh")
     sys.exit(EXIT_PROBLEMS if broken else EXIT_OK)
+
+
+def _write_dumps(store: Path) -> None:
+    """Write the dumps of the store's new database, which `serve` offers (see budgetkg.publish.dumps)."""
+    from .load.store import live_database
+    from .publish.dumps import DUMPS_FOLDER, write_generation
+
+    started = time.monotonic()
+    try:
+        written = write_generation(live_database(store), store / DUMPS_FOLDER)
+    except OSError as exc:  # a full disk: the store is built all the same
+        click.echo(f"the dumps could not be written ({exc}); `serve` writes them in the background", err=True)
+    else:
+        click.echo(
+            f"dumps: {len(written)} files, {sum(d.size for d in written.values()) / 2**20:.1f} MiB, written "
+            f"in {time.monotonic() - started:.1f} s",
+            err=True,
+        )
 
 
 TABLE_FORMATS = ("table", "csv", "tsv", "json")
@@ -901,6 +1000,37 @@ def _update_token(path: Path | None) -> str | None:
     "store is at most 64 MiB on disk (about six documents).",
 )
 @click.option(
+    "--publisher",
+    default="budgetkg",
+    show_default=True,
+    metavar="NAME",
+    callback=_publisher_name,
+    help="Who publishes the catalogue (/catalog): the publisher named there, of the catalogue, the service "
+    "and the dumps.",
+)
+@click.option(
+    "--publisher-url",
+    default=None,
+    metavar="URL",
+    callback=_web_address,
+    help="The publisher's web site, its IRI in the catalogue (default: the server's address + #publisher).",
+)
+@click.option(
+    "--contact-email",
+    default=None,
+    metavar="ADDRESS",
+    callback=_mail_address,
+    help="Where to write about the data: the contact point of every dataset and the service (default: none).",
+)
+@click.option(
+    "--licence",
+    default="https://creativecommons.org/licenses/by/4.0/",
+    show_default=True,
+    metavar="URL",
+    callback=_web_address,
+    help="The licence of the catalogue, the service and the dumps (each document's graph states CC BY 4.0).",
+)
+@click.option(
     "--get",
     "get_path",
     default=None,
@@ -926,6 +1056,10 @@ def serve(
     max_connections: int,
     workers: int,
     in_memory: bool | None,
+    publisher: str,
+    publisher_url: str | None,
+    contact_email: str | None,
+    licence: str,
     get_path: str | None,
     store: Path | None,
 ) -> None:
@@ -940,6 +1074,7 @@ def serve(
     from .load.store import data_bases, default_store_path, open_store
     from .rdf.iri import DEFAULT_BASE
     from .server import ServerOptions, create_app
+    from .server.describe import Publisher
     from .server.run import public_url as server_url
 
     try:
@@ -969,6 +1104,7 @@ def serve(
         max_header_bytes=max_header_bytes,
         request_timeout=request_timeout,
         max_connections=max_connections,
+        publisher=Publisher(publisher, publisher_url, contact_email, licence),
     )
     if get_path is not None:
         import asyncio
@@ -1150,7 +1286,13 @@ def list_documents(store: Path | None, fmt: str) -> None:
 @cli.command()
 @click.argument("names", nargs=-1, required=True, metavar="DOC|GRAPH...")
 @store_option
-def remove(names: tuple[str, ...], store: Path | None) -> None:
+@click.option(
+    "--dumps/--no-dumps",
+    default=True,
+    show_default=True,
+    help="Write the store's downloadable dumps again; without them, `serve` writes them in the background.",
+)
+def remove(names: tuple[str, ...], store: Path | None, dumps: bool) -> None:
     """Take documents out of the store, atomically: each named by its file name, title or graph
     IRI (as `budgetkg list` shows them). Organisations and printed codes that only they listed
     leave the reference graphs too."""
@@ -1163,3 +1305,5 @@ def remove(names: tuple[str, ...], store: Path | None) -> None:
     for graph in graphs:
         click.echo(f"removed {graph}")
     click.echo(f"{result.quads} quads in {len(result.graphs)} graphs remain in {result.path}")
+    if dumps:
+        _write_dumps(result.path)

@@ -10,7 +10,8 @@ from typing import Any
 from pyoxigraph import NamedNode, Store
 
 from .graph import settle_reference_graphs
-from .store import BuildResult, open_store, rebuild, solutions
+from .sources import keep_sources
+from .store import BuildResult, default_store_path, open_store, rebuild, solutions
 
 __all__ = ["StoredDocument", "stored_documents", "remove_documents"]
 
@@ -81,7 +82,8 @@ def stored_documents(store: Store) -> list[StoredDocument]:
 
 def remove_documents(graphs: Sequence[str], *, path: Path | None = None) -> BuildResult:
     """Take the graphs of documents out of the store, atomically, and settle the reference graphs
-    (organisations and codes only those documents listed leave them too).
+    (organisations and codes only those documents listed leave them too); their kept source
+    files (:mod:`.sources`) go too.
 
     :raises ValueError: for a graph that is not a document's (the vocabulary, a reference graph).
     :raises StoreMissing: when nothing has been built at ``path``.
@@ -91,9 +93,10 @@ def remove_documents(graphs: Sequence[str], *, path: Path | None = None) -> Buil
         if graph not in documents:
             raise ValueError(f"{graph} is not the graph of a document in the store")
     names = [NamedNode(g) for g in graphs]
-    return rebuild(
-        [((name,), []) for name in names],
-        path=path,
-        replacing=set(graphs),
-        settle=settle_reference_graphs,
-    )
+    folder = Path(path or default_store_path())
+
+    def settle(new: Store) -> None:
+        settle_reference_graphs(new)
+        keep_sources(folder, (), new)  # their files go with them
+
+    return rebuild([((name,), []) for name in names], path=folder, replacing=set(graphs), settle=settle)

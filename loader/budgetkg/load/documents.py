@@ -17,7 +17,7 @@ from pyoxigraph import NamedNode, Quad
 
 from ..check.accounts import CheckReport, check_document
 from ..rdf.iri import DEFAULT_BASE, Minter
-from ..rdf.mapping import document_quads
+from ..rdf.mapping import Disclosure, document_quads
 from ..read.document import read_document
 
 __all__ = ["Source", "DocumentSummary", "source_name", "dataset_graph", "document_graph", "graph_name", "summarize"]
@@ -69,12 +69,17 @@ def _cycles_collected_after() -> Iterator[None]:
             gc.enable()
 
 
-def document_graph(source: Source | None = None, *, base: str = DEFAULT_BASE) -> tuple[CheckReport, list[Quad]]:
-    """Read, check and map one document: its report and the quads of its named graph."""
+def document_graph(
+    source: Source | None = None, *, base: str = DEFAULT_BASE, disclosure: Disclosure | None = None
+) -> tuple[CheckReport, list[Quad]]:
+    """Read, check and map one document: its report and the quads of its named graph.
+
+    :param disclosure: where and when the government published it (stated on its source document).
+    """
     with _cycles_collected_after():
         doc = read_document(source)
         report = check_document(doc)
-        return report, document_quads(doc, report, base=base)
+        return report, document_quads(doc, report, base=base, disclosure=disclosure)
 
 
 def graph_name(quads: list[Quad]) -> NamedNode:

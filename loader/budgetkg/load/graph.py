@@ -17,12 +17,14 @@ from ..errors import BudgetkgError
 from ..rdf.codelists import all_codelist_triples
 from ..rdf.graphs import CODES_GRAPH, ENTAILED_GRAPH, VOCABULARY_GRAPH
 from ..rdf.iri import DEFAULT_BASE
+from ..rdf.mapping import Disclosure
 from ..rdf.namespaces import BKG, ONTOLOGY_IRI, PROV, RDF, RDFS, SKOS
 from ..rdf.structure import structure_triples
 from ..resources import default_document, ontology_dir
 from .documents import DocumentSummary, Source, dataset_graph, document_graph, graph_name, source_name, summarize
 from .pipeline import in_groups, mapped_in_workers, read_in_turn
-from .store import BuildResult, StoreMissing, open_store, rebuild, solutions
+from .sources import keep_sources
+from .store import BuildResult, StoreMissing, default_store_path, open_store, rebuild, solutions
 
 __all__ = [
     "BuildSummary",
@@ -297,6 +299,7 @@ def build(
     base: str = DEFAULT_BASE,
     replace_all: bool = False,
     progress: Callable[[DocumentSummary], None] | None = None,
+    disclosure: Disclosure | None = None,
 ) -> BuildSummary:
     """Build documents into the store, each into its own named graph, atomically.
 
@@ -311,8 +314,12 @@ def build(
     :param replace_all: start from an empty store instead of keeping other graphs.
     :param progress: called with the summary of each document once it is mapped, in the order of
         ``documents``, while the build goes on (the store is swapped in after the last call).
+    :param disclosure: where and when the government published the document (one document only).
+    :raises ValueError: for a ``disclosure`` with several documents.
     """
     sources = list(documents) if documents is not None else [default_document()]
+    if disclosure is not None and len(sources) != 1:
+        raise ValueError("a disclosure's address and date are given for one document at a time")
     summary = BuildSummary(store=Path(store) if store else Path())
 
     def mapped() -> Iterator[Sequence[tuple[NamedNode, list[Quad] | bytes, DocumentSummary]]]:
@@ -325,7 +332,7 @@ def build(
             )
             return
         for source in sources:
-            report, quads = document_graph(source, base=base)
+            report, quads = document_graph(source, base=base, disclosure=disclosure)
             yield [(graph_name(quads), quads, summarize(report, quads))]
 
     def batches() -> Iterator[tuple[Sequence[NamedNode], list[Quad] | bytes | BinaryIO]]:
@@ -359,9 +366,13 @@ def build(
     replacing = {VOCABULARY_GRAPH.value, ENTAILED_GRAPH.value, *graph_of}
     if not replace_all:
         _refuse_earlier_layout(store, replacing)
-    result: BuildResult = rebuild(
-        batches(), path=store, replace_all=replace_all, replacing=replacing, settle=settle_reference_graphs
-    )
+    folder = Path(store or default_store_path())
+
+    def settle(new: Store) -> None:
+        settle_reference_graphs(new)
+        keep_sources(folder, sources, new)  # the files beside the figures' pages (/source/...)
+
+    result: BuildResult = rebuild(batches(), path=folder, replace_all=replace_all, replacing=replacing, settle=settle)
     summary.store = result.path
     summary.quads = result.quads
     summary.graphs = len(result.graphs)

@@ -46,6 +46,7 @@ __all__ = [
     "apply_update",
     "BuildResult",
     "generations",
+    "live_database",
     "remove_leftovers",
 ]
 
@@ -146,6 +147,18 @@ class LiveStore:
         rebuild's database must not keep the files of the old one, which a later build deletes
         (their disk space would not be freed)."""
         self._open = None
+
+
+def live_database(path: Path | None = None) -> Path:
+    """The database folder (``data-<n>``) the store's ``current`` points at.
+
+    :raises StoreMissing: when nothing has been built there yet.
+    """
+    folder = Path(path or default_store_path())
+    try:
+        return folder / os.readlink(folder / "current")
+    except FileNotFoundError:
+        raise StoreMissing(f"no budgetkg store at {folder}: run `budgetkg build` first (or pass --store)") from None
 
 
 def solutions(store: Store, query: str, **options: Any) -> Iterable[Any]:

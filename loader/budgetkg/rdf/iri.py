@@ -21,13 +21,13 @@ Nothing depends on line numbers, so re-split pages give the same IRIs.
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pyoxigraph import NamedNode
 
 from .namespaces import CL
 
-__all__ = ["DEFAULT_BASE", "Minter", "concept", "scheme", "data_base"]
+__all__ = ["DEFAULT_BASE", "Minter", "concept", "scheme", "data_base", "web_address", "mail_address"]
 
 DEFAULT_BASE = "https://w3id.org/budgetkg/data/"
 
@@ -39,6 +39,44 @@ def data_base(base: str) -> str:
     except ValueError as exc:
         raise ValueError(f"{base!r} is not an absolute IRI ({exc})") from None
     return base if base.endswith(("/", "#")) else base + "/"
+
+
+# A web address given on the command line (a disclosure's official page, a publisher's site, a
+# licence) is written into the graph and the catalogue as an IRI: bounded, like every input.
+MAX_ADDRESS = 2000
+
+
+def web_address(text: str) -> str:
+    """``text`` as the IRI of a web page: an absolute http or https address with a host.
+
+    :raises ValueError: for anything else (another scheme such as ``javascript:`` or ``file:``,
+        no host, spaces or other characters an IRI cannot hold, more than :data:`MAX_ADDRESS`).
+    """
+    if len(text) > MAX_ADDRESS:
+        raise ValueError(f"the address is longer than {MAX_ADDRESS} characters")
+    try:
+        parts = urlsplit(text)
+        NamedNode(text)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a web address ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{text!r} is not a web address: it must start http:// or https:// and name a host")
+    return text
+
+
+def mail_address(text: str) -> str:
+    """``text`` (an e-mail address) as a ``mailto:`` IRI.
+
+    :raises ValueError: when it is not one address ``name@host`` an IRI can hold.
+    """
+    local, at, host = text.partition("@")
+    if len(text) > 254 or not at or not local or "." not in host or "@" in host or "?" in text:
+        raise ValueError(f"{text!r} is not an e-mail address")
+    try:
+        NamedNode("mailto:" + text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an e-mail address") from None
+    return "mailto:" + text
 
 
 class _PercentEncoded(dict):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -18,9 +20,20 @@ from .namespaces import BKG, DCAT, DCTERMS, INTERVAL, INTERVALS, ORG, PROV, QB, 
 from .structure import CURRENCY_CNY, OBEU_CURRENCY, collection, dimensions, structure_iri
 from .themes import themes_for
 
-__all__ = ["document_quads", "LICENSE"]
+__all__ = ["document_quads", "Disclosure", "LICENSE"]
 
 LICENSE = NamedNode("https://creativecommons.org/licenses/by/4.0/")
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What only the publisher knows of a document: where the government published it, and
+    when (``budgetkg build --source-url URL --published DATE``), stated on its source document."""
+
+    url: str | None = None  # the official page of the disclosure, an http(s) address (rdf.iri.web_address)
+    published: date | None = None
+
+
 TRUE, FALSE = Literal("true", datatype=XSD.boolean), Literal("false", datatype=XSD.boolean)
 
 
@@ -46,8 +59,9 @@ def _dec(value: Decimal | str) -> Literal:
 
 
 class _Mapper:
-    def __init__(self, doc: Document, report: CheckReport, base: str) -> None:
+    def __init__(self, doc: Document, report: CheckReport, base: str, disclosure: Disclosure | None = None) -> None:
         self.doc = doc
+        self.disclosure = disclosure or Disclosure()
         self.report = report
         self.m = Minter(base, doc.department, doc.year)
         self.year = doc.year
@@ -446,12 +460,30 @@ class _Mapper:
         self.add(self.src, RDFS.label, Literal(d.file))
         self.add(self.src, BKG.checksumSha256, Literal(d.sha256))
         self.add(self.src, DCTERMS.format, NamedNode(f"http://www.iana.org/assignments/media-types/{_MEDIA[d.form]}"))
+        if self.disclosure.url is not None:
+            self.add(self.src, DCAT.landingPage, NamedNode(self.disclosure.url))
+        if self.disclosure.published is not None:
+            self.add(self.src, DCTERMS.issued, Literal(self.disclosure.published.isoformat(), datatype=XSD.date))
         self.add(ds, RDF.type, BKG.BudgetDataset)
         self.add(ds, RDF.type, DCAT.Dataset)
         self.add(ds, RDF.type, VOID.Dataset)
         self.add(ds, DCTERMS.title, _zh(f"{d.department}{d.year}年部门预算{zh}"))
         self.add(ds, DCTERMS.title, Literal(f"Department budget {d.year}: {d.department}{en}", language="en"))
         self.add(ds, RDFS.label, _zh(f"{d.department}{d.year}年部门预算{zh}"))
+        self.add(
+            ds,
+            DCTERMS.description,
+            _zh(f"{d.department}公开的{d.year}年部门预算各表的数字{zh}，每个数字带其单位、科目代码和在原文中的位置。"),
+        )
+        self.add(
+            ds,
+            DCTERMS.description,
+            Literal(
+                f"The figures of the tables of {d.department}'s {d.year} department budget as disclosed{en}, each "
+                "with its unit, its classification codes and its place in the disclosure.",
+                language="en",
+            ),
+        )
         if d.synthetic:
             self.add(self.src, BKG.synthetic, TRUE)
             self.add(ds, BKG.synthetic, TRUE)
@@ -488,7 +520,9 @@ _MEDIA = {
 }
 
 
-def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BASE) -> list[Quad]:
+def document_quads(
+    doc: Document, report: CheckReport, *, base: str = DEFAULT_BASE, disclosure: Disclosure | None = None
+) -> list[Quad]:
     """The quads of one document: first those of the named graph of its dataset, then what it
     states in the reference graphs (its organisations; the codes it prints that the lists lack).
 
@@ -500,7 +534,7 @@ def document_quads(doc: Document, report: CheckReport, *, base: str = DEFAULT_BA
     ['https://w3id.org/budgetkg/data/dataset/%E5%B9%BF%E5%B7%9E%E5%B8%82%E4%BA%BA%E5%8A%9B%E8%B5%84%E6%BA%90%E5%92%8C%E7%A4%BE%E4%BC%9A%E4%BF%9D%E9%9A%9C%E5%B1%80/2024',
      'https://w3id.org/budgetkg/data/graph/organisations']
     """
-    m = _Mapper(doc, report, base)
+    m = _Mapper(doc, report, base, disclosure)
     m.organisations()
     m.project_resources()
     m.tables()

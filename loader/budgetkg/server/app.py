@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import catalogue, pages
+from . import catalogue, pages, search, source
 from .database import StoreUnreadable
 from .endpoint import SPARQL_PATHS, Endpoint
 from .options import DEFAULT_PUBLIC_URL, ServerOptions
@@ -94,6 +94,8 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
     routes = [
         *pages.ROUTES,
         *catalogue.ROUTES,
+        *source.ROUTES,
+        *search.ROUTES,
         Route("/favicon.ico", lambda request: Response(status_code=204)),
         Mount("/static", StaticFiles(packages=[("budgetkg", "static")]), name="static"),
         Route("/{path:path}", pages.resource),  # last: every other path is a resource's page

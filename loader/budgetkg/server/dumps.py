@@ -1,125 +1,125 @@
-"""The server's downloadable dumps: written once per database, kept while a reader may want them."""
+"""The server's downloadable dumps: those `budgetkg build` wrote, or written in the background.
+
+The dumps of a database are written once, when the store changes (see
+:mod:`budgetkg.publish.dumps`), never while a request waits: a request that finds the live
+database without dumps is answered at once (the catalogue and VoID without them, a dump
+503 with ``Retry-After``), and a background thread of this process writes them meanwhile.
+"""
 
 from __future__ import annotations
 
-import fcntl
-import gzip
 import os
 import shutil
+import sys
 import tempfile
+import threading
 from pathlib import Path
 
-from pyoxigraph import Store
-
-from ..load.store import generations, open_store
-from ..publish.export import export_file, write_export
+from ..load.store import StoreMissing
+from ..publish.dumps import DUMPS_FOLDER, Dump, generation_dumps, write_generation
 from .database import StoreUnreadable
-from .describe import Dump
 
-__all__ = ["write_dumps", "DumpFolders"]
-
-_MEDIA = {
-    "ttl": "text/turtle",
-    "trig": "application/trig",
-    "jsonld": "application/ld+json",
-    "rdf": "application/rdf+xml",
-    "gz": "application/gzip",
-    "json": "application/json",
-    "csv": "text/csv",
-}
-
-
-def write_dumps(store: Store, folder: Path) -> dict[str, Dump]:
-    """Write the dumps of the store into ``folder``, streamed (a province's store does not fit in memory)."""
-    from ..publish.fdp import write_fdp
-
-    for fmt, suffix in (("ttl", "ttl"), ("trig", "trig"), ("jsonld", "jsonld"), ("rdfxml", "rdf")):
-        export_file(store, fmt, folder / f"budgetkg.{suffix}")
-    for fmt in ("nt", "nq"):
-        with open(folder / f"budgetkg.{fmt}.gz", "wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as gz:
-            write_export(store, fmt, gz)  # type: ignore[arg-type]
-    write_fdp(store, folder)
-    return _listed(folder)
-
-
-def _listed(folder: Path) -> dict[str, Dump]:
-    """The dumps written into ``folder``, by file name."""
-    return {p.name: Dump(p.name, _MEDIA[p.suffix[1:]], p) for p in sorted(folder.iterdir())}
+__all__ = ["DumpFolders"]
 
 
 class DumpFolders:
-    """The dumps of the live database of a store, each generation in a folder of its own.
+    """The dumps of the live database of a store, written in the background when missing.
 
-    A build or an update swaps the store's ``current`` database; the next call writes the
-    new dumps.  The previous generation is kept until the one after, as the store keeps its
-    previous database: a request that looked up a dump just before a swap still finds its
-    file when it opens it.
-
-    Alone, a server process writes its dumps into temporary folders of its own.  With
-    ``shared``, the server processes of one ``budgetkg serve`` share that folder: the first
-    to need a generation writes it (named after the database, ``data-<n>``) while the others
-    wait for it under a lock, and the folder is removed by the command that made it.  Not
-    thread-safe: the server calls it under a lock.
+    They are looked for in the store's ``dumps`` folder, where ``budgetkg build`` writes them,
+    then in ``shared`` (the folder the server processes of one ``budgetkg serve`` share), or
+    this process's own temporary folder when alone.  Missing, they are written into the store's
+    folder when this process may write there, else into the other.
     """
 
     def __init__(self, store_dir: Path, *, shared: Path | None = None) -> None:
         self.store_dir = store_dir
         self.shared = shared
-        self._database: str | None = None
-        self._dumps: dict[str, Dump] = {}
-        self._folders: list[Path] = []  # oldest first; at most two (alone)
+        self._own: Path | None = None  # this process's folder, when alone and the store's is read-only
+        self._found: tuple[str, dict[str, Dump]] | None = None  # (database, its dumps)
+        self._writing: threading.Thread | None = None  # the thread writing the dumps, while it runs
+        self._failed: set[str] = set()  # databases whose dumps could not be written (not tried again)
+        self._lock = threading.Lock()
 
-    def current(self) -> dict[str, Dump]:
-        """The dumps of the live database, written first if this generation has none yet.
+    def _folders(self) -> list[Path]:
+        folders = [self.store_dir / DUMPS_FOLDER]
+        if self.shared is not None:
+            folders.append(self.shared)
+        elif self._own is not None:
+            folders.append(self._own)
+        return folders
 
-        :raises StoreUnreadable: when the live database cannot be opened just now (a rebuild
-            is swapping it, or the store was removed): answered 503 like every other reader's.
+    def current(self) -> dict[str, Dump] | None:
+        """The dumps of the live database, or None while they are being written (a background
+        thread is started to write them when none is).
+
+        :raises StoreUnreadable: when the live database cannot be found just now (a rebuild is
+            swapping it, or the store was removed): answered 503 like every other reader's.
         """
-        database = os.path.realpath(self.store_dir / "current")
-        if database != self._database:
-            self._dumps = self._shared(database) if self.shared else self._alone()
-            self._database = database
-        return self._dumps
-
-    def _alone(self) -> dict[str, Dump]:
-        folder = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
         try:
-            dumps = write_dumps(self._open(), folder)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        self._folders.append(folder)
-        while len(self._folders) > 2:
-            shutil.rmtree(self._folders.pop(0), ignore_errors=True)
-        return dumps
-
-    def _shared(self, database: str) -> dict[str, Dump]:
-        assert self.shared is not None
-        name = Path(database).name
-        folder = self.shared / name
-        with open(self.shared / "lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed, or the process ends
-            if not folder.exists():
-                # Written beside, then renamed: a process stopped while writing leaves no
-                # generation that looks whole (what it leaves goes with the shared folder).
-                partial = Path(tempfile.mkdtemp(prefix=f"{name}-", suffix=".partial", dir=self.shared))
-                write_dumps(self._open(), partial)
-                partial.rename(folder)
-                for old in generations(self.shared)[:-2]:
-                    shutil.rmtree(old, ignore_errors=True)
-        return _listed(folder)
-
-    def _open(self) -> Store:
-        # Only the opening is the store's state: an OSError while writing (a full disk) is
-        # the server's own failure, and stays a 500.
-        try:
-            return open_store(self.store_dir)
+            database = os.readlink(self.store_dir / "current")
         except OSError as exc:
             raise StoreUnreadable(str(exc)) from exc
+        found = self._found
+        if found is not None and found[0] == database:
+            return found[1]
+        for folder in self._folders():
+            dumps = generation_dumps(folder, Path(database).name)
+            if dumps is not None:
+                self._found = (database, dumps)
+                return dumps
+        with self._lock:
+            if self._writing is None and database not in self._failed:
+                # A daemon: a server stopping does not wait for it (a writer killed leaves a
+                # partial folder, which the next one removes).
+                self._writing = threading.Thread(
+                    target=self._write, args=(database,), name="budgetkg-dumps", daemon=True
+                )
+                self._writing.start()
+        return None
+
+    def failed(self) -> bool:
+        """Whether writing the live database's dumps failed (the log says why)."""
+        try:
+            return os.readlink(self.store_dir / "current") in self._failed
+        except OSError:
+            return False
+
+    def _target(self) -> Path:
+        store_folder = self.store_dir / DUMPS_FOLDER
+        if os.access(self.store_dir, os.W_OK) and (not store_folder.exists() or os.access(store_folder, os.W_OK)):
+            return store_folder
+        if self.shared is not None:
+            return self.shared
+        if self._own is None:
+            self._own = Path(tempfile.mkdtemp(prefix="budgetkg-dumps-"))
+        return self._own
+
+    def _write(self, database: str) -> None:
+        try:
+            write_generation(self.store_dir / database, self._target())
+        except (OSError, StoreMissing) as exc:  # a full disk, a read-only folder, the database gone
+            self._failed.add(database)
+            print(f"budgetkg: the dumps of {database} could not be written: {exc}", file=sys.stderr, flush=True)
+        except BaseException as exc:
+            self._failed.add(database)
+            print(f"budgetkg: writing the dumps of {database} failed: {exc!r}", file=sys.stderr, flush=True)
+        finally:
+            with self._lock:
+                self._writing = None
+
+    def wait(self, timeout: float) -> dict[str, Dump] | None:
+        """The dumps of the live database once written, waiting at most ``timeout`` seconds for
+        the thread writing them (for tests and scripts; the server never waits)."""
+        found = self.current()
+        thread = self._writing
+        if found is None and thread is not None:
+            thread.join(timeout)
+            found = self.current()
+        return found
 
     def remove(self) -> None:
-        """Delete every generation this process wrote alone (the server is stopping)."""
-        for folder in self._folders:
-            shutil.rmtree(folder, ignore_errors=True)
-        self._folders.clear()
-        self._dumps, self._database = {}, None
+        """Delete the folder this process wrote dumps into alone (the server is stopping)."""
+        if self._own is not None:
+            shutil.rmtree(self._own, ignore_errors=True)
+            self._own = None
+        self._found = None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..rdf.iri import DEFAULT_BASE
+from .describe import Publisher
 
 __all__ = ["ServerOptions", "DEFAULT_PUBLIC_URL", "VOCABULARY_BASE"]
 
@@ -50,6 +51,8 @@ class ServerOptions:
     # Set by budgetkg.server.run too: the clients' standing, shared by the processes (see
     # budgetkg.server.admission), and the notes by which a process asks for its replacement.
     supervisor_dir: Path | None = None
+    # What only the publisher knows, stated in the catalogue (see budgetkg.server.describe).
+    publisher: Publisher = field(default_factory=Publisher)
 
     @property
     def endpoint(self) -> str:

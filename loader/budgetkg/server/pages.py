@@ -29,6 +29,7 @@ from .options import VOCABULARY_BASE
 from .responses import error
 from .runner import QueryRunner, QueryStopped, QueryTimeout
 from .site import Site, site_of
+from .source import place_href
 from .sparql import ProtocolError, negotiate
 
 __all__ = ["ROUTES", "resource_response", "wants_html"]
@@ -197,6 +198,10 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
             source["line"] = o["value"]
         if p == BKG + "sourcePlace":
             source["place"] = o["value"]
+        if p == BKG + "sourcePage":
+            source["page"] = o["value"]
+        if p == BKG + "sourceBox":
+            source["box"] = o["value"]
         if p == BKG + "sourceColumn":
             source["column"] = o["value"]
         if p == BKG + "printedAmount":
@@ -204,8 +209,14 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
         if p == BKG + "sourceDocument":
             source["document"] = text
             source["document_href"] = value["href"]
+            source["iri"] = o["value"]
     if source and "document" not in source:
         source["document"] = "the source document"
+    if "line" in source and "iri" in source:  # the place it was printed at, on the site (budgetkg.server.source)
+        source["href"] = place_href(
+            source["iri"], source["line"], source.get("place", ""), source.get("page", ""), source.get("box", "")
+        )
+        source["line_href"] = place_href(source["iri"], source["line"])
     rows = sorted(seen.values(), key=lambda r: (r["predicate"]["text"], r["value"]["text"]))
     title = next((label["value"] for label in labels if label["lang"] == "zh"), None) or (
         labels[0]["value"] if labels else iri

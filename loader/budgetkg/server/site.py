@@ -82,16 +82,15 @@ class Site:
         )
         self.database = Database(options.store, in_memory=options.in_memory)
         self.dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
-        self._dumps_lock = asyncio.Lock()
         self._replaced = False
         self._watcher: asyncio.Task | None = None
         # Pages made once per process: a burst of requests must not make each its own.
         self.made: dict[str, str] = {}
 
-    async def dumps(self) -> dict[str, Dump]:
-        """The store's dumps, written once per database, in a thread: the event loop keeps serving meanwhile."""
-        async with self._dumps_lock:
-            return await asyncio.to_thread(self.dump_folders.current)
+    async def dumps(self) -> dict[str, Dump] | None:
+        """The store's dumps, or None while a background thread writes them: never waited for
+        (see :class:`budgetkg.server.dumps.DumpFolders`)."""
+        return self.dump_folders.current()
 
     async def start(self) -> None:
         """Make the process ready to answer: the store opened, the query threads and the sandbox started."""
