@@ -356,3 +356,31 @@ def test_build_prints_each_document_as_it_is_built(tmp_path):
     lines = rest.splitlines()
     assert lines[0].startswith("synthetic-2.txt: ") and "0 broken" in first and "0 broken" in lines[0]
     assert lines[-1].startswith(f"store {store}: ") and (store / "current").exists()
+
+
+def test_a_second_form_of_a_document_replaces_the_first_and_says_so(tmp_path):
+    """The graph's IRI comes from the department and year of the title alone, so building the
+    bundled document's web page after its text replaces the text's graph: right, but said."""
+    from budgetkg.render.html import render_html
+    from budgetkg.resources import default_document
+
+    store = tmp_path / "store"
+    page = tmp_path / "guangzhou-hrss-2024-budget.html"
+    page.write_text(render_html(default_document().read_bytes(), "guangzhou-hrss-2024-budget.txt"), "utf-8")
+    first = run(store, "build", "--no-answer", "--no-dumps")
+    assert first.exit_code == 0, first.output
+    assert "replaces" not in first.output  # nothing to replace in an empty store
+    second = run(store, "build", str(page), "--no-dumps")
+    assert second.exit_code == 0, second.output
+    # the title of the bundled document: 2024年 广州市人力资源和社会保障局部门预算
+    assert (
+        "replaces 广州市人力资源和社会保障局 2024 built from guangzhou-hrss-2024-budget.txt (text) "
+        "with guangzhou-hrss-2024-budget.html (html)"
+    ) in second.output
+    listed = run(store, "list").output.splitlines()
+    assert len(listed) == 1 and listed[0].split("\t")[:3] == ["广州市人力资源和社会保障局", "2024", "html"]
+    assert listed[0].split("\t")[5] == page.name
+    again = run(store, "build", str(page), "--no-dumps")  # the same form again: replaced, and said so too
+    assert "built from guangzhou-hrss-2024-budget.html (html) with guangzhou-hrss-2024-budget.html (html)" in (
+        again.output
+    )

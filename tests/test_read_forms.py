@@ -104,3 +104,44 @@ def test_a_device_that_never_ends_is_read_only_so_far(monkeypatch) -> None:
     with pytest.raises(DocumentError) as caught:
         read_document("/dev/zero")
     assert caught.value.code == "too-large" and caught.value.filename == "zero"
+
+
+def _notice_workbook() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["关于召开年度工作会议的通知"])
+    sheet.append(["各单位：定于下周一召开会议。"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+_NOTICE = "关于召开年度工作会议的通知\n\n各单位：定于下周一召开会议。\n"
+
+
+@pytest.mark.parametrize(
+    ("form", "data"),
+    [
+        ("text", _NOTICE.encode()),
+        ("html", f"<!DOCTYPE html><html><body><h1>{_NOTICE}</h1></body></html>".encode()),
+        ("xlsx", _notice_workbook()),
+    ],
+)
+def test_the_not_a_budget_hint_fits_the_form_read(form, data, tmp_path):
+    """A notice is no budget in any form, but what helps differs: only a workbook is told about
+    workbooks of the tables alone (the PDF's hint: test_read_pdf.test_pdf_that_is_not_a_budget)."""
+    from budgetkg.errors import catalogue
+
+    with pytest.raises(DocumentError) as caught:
+        read_document(data, filename=f"notice.{form}")
+    kind = catalogue()["not-a-budget"]
+    assert caught.value.code == "not-a-budget" and caught.value.form == form
+    message = str(caught.value)
+    assert f"hint: {kind.hints[form]}" in message
+    assert ("workbook of the tables alone" in message) == (form == "xlsx")
+    path = tmp_path / f"notice.{form}"
+    path.write_bytes(data)
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2 and kind.hints[form] in result.output

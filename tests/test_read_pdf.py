@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from budgetkg import read_document
 from budgetkg.check.accounts import check_document
-from budgetkg.errors import DocumentError
+from budgetkg.errors import DocumentError, catalogue
 from budgetkg.rdf.mapping import document_quads
 from budgetkg.read.pdf import read_pdf
 from budgetkg.records import Document
@@ -36,8 +36,12 @@ def _cjk(ch: str) -> bool:
 
 
 def unspaced(text: str | None) -> str | None:
-    """``text`` without the spaces next to a Chinese character: a line of a PDF that breaks at
-    such a space does not print it, so no reader of the PDF can know it was there."""
+    """``text`` without the spaces next to a Chinese character, for a project's goal only: a
+    line of a PDF that breaks at such a space does not print it, so no reader of the PDF can
+    know it was there.  Names, labels, definitions and duties compare exactly (the front end
+    reads a space next to Chinese from the gap it leaves); of the bundled text's 110 spaces next
+    to Chinese, one falls at a line break of a goal in each print ("3. 新增工位" by Chromium,
+    "2. 设备验收" by LibreOffice)."""
     if text is None:
         return None
     out = []
@@ -84,7 +88,7 @@ def _graph(doc: Document) -> set[tuple[str, str, str]]:
         s, p, o = str(q.subject), str(q.predicate), str(q.object)
         if _predicate(p) in PROVENANCE:
             continue
-        if o.startswith('"'):  # a literal: a name, a label, a goal, an amount
+        if _predicate(p) == "performanceGoal":  # long text wrapped over lines (see unspaced)
             o = unspaced(o) or ""
         out.add((s, p, o.replace(f"{SEED}.pdf", f"{SEED}.txt")))
     return out
@@ -144,12 +148,12 @@ def test_narrative_key_projects_and_glossary(doc, printed):
         return [(k.name, k.amount.text, unspaced(k.goal), k.project and k.project.name) for k in d.key_projects]
 
     def terms(d):
-        return [(g.term, unspaced(g.definition)) for g in d.glossary]
+        return [(g.term, g.definition) for g in d.glossary]
 
     assert figures(from_pdf) == figures(doc)
     assert keys(from_pdf) == keys(doc)
     assert terms(from_pdf) == terms(doc)
-    assert [unspaced(d) for d in from_pdf.duties] == [unspaced(d) for d in doc.duties]
+    assert from_pdf.duties == doc.duties
     assert [d.name for d in from_pdf.divisions] == [d.name for d in doc.divisions]
 
 
@@ -389,7 +393,10 @@ def test_pdf_that_is_not_a_budget(tmp_path):
     page = (
         '<html lang="zh-CN"><body><h1>关于召开年度工作会议的通知</h1><p>各单位：定于下周一召开会议。</p></body></html>'
     )
-    _refused(print_pdf(page, tmp_path / "notice.pdf"), "not-a-budget", "page 1")
+    path = print_pdf(page, tmp_path / "notice.pdf")
+    _refused(path, "not-a-budget", "page 1")
+    message = str(pytest.raises(DocumentError, read_document, path).value)
+    assert catalogue()["not-a-budget"].hints["pdf"] in message and "workbook" not in message
 
 
 def test_damaged_pdf(chromium_pdf, tmp_path):

@@ -144,7 +144,7 @@ def test_a_pdf_figure_opens_at_its_page_with_its_box(pdf_store):
             assert client.get(base + bad).status_code == 404, bad
         for box in ("1,2,3", "nan,1,2,3", "5,1,2,3", "1,2,3,1e9", "1,2,3,4,5"):
             assert client.get(base + "/page/1", params={"box": box}).status_code == 400, box
-        assert client.get("/source/nothing/2024").status_code == 404
+        assert client.get("/source/nothing-2024").status_code == 404
         assert client.get(base + "/../../../etc/passwd").status_code == 404
 
 

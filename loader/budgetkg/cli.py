@@ -319,6 +319,15 @@ def build(
     result = build_graph(
         paths, store=store, base=base or DEFAULT_BASE, replace_all=replace_all, progress=built, disclosure=disclosure
     )
+    for d in result.documents:
+        old = result.replaced.get(d.graph)
+        if old is not None:
+            # the graph's IRI comes from the department and year alone: a second form replaces the first
+            click.echo(
+                f"replaces {old.department} {old.year} built from {old.file} ({old.form or '?'}) "
+                f"with {d.file} ({d.form})",
+                err=True,
+            )
     click.echo(f"store {result.store}: {result.quads} quads in {result.graphs} graphs", err=True)
     if dumps:
         _write_dumps(result.store)

@@ -43,7 +43,8 @@ def error_catalogue() -> str:
 
     rows = ["| code | 中文 | English | why it matters | hint |", "|---|---|---|---|---|"]
     for kind in catalogue().values():
-        rows.append(f"| `{kind.code}` | {kind.title_zh} | {kind.title_en} | {kind.why} | {kind.hint} |")
+        hint = "<br>".join([kind.hint, *(f"{form}: {text}" for form, text in kind.hints.items())])
+        rows.append(f"| `{kind.code}` | {kind.title_zh} | {kind.title_en} | {kind.why} | {hint} |")
     return "\n".join(rows)
 
 

@@ -9,7 +9,7 @@ Positions use the attribute names of Python's ``SyntaxError``:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from .resources import read_toml
@@ -26,6 +26,13 @@ class ErrorKind:
     title_en: str
     why: str
     hint: str = ""
+    # A hint for a document of one form (text, pdf, xlsx, xls, html) where what helps differs
+    # by form, e.g. a workbook of the tables alone against a notice printed to PDF.
+    hints: dict[str, str] = field(default_factory=dict)
+
+    def hint_for(self, form: str = "") -> str:
+        """The hint for a document of ``form`` (the form's own, or the general one)."""
+        return self.hints.get(form, self.hint)
 
 
 @cache
@@ -57,6 +64,7 @@ class DocumentError(BudgetkgError, ValueError):
         found: str,
         offset: int = 1,
         context: str = "",
+        form: str = "",
     ) -> None:
         if code not in catalogue():
             raise KeyError(f"error code {code!r} is not in the catalogue")
@@ -67,6 +75,7 @@ class DocumentError(BudgetkgError, ValueError):
         self.expected = expected
         self.found = found
         self.context = context
+        self.form = form  # the form the document was read in, when known: it chooses the hint
         super().__init__(self.message())
 
     def __reduce__(self):
@@ -79,6 +88,7 @@ class DocumentError(BudgetkgError, ValueError):
             self.found,
             self.offset,
             self.context,
+            self.form,
         )
 
     @property
@@ -90,8 +100,9 @@ class DocumentError(BudgetkgError, ValueError):
         ctx = f" {self.context}:" if self.context else ""
         found = self.found if len(self.found) <= 80 else self.found[:77] + "..."
         text = f'{where}: error[{self.code}]{ctx} expected {self.expected}, found "{found}"'
-        if self.kind.hint:
-            text += f"\n  hint: {self.kind.hint}"
+        hint = self.kind.hint_for(self.form)
+        if hint:
+            text += f"\n  hint: {hint}"
         return text
 
     def as_dict(self) -> dict[str, object]:
@@ -108,6 +119,8 @@ class DocumentError(BudgetkgError, ValueError):
 
 
 def _document_error(
-    code: str, filename: str, lineno: int, expected: str, found: str, offset: int, context: str
+    code: str, filename: str, lineno: int, expected: str, found: str, offset: int, context: str, form: str = ""
 ) -> DocumentError:
-    return DocumentError(code, filename, lineno, expected=expected, found=found, offset=offset, context=context)
+    return DocumentError(
+        code, filename, lineno, expected=expected, found=found, offset=offset, context=context, form=form
+    )

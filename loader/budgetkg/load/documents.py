@@ -37,6 +37,7 @@ class DocumentSummary:
     triples: int
     identities: dict[str, int]
     codes_not_in_lists: int = 0  # printed codes the code lists on file lack (see CheckReport)
+    form: str = "text"  # the form it was read from (read.grid.Form)
 
 
 def source_name(source: Source | None) -> str:
@@ -105,4 +106,5 @@ def summarize(report: CheckReport, quads: list[Quad]) -> DocumentSummary:
         len(quads),
         report.counts,
         len(report.codes_not_in_lists),
+        doc.form,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
@@ -25,6 +25,9 @@ from .documents import DocumentSummary, Source, dataset_graph, document_graph, g
 from .pipeline import in_groups, mapped_in_workers, read_in_turn
 from .sources import keep_sources
 from .store import BuildResult, StoreMissing, default_store_path, open_store, rebuild, solutions
+
+if TYPE_CHECKING:
+    from .contents import StoredDocument
 
 __all__ = [
     "BuildSummary",
@@ -52,6 +55,10 @@ class BuildSummary:
     vocabulary_triples: int = 0
     quads: int = 0
     graphs: int = 0  # named graphs in the store: the documents', the vocabulary, the reference graphs
+    # The documents this build replaced, by graph: the same department and year built before,
+    # maybe from another form (graph IRIs come from the title alone, so a second form of a
+    # document replaces the first; the build says so rather than replace it silently).
+    replaced: dict[str, StoredDocument] = field(default_factory=dict)
 
 
 def vocabulary_quads() -> list[Quad]:
@@ -277,6 +284,17 @@ def _refuse_earlier_layout(store: Path | None, replacing: set[str]) -> None:
             )
 
 
+def _stored(store: Path | None, graphs: set[str]) -> dict[str, StoredDocument]:
+    """The documents of the store built into any of ``graphs`` (none when nothing is built)."""
+    from .contents import stored_documents  # contents imports this module
+
+    try:
+        old = open_store(store)
+    except StoreMissing:
+        return {}
+    return {d.graph: d for d in stored_documents(old) if d.graph in graphs}
+
+
 def settle_reference_graphs(store: Store) -> None:
     """Settle what builds added to the reference graphs (see _SETTLE_CODES, _SETTLE_ORGANISATIONS),
     then write the entailed graph again (:func:`write_entailed_graph`)."""
@@ -366,6 +384,7 @@ def build(
     replacing = {VOCABULARY_GRAPH.value, ENTAILED_GRAPH.value, *graph_of}
     if not replace_all:
         _refuse_earlier_layout(store, replacing)
+    summary.replaced = _stored(store, set(graph_of))
     folder = Path(store or default_store_path())
 
     def settle(new: Store) -> None:

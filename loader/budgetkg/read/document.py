@@ -221,15 +221,22 @@ def read_document(
 
 def _placed(exc: DocumentError, grid: Grid) -> DocumentError:
     """The error with the place its line was printed at in a form other than text (a sheet and
-    cell, a page, an HTML table's row), so that it can be found in the file the reader has."""
-    if grid.form == "text" or not 1 <= exc.lineno <= len(grid.lines):
-        return exc
-    place = grid.lines[exc.lineno - 1].place(max(exc.offset - 1, 0))
-    if place is None:
-        return exc
-    context = place.where + (f" {exc.context}" if exc.context else "")
+    cell, a page, an HTML table's row), so that it can be found in the file the reader has, and
+    with the form read, whose hint it gets (a workbook of tables alone and a notice printed to
+    PDF are not budgets for different reasons)."""
+    place = None
+    if grid.form != "text" and 1 <= exc.lineno <= len(grid.lines):
+        place = grid.lines[exc.lineno - 1].place(max(exc.offset - 1, 0))
+    context = exc.context if place is None else place.where + (f" {exc.context}" if exc.context else "")
     return DocumentError(
-        exc.code, exc.filename, exc.lineno, expected=exc.expected, found=exc.found, offset=exc.offset, context=context
+        exc.code,
+        exc.filename,
+        exc.lineno,
+        expected=exc.expected,
+        found=exc.found,
+        offset=exc.offset,
+        context=context,
+        form=grid.form,
     )
 
 

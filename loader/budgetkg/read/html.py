@@ -341,12 +341,12 @@ def read_html(data: bytes, filename: str) -> Grid:
             "damaged-file", filename, 1, expected="a web page lxml can parse", found=str(exc)[:200]
         ) from None
     if root is None:
-        raise DocumentError("not-a-budget", filename, 1, expected="a web page", found="no element")
+        raise DocumentError("not-a-budget", filename, 1, expected="a web page", found="no element", form="html")
     page = _Page(filename)
     page.walk(root)
     if not any(not line.blank for line in page.out.lines):
         raise DocumentError(
             "not-a-budget", filename, 1, expected="a budget disclosure: a page with its title, text and tables",
-            found="a page without text",
+            found="a page without text", form="html",
         )  # fmt: skip
     return page.out.grid()

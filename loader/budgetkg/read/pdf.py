@@ -14,7 +14,8 @@ What real PDFs do, and what this module does about it:
   except between two Latin or digit runs, which a line breaks only at a space (but a code or
   an amount broken between two digits, or a Latin run inside Chinese text, is joined whole);
   a dash that ends a line (PDFium's U+0002) is kept;
-- within a line a space is written where the PDF leaves a gap, unless both sides are Chinese;
+- within a line a space is written where the PDF leaves a gap, next to a Chinese character only
+  a gap as wide as a space (a space where a line breaks is not printed, and cannot be known);
 - a paragraph ends at a larger vertical gap, at a line that stops short of the right margin,
   before an indented line, or at a change of font size;
 - a line larger than the body text is a heading, written with Markdown marks as the text form
@@ -91,6 +92,12 @@ _TOLERANCE = 3  # points: ruling pieces this close are one line, and lines this 
 _THIN = 2.0  # points: a path at most this wide (or high) is a ruling line
 _MARGIN = 0.07  # of the page's height: the bands where running headers and footers print
 _CJK_START = 0x2E80  # characters from here on are CJK (or full-width forms): no space between
+# A space next to a Chinese character, of the characters' height: the gap a space leaves (a third
+# of an em: 0.33-0.38 of the box in LibreOffice's print of the bundled document, where Chinese
+# characters are set 0-0.1 apart), or a smaller gap where PDFium saw a word space (Chromium sets
+# Chinese characters up to 0.27 apart, and a space 0.22-0.40).
+_CJK_SPACE = 0.3
+_CJK_SPACE_SEEN = 0.2
 
 
 @dataclass
@@ -133,6 +140,9 @@ class _Row:
     table: int  # the table's number on its page, to tell adjacent tables apart
     open_bottom: bool = False  # the page ends the row before its bottom ruling: it goes on
     open_top: bool = False  # the page starts the row without a top ruling: it went on from before
+    # of a table ruled with horizontal lines only: whether each cell's last line fills its column
+    # (a row cut by the page break goes on only in such cells, and in those it left empty)
+    full: tuple[bool, ...] = ()
 
 
 @dataclass
@@ -228,8 +238,10 @@ def _cluster_lines(chars: list[_Char]) -> list[list[_Char]]:
 
 def _line_text(chars: list[_Char]) -> str:
     """The text of a line: a space where the PDF prints one; where it only leaves a word gap
-    (or PDFium infers a space), a space between two characters that are not Chinese, never
-    next to a Chinese one (Chinese has no spaces: a gap there is the font's spacing)."""
+    (or PDFium infers a space), a space between two characters that are not Chinese; next to a
+    Chinese one only where the gap is as wide as a space (``_CJK_SPACE``), or nearly and PDFium
+    saw a word space there (the text form writes "1. 公务用车", "[30226] 劳务费": a PDF prints
+    the space as a gap only)."""
     out: list[str] = []
     previous: _Char | None = None
     printed = False
@@ -238,8 +250,11 @@ def _line_text(chars: list[_Char]) -> str:
             printed = True
             continue
         if previous is not None:
-            wide = ch.x0 - previous.x1 > 0.25 * max(ch.height, previous.height)
-            inferred = (previous.space_after or wide) and not (_is_cjk(previous.text) or _is_cjk(ch.text))
+            gap = (ch.x0 - previous.x1) / max(ch.height, previous.height, 0.1)
+            if _is_cjk(previous.text) or _is_cjk(ch.text):
+                inferred = gap > _CJK_SPACE or (previous.space_after and gap > _CJK_SPACE_SEEN)
+            else:
+                inferred = previous.space_after or gap > 0.25
             if printed or inferred:
                 out.append(" ")
         out.append(ch.text)
@@ -260,6 +275,7 @@ class _Reader:
         self.chars = 0  # characters, pairs of ruling lines and their crossings of the pages read so far
         self.pairs = 0
         self.crossings = 0
+        self.rules: list[dict] = []  # the horizontal ruling lines of the page being read
 
     def error(self, code: str, page: int, expected: str, found: str) -> DocumentError:
         return DocumentError(code, self.filename, 1, expected=expected, found=found, context=f"page {page}")
@@ -297,6 +313,7 @@ class _Reader:
                 out = _Page(number, width, height)
                 tables = self._tables(paths, number)
                 loose = self._fill(tables, chars, number, out)
+                loose = _RulesOnly(self.rules, tables, out, self.filename).read(loose)
                 for line in _cluster_lines(loose):
                     out.items += self._text_lines(line, textpage, raw, number)
             finally:
@@ -430,6 +447,7 @@ class _Reader:
         merged cell covers the column)."""
         from pdfplumber.table import Table, cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
+        self.rules = []
         if not edges:
             return []
         # Snapping clusters lines transitively: snapped over the whole page, the column lines of
@@ -457,6 +475,7 @@ class _Reader:
                 f"on a page and {MAX_RULING_PAIRS:,} in the document",
                 found=f"{pairs:,} on page {number}, {self.pairs:,} up to it",
             )
+        self.rules = _unframed(merged)
         self.open_ends = _close_open_ends(merged)
         crossings = edges_to_intersections(merged, _TOLERANCE, _TOLERANCE)
         self.crossings += len(crossings)
@@ -531,6 +550,524 @@ class _Reader:
         return False
 
 
+# Tables ruled with horizontal lines only (see _RulesOnly).
+_GAP = 0.6  # of the text's height: the least gap between two cells' text (a word space is 0.25-0.3)
+_STEP = 0.5  # points: the resolution at which the text of a table covers its width
+_KEEP = 0.75  # share of a header's column gaps the rows below it leave open: what tells rows from prose
+# Of a line's height: the most space between two lines of one cell, its leading (4.5 points at 9 in
+# Chromium's print of the bundled page); between rows the cells' padding adds to it (7.5 points).
+_LEADING = 0.6
+_MAX_RULE_GROUPS = 20  # tables ruled with horizontal lines only, on a page
+_MAX_HEADER_CELLS = 400  # header cells of such a table (their rows are found pairwise)
+
+
+@dataclass
+class _Piece:
+    """Text of one cell on one line, or of a whole header cell (its wrapped lines)."""
+
+    lines: list[str]
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    first: int = 0  # the columns it spans
+    last: int = 0
+    row: int = 0
+
+
+def _unframed(edges: list[dict]) -> list[dict]:
+    """The horizontal ruling lines that are not the top or bottom of a frame: a box ruled around
+    one cell (a framed note or heading, which pdfplumber finds no table in, so that it reads as
+    running text, as the text form has it) has vertical sides that end where it does; a 三线表's
+    rules have none.
+
+    :param edges: the page's merged ruling lines (pdfplumber's edges)."""
+    verticals = sorted((e for e in edges if e["orientation"] == "v"), key=lambda e: e["x0"])
+    xs = [v["x0"] for v in verticals]
+
+    def side(x: float, y: float) -> bool:
+        lo = bisect.bisect_left(xs, x - _TOLERANCE)
+        hi = bisect.bisect_right(xs, x + _TOLERANCE)
+        return any(v["top"] - _TOLERANCE <= y <= v["bottom"] + _TOLERANCE for v in verticals[lo:hi])
+
+    return [e for e in edges if e["orientation"] == "h" and not (side(e["x0"], e["top"]) and side(e["x1"], e["top"]))]
+
+
+def _runs(chars: list[_Char], least: float) -> list[list[_Char]]:
+    """The runs of characters on one line, parted by gaps of at least ``least`` points: the
+    text of one cell on one line.  Left to right, each character goes on the run that ends
+    just before it on its line (not by lines of the whole width: labels centred in their
+    cells, at many heights, would chain lines of cells side by side into one).  The runs are
+    kept by the height of their middle, in steps of half a line, so that each character is
+    compared with the runs of three steps only (linear in the characters, after sorting)."""
+    if not chars:
+        return []
+    step = max(sorted(c.height for c in chars)[len(chars) // 2], 1.0) / 2
+    done: list[list[_Char]] = []
+    current: dict[int, list[_Char]] = {}  # the last run at each step of height
+    for ch in sorted(chars, key=lambda c: c.x0):
+        middle = (ch.top + ch.bottom) / 2
+        key = int(middle // step)
+        for k in (key, key - 1, key + 1):
+            run = current.get(k)
+            if run is None:
+                continue
+            last = run[-1]
+            # by middles: a flat glyph (一) may have a box of its own height, not the line's
+            if ch.x0 - last.x1 < least and abs(2 * middle - last.top - last.bottom) < 0.8 * max(ch.height, last.height):
+                run.append(ch)
+                break
+        else:
+            if key in current:
+                done.append(current[key])
+            current[key] = [ch]
+    done += current.values()
+    return sorted(done, key=lambda r: (r[0].top, r[0].x0))
+
+
+def _header_cells(chars: list[_Char], least: float, filename: str, page: int) -> list[_Piece]:
+    """The cells of a table's header: its runs of text (see :func:`_runs`), a label wrapped
+    over lines joined (a run close under another, centred or starting where it does: the gap
+    between the lines of a cell is its leading, between rows also the cells' padding; 4.5
+    against 7.5 points in Chromium's print of the bundled page at 9 points).
+
+    :raises DocumentError: ``pdf-too-large`` for more than ``_MAX_HEADER_CELLS`` runs.
+    """
+    runs = _runs(chars, least)
+    if len(runs) > _MAX_HEADER_CELLS:
+        raise DocumentError(
+            "pdf-too-large",
+            filename,
+            1,
+            expected=f"a table header of at most {_MAX_HEADER_CELLS} labels",
+            found=f"{len(runs)} labels",
+            context=f"page {page}",
+        )
+    cells: list[_Piece] = []
+    for run in sorted(runs, key=lambda r: min(c.top for c in r)):
+        top, bottom = min(c.top for c in run), max(c.bottom for c in run)
+        x0, x1 = run[0].x0, run[-1].x1
+        size = bottom - top
+        for cell in cells:
+            centred = abs((cell.x0 + cell.x1) / 2 - (x0 + x1) / 2) <= size
+            if 0 <= top - cell.bottom <= _LEADING * size and (centred or abs(cell.x0 - x0) <= size / 2):
+                cell.lines.append(_line_text(run))
+                cell.x0, cell.x1, cell.bottom = min(cell.x0, x0), max(cell.x1, x1), bottom
+                break
+        else:
+            cells.append(_Piece([_line_text(run)], x0, top, x1, bottom))
+    return cells
+
+
+def _numeric(run: list[_Char]) -> bool:
+    """Whether a run of text is a number (an amount, a code): what a header does not hold."""
+    return any(c.text.isdigit() for c in run) and all(c.text.isdigit() or c.text in ",.-" for c in run)
+
+
+def _leaves(cells: list[_Piece]) -> list[tuple[float, float]]:
+    """The left and right ends of a header's lowest labels: those whose middle is in the lower
+    half of the header, where a label over several columns is not (the label of a column the
+    rows below leave empty is among them)."""
+    if not cells:
+        return []
+    top, bottom = min(c.top for c in cells), max(c.bottom for c in cells)
+    return sorted((c.x0, c.x1) for c in cells if c.top + c.bottom >= top + bottom - 0.5 * (c.bottom - c.top))
+
+
+def _pitch(above: list[_Char], line: list[_Char]) -> float:
+    """How far ``line`` is printed below ``above``, middle to middle (the characters' boxes
+    differ in height from glyph to glyph; their middles keep to the line)."""
+    return sum(c.top + c.bottom for c in line) / (2 * len(line)) - sum(c.top + c.bottom for c in above) / (
+        2 * len(above)
+    )
+
+
+def _room(size: float, width: float) -> float:
+    """How far short of a column's right end a wrapped line may stop: by a word that does not
+    break ("95%，"), up to five characters, but a quarter of a narrow column at most."""
+    return min(5 * size, width / 4)
+
+
+def _figure(text: str) -> bool:
+    """Whether a cell's text is a figure (an amount, a code): what no wrapped cell goes on with."""
+    return any(ch.isdigit() for ch in text) and all(ch.isdigit() or ch in ",.-" for ch in text)
+
+
+def _fills(cell: list[_Char], left: float, right: float, before_word: bool = False) -> bool:
+    """Whether the last line of a cell fills its column, from ``left`` to ``right`` (room for the
+    cell's padding, and for a word that does not break: any, after a Latin letter or digit in
+    Chinese text, or ``before_word``, before one)."""
+    if not cell:
+        return False
+    line = _cluster_lines(cell)[-1]
+    size = max(c.height for c in line)
+    # (a code or an amount alone is no wrapped text)
+    word = (before_word or _is_word(line[-1].text)) and not all(_is_word(c.text) or c.text in ",.-" for c in line)
+    room = right - left if word else _room(size, right - left)
+    return line[0].x0 <= left + 2 * size and line[-1].x1 >= right - room
+
+
+def _goes_on(above: list[_Char], line: list[_Char], sides: tuple[float, float], leading: float) -> bool:
+    """Whether a line of a cell goes on with the line ``above`` it in its column, ``sides`` the
+    left and right ends of the column's text, ``leading`` the usual distance between the lines
+    of a cell (-1: unknown): close below a line that fills the column (a wrapped cell breaks
+    its lines at the edge; a short figure aligned to one side does not fill it)."""
+    size = max(ch.height for ch in line)
+    close = leading >= 0 and _pitch(above, line) <= leading + 0.25 * size
+    return close and _fills(above, sides[0] - size, sides[1], _is_word(line[0].text))
+
+
+class _RulesOnly:
+    """Tables ruled with horizontal lines only: a 三线表 (a rule above and below the table and
+    one under its header), or a web page's table printed with each row's bottom border alone.
+    pdfplumber finds no cell without vertical lines, so the columns come from the text: where no
+    character of the rows below the header prints, across the rules' width, is a gap between
+    columns (a cell's padding keeps the text of two cells apart).
+
+    Rules of one width, one below the other, bound bands of text.  A band whose text leaves
+    most of the column gaps of the band above open belongs to the same table (a title or a
+    paragraph between two tables, centred or across the page, fills them).  The band under the
+    first rule is the header: its cells (a label over several columns among them) go to rows by
+    what stands above them, a label with nothing above it in the first row (a label spanning the
+    header's rows, printed in their middle, too).  The rows below are each a band where rules
+    part them; in a 三线表's single band, a line goes on the row above where each of its cells
+    continues a wrapped cell (the line above it in that column, close above and reaching the
+    column's right edge) or fills a column the row has empty (a cell centred in a tall row)."""
+
+    def __init__(self, rules: list[dict], tables: list[list[list[tuple | None]]], page: _Page, filename: str) -> None:
+        self.page = page
+        self.filename = filename
+        self.x0 = self.x1 = 0.0  # the ends of the rules of the table being read
+        bounds = []
+        for rows in tables:
+            boxes = [b for row in rows for b in row if b is not None]
+            bounds.append((min(b[1] for b in boxes), max(b[3] for b in boxes)))
+        # lines of a ruled table are its own; a rule shorter than a few characters underlines
+        self.rules = [
+            r
+            for r in rules
+            if r["x1"] - r["x0"] >= 20 * _TOLERANCE
+            and not any(top - _TOLERANCE <= r["top"] <= bottom + _TOLERANCE for top, bottom in bounds)
+        ]
+        self.tables = 0
+
+    def read(self, chars: list[_Char]) -> list[_Char]:
+        """Add the rows of the page's tables ruled with horizontal lines only to its items;
+        return the characters outside them."""
+        if len(self.rules) < 2 or not chars:
+            return chars
+        taken: set[int] = set()
+        for group in self._groups()[:_MAX_RULE_GROUPS]:
+            self._group(group, chars, taken)
+        return [c for c in chars if id(c) not in taken]
+
+    def _groups(self) -> list[list[dict]]:
+        """The rules in groups of one extent (left and right ends within the tolerance), each
+        top to bottom; groups of two rules or more."""
+        groups: list[list[dict]] = []
+        for rule in sorted(self.rules, key=lambda r: (round(r["x0"]), round(r["x1"]), r["top"])):
+            g = groups[-1] if groups else None
+            if g and abs(g[0]["x0"] - rule["x0"]) <= _TOLERANCE and abs(g[0]["x1"] - rule["x1"]) <= _TOLERANCE:
+                if rule["top"] - g[-1]["top"] > _TOLERANCE:  # a thick rule drawn twice is one
+                    g.append(rule)
+            else:
+                groups.append([rule])
+        out = [sorted(g, key=lambda r: r["top"]) for g in groups if len(g) >= 2]
+        return sorted(out, key=lambda g: g[0]["top"])
+
+    def _cover(self, chars: list[_Char], x0: float, cover: bytearray | None = None) -> bytearray:
+        """Which steps of the table's width the characters print on."""
+        out = bytearray(cover) if cover is not None else bytearray(int((self.x1 - x0) / _STEP) + 2)
+        for ch in chars:
+            a = max(int((ch.x0 - x0) / _STEP), 0)
+            b = min(int((ch.x1 - x0) / _STEP) + 1, len(out))
+            out[a:b] = b"\x01" * (b - a)
+        return out
+
+    @staticmethod
+    def _gaps(cover: bytearray, least: float) -> list[tuple[int, int]]:
+        """The runs of steps no character covers, at least ``least`` points wide, between the
+        first character and the last."""
+        gaps = []
+        start = -1
+        seen = False
+        for i, on in enumerate(cover):
+            if on:
+                if seen and start >= 0 and (i - start) * _STEP >= least:
+                    gaps.append((start, i))
+                seen, start = True, -1
+            elif seen and start < 0:
+                start = i
+        return gaps
+
+    def _edges(self, body: bytearray, x0: float, least: float, leaves: list[tuple[float, float]]) -> list[float]:
+        """The columns' edges: the middle of each gap the rows leave; a header label in a gap
+        (a column the rows leave empty, on this page) is a column of its own.
+
+        :param leaves: the header's lowest labels (those with none below them), left to right.
+        """
+        covered = [i for i, on in enumerate(body) if on]
+        if not covered:
+            return [x0, self.x1]
+        runs = [(covered[0], covered[0])]
+        for i in covered[1:]:
+            if i - runs[-1][1] > 1 and (i - runs[-1][1]) * _STEP >= least:
+                runs.append((i, i))
+            else:
+                runs[-1] = (runs[-1][0], i)
+        spans = [(x0 + a * _STEP, x0 + (b + 1) * _STEP) for a, b in runs]
+
+        # A label over one column's text widens it (a label may be wider than the amounts
+        # below it); a label over none heads the column of the text nearest to it (a centred
+        # label may stand beside a column's left-aligned text), but of two labels nearest to
+        # one column, the farther heads a column of its own, which the rows leave empty.
+        def distance(label: tuple[float, float], span: tuple[float, float]) -> float:
+            return max(span[0] - label[1], label[0] - span[1], 0.0)
+
+        nearest: dict[int, tuple[float, float]] = {}
+        filled = list(spans)
+        for label in leaves:
+            over = sum(1 for span in spans if distance(label, span) == 0.0)
+            if over:
+                if over == 1:
+                    filled.append(label)
+                continue
+            k = self._headed(label, spans)
+            if k is None:
+                filled.append(label)
+                continue
+            held = nearest.get(k)
+            if held is None or distance(label, spans[k]) < distance(held, spans[k]):
+                nearest[k] = label
+                label = held  # type: ignore[assignment]
+            if label is not None:
+                filled.append(label)
+        for k, label in nearest.items():  # the column holds its label and its text
+            filled.append((min(spans[k][0], label[0]), max(spans[k][1], label[1])))
+        filled.sort()
+        merged = [filled[0]]
+        for a, b in filled[1:]:
+            if a < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+            else:
+                merged.append((a, b))
+        return [x0] + [(merged[k][1] + merged[k + 1][0]) / 2 for k in range(len(merged) - 1)] + [self.x1]
+
+    def _headed(self, label: tuple[float, float], spans: list[tuple[float, float]]) -> int | None:
+        """The column of text (``spans``, left to right) a label beside them heads: the nearest
+        that a column centred on the label holds without holding another, within the table."""
+        centre = (label[0] + label[1]) / 2
+        best: tuple[float, int] | None = None
+        for k, (a, b) in enumerate(spans):
+            half = max(centre - a, b - centre)
+            left = spans[k - 1][1] if k else self.x0
+            right = spans[k + 1][0] if k + 1 < len(spans) else self.x1
+            if centre - half >= left - _TOLERANCE and centre + half <= right + _TOLERANCE:
+                gap = max(a - label[1], label[0] - b, 0.0)
+                if best is None or gap < best[0]:
+                    best = (gap, k)
+        return None if best is None else best[1]
+
+    def _group(self, rules: list[dict], chars: list[_Char], taken: set[int]) -> None:
+        x0 = self.x0 = min(r["x0"] for r in rules)
+        self.x1 = max(r["x1"] for r in rules)
+        ys = [r["top"] for r in rules]
+        limit = (1 - _MARGIN) * self.page.height
+        if limit > ys[-1] + _TOLERANCE:  # rows may go on under the last rule to the page's foot
+            ys.append(limit)
+        bands: list[list[_Char]] = [[] for _ in ys[:-1]]
+        for ch in chars:
+            cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+            if id(ch) in taken or not (x0 - _TOLERANCE <= cx <= self.x1 + _TOLERANCE and ys[0] < cy < ys[-1]):
+                continue
+            bands[bisect.bisect_right(ys, cy) - 1].append(ch)
+        i = 0
+        while i < len(bands):
+            if not bands[i]:
+                i += 1
+                continue
+            least = _GAP * max(c.height for c in bands[i])
+            cover = self._cover(bands[i], x0)
+            header = self._gaps(cover, least)
+            j = i + 1
+            while header and j < len(bands) and bands[j]:
+                own = self._cover(bands[j], x0)
+                if not self._gaps(own, least):  # one text across: a note or a paragraph
+                    break
+                both = self._cover(bands[j], x0, cover)
+                kept = self._gaps(both, least)
+                if sum(any(a < e and s < b for a, b in kept) for s, e in header) < _KEEP * len(header):
+                    break
+                cover = both
+                j += 1
+            if j - i < 2:
+                i += 1
+                continue
+            # The header: the bands above the first with a number (a header row has its own
+            # rule when each of its labels spans columns); the rows' text alone tells the columns.
+            h = i
+            while h < j and not any(_numeric(run) for run in _runs(bands[h], least)):
+                h += 1
+            cells = _header_cells([c for band in bands[i:h] for c in band], least, self.filename, self.page.number)
+            # a header repeated among the rows does not tell the columns (its labels are centred)
+            labels = "\x00".join(text for cell in cells for text in [*cell.lines, "".join(cell.lines)])
+            body = bytearray(len(cover))
+            for band in bands[h if h < j else i + 1 : j]:
+                for line in _cluster_lines(band):
+                    texts = [_line_text(run) for run in _runs(line, least)]
+                    if not all(t in labels for t in texts):  # each a label, or a part of one
+                        body = self._cover(line, x0, body)
+            edges = self._edges(body, x0, least, _leaves(cells))
+            foot = j == len(bands) and ys[-1] == limit  # no rule closes the table: it goes on
+            self._rows(bands[h:j], ys[h : j + 1], edges, cells, j - i > 2, foot)
+            for band in bands[i:j]:
+                taken.update(id(c) for c in band)
+            i = j
+
+    def _rows(
+        self,
+        bands: list[list[_Char]],
+        ys: list[float],
+        edges: list[float],
+        header: list[_Piece],
+        ruled: bool,
+        foot: bool,
+    ) -> None:
+        """Add the table's rows to the page: its header's, then one per band of ``bands`` (between
+        ``ys``) where ``ruled`` (a rule under each row), else those :meth:`_body` finds."""
+        table = 1000 + self.tables  # apart from the ruled tables of the page
+        self.tables += 1
+        number = self.page.number
+        width = len(edges) - 1
+        for labels, places, top in self._header(header, edges) if header else []:
+            self.page.items.append(_Row(number, top, labels, places, table))
+        for band, top, bottom in zip(bands, ys, ys[1:], strict=False):
+            for row in [[band]] if ruled else self._body(band, edges):
+                row_chars = [c for part in row for c in part]
+                cells: list[list[_Char]] = [[] for _ in range(width)]
+                # a word whole in the column it starts in: a label over columns (a header
+                # repeated among the rows) is one cell, in its first column, as a merged cell is
+                for run in _runs(row_chars, 0.3 * max(c.height for c in row_chars)):
+                    cells[self._column((run[0].x0 + run[0].x1) / 2, edges)] += run
+                y0 = top if ruled else min(c.top for c in row_chars)
+                y1 = bottom if ruled else max(c.bottom for c in row_chars)
+                texts = [_join_wrapped([_line_text(ln) for ln in _cluster_lines(cell)]) for cell in cells]
+                boxes: list[tuple[float, float, float, float] | None] = [
+                    (edges[c], y0, edges[c + 1], y1) for c in range(width)
+                ]
+                full = tuple(_fills(cell, edges[c], edges[c + 1]) for c, cell in enumerate(cells))
+                self.page.items.append(_Row(number, y0, texts, boxes, table, full=full))
+        rows = [i for i in self.page.items if isinstance(i, _Row) and i.table == table]
+        if foot and rows and any(rows[-1].full):
+            rows[-1].open_bottom = True  # it may go on on the next page (see _rejoin)
+
+    @staticmethod
+    def _column(x: float, edges: list[float]) -> int:
+        return min(max(bisect.bisect_right(edges, x) - 1, 0), len(edges) - 2)
+
+    def _header(self, cells: list[_Piece], edges: list[float]) -> list[tuple[list[str], list, float]]:
+        """The header's rows: each cell in the first column it spans, in the first row it spans.
+
+        :param cells: the header's cells (see :func:`_header_cells`).
+        """
+        for cell in cells:
+            cell.first = self._column(cell.x0 + _TOLERANCE, edges)
+            cell.last = max(cell.first, self._column(cell.x1 - _TOLERANCE, edges))
+        # The header's rows are where cells stand one above another (over the columns they
+        # span), at their middles (cells are centred in their rows); any other cell is in the
+        # last row whose middle is at or above its own (a label spanning rows is printed in
+        # their middle).
+        stacked: set[int] = set()
+        for k, cell in enumerate(cells):
+            for h, above in enumerate(cells[:k]):
+                if above.bottom <= cell.top + _TOLERANCE and above.first <= cell.last and cell.first <= above.last:
+                    stacked.update((h, k))
+        size = min(c.bottom - c.top for c in cells) if cells else 0.0  # a line's height
+        levels: list[float] = []
+        for middle in sorted((cells[k].top + cells[k].bottom) / 2 for k in stacked):
+            if not levels or middle - levels[-1] > 0.5 * size:
+                levels.append(middle)
+        for cell in cells:
+            middle = (cell.top + cell.bottom) / 2
+            cell.row = max(bisect.bisect_right(levels, middle + 0.25 * size) - 1, 0)
+        out = []
+        for r in range(max((c.row for c in cells), default=-1) + 1):
+            texts = [""] * (len(edges) - 1)
+            boxes: list[tuple[float, float, float, float] | None] = [None] * (len(edges) - 1)
+            mine = [c for c in cells if c.row == r]
+            for cell in mine:
+                texts[cell.first] = _join_wrapped(cell.lines)
+                boxes[cell.first] = (cell.x0, cell.top, cell.x1, cell.bottom)
+            out.append((texts, boxes, min(c.top for c in mine)))
+        return out
+
+    def _body(self, chars: list[_Char], edges: list[float]) -> list[list[list[_Char]]]:
+        """The rows of a band of rows without rules between them, each as its lines' characters."""
+        columns: list[list[_Char]] = [[] for _ in edges[:-1]]
+        for ch in chars:
+            columns[self._column((ch.x0 + ch.x1) / 2, edges)].append(ch)
+        lines: list[tuple[int, list[_Char]]] = []
+        right: list[tuple[float, float]] = []  # each column's text's left and right ends
+        for c, column in enumerate(columns):
+            found = _cluster_lines(column)
+            lines += [(c, ln) for ln in found]
+            right.append((min((ln[0].x0 for ln in found), default=0.0), max((ln[-1].x1 for ln in found), default=0.0)))
+        lines.sort(key=lambda item: min(ch.top for ch in item[1]))
+        groups: list[list[tuple[int, list[_Char]]]] = []  # the lines of one height across the columns
+        k = 0
+        while k < len(lines):
+            top = min(ch.top for ch in lines[k][1])
+            bottom = max(ch.bottom for ch in lines[k][1])
+            groups.append([lines[k]])
+            k += 1
+            while k < len(lines) and min(ch.top for ch in lines[k][1]) < bottom - 0.4 * (bottom - top):
+                groups[-1].append(lines[k])
+                bottom = max(bottom, max(ch.bottom for ch in lines[k][1]))
+                k += 1
+        # How far apart the lines of a wrapped cell are printed (a line alone across the columns:
+        # the least common distance to the line above it in its column, to half a point), and
+        # rows (a line across three columns or more): 13 against 17 points in Chromium's print
+        # of the bundled page, where the cells' padding parts rows.  Without a gap of a wrapped
+        # cell clearly smaller than the rows', no line goes on the row above but to fill it.
+        cell_gaps: Counter[float] = Counter()  # below a line that fills its column
+        row_gaps: list[float] = []  # below a line that does not
+        above: dict[int, list[_Char]] = {}
+        for group in groups:
+            for c, line in group:
+                if c in above and not _figure("".join(ch.text for ch in above[c])):  # figures do not wrap
+                    gap = _pitch(above[c], line)
+                    if _fills(above[c], *right[c]):
+                        cell_gaps[round(gap * 2) / 2] += 1
+                    else:
+                        row_gaps.append(gap)
+                above[c] = line
+        common = max(1, sum(cell_gaps.values()) // 20)
+        leading = min((g for g, n in cell_gaps.items() if n >= common and g >= 0), default=-1.0)
+        if not row_gaps or leading > sorted(row_gaps)[len(row_gaps) // 2] - 1.0:
+            leading = -1.0
+        rows: list[list[list[_Char]]] = []
+        last: dict[int, list[_Char]] = {}  # the last line of each column in the row being read
+        previous: list[_Char] = []  # the row's last line, in any column
+        for group in groups:
+            # A cell the row has empty is filled only by a line within the row's lines (a cell
+            # centred in a tall row), not by the first line of the next row's tallest cell.
+            line = group[0][1]
+            size = max(ch.height for ch in line)
+            near = bool(previous) and (
+                _pitch(previous, line) <= leading + 0.25 * size
+                if leading >= 0
+                else min(ch.top for ch in line) < max(ch.bottom for ch in previous)
+            )
+            if rows and all(_goes_on(last[c], ln, right[c], leading) if c in last else near for c, ln in group):
+                rows[-1] += [line for _, line in group]
+            else:
+                rows.append([line for _, line in group])
+                last = {}
+            last.update({c: line for c, line in group})
+            previous = max((ln for _, ln in group), key=lambda ln: max(ch.bottom for ch in ln))
+        return rows
+
+
 def _bands(edges: list[dict]) -> list[list[dict]]:
     """The ruling lines in bands, top to bottom: a line that begins more than the tolerance
     below every line above it begins a new band.
@@ -598,7 +1135,13 @@ def _rejoin(pages: list[_Page]) -> None:
             while k < min(len(table), len(head)) - 1 and table[k].cells == head[k].cells:
                 k += 1
             rest = table[k]
-            if (k or rest.open_top) and len(rest.cells) == len(carry.cells):
+            # a row of a table ruled with horizontal lines only goes on where its cells filled
+            # their columns, or into cells it left empty
+            goes_on = not carry.full or all(
+                not text or not before or (full and not _figure(text))
+                for text, before, full in zip(rest.cells, carry.cells, carry.full, strict=False)
+            )
+            if (k or rest.open_top) and len(rest.cells) == len(carry.cells) and goes_on:
                 carry.cells = [_join_wrapped([a, b]) for a, b in zip(carry.cells, rest.cells, strict=True)]
                 page.items.remove(rest)
                 if rest is rows[-1] and rest.open_bottom:

@@ -175,6 +175,7 @@ class _Reader:
     """Turns the rows of a workbook's sheets into lines, holding the workbook-wide bounds."""
 
     def __init__(self, filename: str, form: Form) -> None:
+        self.form = form
         self.filename = filename
         self.out = LineBuilder(filename, form)
         self.rows = 0
@@ -260,6 +261,7 @@ class _Reader:
                 1,
                 expected="a budget disclosure: a workbook with its title, text and tables",
                 found=f"a workbook of {sheets} sheets without a value",
+                form=self.form,
             )
         return self.out.grid()
 

@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import catalogue, pages, search, source
+from . import browse, catalogue, pages, search, source
 from .database import StoreUnreadable
 from .endpoint import SPARQL_PATHS, Endpoint
 from .options import DEFAULT_PUBLIC_URL, ServerOptions
@@ -92,6 +92,7 @@ def create_app(options: ServerOptions) -> BudgetkgApp:
         await site.close()
 
     routes = [
+        *browse.ROUTES,  # first: the home page is its "/"
         *pages.ROUTES,
         *catalogue.ROUTES,
         *source.ROUTES,

@@ -25,6 +25,8 @@ from .accept import media_ranges
 from .answers import GRAPH_FORMATS
 from .describe import examples
 from .descriptions import describe
+from .documents import table_page_of
+from .identities import figure_identities
 from .options import VOCABULARY_BASE
 from .responses import error
 from .runner import QueryRunner, QueryStopped, QueryTimeout
@@ -160,6 +162,12 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
                 201,
             ),
         )
+        # The document's arithmetic a printed figure takes part in (for any resource printed on a line).
+        identities = (
+            await figure_identities(queries, store, iri, lambda i: _href(i, options.base))
+            if any(b["p"]["value"] == BKG + "sourceLine" for b in outgoing)
+            else []
+        )
     except ProtocolError as exc:
         return error(exc.status, str(exc))
     except QueryTimeout:
@@ -242,6 +250,8 @@ async def resource_response(request: Request, iri: str, site: Site) -> Response:
         incoming_more=len(incoming) > 200,
         source=source if "line" in source else None,
         synthetic=synthetic,
+        identities=identities,
+        table_page=table_page_of(iri),
     )
     return HTMLResponse(html, headers={"Vary": "Accept"})
 

@@ -1,6 +1,6 @@
 """The source beside every figure: each document's file as printed, at the place a figure was printed.
 
-Routes (``{doc}`` is a document's key, :func:`doc_key`)::
+Routes (``{doc}`` is a document's key, :func:`budgetkg.server.documents.doc_key`)::
 
     /source/{doc}                    the document as read: each line of its text form with its
                                      anchor (#L791), tables as tables; ?place=… marks a cell
@@ -27,7 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from pyoxigraph import Store
 from starlette.requests import Request
@@ -37,10 +37,11 @@ from starlette.routing import Route
 from ..load.sources import source_path
 from ..load.store import solutions
 from ..read.grid import Grid
+from .documents import doc_key
 from .responses import error
 from .site import site_of
 
-__all__ = ["ROUTES", "doc_key", "source_href", "place_href", "StoredSource"]
+__all__ = ["ROUTES", "source_href", "place_href", "StoredSource"]
 
 # A page's image: this many pixels per PDF point (1.5 = 108 dpi), fewer for a page so large
 # that the image would pass MAX_SIDE pixels on a side.
@@ -80,15 +81,9 @@ ORDER BY ?g ?url ?issued
 """
 
 
-def doc_key(iri: str) -> str:
-    """A document's key in the site's paths: the last two segments of its dataset's IRI
-    (``…/dataset/{department}/{year}``), percent-encoded as the IRI is."""
-    return "/".join(iri.rsplit("/", 2)[-2:])
-
-
 def source_href(document: str) -> str:
     """The page of a source document (``{dataset}/source``), as the resource pages link it."""
-    return "/source/" + doc_key(document.removesuffix("/source"))
+    return "/source/" + quote(doc_key(document.removesuffix("/source")), safe="-_.~")
 
 
 def place_href(document: str, line: str, place: str = "", page: str = "", box: str = "") -> str:
@@ -289,9 +284,7 @@ async def source(request: Request) -> Response:
     """Every page under /source/ (see the module's description)."""
     raw = request.scope.get("raw_path", b"").decode("ascii", "replace").split("?", 1)[0] or request.url.path
     parts = raw.removeprefix("/source/").split("/")
-    if len(parts) < 2:
-        return error(404, "no such page: /source/{department}/{year}")
-    key, rest = "/".join(parts[:2]), parts[2:]
+    key, rest = unquote(parts[0]), parts[1:]
     found = await _find(request, key)
     if isinstance(found, Response):
         return found
