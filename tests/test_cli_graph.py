@@ -236,14 +236,14 @@ def test_build_of_an_unreadable_document_exits_2(tmp_path):
 
 
 def readme_queries() -> list[list[str]]:
-    """The `budgetkg query` examples of the README and docs/queries.md that run on the store alone."""
+    """The `budgetkg query` examples of the README and the documentation pages that run on the store alone."""
     import shlex
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     commands = []
-    for doc in ("README.md", "docs/queries.md"):
-        for block in (root / doc).read_text("utf-8").split("```bash")[1:]:
+    for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        for block in doc.read_text("utf-8").split("```bash")[1:]:
             pending = ""
             for line in block.split("```", 1)[0].splitlines():
                 pending = f"{pending}\n{line}" if pending else line

@@ -98,6 +98,7 @@ def test_every_prefix_agrees_with_the_prefix_table():
     files += [f for f in ontology_dir().joinpath("shapes").iterdir()]
     files += [f for f in ontology_dir().joinpath("integrity-constraints").iterdir()]
     files += [f for f in queries_dir().iterdir() if f.name.endswith(".rq")]
+    files += [f for f in queries_dir().joinpath("guide").iterdir() if f.name.endswith(".rq")]
     checked = 0
     for f in files:
         for prefix, namespace in declared_prefixes(f.read_text("utf-8")):
