@@ -1080,12 +1080,13 @@ def serve(
     get_path: str | None,
     store: Path | None,
 ) -> None:
-    """Serve the store: SPARQL endpoint with query UI, resource pages, dumps, VoID and DCAT.
+    """Serve the store: a web site, the SPARQL endpoint, resource pages, dumps, VoID and DCAT.
 
-    /sparql is the SPARQL 1.1 Protocol endpoint (GET and POST; JSON, XML, CSV, TSV results;
-    Turtle, N-Triples, JSON-LD, RDF/XML graphs); in a browser, /sparql (and /) is the query
-    editor with the query library as examples, and a query's results a labelled table;
-    every IRI budgetkg mints dereferences to an HTML page or RDF;
+    / is the home page: the documents, each browsable table by table (/browse/), their
+    sources (/source/) and search (/search). /sparql is the SPARQL 1.1 Protocol endpoint (GET
+    and POST; JSON, XML, CSV, TSV results; Turtle, N-Triples, JSON-LD, RDF/XML graphs); in a
+    browser, /sparql is the query editor with the query library as examples, and a query's
+    results a labelled table; every IRI budgetkg mints dereferences to an HTML page or RDF;
     /catalog, /.well-known/void and /.well-known/sparql-examples describe the data, and
     /dumps/ holds the downloads.
     """

@@ -27,6 +27,7 @@ from . import charts
 from .documents import cached, doc_key, doc_path, documents, find_document, store_version
 from .identities import display_identities, identities_of_totals, identity_counts
 from .pages import _href
+from .responses import error
 from .runner import QueryStopped
 from .site import Site, site_of
 from .tables import Line, PrintedTable, TableQueryFailed, amount_text, read_table, select
@@ -49,9 +50,9 @@ async def _read_table(site: Site, graph: str, number: int) -> PrintedTable:
     return await cached(site, version, ("table", graph, number), lambda: read_table(site.queries, store, graph, number))
 
 
-def _error(site: Site, status: int, message: str) -> HTMLResponse:
-    """An error as a page, for a browser (the API's errors keep their JSON shape)."""
-    return _page(site, "browse_error.html", status, status=status, message=message)
+def _error(site: Site, status: int, message: str) -> Response:
+    """An error in the one JSON shape, which a browser gets as a page (see :mod:`.html_errors`)."""
+    return error(status, message)
 
 
 async def home(request: Request) -> Response:
@@ -89,7 +90,7 @@ async def document(request: Request) -> Response:
     key = request.path_params["doc"]
     doc = await find_document(site, key)
     if doc is None:
-        return _error(site, 404, f"no document {key!r} in this store; the home page lists them")
+        return _error(site, 404, f"no document {key[:100]!r} in this store; the home page lists them")
     store = await site.database.store()
     try:
         income, expenditure, basic, project, narrative = await asyncio.gather(

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlencode
 
 from pyoxigraph import NamedNode, RdfFormat, Store, Triple, parse, serialize
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..publish.jsonld import jsonld_bytes
@@ -174,6 +174,11 @@ async def resource(request: Request) -> Response:
     site = site_of(request)
     # The raw path keeps the percent-encoding the minted IRIs have (url.path decodes it).
     path = request.scope.get("raw_path", b"").decode("ascii", "replace").split("?", 1)[0] or request.url.path
+    if path.startswith("//"):
+        # One address for each page: //dataset/… would serve the page with links that a browser
+        # reads as another host's (//dataset/…?lang=en).
+        query = request.scope.get("query_string", b"").decode("ascii", "replace")
+        return RedirectResponse("/" + path.lstrip("/") + (f"?{query}" if query else ""), status_code=308)
     if path.startswith(("/codelist/", "/structure/")):
         iri = VOCABULARY_BASE + path.lstrip("/")
     else:
@@ -210,7 +215,7 @@ async def resource_response(
     queries, database, templates, options = site.queries, site.database, site.templates, site.options
     lang = language(request.query_params.get("lang"))
     page = request.query_params.get("incoming", "1")
-    if not page.isascii() or not page.isdigit() or not 1 <= int(page) <= MAX_INCOMING_PAGE:
+    if not page.isascii() or not page.isdigit() or len(page) > 5 or not 1 <= int(page) <= MAX_INCOMING_PAGE:
         return error(400, f"?incoming= is a page number from 1 to {MAX_INCOMING_PAGE}")
     skip = (int(page) - 1) * INCOMING_PAGE
     try:

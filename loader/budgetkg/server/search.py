@@ -84,6 +84,8 @@ async def search(request: Request) -> Response:
                 }
             )
     pages = (total + PER_PAGE - 1) // PER_PAGE
+    if query and status == 200 and page > max(pages, 1):
+        status, results = 400, []  # past the last page: said, not an empty page that counts backwards
 
     def link(n: int) -> str:
         return "/search?" + urlencode({"q": query, **({"kind": kind} if kind else {}), "page": n})

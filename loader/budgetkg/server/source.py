@@ -24,6 +24,7 @@ import io
 import math
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,33 @@ class _Kept(OrderedDict):
 # PDFium, behind pypdfium2, is not thread-safe: every call of this process's into it (reading a
 # PDF's grid, rendering a page) holds this lock.
 _PDFIUM = threading.Lock()
+# Pages are rendered in a thread of their own, with a short queue: past it a page is answered
+# 503.  In the event loop's shared threads, renders queued by one client (each up to a second,
+# one at a time under the lock) held the threads that search and the other pages wait for.
+_RENDERING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="budgetkg-pdfium")
+MAX_RENDERS_WAITING = 4
+_waiting = 0
+
+
+class RenderingBusy(Exception):
+    """More pages are waiting to be rendered than :data:`MAX_RENDERS_WAITING`."""
+
+
+async def _rendered(make, *args):
+    """``make(*args)`` in the rendering thread, once fewer than MAX_RENDERS_WAITING wait for it.
+
+    :raises RenderingBusy: when that many wait already.
+    """
+    global _waiting
+    if _waiting >= MAX_RENDERS_WAITING:
+        raise RenderingBusy
+    _waiting += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_RENDERING, make, *args)
+    finally:
+        _waiting -= 1
+
+
 _grids = _Kept(GRIDS_KEPT)
 _images = _Kept(IMAGES_KEPT)
 
@@ -207,24 +235,35 @@ def _page(path: Path, number: int) -> PageImage | None:
     return rendered
 
 
-def _page_facts(path: Path, number: int, box: tuple[float, float, float, float] | None) -> tuple[int, str]:
-    """The PDF's page count and the text inside ``box`` on page ``number`` (PDF points from the top left)."""
+@dataclass(frozen=True)
+class PageFacts:
+    pages: int  # the PDF's page count
+    width: float  # page ``number``'s size in PDF points (0 when it has no such page)
+    height: float
+    text: str  # the text inside the box asked for
+
+
+def _page_facts(path: Path, number: int, box: tuple[float, float, float, float] | None) -> PageFacts:
+    """The PDF's page count, the size of page ``number`` and the text inside ``box`` on it (PDF
+    points from the top left), without rendering it."""
     import pypdfium2 as pdfium
 
     with _PDFIUM:
         pdf = pdfium.PdfDocument(str(path))
         try:
             pages = len(pdf)
-            if box is None or not 1 <= number <= pages:
-                return pages, ""
+            if not 1 <= number <= pages:
+                return PageFacts(pages, 0.0, 0.0, "")
             page = pdf[number - 1]
-            _, height = page.get_size()
-            x0, top, x1, bottom = box
-            # PDFium's page space has its origin at the bottom left.
-            text = page.get_textpage().get_text_bounded(left=x0, bottom=height - bottom, right=x1, top=height - top)
+            width, height = page.get_size()
+            text = ""
+            if box is not None:
+                x0, top, x1, bottom = box
+                # PDFium's page space has its origin at the bottom left.
+                text = page.get_textpage().get_text_bounded(left=x0, bottom=height - bottom, right=x1, top=height - top)
         finally:
             pdf.close()
-    return pages, " ".join(text.split())
+    return PageFacts(pages, width, height, " ".join(text.split()))
 
 
 def parse_box(value: str) -> tuple[float, float, float, float] | None:
@@ -329,8 +368,15 @@ async def _document_page(request: Request, key: str, document: StoredSource, pat
     return HTMLResponse(html)
 
 
+def _busy() -> Response:
+    return error(503, "too many page images are being drawn just now; try again shortly", headers={"Retry-After": "1"})
+
+
 async def _image(path: Path, number: int) -> Response:
-    page = await asyncio.to_thread(_page, path, number)
+    try:
+        page = await _rendered(_page, path, number)
+    except RenderingBusy:
+        return _busy()
     if page is None:
         return error(404, f"the document has no page {number}")
     return Response(page.png, media_type="image/png", headers={"Cache-Control": "max-age=3600"})
@@ -341,10 +387,13 @@ async def _page_view(request: Request, key: str, document: StoredSource, path: P
     box = parse_box(given) if given is not None else None
     if given is not None and box is None:
         return error(400, "box: four numbers x0,top,x1,bottom in PDF points, x0 < x1 and top < bottom")
-    page = await asyncio.to_thread(_page, path, number)
-    if page is None:
+    try:
+        page = await _rendered(_page_facts, path, number, box)
+    except RenderingBusy:
+        return _busy()
+    if not page.width:
         return error(404, f"the document has no page {number}")
-    pages, text = await asyncio.to_thread(_page_facts, path, number, box)
+    pages, text = page.pages, page.text
     overlay = None
     if box is not None:
         x0, top, x1, bottom = box
