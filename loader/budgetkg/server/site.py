@@ -44,9 +44,12 @@ class Site:
         self.templates = Environment(
             loader=PackageLoader("budgetkg.server", "templates"), autoescape=select_autoescape(["html"])
         )
+        # A process that embeds the app (a test's, `serve --get`'s) held memory of its own before:
+        # there the limit counts what queries add to it.  A server process holds its store alone.
+        before = 0 if options.supervised else resident_bytes() or 0
         self.queries = QueryRunner(
             timeout=options.timeout,
-            max_memory=options.max_memory * 2**20,
+            max_memory=options.max_memory * 2**20 + before,
             max_answer_bytes=options.max_answer_bytes,
             on_runaway=self._stop_this_process if options.supervised else lambda reason, hurry: None,
         )
@@ -150,7 +153,7 @@ class Site:
             if sandbox is not None:
                 # Serving before it is ready, a client's first query would wait for it.
                 await sandbox.started(START_SECONDS)
-        held = resident_bytes()
+        held = resident_bytes() if options.supervised else None
         if held is not None and held > options.max_memory * 2**20 // 2:
             # Every query would find the process near its limit, and a second copy of the store
             # (taken up after a rebuild) would pass it.
