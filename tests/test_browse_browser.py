@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 import pytest
+from browser import accessibility_violations
+from browser import screenshot as shot
 from servers import start
 from test_browse import DOC, T12, amount, table12_lines
 from test_browser import browser  # noqa: F401  (the fixture: Chromium with JavaScript on)
 
-SCREENSHOTS = Path(__file__).parent / "artifacts" / "screenshots"
 WINDOW = (1280, 900)
 
 
@@ -60,9 +59,7 @@ def site(store_path):
 
 
 def screenshot(b, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    b.set_window_size(*WINDOW)
-    b.save_screenshot(str(SCREENSHOTS / f"browse-{name}.png"))
+    shot(b, f"browse-{name}")
 
 
 # 表12's rows with a figure from the government fund budget: each row's line, its 总计 and that figure.
@@ -134,28 +131,12 @@ def test_a_page_link_of_the_table_works_without_javascript(no_js, site):
     screenshot(no_js, "document")
 
 
-def axe_source() -> str | None:
-    """axe-core's script: $BUDGETKG_AXE, or the copy npm installed under the repository's .node/."""
-    found = os.environ.get("BUDGETKG_AXE") or str(
-        Path(__file__).parent.parent / ".node" / "node_modules" / "axe-core" / "axe.min.js"
-    )
-    return Path(found).read_text("utf-8") if Path(found).is_file() else None
-
-
 def test_the_browsing_pages_have_no_serious_accessibility_violations(browser, site):  # noqa: F811
-    source = axe_source()
-    if source is None:
-        pytest.skip("axe-core is not installed (npm install axe-core under .node/, or set BUDGETKG_AXE)")
     found = {}
     paths = ["/", DOC, DOC + "table-12", DOC + "table-1", DOC + "table-3?code=208"]
-    for path in paths:
+    for n, path in enumerate(paths):
         browser.get(site + path)
-        browser.execute_script(source)
-        violations = browser.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "axe.run(document).then(r => done(r.violations.filter(v => ['serious', 'critical'].includes(v.impact))"
-            ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))));"
-        )
+        violations = accessibility_violations(browser, f"browse-axe-{n}")
         if violations:
             found[path] = violations
     assert found == {}

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from pathlib import Path
 
 import pytest
+from browser import accessibility_violations
 from budgetkg.load.graph import build
 from lxml import html
 from servers import start
@@ -167,28 +167,6 @@ def pdf_site(pdf_store):
     process.wait(timeout=10)
 
 
-def axe_violations(driver) -> list[str]:
-    """Serious and critical axe-core violations of the page open (skipped without axe-core:
-    BUDGETKG_AXE names axe.min.js, or it is under .node/ in the repository)."""
-    found = os.environ.get("BUDGETKG_AXE") or str(
-        Path(__file__).resolve().parent.parent / ".node" / "node_modules" / "axe-core" / "axe.min.js"
-    )
-    if not Path(found).is_file():
-        return []
-    driver.execute_script(Path(found).read_text(encoding="utf-8"))
-    result = driver.execute_async_script("const done = arguments[0]; axe.run().then(r => done(r.violations));")
-    return [f"{v['id']}: {v['help']}" for v in result if v["impact"] in ("serious", "critical")]
-
-
-def screenshot(driver, name: str) -> None:
-    folder = Path(__file__).resolve().parent / "artifacts" / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    driver.set_window_size(1280, 900)
-    # The place asked for in view, as a reader sees it (resizing moves the page).
-    driver.execute_script("const t = document.querySelector(':target'); if (t) t.scrollIntoView({block: 'center'});")
-    driver.save_screenshot(str(folder / f"{name}.png"))
-
-
 def test_browser_opens_a_figures_line_from_its_page(browser, text_site, seed_lines):  # noqa: F811
     from selenium.webdriver.common.by import By
     from servers import resource_path
@@ -200,8 +178,8 @@ def test_browser_opens_a_figures_line_from_its_page(browser, text_site, seed_lin
     target = browser.find_element(By.CSS_SELECTOR, ":target")
     assert target.get_attribute("id") == f"L{line}"
     assert target.text.startswith(f"{line} {KJC_PROJECT}")
-    screenshot(browser, "source-text")
-    assert axe_violations(browser) == []
+    browser.execute_script("const t = document.querySelector(':target'); if (t) t.scrollIntoView({block: 'center'});")
+    assert accessibility_violations(browser, "source-text") == []
 
 
 def test_browser_opens_a_pdf_figures_page_with_its_box(browser, pdf_site):  # noqa: F811
@@ -225,8 +203,8 @@ def test_browser_opens_a_pdf_figures_page_with_its_box(browser, pdf_site):  # no
     assert outside["x"] <= inside["x"] < inside["x"] + inside["width"] <= outside["x"] + outside["width"]
     assert outside["y"] <= inside["y"] < inside["y"] + inside["height"] <= outside["y"] + outside["height"]
     assert 0 < inside["width"] < outside["width"] / 4
-    screenshot(browser, "source-pdf-page")
-    assert axe_violations(browser) == []
+    browser.execute_script("const t = document.querySelector(':target'); if (t) t.scrollIntoView({block: 'center'});")
+    assert accessibility_violations(browser, "source-pdf-page") == []
 
 
 def test_browser_searches_kjc_and_gets_its_14_projects(browser, text_site, seed_lines):  # noqa: F811
@@ -243,8 +221,8 @@ def test_browser_searches_kjc_and_gets_its_14_projects(browser, text_site, seed_
     assert set(names[:14]) == printed
     marks = browser.find_elements(By.CSS_SELECTOR, "li.result-project > a mark")
     assert {m.text for m in marks} == {"科教城"}
-    screenshot(browser, "search-kjc")
-    assert axe_violations(browser) == []
+    browser.execute_script("const t = document.querySelector(':target'); if (t) t.scrollIntoView({block: 'center'});")
+    assert accessibility_violations(browser, "search-kjc") == []
 
 
 def test_the_publishers_page_and_date_are_shown_when_the_graph_has_them(tmp_path):

@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
@@ -68,43 +69,17 @@ class Site:
         )
         # Where the queries of clients not in good standing run under `budgetkg serve`: one that
         # passes a limit there ends the sandbox, not this process (see budgetkg.server.sandbox).
-        self.sandbox = (
-            Sandbox(
-                SandboxOptions(
-                    store=str(options.store),
-                    timeout=options.timeout,
-                    max_memory=options.max_memory * 2**20,
-                    max_answer_bytes=options.max_answer_bytes,
-                    # On disk: a fresh sandbox (after each query past a limit) and one taking up a
-                    # rebuild start in a fraction of a second, where a copy in memory took seconds
-                    # with the GIL held; strangers' queries run slower for it.
-                    in_memory=False,
-                    allow_service=options.allow_service,
-                    max_line=8 * options.max_request_bytes + 65_536,
-                )
-            )
-            if options.supervised
-            else None
-        )
+        # On disk: a fresh sandbox (after each query past a limit) and one taking up a rebuild
+        # start in a fraction of a second, where a copy in memory took seconds with the GIL held;
+        # strangers' queries run slower for it.
+        self.sandbox = Sandbox(_sandbox_options(options, in_memory=False)) if options.supervised else None
         # Where the queries of clients in good standing run under `budgetkg serve`: no query
         # of any client runs in this process, so none can end it (see budgetkg.server.sandbox).
-        self.trusted = (
-            Sandbox(
-                SandboxOptions(
-                    store=str(options.store),
-                    timeout=options.timeout,
-                    max_memory=options.max_memory * 2**20,
-                    max_answer_bytes=options.max_answer_bytes,
-                    in_memory=options.in_memory,  # as the process's own copy: the quick answers of the regulars
-                    allow_service=options.allow_service,
-                    max_line=8 * options.max_request_bytes + 65_536,
-                    threads=self.queries.threads,
-                    spare=True,
-                )
-            )
-            if options.supervised
-            else None
-        )
+        # In memory as the process's own copy (the regulars' quick answers), as many threads, and a
+        # spare started and ready to take over when one stops.
+        trusted = _sandbox_options(options, in_memory=options.in_memory)
+        trusted = replace(trusted, threads=self.queries.threads, spare=True)
+        self.trusted = Sandbox(trusted) if options.supervised else None
         self.database = Database(options.store, in_memory=options.in_memory)
         self.dump_folders = DumpFolders(options.store, shared=options.dumps_dir)
         self._replaced = False
@@ -231,6 +206,19 @@ class Site:
             # (REPLACED_SIGNAL), or at most REPLACE_SECONDS.
             ask_for_replacement(self.options.supervisor_dir)
             asyncio.get_running_loop().call_later(REPLACE_SECONDS, self._stop_now)
+
+
+def _sandbox_options(options: ServerOptions, *, in_memory: bool | None) -> SandboxOptions:
+    """A sandbox's options, from the server's."""
+    return SandboxOptions(
+        store=str(options.store),
+        timeout=options.timeout,
+        max_memory=options.max_memory * 2**20,
+        max_answer_bytes=options.max_answer_bytes,
+        in_memory=in_memory,
+        allow_service=options.allow_service,
+        max_line=8 * options.max_request_bytes + 65_536,
+    )
 
 
 def site_of(request: Request) -> Site:
