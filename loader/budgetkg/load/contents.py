@@ -9,19 +9,12 @@ from typing import Any
 
 from pyoxigraph import NamedNode, Store
 
+from ..rdf.forms import form_of
 from .graph import settle_reference_graphs
 from .sources import keep_sources
 from .store import BuildResult, default_store_path, open_store, rebuild, solutions
 
 __all__ = ["StoredDocument", "stored_documents", "remove_documents"]
-
-_FORMS = {
-    "text/plain": "text",
-    "application/pdf": "pdf",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "application/vnd.ms-excel": "xls",
-    "text/html": "html",
-}
 
 _DOCUMENTS = """
 PREFIX bkg: <https://w3id.org/budgetkg/ontology#>
@@ -66,14 +59,13 @@ def stored_documents(store: Store) -> list[StoredDocument]:
         graph = row["g"].value
         if graph in out:  # a second zh label of the publisher: the first in order is kept
             continue
-        media = row["format"].value.rsplit("media-types/", 1)[-1] if row["format"] else ""
         out[graph] = StoredDocument(
             graph=graph,
             title=row["title"].value,
             department=row["department"].value,
             year=int(row["interval"].value.rsplit("/", 1)[-1]),  # …/id/year/2024
             file=row["file"].value,
-            form=_FORMS.get(media, ""),
+            form=form_of(row["format"].value if row["format"] else None, ""),
             triples=int(row["triples"].value),
             synthetic=bool(row["synthetic"]) and row["synthetic"].value == "true",
         )

@@ -14,6 +14,7 @@ from ..records import SYNTHETIC_MARK, Cell, Document, Place, ReferencePeriod, Ro
 from ..template.codes import list_year, parent_code
 from ..template.spec import TableSpec, template
 from .codelists import TOTAL
+from .forms import format_iri
 from .graphs import CODES_GRAPH
 from .iri import DEFAULT_BASE, Minter, concept, scheme
 from .namespaces import BKG, DCAT, DCTERMS, INTERVAL, INTERVALS, ORG, PROV, QB, RDF, RDFS, SKOS, VOID, XSD
@@ -459,7 +460,7 @@ class _Mapper:
         self.add(self.src, DCTERMS.identifier, Literal(d.file))
         self.add(self.src, RDFS.label, Literal(d.file))
         self.add(self.src, BKG.checksumSha256, Literal(d.sha256))
-        self.add(self.src, DCTERMS.format, NamedNode(f"http://www.iana.org/assignments/media-types/{_MEDIA[d.form]}"))
+        self.add(self.src, DCTERMS.format, NamedNode(format_iri(d.form)))
         if self.disclosure.url is not None:
             self.add(self.src, DCAT.landingPage, NamedNode(self.disclosure.url))
         if self.disclosure.published is not None:
@@ -508,16 +509,6 @@ class _Mapper:
         entities = len(self.subjects)
         self.add(ds, VOID.entities, _int(entities))
         self.add(ds, VOID.triples, _int(len(self.quads) + 1))
-
-
-# The media type of each form a document is read from (read.grid.Form).
-_MEDIA = {
-    "text": "text/plain",
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "xls": "application/vnd.ms-excel",
-    "html": "text/html",
-}
 
 
 def document_quads(

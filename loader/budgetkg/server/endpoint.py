@@ -10,6 +10,7 @@ the sandbox (:mod:`.admission`, :mod:`.sandbox`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hmac
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -181,27 +182,18 @@ class Endpoint:
         site, options = self.site, self.site.options
         try:
             sandbox = site.trusted if good else site.sandbox
-            if sandbox is None:
-                outcome = await site.queries.run(
-                    await site.database.store(),
-                    query,
-                    max_rows=options.max_rows,
-                    table_format=table_format,
-                    graph_format=graph_format,
-                    default_graphs=dataset[0],
-                    named_graphs=dataset[1],
-                    base_iri=options.endpoint,  # the protocol's base: "which MAY be the service endpoint"
-                )
-            else:
-                outcome = await sandbox.run(
-                    query,
-                    max_rows=options.max_rows,
-                    table_format=table_format,
-                    graph_format=graph_format,
-                    default_graphs=dataset[0],
-                    named_graphs=dataset[1],
-                    base_iri=options.endpoint,
-                )
+            run = (
+                sandbox.run if sandbox is not None else functools.partial(site.queries.run, await site.database.store())
+            )
+            outcome = await run(
+                query,
+                max_rows=options.max_rows,
+                table_format=table_format,
+                graph_format=graph_format,
+                default_graphs=dataset[0],
+                named_graphs=dataset[1],
+                base_iri=options.endpoint,  # the protocol's base: "which MAY be the service endpoint"
+            )
         except QueryStopped as exc:
             limit = {"X-Budgetkg-Limit": exc.limit} if exc.limit else {}  # the limit this query passed
             return error(503, str(exc), headers={"Retry-After": "1", **limit})

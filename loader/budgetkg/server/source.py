@@ -37,6 +37,7 @@ from starlette.routing import Route
 
 from ..load.sources import source_path
 from ..load.store import solutions
+from ..rdf.forms import form_of
 from ..read.grid import Grid
 from .documents import doc_key
 from .responses import error
@@ -54,14 +55,6 @@ MAX_POINTS = 14_400.0
 GRIDS_KEPT = 4
 IMAGES_KEPT = 32
 MAX_PLACE_CHARS = 200
-
-_MEDIA = {
-    "application/pdf": "pdf",
-    "text/plain": "text",
-    "text/html": "html",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-    "application/vnd.ms-excel": "xls",
-}
 
 _DOCUMENTS = """
 PREFIX bkg: <https://w3id.org/budgetkg/ontology#>
@@ -122,13 +115,12 @@ def stored_sources(store: Store) -> dict[str, StoredSource]:
         key = doc_key(row["g"].value)
         if key in found:
             continue
-        media = row["format"].value.rsplit("media-types/", 1)[-1] if row["format"] else "text/plain"
         found[key] = StoredSource(
             graph=row["g"].value,
             title=row["title"].value,
             checksum=row["sum"].value,
             file=row["file"].value,
-            form=_MEDIA.get(media, "text"),
+            form=form_of(row["format"].value if row["format"] else None, "text"),
             url=_web_address(row["url"].value) if row["url"] else "",
             issued=row["issued"].value if row["issued"] else "",
         )
