@@ -209,7 +209,7 @@ def test_browser_opens_a_pdf_figures_page_with_its_box(browser, pdf_site):  # no
 
 def test_browser_searches_kjc_and_gets_its_14_projects(browser, text_site, seed_lines):  # noqa: F811
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
     from test_search import table_12_names
 
     printed = {name for name in table_12_names(seed_lines) if "科教城" in name}
@@ -217,7 +217,9 @@ def test_browser_searches_kjc_and_gets_its_14_projects(browser, text_site, seed_
     browser.find_element(By.ID, "q").send_keys("科教城")
     Select(browser.find_element(By.ID, "kind")).select_by_value("project")
     browser.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
-    names = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "li.result-project > a")]
+    # The click starts the results page's load: read its results once they are there.
+    found = WebDriverWait(browser, 60).until(lambda b: b.find_elements(By.CSS_SELECTOR, "li.result-project > a"))
+    names = [a.text for a in found]
     assert set(names[:14]) == printed
     marks = browser.find_elements(By.CSS_SELECTOR, "li.result-project > a mark")
     assert {m.text for m in marks} == {"科教城"}
